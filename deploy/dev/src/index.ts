@@ -1,1 +1,42 @@
-export {};
+export { type Command, parseArgs, USAGE, UsageError } from './args.js';
+export {
+  DevServicesError,
+  JarResolutionError,
+  LockTimeoutError,
+  PortInUseError,
+  PrerequisiteError,
+  ServiceStartError,
+} from './errors.js';
+export { type EtcdHandle, type EtcdOptions, etcdHealthy, startEtcd } from './etcd.js';
+export { ensureKafkaJars, jarsSize, type KafkaJars } from './jars.js';
+export {
+  type KafkaClusterInfo,
+  type KafkaHandle,
+  type KafkaOptions,
+  kafkaReady,
+  startKafka,
+} from './kafka.js';
+export { KAFKA_VERSION } from './kafka-config.js';
+export { acquireLock, type Lock } from './lock.js';
+export { cacheDir, repoRoot, stateDir } from './paths.js';
+export { assertPortFree, freePort, freePorts, isPortFree } from './ports.js';
+export { ensureEtcdInstalled, ensureJava, ensureMaven } from './prereq.js';
+export { isAlive } from './process.js';
+export {
+  defaultDirs,
+  down,
+  envLines,
+  type ServiceStatus,
+  type ServicesDirs,
+  status,
+  type UpResult,
+  up,
+} from './services.js';
+export {
+  type EtcdRecord,
+  type KafkaRecord,
+  readState,
+  SERVICE_NAMES,
+  type ServiceName,
+  type ServicesState,
+} from './state.js';

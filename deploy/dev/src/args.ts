@@ -1,0 +1,62 @@
+import { isServiceName, SERVICE_NAMES, type ServiceName } from './state.js';
+
+export type Command =
+  | { kind: 'up'; services: ServiceName[]; json: boolean }
+  | { kind: 'down'; services: ServiceName[] }
+  | { kind: 'status'; json: boolean }
+  | { kind: 'env' }
+  | { kind: 'help' };
+
+export const USAGE = `usage: deploy/dev/services <command>
+  up [etcd|kafka ...] [--json]   start (or reuse) local services; default both
+  down [etcd|kafka ...]          stop them; default both
+  status [--json]                show each service, its endpoint, pid, alive/healthy
+  env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS
+state: $DROVER_DEV_STATE_DIR or <repo>/.drover-dev; jar cache: $DROVER_DEV_CACHE_DIR or <repo>/.drover-dev/cache`;
+
+export class UsageError extends Error {}
+
+function services(words: string[]): ServiceName[] {
+  for (const word of words) {
+    if (!isServiceName(word)) throw new UsageError(`unknown service '${word}' (expected etcd or kafka)`);
+  }
+  const picked = SERVICE_NAMES.filter((name) => words.includes(name));
+  return picked.length === 0 ? [...SERVICE_NAMES] : picked;
+}
+
+export function parseArgs(argv: readonly string[]): Command {
+  const [command, ...rest] = argv;
+  const flags = rest.filter((a) => a.startsWith('-'));
+  const words = rest.filter((a) => !a.startsWith('-'));
+  const allowFlags = (allowed: string[]) => {
+    const bad = flags.find((f) => !allowed.includes(f));
+    if (bad !== undefined) throw new UsageError(`unknown option '${bad}' for ${command}`);
+  };
+  const noWords = () => {
+    if (words.length > 0) throw new UsageError(`${command} takes no service names`);
+  };
+  switch (command) {
+    case 'up':
+      allowFlags(['--json']);
+      return { kind: 'up', services: services(words), json: flags.includes('--json') };
+    case 'down':
+      allowFlags([]);
+      return { kind: 'down', services: services(words) };
+    case 'status':
+      allowFlags(['--json']);
+      noWords();
+      return { kind: 'status', json: flags.includes('--json') };
+    case 'env':
+      allowFlags([]);
+      noWords();
+      return { kind: 'env' };
+    case 'help':
+    case '--help':
+    case '-h':
+      return { kind: 'help' };
+    case undefined:
+      throw new UsageError('missing command');
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+
+export const KAFKA_VERSION = '3.9.1';
+/** Kafka 3.9 logs through log4j 1 and publishes no backend in its POMs: these two are added by hand. */
+const LOGGING_BACKEND = [
+  { groupId: 'org.slf4j', artifactId: 'slf4j-reload4j', version: '1.7.36' },
+  { groupId: 'ch.qos.reload4j', artifactId: 'reload4j', version: '1.2.25' },
+];
+
+/** A POM whose runtime closure is the whole broker classpath (kafka_2.13 brings every Kafka module). */
+export function renderPom(kafkaVersion = KAFKA_VERSION): string {
+  const deps = [
+    { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: kafkaVersion },
+    ...LOGGING_BACKEND,
+  ]
+    .map(
+      (d) =>
+        `    <dependency><groupId>${d.groupId}</groupId><artifactId>${d.artifactId}</artifactId>` +
+        `<version>${d.version}</version></dependency>`,
+    )
+    .join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.drover.local</groupId>
+  <artifactId>kafka-broker-libs</artifactId>
+  <version>${kafkaVersion}</version>
+  <packaging>pom</packaging>
+  <dependencies>
+${deps}
+  </dependencies>
+</project>
+`;
+}
+
+export interface BrokerConfig {
+  dataDir: string;
+  port: number;
+  controllerPort: number;
+}
+
+/** Single combined broker+controller on loopback, static quorum, tuned for a fast small test node. */
+export function renderServerProperties({ dataDir, port, controllerPort }: BrokerConfig): string {
+  const lines: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': dataDir,
+    // Tests create every topic they use: a typo must fail, not silently create a topic.
+    'auto.create.topics.enable': false,
+    'num.partitions': 1,
+    'default.replication.factor': 1,
+    'min.insync.replicas': 1,
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 1,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 1,
+    'group.initial.rebalance.delay.ms': 0,
+    'num.network.threads': 2,
+    'num.io.threads': 2,
+    'num.recovery.threads.per.data.dir': 1,
+    'background.threads': 2,
+    // The cleaner allocates this on the heap up front (128 MiB by default).
+    'log.cleaner.dedupe.buffer.size': 2097152,
+    'log.segment.bytes': 16777216,
+    'delete.topic.enable': true,
+  };
+  return `${Object.entries(lines)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
+}
+
+export const BROKER_LOG4J = `log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+log4j.logger.org.apache.kafka=INFO
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.kafka.log.LogCleaner=WARN
+log4j.logger.state.change.logger=WARN
+log4j.logger.org.apache.kafka.common.utils.AppInfoParser=WARN
+`;
+
+export const TOOLS_LOG4J = `log4j.rootLogger=WARN, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.Target=System.err
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+`;
+
+/** Same shape as Kafka's Uuid.randomUuid(): 16 random bytes, URL-safe base64, never starting with '-'. */
+export function randomClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** `cluster.id` from a formatted log dir's meta.properties. */
+export function parseClusterId(metaProperties: string): string | undefined {
+  return /^cluster\.id=(.+)$/m.exec(metaProperties)?.[1]?.trim();
+}
+
+export const BROKER_JVM_OPTS = [
+  '-Xms256m',
+  '-Xmx512m',
+  '-XX:+UseG1GC',
+  '-XX:MaxGCPauseMillis=20',
+  '-XX:InitiatingHeapOccupancyPercent=35',
+  '-XX:+ExplicitGCInvokesConcurrent',
+  '-XX:+ExitOnOutOfMemoryError',
+  '-Djava.awt.headless=true',
+];

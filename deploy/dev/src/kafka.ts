@@ -1,0 +1,199 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { PortInUseError, ServiceStartError } from './errors.js';
+import { ensureKafkaJars } from './jars.js';
+import {
+  BROKER_JVM_OPTS,
+  BROKER_LOG4J,
+  parseClusterId,
+  randomClusterId,
+  renderServerProperties,
+  TOOLS_LOG4J,
+} from './kafka-config.js';
+import { cacheDir as defaultCacheDir } from './paths.js';
+import { assertPortFree, freePorts } from './ports.js';
+import { ensureJava } from './prereq.js';
+import { isAlive, spawnDetached, stopProcess, tailFile } from './process.js';
+
+const execFileAsync = promisify(execFile);
+// Controlled shutdown of a single KRaft node takes a few seconds; give it room before SIGKILL.
+const STOP_GRACE_MS = 30_000;
+
+export interface KafkaOptions {
+  /** Holds server.properties, the log4j configs, `data/` (log.dirs) and the default log file. */
+  dir: string;
+  port?: number;
+  controllerPort?: number;
+  /** Defaults to `<dir>/kafka.log`. */
+  logFile?: string;
+  /** Jar cache; defaults to `<repo>/.drover-dev/cache` or DROVER_DEV_CACHE_DIR. */
+  cacheDir?: string;
+  startTimeoutMs?: number;
+}
+
+export interface KafkaHandle {
+  brokers: string[];
+  pid: number;
+  dir: string;
+  port: number;
+  controllerPort: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export interface KafkaClusterInfo {
+  clusterId: string;
+  brokerIds: number[];
+  topics: string[];
+}
+
+/**
+ * One metadata round trip through kafkajs: describeCluster plus listTopics. Throws when the
+ * broker does not answer within `timeoutMs`.
+ */
+export async function kafkaReady(brokers: string[], timeoutMs = 5_000): Promise<KafkaClusterInfo> {
+  const kafka = new Kafka({
+    clientId: 'drover-dev-services',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: Math.min(timeoutMs, 3_000),
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  const cancel = new AbortController();
+  const timeout = sleep(timeoutMs, undefined, { signal: cancel.signal }).then(() => {
+    throw new Error(`Kafka at ${brokers.join(',')} did not answer within ${timeoutMs} ms`);
+  });
+  const work = (async () => {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    const topics = await admin.listTopics();
+    return { clusterId: cluster.clusterId, brokerIds: cluster.brokers.map((b) => b.nodeId), topics };
+  })();
+  // Whichever loses the race settles later with nobody listening.
+  timeout.catch(() => undefined);
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    cancel.abort();
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export function kafkaHandleFor(record: {
+  pid: number;
+  dir: string;
+  port: number;
+  controllerPort: number;
+  logFile: string;
+}): KafkaHandle {
+  return {
+    ...record,
+    brokers: [`127.0.0.1:${record.port}`],
+    stop: () => stopProcess(record.pid, STOP_GRACE_MS),
+  };
+}
+
+async function formatStorage(java: string, classpath: string, dir: string, dataDir: string): Promise<string> {
+  const meta = join(dataDir, 'meta.properties');
+  if (existsSync(meta)) {
+    const existing = parseClusterId(await readFile(meta, 'utf8'));
+    if (existing !== undefined) return existing;
+  }
+  const clusterId = randomClusterId();
+  try {
+    await execFileAsync(java, [
+      '-Xmx256m',
+      `-Dlog4j.configuration=file:${join(dir, 'tools-log4j.properties')}`,
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '--ignore-formatted',
+      '-t',
+      clusterId,
+      '-c',
+      join(dir, 'server.properties'),
+    ]);
+  } catch (err) {
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+    throw new ServiceStartError(
+      'kafka',
+      'StorageTool format failed',
+      '(StorageTool output)',
+      `${stdout}${stderr}`,
+    );
+  }
+  return parseClusterId(await readFile(meta, 'utf8')) ?? clusterId;
+}
+
+/** Starts a single-node KRaft Kafka on loopback and resolves once kafkajs gets metadata from it. */
+export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
+  const java = await ensureJava();
+  const { libsDir } = await ensureKafkaJars(options.cacheDir ?? defaultCacheDir());
+  const dir = resolve(options.dir);
+  const dataDir = join(dir, 'data');
+  const picked = await freePorts(3);
+  const port = options.port ?? picked[0]!;
+  const controllerPort = options.controllerPort ?? picked.find((p) => p !== port)!;
+  await assertPortFree(port, 'kafka broker');
+  await assertPortFree(controllerPort, 'kafka controller');
+
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(join(dir, 'server.properties'), renderServerProperties({ dataDir, port, controllerPort }));
+  await writeFile(join(dir, 'log4j.properties'), BROKER_LOG4J);
+  await writeFile(join(dir, 'tools-log4j.properties'), TOOLS_LOG4J);
+  const classpath = `${libsDir}/*`;
+  const clusterId = await formatStorage(java, classpath, dir, dataDir);
+
+  const logFile = resolve(options.logFile ?? join(dir, 'kafka.log'));
+  const child = await spawnDetached(
+    java,
+    [
+      ...BROKER_JVM_OPTS,
+      `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      join(dir, 'server.properties'),
+    ],
+    logFile,
+  );
+  const pid = child.pid!;
+  const handle = kafkaHandleFor({ pid, dir, port, controllerPort, logFile });
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+  for (;;) {
+    if (!isAlive(pid)) {
+      const tail = tailFile(logFile, 40);
+      if (/Address already in use/i.test(tail)) {
+        throw new PortInUseError(tail.includes(`:${controllerPort}`) ? controllerPort : port, 'kafka');
+      }
+      throw new ServiceStartError('kafka', `process ${pid} exited`, logFile, tail);
+    }
+    try {
+      const info = await kafkaReady(handle.brokers, 3_000);
+      // Someone else's broker on a recycled port would answer with another cluster id.
+      if (info.clusterId === clusterId) return handle;
+    } catch {
+      // not ready yet
+    }
+    if (Date.now() >= deadline) {
+      await stopProcess(pid, 5_000);
+      throw new ServiceStartError(
+        'kafka',
+        'no metadata answer from the broker in time',
+        logFile,
+        tailFile(logFile, 40),
+      );
+    }
+    await sleep(500);
+  }
+}

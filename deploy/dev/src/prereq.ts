@@ -1,0 +1,114 @@
+import { execFile, spawn } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { PrerequisiteError } from './errors.js';
+
+const execFileAsync = promisify(execFile);
+
+export async function which(bin: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, bin);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+function run(command: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // apt's output goes to our stderr: stdout is reserved for machine-readable output.
+    const child = spawn(command, args, {
+      stdio: ['ignore', 2, 2],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/** Installs Debian packages (we run as root on the dev/CI machines); throws naming what is missing. */
+export async function aptInstall(tool: string, packages: readonly string[]): Promise<void> {
+  const hint = `apt-get install -y ${packages.join(' ')}`;
+  if ((await which('apt-get')) === undefined) {
+    throw new PrerequisiteError(
+      tool,
+      `${tool} not found and apt-get is not available: install it with ${hint}`,
+    );
+  }
+  process.stderr.write(`dev-services: ${tool} not found, running apt-get update && ${hint}\n`);
+  let code: number;
+  try {
+    code = await run('apt-get', ['update']);
+    if (code === 0) code = await run('apt-get', ['install', '-y', '--no-install-recommends', ...packages]);
+  } catch (err) {
+    throw new PrerequisiteError(
+      tool,
+      `${tool} not found and apt-get could not run: install it with ${hint}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (code !== 0) {
+    throw new PrerequisiteError(
+      tool,
+      `${tool} not found and apt-get failed (exit ${code}): install it with ${hint}`,
+    );
+  }
+}
+
+async function ensureBinary(bin: string, tool: string, packages: readonly string[]): Promise<string> {
+  const found = await which(bin);
+  if (found !== undefined) return found;
+  await aptInstall(tool, packages);
+  const installed = await which(bin);
+  if (installed === undefined) {
+    throw new PrerequisiteError(
+      tool,
+      `${bin} is still not on PATH after apt-get install ${packages.join(' ')}`,
+    );
+  }
+  return installed;
+}
+
+/**
+ * Debian's etcd-server may also start a system etcd on 2379 where systemd runs; we never use it
+ * (our instances take their own free ports and data dirs).
+ */
+export function ensureEtcdInstalled(): Promise<string> {
+  return ensureBinary('etcd', 'etcd', ['etcd-server', 'etcd-client']);
+}
+
+export function ensureMaven(): Promise<string> {
+  return ensureBinary('mvn', 'Maven (mvn)', ['maven']);
+}
+
+/** Major version from `java -version` output: `openjdk version "17.0.15"` → 17, `"1.8.0_382"` → 8. */
+export function parseJavaMajor(versionOutput: string): number | undefined {
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(versionOutput);
+  if (match === null) return undefined;
+  const first = Number(match[1]);
+  return first === 1 && match[2] !== undefined ? Number(match[2]) : first;
+}
+
+export const MIN_JAVA = 17;
+
+export async function ensureJava(): Promise<string> {
+  const java = await ensureBinary('java', `Java ${MIN_JAVA}`, ['openjdk-17-jre-headless']);
+  const { stderr, stdout } = await execFileAsync(java, ['-version']);
+  const major = parseJavaMajor(`${stderr}\n${stdout}`);
+  if (major === undefined || major < MIN_JAVA) {
+    throw new PrerequisiteError(
+      `Java ${MIN_JAVA}`,
+      `${java} is Java ${major ?? '(unknown version)'}, Kafka needs Java ${MIN_JAVA}+: ` +
+        'apt-get install -y openjdk-17-jre-headless and put it first on PATH',
+    );
+  }
+  return java;
+}

@@ -1,0 +1,3 @@
+import { servicesSetup } from './services.js';
+
+export default servicesSetup(['etcd', 'kafka']);
