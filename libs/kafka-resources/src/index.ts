@@ -1,1 +1,6 @@
-export {};
+export type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
+export { compareTopic, describeDifferences, type TopicDifference } from './compare.js';
+export { type EnsureTopicsOptions, ensureTopics } from './ensure.js';
+export { isKafkaResourceError, KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
+export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';
+export type { ObservedTopic, TopicReport, TopicSpec, TopicState } from './types.js';

@@ -1,0 +1,34 @@
+import type { ObservedTopic, TopicSpec } from './types.js';
+
+/** A topic to describe, with the config keys whose values the caller wants to compare. */
+export interface TopicQuery {
+  readonly name: string;
+  readonly configKeys?: readonly string[];
+}
+
+/** `'missing'` when the cluster has no topic of that name. */
+export type TopicDescription = ObservedTopic | 'missing';
+
+/**
+ * The few admin operations Drover needs, behind our own interface so that the Kafka client library
+ * (kafkajs today, thinly maintained) can be swapped without touching callers. Failures are
+ * `KafkaResourceError`s.
+ */
+export interface KafkaAdmin {
+  /** One entry per queried name. */
+  describeTopics(queries: readonly TopicQuery[]): Promise<Map<string, TopicDescription>>;
+  /**
+   * Creates one topic with its partitions, replication factor and config, and returns once the
+   * broker reports leaders for it. Throws `TOPIC_ALREADY_EXISTS` when someone else created it first.
+   */
+  createTopic(spec: TopicSpec): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The subset of pino's logger this package writes to: `(obj, msg)` at four levels. */
+export interface ResourceLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
