@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { StoreError } from './errors.js';
+import { KeyLayout } from './keys.js';
+
+describe('KeyLayout', () => {
+  const keys = new KeyLayout('/drover/');
+
+  it('builds the documented layout under the prefix', () => {
+    expect(keys.runner('front1')).toBe('/drover/runners/front1');
+    expect(keys.channelSpec('reftenant', 'receiver')).toBe('/drover/channels/reftenant/receiver/spec');
+    expect(keys.channelDesired('reftenant', 'receiver')).toBe('/drover/channels/reftenant/receiver/desired');
+    const ref = { runner: 'front1', tenant: 'reftenant', channel: 'receiver', app: 'input', index: 1 };
+    expect(keys.placement(ref)).toBe('/drover/placements/front1/reftenant/receiver/input/1');
+    expect(keys.status(ref)).toBe('/drover/status/reftenant/receiver/input/1');
+    expect(keys.resource('reftenant', 'receiver', 'apache')).toBe(
+      '/drover/resources/reftenant/receiver/apache',
+    );
+    expect(keys.election('controller')).toBe('/drover/election/controller/');
+    expect(keys.placements('front1')).toBe('/drover/placements/front1/');
+  });
+
+  it('parses keys back into their parts', () => {
+    const ref = { runner: 'front1', tenant: 'reftenant', channel: 'receiver', app: 'input', index: 12 };
+    expect(keys.parsePlacement(keys.placement(ref))).toEqual(ref);
+    const { runner: _, ...instance } = ref;
+    expect(keys.parseStatus(keys.status(instance))).toEqual(instance);
+    expect(keys.parseRunner(keys.runner('back1'))).toBe('back1');
+    expect(keys.parseChannel(keys.channelSpec('t', 'c'))).toEqual({
+      tenant: 't',
+      channel: 'c',
+      part: 'spec',
+    });
+    expect(keys.parseResource(keys.resource('t', 'c', 'x'))).toEqual({
+      tenant: 't',
+      channel: 'c',
+      name: 'x',
+    });
+  });
+
+  it.each([
+    '/drover/placements/front1/t/c/a',
+    '/drover/placements/front1/t/c/a/01',
+    '/drover/placements/front1/t/c/a/-1',
+    '/drover/placements/front1/t//a/0',
+    '/drover/placements/front1/t/c/a/0/extra',
+    '/other/placements/front1/t/c/a/0',
+  ])('rejects the malformed placement key %s', (key) => {
+    expect(keys.parsePlacement(key)).toBeUndefined();
+  });
+
+  it.each(['a/b', '..', '.', ''])('refuses to build a key with the segment %j', (segment) => {
+    expect(() => keys.runner(segment)).toThrow(StoreError);
+    expect(() => keys.channelSpec('t', segment)).toThrow(/invalid channel/);
+  });
+
+  it('refuses a negative or fractional instance index and a relative prefix', () => {
+    expect(() => keys.status({ tenant: 't', channel: 'c', app: 'a', index: -1 })).toThrow(/index/);
+    expect(() => keys.status({ tenant: 't', channel: 'c', app: 'a', index: 0.5 })).toThrow(/index/);
+    expect(() => new KeyLayout('drover')).toThrow(/must start with/);
+  });
+});

@@ -1,0 +1,160 @@
+import type { Etcd3 } from 'etcd3';
+import {
+  createEtcd,
+  type Decode,
+  decodeKeyValue,
+  type KeyValue,
+  type PutOptions,
+  type StoreOptions,
+  toStoreError,
+} from './client.js';
+import { type CampaignOptions, campaign, currentLeader, type Leadership } from './election.js';
+import { KeyLayout } from './keys.js';
+import { grantLease, type LeaseHandle } from './lease.js';
+import { type PrefixWatch, type PrefixWatchOptions, watchPrefix } from './watch.js';
+
+/** Key-value operations. Keys are full keys; `layout` builds them under the store's prefix. */
+export class Store {
+  readonly layout: KeyLayout;
+  readonly #etcd: Etcd3;
+
+  private constructor(etcd: Etcd3, prefix?: string) {
+    this.#etcd = etcd;
+    this.layout = new KeyLayout(prefix);
+  }
+
+  /** Creates the client; the connection itself is lazy (see `currentRevision` to probe it). */
+  static connect(options: StoreOptions): Store {
+    return new Store(createEtcd(options), options.prefix);
+  }
+
+  grantLease(ttlSeconds: number): Promise<LeaseHandle> {
+    return grantLease(this.#etcd, ttlSeconds);
+  }
+
+  /** Revokes any lease by id (operators' and tests' tool; owners use their handle's revoke). */
+  async revokeLease(id: string): Promise<void> {
+    await this.#etcd.leaseClient.leaseRevoke({ ID: id }).catch((err: unknown) => {
+      throw toStoreError(err);
+    });
+  }
+
+  /** Blocks until this candidate leads the election `name` (see election.ts). */
+  campaign(options: CampaignOptions): Promise<Leadership> {
+    return campaign(this.#etcd, this.layout.election(options.name), options);
+  }
+
+  leader(name: string): Promise<{ key: string; value: unknown } | undefined> {
+    return currentLeader(this.#etcd, this.layout.election(name));
+  }
+
+  watchPrefix(prefix: string, options: PrefixWatchOptions): PrefixWatch {
+    return watchPrefix(this.#etcd, prefix, options);
+  }
+
+  close(): void {
+    this.#etcd.close();
+  }
+
+  async get<T>(key: string, decode: Decode<T>): Promise<KeyValue<T> | undefined> {
+    const res = await this.#etcd
+      .get(key)
+      .exec()
+      .catch((err: unknown) => {
+        throw toStoreError(err, key);
+      });
+    const kv = res.kvs[0];
+    return kv === undefined ? undefined : decodeKeyValue(kv, decode);
+  }
+
+  /** Every key under `prefix`, sorted by key, with the store revision they were read at. */
+  async list<T>(prefix: string, decode: Decode<T>): Promise<{ items: KeyValue<T>[]; revision: number }> {
+    const res = await this.#etcd
+      .getAll()
+      .prefix(prefix)
+      .sort('Key', 'Ascend')
+      .exec()
+      .catch((err: unknown) => {
+        throw toStoreError(err, prefix);
+      });
+    return { items: res.kvs.map((kv) => decodeKeyValue(kv, decode)), revision: Number(res.header.revision) };
+  }
+
+  async put(key: string, value: unknown, options: PutOptions = {}): Promise<number> {
+    let put = this.#etcd.put(key).value(JSON.stringify(value));
+    if (options.lease !== undefined) put = put.lease(options.lease);
+    const res = await put.exec().catch((err: unknown) => {
+      throw toStoreError(err, key);
+    });
+    return Number(res.header.revision);
+  }
+
+  async delete(key: string): Promise<number> {
+    const res = await this.#etcd
+      .delete()
+      .key(key)
+      .exec()
+      .catch((err: unknown) => {
+        throw toStoreError(err, key);
+      });
+    return Number(res.header.revision);
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const res = await this.#etcd
+      .delete()
+      .prefix(prefix)
+      .exec()
+      .catch((err: unknown) => {
+        throw toStoreError(err, prefix);
+      });
+    return Number(res.header.revision);
+  }
+
+  /** Creates `key` only if it does not exist; false when it already did. */
+  async putIfAbsent(key: string, value: unknown, options: PutOptions = {}): Promise<boolean> {
+    let put = this.#etcd.put(key).value(JSON.stringify(value));
+    if (options.lease !== undefined) put = put.lease(options.lease);
+    const res = await this.#etcd
+      .if(key, 'Create', '==', 0)
+      .then(put)
+      .commit()
+      .catch((err: unknown) => {
+        throw toStoreError(err, key);
+      });
+    return res.succeeded;
+  }
+
+  /** Replaces `key` only if its last modification is still `revision` (optimistic concurrency). */
+  async putIfRevision(key: string, value: unknown, revision: number): Promise<boolean> {
+    const res = await this.#etcd
+      .if(key, 'Mod', '==', revision)
+      .then(this.#etcd.put(key).value(JSON.stringify(value)))
+      .commit()
+      .catch((err: unknown) => {
+        throw toStoreError(err, key);
+      });
+    return res.succeeded;
+  }
+
+  async currentRevision(): Promise<number> {
+    const res = await this.#etcd
+      .get(this.layout.root)
+      .exec()
+      .catch((err: unknown) => {
+        throw toStoreError(err);
+      });
+    return Number(res.header.revision);
+  }
+
+  /** Compacts the store's history up to `revision` (tests and maintenance). */
+  async compact(revision: number): Promise<void> {
+    await this.#etcd.kv.compact({ revision: String(revision), physical: true }).catch((err: unknown) => {
+      throw toStoreError(err);
+    });
+  }
+}
+
+export function connectStore(options: StoreOptions): Store {
+  return Store.connect(options);
+}

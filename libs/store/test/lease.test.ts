@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEtcd } from '@drover/dev-services';
+import { describe, expect, it } from 'vitest';
+import { asUnknown, freshPrefix, sleep, storeAt } from './helpers.js';
+
+const TTL = 2;
+
+describe('leases (real etcd)', () => {
+  it('keeps a lease alive well past its TTL, with its key', async () => {
+    const store = storeAt(freshPrefix());
+    try {
+      const lease = await store.grantLease(TTL);
+      const key = store.layout.runner('front1');
+      await store.put(key, { name: 'front1' }, { lease: lease.id });
+      await sleep(TTL * 1000 * 2);
+      expect(lease.isLost()).toBe(false);
+      expect((await store.get(key, asUnknown))?.lease).toBe(lease.id);
+      await lease.revoke();
+      expect(await store.get(key, asUnknown)).toBeUndefined();
+    } finally {
+      store.close();
+    }
+  });
+
+  it('detects a lease revoked by someone else within its TTL', async () => {
+    const store = storeAt(freshPrefix());
+    try {
+      const lease = await store.grantLease(TTL);
+      const revokedAt = Date.now();
+      await store.revokeLease(lease.id);
+      const loss = await lease.lost;
+      expect(loss.reason).toBe('expired');
+      expect(loss.at - revokedAt).toBeLessThan(TTL * 1000);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('declares the lease lost by its deadline when etcd is unreachable, within the TTL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drover-store-lease-'));
+    const etcd = await startEtcd({ dataDir });
+    const store = storeAt(freshPrefix(), etcd.endpoints);
+    try {
+      const lease = await store.grantLease(TTL);
+      await sleep(1000); // a few keepalives go through
+      const stoppedAt = Date.now();
+      await etcd.stop();
+      const loss = await lease.lost;
+      expect(loss.reason).toBe('deadline');
+      // The last renewal was sent before etcd stopped, so the deadline is at most stop + TTL...
+      expect(loss.deadline).toBeLessThanOrEqual(stoppedAt + TTL * 1000);
+      // ...and the loss is declared at the deadline, not a keepalive round later.
+      expect(loss.at - loss.deadline).toBeLessThan(250);
+    } finally {
+      store.close();
+      await etcd.stop().catch(() => {});
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
