@@ -1,1 +1,30 @@
-export {};
+export {
+  type Application,
+  applicationSchema,
+  type ChannelStructure,
+  type ChannelStructureOptions,
+  channelStructureSchema,
+  type KafkaTopicResource,
+  kafkaTopicSchema,
+  parseChannelStructure,
+  pipelineFileOf,
+} from './channel-structure.js';
+export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwrap } from './issues.js';
+export { type LoadedChannel, loadChannel, STRUCTURE_FILE } from './load-channel.js';
+export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
+export { type NodeKind, type NodeType, type NodeTypeName, nodeTypeNames, nodeTypes } from './node-types.js';
+export {
+  type Pipeline,
+  type PipelineNode,
+  parsePipeline,
+  pipelineSchema,
+  RESERVED_FIELDS,
+  RESERVED_STREAMS,
+} from './pipeline.js';
+export {
+  defaultPlatformConfig,
+  type PlatformConfig,
+  parsePlatformConfig,
+  platformConfigSchema,
+} from './platform-config.js';
+export { parseDuration, parseMemory } from './units.js';

@@ -1,0 +1,188 @@
+/**
+ * channel_structure.yaml, Punch 6.0 shape plus Drover's optional fields (DESIGN.md, "Channels on
+ * disk"). The schema both validates and types: `ChannelStructure` is inferred from it.
+ *
+ * Decisions:
+ * - `runtime` and its alias `type` are both accepted (`shiva` only); both at once is an error.
+ * - A `punchlinectl` application must name its pipeline with `--punchline FILE`; the file is a
+ *   path inside the channel directory (checked here) that must exist (checked by loadChannel).
+ *   Files an application needs are shipped from the channel directory, as Punch does.
+ * - `quartzcron_schedule` is checked for its field count (6 or 7) here; the supervisor parses it.
+ */
+import { z } from 'zod';
+import {
+  channelFile,
+  command,
+  duration,
+  envMap,
+  identifier,
+  memory,
+  positiveInt,
+  topicName,
+} from './fields.js';
+import type { Issue, ParseResult } from './issues.js';
+import { IDENTIFIER, IDENTIFIER_HINT } from './names.js';
+import { issueAt, lineOf, type Source } from './source.js';
+import { type Check, validateYaml } from './validate.js';
+
+const restartSchema = z.strictObject({
+  initial: duration.optional(),
+  max: duration.optional(),
+  reset_after: duration.optional(),
+  max_restarts: z.number().int().min(0, 'max_restarts must be 0 or more').optional(),
+});
+
+export const applicationSchema = z
+  .strictObject({
+    name: identifier,
+    runtime: z.literal('shiva', 'runtime must be "shiva"').optional(),
+    type: z.literal('shiva', 'type (alias of runtime) must be "shiva"').optional(),
+    cluster: identifier,
+    command,
+    args: z.array(z.string()).default([]),
+    shiva_runner_tags: z.array(identifier).default([]),
+    reload_action: z.enum(['kill_then_start', 'none']).default('kill_then_start'),
+    quartzcron_schedule: z
+      .string()
+      .refine((s) => [6, 7].includes(s.trim().split(/\s+/).length), {
+        message: 'quartzcron_schedule must have 6 or 7 fields (seconds first, optional year)',
+      })
+      .optional(),
+    resources: z.array(channelFile).default([]),
+    instances: positiveInt('instances').default(1),
+    memory_limit: memory.optional(),
+    restart: restartSchema.optional(),
+    env: envMap.default({}),
+  })
+  .superRefine((app, ctx) => {
+    if (app.runtime !== undefined && app.type !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: 'give either runtime or its alias type, not both',
+      });
+    }
+  });
+
+export const kafkaTopicSchema = z.strictObject({
+  type: z.literal('kafka_topic', {
+    error: (iss) => `unsupported resource type ${JSON.stringify(iss.input)}: supported types are kafka_topic`,
+  }),
+  cluster: identifier,
+  name: topicName,
+  partitions: positiveInt('partitions'),
+  replication_factor: positiveInt('replication_factor'),
+  config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
+export const channelStructureSchema = z.strictObject({
+  version: z.union([z.string(), z.number()]).transform(String),
+  start_by_tenant: z.boolean().default(true),
+  stop_by_tenant: z.boolean().default(true),
+  applications: z.array(applicationSchema).default([]),
+  resources: z.array(kafkaTopicSchema).default([]),
+});
+
+export type Application = z.output<typeof applicationSchema>;
+export type KafkaTopicResource = z.output<typeof kafkaTopicSchema>;
+export type ChannelStructure = z.output<typeof channelStructureSchema>;
+
+const uniqueNames: Check<ChannelStructure> = (structure, source) => {
+  const issues: Issue[] = [];
+  const apps = new Map<string, number>();
+  structure.applications.forEach((app, i) => {
+    const first = apps.get(app.name);
+    if (first === undefined) apps.set(app.name, i);
+    else {
+      const line = lineOf(source, ['applications', first, 'name']);
+      issues.push(
+        issueAt(
+          source,
+          ['applications', i, 'name'],
+          `duplicate application name "${app.name}" (first at line ${line})`,
+        ),
+      );
+    }
+  });
+  const resources = new Map<string, number>();
+  structure.resources.forEach((res, i) => {
+    const id = `${res.cluster}/${res.name}`;
+    const first = resources.get(id);
+    if (first === undefined) resources.set(id, i);
+    else {
+      const line = lineOf(source, ['resources', first, 'name']);
+      issues.push(
+        issueAt(
+          source,
+          ['resources', i, 'name'],
+          `duplicate resource "${res.name}" in cluster ${res.cluster} (first at line ${line})`,
+        ),
+      );
+    }
+  });
+  return issues;
+};
+
+/** The pipeline file a `punchlinectl start --punchline FILE` application runs, if any. */
+export function pipelineFileOf(app: Application): string | undefined {
+  const at = app.args.indexOf('--punchline');
+  return at === -1 ? undefined : app.args[at + 1];
+}
+
+const punchlineArgs: Check<ChannelStructure> = (structure, source) => {
+  const issues: Issue[] = [];
+  structure.applications.forEach((app, i) => {
+    if (app.command !== 'punchlinectl') return;
+    const file = pipelineFileOf(app);
+    if (file === undefined || file.startsWith('-')) {
+      issues.push(
+        issueAt(source, ['applications', i, 'args'], 'punchlinectl needs "--punchline FILE" in args'),
+      );
+    } else if (!channelFile.safeParse(file).success) {
+      const at = app.args.indexOf('--punchline') + 1;
+      issues.push(
+        issueAt(
+          source,
+          ['applications', i, 'args', at],
+          `pipeline file "${file}" must be a relative path inside the channel directory`,
+        ),
+      );
+    }
+  });
+  return issues;
+};
+
+function nameIssues(
+  source: Source,
+  names: { tenant?: string | undefined; channel?: string | undefined },
+): Issue[] {
+  const issues: Issue[] = [];
+  for (const [what, name] of Object.entries(names)) {
+    if (name !== undefined && !IDENTIFIER.test(name)) {
+      issues.push({
+        file: source.file,
+        line: 1,
+        column: 1,
+        path: '',
+        message: `${what} name "${name}" ${IDENTIFIER_HINT}`,
+      });
+    }
+  }
+  return issues;
+}
+
+export interface ChannelStructureOptions {
+  readonly file: string;
+  /** From the channel's directory name, validated as identifiers too. */
+  readonly tenant?: string;
+  readonly channel?: string;
+}
+
+export function parseChannelStructure(
+  text: string,
+  options: ChannelStructureOptions,
+): ParseResult<ChannelStructure> {
+  const names: Check<ChannelStructure> = (_structure, source) =>
+    nameIssues(source, { tenant: options.tenant, channel: options.channel });
+  return validateYaml(text, options.file, channelStructureSchema, [names, uniqueNames, punchlineArgs]);
+}

@@ -1,0 +1,18 @@
+/** Tenant, channel, application, component and cluster names: plain identifiers, never paths. */
+export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+export const IDENTIFIER_HINT =
+  'must be a plain identifier (letters, digits, "_" and "-"; no "/", "..", spaces)';
+
+/** A command is a bare name the runner resolves through its allow-list, never a path. */
+export const COMMAND = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Kafka's own topic name rule. */
+export const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A file inside the channel directory: relative, no `..` segment, no backslash. */
+export function isChannelRelativePath(path: string): boolean {
+  if (path === '' || path.startsWith('/') || path.includes('\\') || path.includes('\0')) return false;
+  return path.split('/').every((seg) => seg !== '..' && seg !== '');
+}

@@ -1,0 +1,71 @@
+/**
+ * The platform file (`deploy/drover.yaml`, selected by `--config` or DROVER_CONFIG). Every section
+ * is optional; the defaults are those of a single-host development setup. Flags and environment
+ * variables override it (the apps merge them).
+ */
+import { z } from 'zod';
+import { identifier, memory, positiveInt } from './fields.js';
+import type { ParseResult } from './issues.js';
+import { validateYaml } from './validate.js';
+
+const hostPort = z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected HOST:PORT');
+const url = z.string().regex(/^https?:\/\/[^\s/]+(\/.*)?$/, 'expected an http:// or https:// URL');
+
+export const platformConfigSchema = z.strictObject({
+  etcd: z
+    .strictObject({
+      endpoints: z.array(url).min(1, 'at least one etcd endpoint').default(['http://127.0.0.1:2379']),
+      prefix: z
+        .string()
+        .regex(/^\/[^\s]*$/, 'the key prefix starts with "/"')
+        .default('/drover'),
+      tls: z
+        .strictObject({ ca: z.string(), cert: z.string().optional(), key: z.string().optional() })
+        .optional(),
+      auth: z.strictObject({ username: z.string().min(1), password_file: z.string().min(1) }).optional(),
+    })
+    .prefault({}),
+  kafka: z
+    .strictObject({
+      clusters: z.record(identifier, z.strictObject({ brokers: z.array(hostPort).min(1) })).default({}),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      listen: hostPort.default('127.0.0.1:7070'),
+      token_file: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  controller: z
+    .strictObject({
+      election_ttl: positiveInt('election_ttl').default(5),
+    })
+    .prefault({}),
+  runner: z
+    .strictObject({
+      name: identifier.optional(),
+      cluster: identifier.default('common'),
+      tags: z.array(identifier).default([]),
+      workdir: z.string().min(1).default('/var/lib/drover/instances'),
+      listen: hostPort.default('127.0.0.1:7071'),
+      lease_ttl: positiveInt('lease_ttl').default(5),
+      default_memory_limit: memory.default(512 * 1024 * 1024),
+      allowed_commands: z
+        .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'bare command names'))
+        .default(['punchlinectl']),
+      capacity: z.strictObject({ memory: memory.optional() }).optional(),
+    })
+    .prefault({}),
+});
+
+export type PlatformConfig = z.output<typeof platformConfigSchema>;
+
+export function parsePlatformConfig(
+  text: string,
+  options: { readonly file: string },
+): ParseResult<PlatformConfig> {
+  return validateYaml(text, options.file, platformConfigSchema);
+}
+
+/** The configuration with every default, as if the file were empty. */
+export const defaultPlatformConfig: PlatformConfig = platformConfigSchema.parse({});

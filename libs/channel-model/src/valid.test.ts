@@ -1,0 +1,202 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseChannelStructure } from './channel-structure.js';
+import { ChannelValidationError, formatIssue, unwrap } from './issues.js';
+import { loadChannel } from './load-channel.js';
+import { parsePipeline } from './pipeline.js';
+import { defaultPlatformConfig, parsePlatformConfig } from './platform-config.js';
+import { parseDuration, parseMemory } from './units.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const Mi = 1024 ** 2;
+
+describe('the seed receiver channel', () => {
+  it('loads cleanly with its two pinned receivers, five topics and the pipeline', async () => {
+    const result = await loadChannel(join(repo, 'channels', 'reftenant', 'receiver'));
+    if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+    const { tenant, channel, structure, files } = result.value;
+    expect([tenant, channel]).toEqual(['reftenant', 'receiver']);
+    expect(structure.applications.map((a) => [a.name, a.cluster, a.shiva_runner_tags])).toEqual([
+      ['central_receiver1', 'shiva_front', ['centralfront1']],
+      ['central_receiver2', 'shiva_front', ['centralfront2']],
+    ]);
+    expect(structure.applications.every((a) => a.memory_limit === 256 * Mi && a.instances === 1)).toBe(true);
+    expect(structure.resources.map((r) => [r.name, r.partitions])).toEqual([
+      ['reftenant-receiver-linux-os', 3],
+      ['reftenant-receiver-apache', 3],
+      ['reftenant-receiver-winlogbeat', 3],
+      ['reftenant-receiver-unknown', 1],
+      ['reftenant-receiver-switch-errors', 1],
+    ]);
+    expect(Object.keys(files).sort()).toEqual([
+      'channel_structure.yaml',
+      'logs_receiver.yaml',
+      'resources/device_to_device_type.json',
+    ]);
+  });
+});
+
+describe('loadChannel', () => {
+  const channelDir = (structure: string, extra: Record<string, string> = {}) => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'drover-channel-')), 'tenant1', 'chan1');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'channel_structure.yaml'), structure);
+    for (const [path, text] of Object.entries(extra)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    return dir;
+  };
+  const structure = (pipelineFile: string) =>
+    `version: "6.0"\napplications:\n  - name: a\n    cluster: common\n    command: punchlinectl\n    args: [start, --punchline, ${pipelineFile}]\n`;
+
+  it('reports a pipeline file that does not exist, at the argument naming it', async () => {
+    const result = await loadChannel(channelDir(structure('missing.yaml')));
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]).toMatchObject({ line: 6, column: 32, path: 'applications[0].args[2]' });
+    expect(result.issues[0]?.message).toContain('file "missing.yaml" not found');
+  });
+
+  it('reports the issues of the pipeline file itself, with its own file name', async () => {
+    const dir = channelDir(structure('p.yaml'), {
+      'p.yaml': 'version: "6.0"\ndag:\n  - type: nope\n    component: x\n',
+    });
+    const result = await loadChannel(dir);
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]?.file).toBe(join(dir, 'p.yaml'));
+    expect(result.issues[0]?.message).toContain('unknown node type "nope"');
+  });
+
+  it('refuses a shipped symlink that leads outside the channel directory', async () => {
+    const dir = channelDir(structure('p.yaml'), {
+      'p.yaml': 'version: "6.0"\ndag:\n  - type: kafka_input\n    component: x\n',
+    });
+    symlinkSync('/etc/hostname', join(dir, 'escape.json'));
+    const withResource = `${structure('p.yaml')}    resources: [escape.json]\n`;
+    writeFileSync(join(dir, 'channel_structure.yaml'), withResource);
+    const result = await loadChannel(dir);
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]?.message).toContain('leads outside the channel directory');
+  });
+
+  it('says when the directory or its structure file is missing', async () => {
+    const result = await loadChannel(join(tmpdir(), 'no-such-tenant', 'no-such-channel'));
+    expect(result.issues[0]?.message).toMatch(/channel directory .* not found/);
+  });
+});
+
+describe('defaults', () => {
+  it('fills in application defaults', () => {
+    const result = parseChannelStructure(
+      'version: "6.0"\napplications:\n  - name: a\n    cluster: common\n    command: tool\n',
+      { file: 'c.yaml' },
+    );
+    const app = unwrap(result).applications[0];
+    expect(app).toMatchObject({ instances: 1, reload_action: 'kill_then_start', args: [], env: {} });
+    expect(unwrap(result).start_by_tenant).toBe(true);
+  });
+
+  it('gives a complete platform configuration from an empty file', () => {
+    const config = unwrap(parsePlatformConfig('', { file: 'drover.yaml' }));
+    expect(config).toEqual(defaultPlatformConfig);
+    expect(config.etcd).toEqual({ endpoints: ['http://127.0.0.1:2379'], prefix: '/drover' });
+    expect(config.runner.default_memory_limit).toBe(512 * Mi);
+    expect(config.runner.allowed_commands).toEqual(['punchlinectl']);
+    expect(config.api.listen).toBe('127.0.0.1:7070');
+  });
+
+  it('accepts the example platform file', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(join(repo, 'deploy', 'drover.yaml'), 'utf8');
+    const config = unwrap(parsePlatformConfig(text, { file: 'deploy/drover.yaml' }));
+    expect(config.kafka.clusters.kafka_front?.brokers.length).toBeGreaterThan(0);
+  });
+
+  it('throws a ChannelValidationError listing every issue when unwrapped', () => {
+    const result = parsePipeline('version: 1\ndag: []\nextra: 1\n', { file: 'p.yaml' });
+    expect(() => unwrap(result, 'p.yaml is invalid')).toThrow(ChannelValidationError);
+    expect(() => unwrap(result, 'p.yaml is invalid')).toThrow(/p\.yaml:3:1: extra: unknown field "extra"/);
+  });
+});
+
+describe('units', () => {
+  it.each([
+    ['256Mi', 256 * Mi],
+    ['1Gi', 1024 * Mi],
+    ['512M', 512_000_000],
+    ['100000', 100_000],
+    [4096, 4096],
+    ['1.5Gi', 1.5 * 1024 * Mi],
+  ])('parseMemory(%j) = %d bytes', (input, bytes) => {
+    expect(parseMemory(input)).toEqual({ bytes });
+  });
+
+  it.each(['12Xi', '-1Mi', 'Mi', '', '0', '1 Gi b'])('parseMemory(%j) is an error', (input) => {
+    expect(parseMemory(input)).toHaveProperty('error');
+  });
+
+  it.each([
+    ['500ms', 500],
+    ['1s', 1000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1m30s', 90_000],
+  ])('parseDuration(%j) = %d ms', (input, ms) => {
+    expect(parseDuration(input)).toEqual({ ms });
+  });
+
+  it.each(['10', 's', '1d', '-1s', '1 s'])('parseDuration(%j) is an error', (input) => {
+    expect(parseDuration(input)).toHaveProperty('error');
+  });
+});
+
+describe('robustness', () => {
+  it('never throws on arbitrary text: it returns issues', () => {
+    const yamlish = fc.stringMatching(/^[\s\S]{0,200}$/).map((s) => s);
+    const fragments = fc
+      .array(
+        fc.constantFrom(
+          'version: "6.0"\n',
+          'applications:\n',
+          '  - name: x\n',
+          '    command: /bin/sh\n',
+          'dag:\n',
+          '- ',
+          ': ',
+          '[',
+          '{',
+          '&a ',
+          '*a',
+          '"',
+          '\t',
+          '\n',
+          '_ppf_',
+          '- type: dispatch\n',
+        ),
+        { maxLength: 30 },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.oneof(yamlish, fragments), (text) => {
+        for (const parse of [
+          () => parseChannelStructure(text, { file: 'f' }),
+          () => parsePipeline(text, { file: 'f' }),
+          () => parsePlatformConfig(text, { file: 'f' }),
+        ]) {
+          const result = parse();
+          if (!result.ok) {
+            for (const issue of result.issues) {
+              expect(issue.line).toBeGreaterThanOrEqual(1);
+              expect(issue.column).toBeGreaterThanOrEqual(1);
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
