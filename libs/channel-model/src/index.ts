@@ -10,7 +10,7 @@ export {
   pipelineFileOf,
 } from './channel-structure.js';
 export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwrap } from './issues.js';
-export { type LoadedChannel, loadChannel, STRUCTURE_FILE } from './load-channel.js';
+export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
 export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
 export { type NodeKind, type NodeType, type NodeTypeName, nodeTypeNames, nodeTypes } from './node-types.js';
 export {

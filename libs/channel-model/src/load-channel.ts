@@ -35,6 +35,8 @@ async function readInside(root: string, path: string): Promise<{ text: string } 
   }
 }
 
+type ReadFile = (path: string) => Promise<{ text: string } | { error: string }>;
+
 /** Loads and validates the channel in `dir` (its last two path segments are tenant and channel). */
 export async function loadChannel(dir: string): Promise<ParseResult<LoadedChannel>> {
   const root = resolve(dir);
@@ -50,6 +52,43 @@ export async function loadChannel(dir: string): Promise<ParseResult<LoadedChanne
       entries === undefined ? `channel directory ${dir} not found` : `${STRUCTURE_FILE} not found in ${dir}`;
     return { ok: false, issues: [{ file, line: 1, column: 1, path: '', message }] };
   }
+  return resolveChannel({ tenant, channel, dir, text, read: (path) => readInside(root, path) });
+}
+
+/**
+ * Validates a channel received as files (an upload to the API): the same checks as `loadChannel`,
+ * with `files` standing for the directory. Issues name `<tenant>/<channel>/<file>`.
+ */
+export function validateChannelFiles(
+  tenant: string,
+  channel: string,
+  files: Readonly<Record<string, string>>,
+): Promise<ParseResult<LoadedChannel>> {
+  const dir = `${tenant}/${channel}`;
+  const text = Object.hasOwn(files, STRUCTURE_FILE) ? files[STRUCTURE_FILE] : undefined;
+  if (text === undefined) {
+    const file = join(dir, STRUCTURE_FILE);
+    const message = `${STRUCTURE_FILE} missing from the uploaded files`;
+    return Promise.resolve({ ok: false, issues: [{ file, line: 1, column: 1, path: '', message }] });
+  }
+  const read: ReadFile = async (path) => {
+    const found = Object.hasOwn(files, path) ? files[path] : undefined;
+    return found === undefined
+      ? { error: `file "${path}" not found in the channel directory` }
+      : { text: found };
+  };
+  return resolveChannel({ tenant, channel, dir, text, read });
+}
+
+async function resolveChannel(args: {
+  tenant: string;
+  channel: string;
+  dir: string;
+  text: string;
+  read: ReadFile;
+}): Promise<ParseResult<LoadedChannel>> {
+  const { tenant, channel, dir, text } = args;
+  const file = join(dir, STRUCTURE_FILE);
   const parsed = parseChannelStructure(text, { file, tenant, channel });
   if (!parsed.ok) return parsed;
 
@@ -58,7 +97,7 @@ export async function loadChannel(dir: string): Promise<ParseResult<LoadedChanne
   const files: Record<string, string> = {};
   const ship = async (path: string, at: (string | number)[], isPipeline: boolean) => {
     if (path in files) return;
-    const read = await readInside(root, path);
+    const read = await args.read(path);
     if ('error' in read) {
       issues.push({ file, ...locate(source, at), path: formatPath(at), message: read.error });
       return;

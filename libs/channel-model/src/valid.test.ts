@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseChannelStructure } from './channel-structure.js';
 import { ChannelValidationError, formatIssue, unwrap } from './issues.js';
-import { loadChannel } from './load-channel.js';
+import { loadChannel, validateChannelFiles } from './load-channel.js';
 import { parsePipeline } from './pipeline.js';
 import { defaultPlatformConfig, parsePlatformConfig } from './platform-config.js';
 import { parseDuration, parseMemory } from './units.js';
@@ -37,6 +37,40 @@ describe('the seed receiver channel', () => {
       'logs_receiver.yaml',
       'resources/device_to_device_type.json',
     ]);
+  });
+});
+
+describe('validateChannelFiles (an upload)', () => {
+  it('accepts what loadChannel read, and finds the same structure', async () => {
+    const loaded = unwrap(await loadChannel(join(repo, 'channels', 'reftenant', 'receiver')));
+    const again = unwrap(await validateChannelFiles('reftenant', 'receiver', loaded.files));
+    expect(again.structure).toEqual(loaded.structure);
+    expect(again.files).toEqual(loaded.files);
+  });
+
+  it('names the missing pipeline with the line of the argument that names it', async () => {
+    const loaded = unwrap(await loadChannel(join(repo, 'channels', 'reftenant', 'receiver')));
+    const { 'logs_receiver.yaml': _dropped, ...rest } = loaded.files;
+    const result = await validateChannelFiles('reftenant', 'receiver', rest);
+    expect(result.ok).toBe(false);
+    const lines = result.issues.map(formatIssue);
+    expect(lines[0]).toMatch(
+      /^reftenant\/receiver\/channel_structure\.yaml:\d+:\d+: applications\[0\]\.args\[2\]: file "logs_receiver\.yaml" not found/,
+    );
+  });
+
+  it('refuses an upload without channel_structure.yaml', async () => {
+    const result = await validateChannelFiles('t', 'c', { 'x.yaml': 'a: 1' });
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]?.message).toBe('channel_structure.yaml missing from the uploaded files');
+  });
+
+  it('refuses tenant and channel names that are not identifiers', async () => {
+    const result = await validateChannelFiles('../etc', 'c', {
+      'channel_structure.yaml': 'version: "6.0"\n',
+    });
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]?.message).toMatch(/tenant name "\.\.\/etc" must be a plain identifier/);
   });
 });
 

@@ -35,6 +35,9 @@ describe('KeyLayout', () => {
       channel: 'c',
       name: 'x',
     });
+    expect(keys.pending('t', 'c')).toBe('/drover/pending/t/c');
+    expect(keys.parsePending(keys.pending('t', 'c'))).toEqual({ tenant: 't', channel: 'c' });
+    expect(keys.parsePending('/drover/pending/t/c/extra')).toBeUndefined();
   });
 
   it.each([

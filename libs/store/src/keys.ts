@@ -9,6 +9,7 @@
  * | placements/<runner>/<tenant>/<channel>/<app>/<i>     | leader (fenced)  | assignment               |
  * | status/<tenant>/<channel>/<app>/<i>                  | runner, on lease | instance status          |
  * | resources/<tenant>/<channel>/<name>                  | leader (fenced)  | topic state and errors   |
+ * | pending/<tenant>/<channel>                           | leader (fenced)  | unplaced instances, why  |
  * | election/<name>/<lease id hex>                       | candidates       | candidate identity       |
  *
  * Placements are grouped by runner first so that a runner watches exactly its own prefix.
@@ -94,6 +95,12 @@ export class KeyLayout {
   resource(tenant: string, channel: string, name: string): string {
     return `${this.resources(tenant, channel)}${checkSegment(name, 'resource name')}`;
   }
+  pendings(): string {
+    return `${this.root}pending/`;
+  }
+  pending(tenant: string, channel: string): string {
+    return `${this.pendings()}${checkSegment(tenant, 'tenant')}/${checkSegment(channel, 'channel')}`;
+  }
   election(name: string): string {
     return `${this.root}election/${checkSegment(name, 'election name')}/`;
   }
@@ -132,6 +139,13 @@ export class KeyLayout {
     if (parts === undefined) return undefined;
     const [tenant, channel, name] = parts as [string, string, string];
     return { tenant, channel, name };
+  }
+
+  parsePending(key: string): { tenant: string; channel: string } | undefined {
+    const parts = this.split(key, 'pending/', 2);
+    if (parts === undefined) return undefined;
+    const [tenant, channel] = parts as [string, string];
+    return { tenant, channel };
   }
 
   private split(key: string, section: string, count: number): string[] | undefined {

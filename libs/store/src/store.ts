@@ -111,6 +111,21 @@ export class Store {
     return Number(res.header.revision);
   }
 
+  /**
+   * Deletes `key` only while it is attached to `lease` (a runner removing its own status, never one
+   * another runner wrote since); false when the key is absent or someone else's.
+   */
+  async deleteIfLease(key: string, lease: string): Promise<boolean> {
+    const res = await this.#etcd
+      .if(key, 'Lease', '==', lease)
+      .then(this.#etcd.delete().key(key))
+      .commit()
+      .catch((err: unknown) => {
+        throw toStoreError(err, key);
+      });
+    return res.succeeded;
+  }
+
   /** Creates `key` only if it does not exist; false when it already did. */
   async putIfAbsent(key: string, value: unknown, options: PutOptions = {}): Promise<boolean> {
     let put = this.#etcd.put(key).value(JSON.stringify(value));

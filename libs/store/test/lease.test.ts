@@ -24,6 +24,24 @@ describe('leases (real etcd)', () => {
     }
   });
 
+  it('deletes a key only while it is on the given lease (deleteIfLease)', async () => {
+    const store = storeAt(freshPrefix());
+    try {
+      const mine = await store.grantLease(TTL);
+      const theirs = await store.grantLease(TTL);
+      const key = store.layout.status({ tenant: 't', channel: 'c', app: 'a', index: 0 });
+      await store.put(key, { runner: 'front2' }, { lease: theirs.id });
+      expect(await store.deleteIfLease(key, mine.id)).toBe(false);
+      expect((await store.get(key, asUnknown))?.value).toEqual({ runner: 'front2' });
+      expect(await store.deleteIfLease(key, theirs.id)).toBe(true);
+      expect(await store.get(key, asUnknown)).toBeUndefined();
+      expect(await store.deleteIfLease(key, theirs.id)).toBe(false);
+      await Promise.all([mine.revoke(), theirs.revoke()]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('detects a lease revoked by someone else within its TTL', async () => {
     const store = storeAt(freshPrefix());
     try {

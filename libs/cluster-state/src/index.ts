@@ -1,0 +1,3 @@
+export { digestOf, stableJson } from './digest.js';
+export * from './records.js';
+export * from './view.js';

@@ -1,0 +1,164 @@
+/**
+ * The records Drover keeps in etcd (key layout in libs/store/src/keys.ts), one zod schema each:
+ * the schema validates what is read back and gives the type. Every record is JSON.
+ *
+ * | record      | key                                              | written by        |
+ * |-------------|--------------------------------------------------|-------------------|
+ * | runner      | runners/<runner>                                 | runner, on lease  |
+ * | spec        | channels/<tenant>/<channel>/spec                 | API               |
+ * | desired     | channels/<tenant>/<channel>/desired              | API               |
+ * | placement   | placements/<runner>/<tenant>/<channel>/<app>/<i> | leader, fenced    |
+ * | status      | status/<tenant>/<channel>/<app>/<i>              | runner, on lease  |
+ * | pending     | pending/<tenant>/<channel>                       | leader, fenced    |
+ * | resource    | resources/<tenant>/<channel>/<name>              | leader, fenced    |
+ */
+import { z } from 'zod';
+
+const name = z.string().min(1);
+const isoTime = z.string().min(1);
+
+export const runnerRecordSchema = z.object({
+  name,
+  cluster: name,
+  /** Always includes the runner's own name. */
+  tags: z.array(name),
+  capacity: z.object({ memoryBytes: z.number().int().positive().optional() }).default({}),
+  version: z.string(),
+  startedAt: isoTime,
+  /** The runner's own HTTP address (`http://host:port`), for operators and the API. */
+  api: z.string().optional(),
+  pid: z.number().int().optional(),
+  /** How the runner enforces memory limits (cgroup v2, cgroup v1, watchdog, none). */
+  memoryEnforcement: z.string().optional(),
+});
+export type RunnerRecord = z.infer<typeof runnerRecordSchema>;
+
+/** A channel as uploaded: every file of its directory by relative path, and their digest. */
+export const channelSpecSchema = z.object({
+  files: z.record(z.string(), z.string()),
+  digest: z.string(),
+  uploadedAt: isoTime,
+});
+export type ChannelSpecRecord = z.infer<typeof channelSpecSchema>;
+
+export const desiredStateSchema = z.enum(['started', 'stopped']);
+export type DesiredState = z.infer<typeof desiredStateSchema>;
+
+/**
+ * What the operator asked for. `generation` counts every change; `reload` counts reloads: it is
+ * part of every placement's digest, so bumping it restarts every instance (kill_then_start).
+ */
+export const desiredRecordSchema = z.object({
+  state: desiredStateSchema,
+  generation: z.number().int().min(0),
+  reload: z.number().int().min(0).default(0),
+  updatedAt: isoTime,
+});
+export type DesiredRecord = z.infer<typeof desiredRecordSchema>;
+
+export const restartPolicySchema = z.object({
+  initialMs: z.number().int().min(0).optional(),
+  maxMs: z.number().int().min(0).optional(),
+  resetAfterMs: z.number().int().min(0).optional(),
+  maxRestarts: z.number().int().min(0).optional(),
+});
+export type RestartPolicy = z.infer<typeof restartPolicySchema>;
+
+/** One instance assigned to one runner: everything the runner needs except the files. */
+export const placementRecordSchema = z.object({
+  tenant: name,
+  channel: name,
+  app: name,
+  index: z.number().int().min(0),
+  runner: name,
+  command: name,
+  args: z.array(z.string()),
+  env: z.record(z.string(), z.string()).default({}),
+  memoryLimitBytes: z.number().int().positive().optional(),
+  restart: restartPolicySchema.optional(),
+  schedule: z.string().optional(),
+  /** Files of the channel to write into the work directory (all of them). */
+  specDigest: z.string(),
+  /** Changes whenever the instance must be (re)started: application, files or a reload. */
+  digest: z.string(),
+});
+export type PlacementRecord = z.infer<typeof placementRecordSchema>;
+
+export const instanceStateSchema = z.enum([
+  'pending',
+  'starting',
+  'running',
+  'backoff',
+  'stopping',
+  'stopped',
+  'failed',
+]);
+export type InstanceState = z.infer<typeof instanceStateSchema>;
+
+export const lastExitSchema = z.object({
+  code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  /** `exited`, `signal`, `oom`, `spawn-error`, `stopped`. */
+  reason: z.string(),
+  at: isoTime,
+  message: z.string().optional(),
+});
+export type LastExit = z.infer<typeof lastExitSchema>;
+
+export const statusRecordSchema = z.object({
+  tenant: name,
+  channel: name,
+  app: name,
+  index: z.number().int().min(0),
+  runner: name,
+  /** The placement digest this status is about. */
+  digest: z.string(),
+  state: instanceStateSchema,
+  pid: z.number().int().nullable(),
+  restarts: z.number().int().min(0),
+  lastExit: lastExitSchema.nullable(),
+  since: isoTime,
+  reason: z.string().nullable().default(null),
+  nextAttemptAt: isoTime.nullable().default(null),
+});
+export type StatusRecord = z.infer<typeof statusRecordSchema>;
+
+export const pendingInstanceSchema = z.object({
+  app: name,
+  index: z.number().int().min(0),
+  reason: z.string(),
+});
+export type PendingInstanceRecord = z.infer<typeof pendingInstanceSchema>;
+
+/** Why the leader could not place some instances of a channel (absent when all are placed). */
+export const pendingRecordSchema = z.object({ instances: z.array(pendingInstanceSchema) });
+export type PendingRecord = z.infer<typeof pendingRecordSchema>;
+
+export const resourceStateSchema = z.enum(['pending', 'created', 'present', 'mismatch', 'error']);
+export type ResourceState = z.infer<typeof resourceStateSchema>;
+
+export const resourceRecordSchema = z.object({
+  type: z.literal('kafka_topic'),
+  name,
+  cluster: name,
+  state: resourceStateSchema,
+  error: z.string().nullable(),
+  /** Digest of the declaration this state is about; a changed declaration is ensured again. */
+  declaration: z.string(),
+  checkedAt: isoTime,
+});
+export type ResourceRecord = z.infer<typeof resourceRecordSchema>;
+
+/** The value of a controller's election key. */
+export const controllerIdentitySchema = z.object({
+  id: name,
+  api: z.string(),
+  pid: z.number().int(),
+  startedAt: isoTime,
+});
+export type ControllerIdentity = z.infer<typeof controllerIdentitySchema>;
+
+/** `schema.parse` as the store's decoder. */
+export function decoder<T>(schema: z.ZodType<T>): (raw: unknown) => T {
+  return (raw) => schema.parse(raw);
+}

@@ -1,0 +1,286 @@
+/**
+ * What the HTTP API answers and `channelctl --json` prints: views joined from the records, built
+ * by pure functions so leader and standbys (and tests) compute the same answer from etcd alone.
+ */
+import { z } from 'zod';
+import {
+  type DesiredRecord,
+  desiredStateSchema,
+  instanceStateSchema,
+  lastExitSchema,
+  type PendingRecord,
+  type PlacementRecord,
+  type ResourceRecord,
+  type RunnerRecord,
+  resourceStateSchema,
+  type StatusRecord,
+} from './records.js';
+
+export const instanceViewSchema = z.object({
+  index: z.number().int(),
+  runner: z.string().nullable(),
+  state: instanceStateSchema,
+  pid: z.number().int().nullable(),
+  restarts: z.number().int(),
+  lastExit: lastExitSchema.nullable(),
+  reason: z.string().nullable(),
+  since: z.string().nullable(),
+});
+export type InstanceView = z.infer<typeof instanceViewSchema>;
+
+export const applicationViewSchema = z.object({
+  name: z.string(),
+  cluster: z.string(),
+  tags: z.array(z.string()),
+  command: z.string(),
+  instances: z.array(instanceViewSchema),
+});
+export type ApplicationView = z.infer<typeof applicationViewSchema>;
+
+export const resourceViewSchema = z.object({
+  type: z.literal('kafka_topic'),
+  name: z.string(),
+  cluster: z.string(),
+  state: resourceStateSchema,
+  error: z.string().nullable(),
+});
+export type ResourceView = z.infer<typeof resourceViewSchema>;
+
+export const channelViewSchema = z.object({
+  tenant: z.string(),
+  channel: z.string(),
+  desired: desiredStateSchema,
+  generation: z.number().int(),
+  /** Digest of the uploaded files, null when the channel was never uploaded. */
+  specDigest: z.string().nullable(),
+  applications: z.array(applicationViewSchema),
+  resources: z.array(resourceViewSchema),
+});
+export type ChannelView = z.infer<typeof channelViewSchema>;
+
+export const channelSummarySchema = z.object({
+  tenant: z.string(),
+  channel: z.string(),
+  desired: desiredStateSchema,
+  applications: z.number().int(),
+  instances: z.record(z.string(), z.number().int()),
+});
+export type ChannelSummary = z.infer<typeof channelSummarySchema>;
+
+export const runnerViewSchema = z.object({
+  name: z.string(),
+  cluster: z.string(),
+  tags: z.array(z.string()),
+  capacity: z.object({ memoryBytes: z.number().int().optional() }),
+  version: z.string(),
+  startedAt: z.string(),
+  api: z.string().nullable(),
+  memoryEnforcement: z.string().nullable(),
+  instances: z.number().int(),
+});
+export type RunnerView = z.infer<typeof runnerViewSchema>;
+
+/** The application part of a channel the view needs (from its parsed structure). */
+export interface ApplicationOutline {
+  readonly name: string;
+  readonly cluster: string;
+  readonly tags: readonly string[];
+  readonly command: string;
+  readonly instances: number;
+}
+
+export interface ResourceOutline {
+  readonly name: string;
+  readonly cluster: string;
+}
+
+export interface ChannelRecords {
+  readonly tenant: string;
+  readonly channel: string;
+  /** Undefined when the channel was never uploaded (or its spec no longer parses). */
+  readonly applications: readonly ApplicationOutline[] | undefined;
+  readonly declaredResources: readonly ResourceOutline[];
+  readonly specDigest: string | undefined;
+  readonly desired: DesiredRecord | undefined;
+  readonly placements: readonly PlacementRecord[];
+  readonly statuses: readonly StatusRecord[];
+  readonly pending: PendingRecord | undefined;
+  readonly resources: readonly ResourceRecord[];
+}
+
+const instanceKey = (app: string, index: number) => `${app}/${index}`;
+
+function byInstance<T extends { app: string; index: number }>(records: readonly T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const r of records) {
+    const key = instanceKey(r.app, r.index);
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [r]);
+    else list.push(r);
+  }
+  return map;
+}
+
+function instanceView(
+  index: number,
+  started: boolean,
+  placement: PlacementRecord | undefined,
+  statuses: readonly StatusRecord[],
+  pendingReason: string | undefined,
+): InstanceView {
+  const base = { index, pid: null, restarts: 0, lastExit: null, since: null };
+  if (!started) {
+    // Stopped: whatever still reports is on its way down.
+    const still = statuses.find((s) => s.state !== 'stopped');
+    if (still === undefined) return { ...base, runner: null, state: 'stopped', reason: null };
+    return {
+      ...base,
+      runner: still.runner,
+      state: 'stopping',
+      pid: still.pid,
+      restarts: still.restarts,
+      lastExit: still.lastExit,
+      since: still.since,
+      reason: `stopping on runner ${still.runner}`,
+    };
+  }
+  if (placement === undefined) {
+    return {
+      ...base,
+      runner: null,
+      state: 'pending',
+      reason: pendingReason ?? 'waiting for the leader to place it',
+    };
+  }
+  const status = statuses.find((s) => s.runner === placement.runner && s.digest === placement.digest);
+  if (status === undefined) {
+    return {
+      ...base,
+      runner: placement.runner,
+      state: 'starting',
+      reason: `placed on runner ${placement.runner}, not reported yet`,
+    };
+  }
+  return {
+    index,
+    runner: status.runner,
+    state: status.state,
+    pid: status.pid,
+    restarts: status.restarts,
+    lastExit: status.lastExit,
+    since: status.since,
+    reason: status.reason,
+  };
+}
+
+/** The channel as the API shows it: desired state, every instance with its runner and state. */
+export function channelView(records: ChannelRecords): ChannelView {
+  const started = records.desired?.state === 'started';
+  const placements = byInstance(records.placements);
+  const statuses = byInstance(records.statuses);
+  const pending = new Map(
+    (records.pending?.instances ?? []).map((p) => [instanceKey(p.app, p.index), p.reason]),
+  );
+
+  const outlines: ApplicationOutline[] =
+    records.applications !== undefined
+      ? [...records.applications]
+      : outlinesFromPlacements(records.placements, records.statuses);
+
+  const applications = outlines.map((app) => {
+    const count = Math.max(app.instances, 0);
+    const instances: InstanceView[] = [];
+    for (let index = 0; index < count; index++) {
+      const key = instanceKey(app.name, index);
+      instances.push(
+        instanceView(index, started, placements.get(key)?.[0], statuses.get(key) ?? [], pending.get(key)),
+      );
+    }
+    return { name: app.name, cluster: app.cluster, tags: [...app.tags], command: app.command, instances };
+  });
+
+  const recorded = new Map(records.resources.map((r) => [`${r.cluster}/${r.name}`, r]));
+  const resources: ResourceView[] = records.declaredResources.map((d) => {
+    const r = recorded.get(`${d.cluster}/${d.name}`);
+    return {
+      type: 'kafka_topic',
+      name: d.name,
+      cluster: d.cluster,
+      state: r?.state ?? 'pending',
+      error: r?.error ?? null,
+    };
+  });
+
+  return {
+    tenant: records.tenant,
+    channel: records.channel,
+    desired: started ? 'started' : 'stopped',
+    generation: records.desired?.generation ?? 0,
+    specDigest: records.specDigest ?? null,
+    applications,
+    resources,
+  };
+}
+
+function outlinesFromPlacements(
+  placements: readonly PlacementRecord[],
+  statuses: readonly StatusRecord[],
+): ApplicationOutline[] {
+  const apps = new Map<string, { instances: number; command: string }>();
+  for (const r of [...placements, ...statuses]) {
+    const seen = apps.get(r.app);
+    const command = 'command' in r ? r.command : (seen?.command ?? '');
+    apps.set(r.app, { instances: Math.max(seen?.instances ?? 0, r.index + 1), command });
+  }
+  return [...apps].map(([name, a]) => ({
+    name,
+    cluster: '',
+    tags: [],
+    command: a.command,
+    instances: a.instances,
+  }));
+}
+
+export function summarise(view: ChannelView): ChannelSummary {
+  const instances: Record<string, number> = {};
+  for (const app of view.applications) {
+    for (const i of app.instances) instances[i.state] = (instances[i.state] ?? 0) + 1;
+  }
+  return {
+    tenant: view.tenant,
+    channel: view.channel,
+    desired: view.desired,
+    applications: view.applications.length,
+    instances,
+  };
+}
+
+/** True when every instance of a started channel runs (what `channelctl start --wait` waits for). */
+export function allRunning(view: ChannelView): boolean {
+  return (
+    view.desired === 'started' &&
+    view.applications.every((a) => a.instances.every((i) => i.state === 'running'))
+  );
+}
+
+/** True when a stopped channel has nothing left running anywhere. */
+export function allStopped(view: ChannelView): boolean {
+  return (
+    view.desired === 'stopped' &&
+    view.applications.every((a) => a.instances.every((i) => i.state === 'stopped'))
+  );
+}
+
+export function runnerView(record: RunnerRecord, instances: number): RunnerView {
+  return {
+    name: record.name,
+    cluster: record.cluster,
+    tags: record.tags,
+    capacity: record.capacity,
+    version: record.version,
+    startedAt: record.startedAt,
+    api: record.api ?? null,
+    memoryEnforcement: record.memoryEnforcement ?? null,
+    instances,
+  };
+}
