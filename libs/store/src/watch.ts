@@ -147,10 +147,13 @@ class PrefixWatcher implements PrefixWatch {
       watcher.on('disconnected', (err: Error) => this.#options.onState?.('disconnected', err));
       watcher.on('data', (res) => {
         const events: WatchEvent[] = [];
+        // A transaction's events share one revision and arrive in one response: skip only what
+        // an earlier response (or the listing) already covered.
+        const floor = this.#last;
         for (const event of res.events) {
           const revision = Number(event.kv.mod_revision);
-          if (revision <= this.#last) continue;
-          this.#last = revision;
+          if (revision <= floor) continue;
+          this.#last = Math.max(this.#last, revision);
           events.push({
             type: event.type === 'Delete' ? 'delete' : 'put',
             key: event.kv.key.toString(),

@@ -48,6 +48,27 @@ describe('watches (real etcd)', () => {
     }
   });
 
+  it('delivers every event of a transaction (they share one revision)', async () => {
+    const store = storeAt(freshPrefix());
+    const base = `${store.layout.root}resources/`;
+    const events: WatchEvent[] = [];
+    const watch = store.watchPrefix(base, { onEvents: (batch) => void events.push(...batch) });
+    try {
+      await watch.ready;
+      const leader = await store.campaign({ name: 'txn-test', value: 'me', ttlSeconds: 5 });
+      const keys = ['a', 'b', 'c', 'd', 'e'].map((k) => `${base}${k}`);
+      const revision = await leader.fencedTxn({ put: keys.map((key) => ({ key, value: key })) });
+      await eventually(() => events.length === keys.length);
+      expect(events.map((e) => [e.key, e.revision])).toEqual(keys.map((k) => [k, revision]));
+      await sleep(100);
+      expect(events).toHaveLength(keys.length);
+      await leader.resign();
+    } finally {
+      await watch.close();
+      store.close();
+    }
+  });
+
   it('resumes after an etcd restart without missing or repeating an event', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'drover-store-watch-'));
     let etcd = await startEtcd({ dataDir });
