@@ -162,3 +162,12 @@ export type ControllerIdentity = z.infer<typeof controllerIdentitySchema>;
 export function decoder<T>(schema: z.ZodType<T>): (raw: unknown) => T {
   return (raw) => schema.parse(raw);
 }
+
+/** A schema as JSON Schema (draft 7, what fastify's validators and OpenAPI 3.0 tools read). */
+export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-7',
+    io: 'output',
+  }) as Record<string, unknown>;
+  return rest;
+}

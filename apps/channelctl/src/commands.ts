@@ -1,0 +1,231 @@
+/**
+ * channelctl's commands over the API client. Each returns an exit code: 0 done, 1 failed (the
+ * message says why); bad usage (2) is commander's business.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatIssue, type LoadedChannel, loadChannel } from '@drover/channel-model';
+import { allRunning, allStopped, type ChannelView } from '@drover/cluster-state';
+import { type ApiClient, ApiError } from './client.js';
+import { notRunning, renderChannel, renderChannels, renderRunners } from './render.js';
+
+export interface Output {
+  readonly json: boolean;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export interface Context {
+  readonly client: ApiClient;
+  readonly channelsDir: string;
+  readonly output: Output;
+}
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parseChannelRef(ref: string): { tenant: string; channel: string } {
+  const m = /^([A-Za-z0-9][A-Za-z0-9_-]*)\/([A-Za-z0-9][A-Za-z0-9_-]*)$/.exec(ref);
+  if (m === null) throw new UsageError(`expected TENANT/CHANNEL, got "${ref}"`);
+  return { tenant: m[1] ?? '', channel: m[2] ?? '' };
+}
+
+async function loadValid(ctx: Context, tenant: string, channel: string): Promise<LoadedChannel | undefined> {
+  const result = await loadChannel(join(ctx.channelsDir, tenant, channel));
+  if (result.ok) return result.value;
+  for (const issue of result.issues) ctx.output.err(formatIssue(issue));
+  ctx.output.err(`${tenant}/${channel}: ${result.issues.length} problem(s); nothing was changed`);
+  return undefined;
+}
+
+function report(ctx: Context, err: unknown): number {
+  if (err instanceof ApiError) {
+    for (const issue of err.issues) ctx.output.err(formatIssue(issue));
+    ctx.output.err(err.message);
+    return 1;
+  }
+  throw err;
+}
+
+function show(ctx: Context, view: ChannelView): void {
+  ctx.output.out(ctx.output.json ? JSON.stringify(view, null, 2) : renderChannel(view));
+}
+
+/** Polls until `done(view)` or the timeout; the last view either way. */
+async function waitFor(
+  ctx: Context,
+  tenant: string,
+  channel: string,
+  done: (view: ChannelView) => boolean,
+  timeoutMs: number,
+): Promise<{ view: ChannelView; ok: boolean }> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await ctx.client.channel(tenant, channel);
+    if (done(view)) return { view, ok: true };
+    if (Date.now() >= until) return { view, ok: false };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export interface WaitOptions {
+  readonly wait: boolean;
+  readonly timeoutMs: number;
+}
+
+export async function validate(ctx: Context, ref: string): Promise<number> {
+  const { tenant, channel } = parseChannelRef(ref);
+  const loaded = await loadValid(ctx, tenant, channel);
+  if (loaded === undefined) return 1;
+  const apps = loaded.structure.applications.length;
+  const topics = loaded.structure.resources.length;
+  if (ctx.output.json)
+    ctx.output.out(
+      JSON.stringify({
+        tenant,
+        channel,
+        valid: true,
+        applications: apps,
+        resources: topics,
+        files: Object.keys(loaded.files),
+      }),
+    );
+  else
+    ctx.output.out(
+      `${tenant}/${channel}: valid (${apps} application(s), ${topics} kafka topic(s), ${Object.keys(loaded.files).length} file(s))`,
+    );
+  return 0;
+}
+
+async function startOne(ctx: Context, loaded: LoadedChannel, wait: WaitOptions): Promise<number> {
+  const { tenant, channel } = loaded;
+  try {
+    await ctx.client.upload(tenant, channel, loaded.files);
+    let view = await ctx.client.start(tenant, channel);
+    if (wait.wait) {
+      const result = await waitFor(ctx, tenant, channel, allRunning, wait.timeoutMs);
+      view = result.view;
+      show(ctx, view);
+      if (!result.ok) {
+        ctx.output.err(
+          `${tenant}/${channel}: not every instance is running after ${wait.timeoutMs / 1000} s:`,
+        );
+        for (const line of notRunning(view)) ctx.output.err(`  ${line}`);
+        return 1;
+      }
+      return 0;
+    }
+    show(ctx, view);
+    return 0;
+  } catch (err) {
+    return report(ctx, err);
+  }
+}
+
+export async function start(ctx: Context, ref: string, wait: WaitOptions): Promise<number> {
+  const { tenant, channel } = parseChannelRef(ref);
+  const loaded = await loadValid(ctx, tenant, channel);
+  if (loaded === undefined) return 1;
+  return startOne(ctx, loaded, wait);
+}
+
+async function tenantChannels(ctx: Context, tenant: string): Promise<string[]> {
+  parseChannelRef(`${tenant}/x`);
+  const entries = await readdir(join(ctx.channelsDir, tenant), { withFileTypes: true }).catch(() => {
+    throw new UsageError(`no tenant directory ${join(ctx.channelsDir, tenant)}`);
+  });
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Every channel of the tenant whose `start_by_tenant` is true; all validated before any change. */
+export async function startTenant(ctx: Context, tenant: string, wait: WaitOptions): Promise<number> {
+  const loaded: LoadedChannel[] = [];
+  let invalid = 0;
+  for (const channel of await tenantChannels(ctx, tenant)) {
+    const one = await loadValid(ctx, tenant, channel);
+    if (one === undefined) invalid++;
+    else if (one.structure.start_by_tenant) loaded.push(one);
+    else ctx.output.err(`${tenant}/${channel}: start_by_tenant is false: skipped`);
+  }
+  if (invalid > 0) return 1;
+  let code = 0;
+  for (const one of loaded) code = Math.max(code, await startOne(ctx, one, wait));
+  return code;
+}
+
+export async function stop(ctx: Context, ref: string, wait: WaitOptions): Promise<number> {
+  const { tenant, channel } = parseChannelRef(ref);
+  try {
+    let view = await ctx.client.stop(tenant, channel);
+    if (wait.wait) {
+      const result = await waitFor(ctx, tenant, channel, allStopped, wait.timeoutMs);
+      view = result.view;
+      if (!result.ok) {
+        show(ctx, view);
+        ctx.output.err(`${tenant}/${channel}: still stopping after ${wait.timeoutMs / 1000} s`);
+        return 1;
+      }
+    }
+    show(ctx, view);
+    return 0;
+  } catch (err) {
+    return report(ctx, err);
+  }
+}
+
+/** Every channel of the tenant whose `stop_by_tenant` is true (read from the channels directory). */
+export async function stopTenant(ctx: Context, tenant: string, wait: WaitOptions): Promise<number> {
+  let code = 0;
+  for (const channel of await tenantChannels(ctx, tenant)) {
+    const one = await loadValid(ctx, tenant, channel);
+    if (one === undefined) {
+      code = 1;
+      continue;
+    }
+    if (!one.structure.stop_by_tenant) {
+      ctx.output.err(`${tenant}/${channel}: stop_by_tenant is false: skipped`);
+      continue;
+    }
+    code = Math.max(code, await stop(ctx, `${tenant}/${channel}`, wait));
+  }
+  return code;
+}
+
+export async function reload(ctx: Context, ref: string): Promise<number> {
+  const { tenant, channel } = parseChannelRef(ref);
+  try {
+    show(ctx, await ctx.client.reload(tenant, channel));
+    return 0;
+  } catch (err) {
+    return report(ctx, err);
+  }
+}
+
+export async function status(ctx: Context, ref: string | undefined): Promise<number> {
+  try {
+    if (ref !== undefined) {
+      const { tenant, channel } = parseChannelRef(ref);
+      show(ctx, await ctx.client.channel(tenant, channel));
+      return 0;
+    }
+    const { channels } = await ctx.client.channels();
+    ctx.output.out(ctx.output.json ? JSON.stringify({ channels }, null, 2) : renderChannels(channels));
+    return 0;
+  } catch (err) {
+    return report(ctx, err);
+  }
+}
+
+export async function runners(ctx: Context): Promise<number> {
+  try {
+    const { runners } = await ctx.client.runners();
+    ctx.output.out(ctx.output.json ? JSON.stringify({ runners }, null, 2) : renderRunners(runners));
+    return 0;
+  } catch (err) {
+    return report(ctx, err);
+  }
+}

@@ -1,0 +1,127 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ApiClient } from './client.js';
+import * as cmd from './commands.js';
+
+const VERSION = '0.1.0';
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds > 0');
+  return n;
+}
+
+const program = new Command('channelctl')
+  .description('Start, stop, reload and inspect Drover channels.')
+  .version(VERSION)
+  .addOption(new Option('--api <url>', 'Drover API').env('DROVER_API').default('http://127.0.0.1:7070'))
+  .addOption(new Option('--token <token>', 'bearer token for mutations').env('DROVER_TOKEN'))
+  .addOption(
+    new Option('--channels-dir <dir>', 'where channels live')
+      .env('DROVER_CHANNELS_DIR')
+      .default('./channels'),
+  )
+  .option('--json', 'print the API shapes as JSON', false)
+  .showHelpAfterError()
+  .exitOverride();
+
+function context(): cmd.Context {
+  const o = program.opts<{ api: string; token?: string; channelsDir: string; json: boolean }>();
+  return {
+    client: new ApiClient(o.api, o.token),
+    channelsDir: o.channelsDir,
+    output: {
+      json: o.json,
+      out: (text) => process.stdout.write(`${text}\n`),
+      err: (text) => process.stderr.write(`${text}\n`),
+    },
+  };
+}
+
+let exitCode = 0;
+const run = (fn: () => Promise<number>) => async () => {
+  exitCode = await fn();
+};
+
+interface WaitFlags {
+  wait?: boolean;
+  timeout: number;
+  tenant?: string;
+}
+const waitOf = (o: WaitFlags): cmd.WaitOptions => ({ wait: o.wait === true, timeoutMs: o.timeout * 1000 });
+
+function oneOf(ref: string | undefined, tenant: string | undefined, what: string): void {
+  if ((ref === undefined) === (tenant === undefined)) {
+    throw new cmd.UsageError(`${what}: give either TENANT/CHANNEL or --tenant T`);
+  }
+}
+
+program
+  .command('start')
+  .description('validate, upload and start a channel (or every channel of a tenant with start_by_tenant)')
+  .argument('[tenant/channel]')
+  .option('--tenant <tenant>', 'every channel of this tenant')
+  .option('--wait', 'return once every instance runs')
+  .option('--timeout <seconds>', 'with --wait', seconds, 60)
+  .action(async (ref: string | undefined, o: WaitFlags) => {
+    oneOf(ref, o.tenant, 'start');
+    await run(() =>
+      ref !== undefined
+        ? cmd.start(context(), ref, waitOf(o))
+        : cmd.startTenant(context(), o.tenant ?? '', waitOf(o)),
+    )();
+  });
+
+program
+  .command('stop')
+  .description('stop a channel (or every channel of a tenant with stop_by_tenant)')
+  .argument('[tenant/channel]')
+  .option('--tenant <tenant>', 'every channel of this tenant')
+  .option('--wait', 'return once every instance has stopped')
+  .option('--timeout <seconds>', 'with --wait', seconds, 60)
+  .action(async (ref: string | undefined, o: WaitFlags) => {
+    oneOf(ref, o.tenant, 'stop');
+    await run(() =>
+      ref !== undefined
+        ? cmd.stop(context(), ref, waitOf(o))
+        : cmd.stopTenant(context(), o.tenant ?? '', waitOf(o)),
+    )();
+  });
+
+program
+  .command('reload')
+  .description('restart every instance of a started channel (reload_action: kill_then_start)')
+  .argument('<tenant/channel>')
+  .action(async (ref: string) => run(() => cmd.reload(context(), ref))());
+
+program
+  .command('status')
+  .description('one channel in detail, or every channel')
+  .argument('[tenant/channel]')
+  .action(async (ref: string | undefined) => run(() => cmd.status(context(), ref))());
+
+program
+  .command('runners')
+  .description('live runners with their tags')
+  .action(async () => run(() => cmd.runners(context()))());
+
+program
+  .command('validate')
+  .description('check a channel on disk (file:line:column for every problem); changes nothing')
+  .argument('<tenant/channel>')
+  .action(async (ref: string) => run(() => cmd.validate(context(), ref))());
+
+try {
+  await program.parseAsync();
+  process.exitCode = exitCode;
+} catch (err) {
+  const code = (err as { code?: string; exitCode?: number }).code;
+  if (code === 'commander.helpDisplayed' || code === 'commander.version') process.exitCode = 0;
+  else if (typeof code === 'string' && code.startsWith('commander.')) process.exitCode = 2;
+  else if (err instanceof cmd.UsageError) {
+    process.stderr.write(`channelctl: ${err.message}\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`channelctl: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

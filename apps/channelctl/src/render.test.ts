@@ -1,0 +1,90 @@
+import type { ChannelView } from '@drover/cluster-state';
+import { describe, expect, it } from 'vitest';
+import { parseChannelRef } from './commands.js';
+import { notRunning, renderChannel } from './render.js';
+import { table } from './table.js';
+
+const view: ChannelView = {
+  tenant: 'reftenant',
+  channel: 'receiver',
+  desired: 'started',
+  generation: 1,
+  specDigest: 'abc',
+  applications: [
+    {
+      name: 'central_receiver1',
+      cluster: 'shiva_front',
+      tags: ['centralfront1'],
+      command: 'punchlinectl',
+      instances: [
+        {
+          index: 0,
+          runner: 'front1',
+          state: 'running',
+          pid: 42,
+          restarts: 0,
+          lastExit: null,
+          reason: null,
+          since: null,
+        },
+      ],
+    },
+    {
+      name: 'central_receiver2',
+      cluster: 'shiva_front',
+      tags: ['centralfront2'],
+      command: 'punchlinectl',
+      instances: [
+        {
+          index: 0,
+          runner: null,
+          state: 'pending',
+          pid: null,
+          restarts: 0,
+          lastExit: null,
+          reason: 'no live runner in cluster shiva_front with tags [centralfront2]',
+          since: null,
+        },
+      ],
+    },
+  ],
+  resources: [
+    { type: 'kafka_topic', name: 'topic-a', cluster: 'kafka_front', state: 'error', error: 'broker down' },
+  ],
+};
+
+describe('channelctl output', () => {
+  it('aligns table columns', () => {
+    expect(
+      table(
+        ['A', 'BB'],
+        [
+          ['xxx', 'y'],
+          ['z', 'w'],
+        ],
+      ),
+    ).toBe('A    BB\nxxx  y\nz    w');
+  });
+
+  it('renders a channel with instances, reasons and topics', () => {
+    const text = renderChannel(view);
+    expect(text).toContain('reftenant/receiver: started');
+    expect(text).toMatch(/central_receiver1\s+0\s+front1\s+running\s+42\s+0/);
+    expect(text).toMatch(
+      /central_receiver2\s+0\s+-\s+pending\s+-\s+0\s+no live runner in cluster shiva_front with tags \[centralfront2\]/,
+    );
+    expect(text).toMatch(/topic-a\s+kafka_front\s+error\s+broker down/);
+  });
+
+  it('says what keeps a channel from running', () => {
+    expect(notRunning(view)).toEqual([
+      'central_receiver2[0] pending: no live runner in cluster shiva_front with tags [centralfront2]',
+    ]);
+  });
+
+  it('parses TENANT/CHANNEL and refuses anything else', () => {
+    expect(parseChannelRef('reftenant/receiver')).toEqual({ tenant: 'reftenant', channel: 'receiver' });
+    for (const bad of ['reftenant', 'a/b/c', '../x/y', 'a/'])
+      expect(() => parseChannelRef(bad)).toThrow(/TENANT\/CHANNEL/);
+  });
+});

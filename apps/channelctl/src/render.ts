@@ -1,0 +1,67 @@
+/** Human renderings of the API's views. */
+import type { ChannelSummary, ChannelView, RunnerView } from '@drover/cluster-state';
+import { table } from './table.js';
+
+export function renderChannel(view: ChannelView): string {
+  const rows = view.applications.flatMap((app) =>
+    app.instances.map((i) => [
+      app.name,
+      String(i.index),
+      i.runner ?? '-',
+      i.state,
+      i.pid === null ? '-' : String(i.pid),
+      String(i.restarts),
+      i.reason ?? (i.lastExit === null ? '' : `last exit: ${i.lastExit.reason}`),
+    ]),
+  );
+  const parts = [
+    `${view.tenant}/${view.channel}: ${view.desired}`,
+    rows.length > 0
+      ? table(['APPLICATION', '#', 'RUNNER', 'STATE', 'PID', 'RESTARTS', 'REASON'], rows)
+      : '(no applications)',
+  ];
+  if (view.resources.length > 0) {
+    parts.push(
+      table(
+        ['TOPIC', 'CLUSTER', 'STATE', 'ERROR'],
+        view.resources.map((r) => [r.name, r.cluster, r.state, r.error ?? '']),
+      ),
+    );
+  }
+  return parts.join('\n\n');
+}
+
+export function renderChannels(channels: readonly ChannelSummary[]): string {
+  if (channels.length === 0) return 'no channels';
+  return table(
+    ['CHANNEL', 'DESIRED', 'APPS', 'INSTANCES'],
+    channels.map((c) => [
+      `${c.tenant}/${c.channel}`,
+      c.desired,
+      String(c.applications),
+      Object.entries(c.instances)
+        .map(([state, n]) => `${n} ${state}`)
+        .join(', '),
+    ]),
+  );
+}
+
+export function renderRunners(runners: readonly RunnerView[]): string {
+  if (runners.length === 0) return 'no live runners';
+  return table(
+    ['RUNNER', 'CLUSTER', 'TAGS', 'INSTANCES', 'VERSION', 'STARTED'],
+    runners.map((r) => [r.name, r.cluster, r.tags.join(','), String(r.instances), r.version, r.startedAt]),
+  );
+}
+
+/** What keeps a channel from being all running, one line per instance. */
+export function notRunning(view: ChannelView): string[] {
+  return view.applications.flatMap((app) =>
+    app.instances
+      .filter((i) => i.state !== 'running')
+      .map(
+        (i) =>
+          `${app.name}[${i.index}] ${i.state}${i.runner === null ? '' : ` on ${i.runner}`}: ${i.reason ?? 'no reason given'}`,
+      ),
+  );
+}

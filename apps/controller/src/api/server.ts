@@ -1,0 +1,228 @@
+/**
+ * The HTTP API every controller serves (DESIGN.md, "HTTP API"): versioned JSON routes with
+ * schemas (from the same zod schemas that type them), the OpenAPI document at /openapi.json,
+ * health, readiness and Prometheus metrics. Reads come from the cache (a mirror of etcd);
+ * mutations write desired state to etcd for the leader to act on.
+ */
+import {
+  channelSummarySchema,
+  channelViewSchema,
+  controllerIdentitySchema,
+  jsonSchemaOf,
+  runnerViewSchema,
+  summarise,
+} from '@drover/cluster-state';
+import type { Logger } from '@drover/platform';
+import type { Store } from '@drover/store';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  ChannelCommandError,
+  reloadChannel,
+  startChannel,
+  stopChannel,
+  uploadChannel,
+} from '../channel-commands.js';
+import type { ClusterCache } from '../cluster-cache.js';
+import type { ControllerMetrics } from '../metrics.js';
+import { channelViewOf, runnerViews } from '../views.js';
+import { tokenGuard } from './auth.js';
+
+export interface ApiContext {
+  readonly store: Store;
+  readonly cache: ClusterCache;
+  readonly metrics: ControllerMetrics;
+  readonly token: string | undefined;
+  readonly logger: Logger;
+  /** This controller's identity and whether it leads. */
+  readonly self: { id: string; isLeader(): boolean };
+  /** The current leader's identity, if any (read from etcd). */
+  leader(): Promise<z.infer<typeof controllerIdentitySchema> | undefined>;
+}
+
+const NAME = '^[A-Za-z0-9][A-Za-z0-9_-]*$';
+const channelParams = {
+  type: 'object',
+  required: ['tenant', 'channel'],
+  properties: { tenant: { type: 'string', pattern: NAME }, channel: { type: 'string', pattern: NAME } },
+} as const;
+
+const errorSchema = z.object({
+  error: z.string(),
+  issues: z
+    .array(
+      z.object({
+        file: z.string(),
+        line: z.number(),
+        column: z.number(),
+        path: z.string(),
+        message: z.string(),
+      }),
+    )
+    .optional(),
+});
+const uploadBody = z.object({ files: z.record(z.string(), z.string()) });
+const uploadReply = z.object({
+  tenant: z.string(),
+  channel: z.string(),
+  specDigest: z.string(),
+  changed: z.boolean(),
+});
+const readySchema = z.object({
+  ready: z.boolean(),
+  etcd: z.boolean(),
+  leader: controllerIdentitySchema.nullable(),
+  self: z.object({ id: z.string(), leader: z.boolean() }),
+});
+
+const js = jsonSchemaOf;
+const errors = { 400: js(errorSchema), 401: js(errorSchema), 404: js(errorSchema), 409: js(errorSchema) };
+
+interface ChannelParams {
+  tenant: string;
+  channel: string;
+}
+
+/** Largest accepted upload (a channel and its files). */
+const BODY_LIMIT = 16 * 1024 * 1024;
+
+export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Per-request lines are info; keep warnings and errors only.
+    loggerInstance: ctx.logger.child({ component: 'api' }, { level: 'warn' }) as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Drover API',
+        version: '1',
+        description: 'Channels, runners and instances of a Drover cluster',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  app.addHook('onRequest', tokenGuard(ctx.token));
+  app.setErrorHandler(async (err, request, reply) => {
+    if (err instanceof ChannelCommandError) {
+      return reply
+        .code(err.status)
+        .send({ error: err.message, ...(err.issues.length > 0 ? { issues: err.issues } : {}) });
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply.code(status).send({ error: (err as Error).message });
+    }
+    request.log.error({ err }, 'request failed');
+    return reply
+      .code(503)
+      .send({ error: `etcd or the controller is unavailable: ${(err as Error).message}` });
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get(
+    '/healthz',
+    { schema: { response: { 200: js(z.object({ status: z.literal('ok'), id: z.string() })) } } },
+    async () => ({
+      status: 'ok' as const,
+      id: ctx.self.id,
+    }),
+  );
+
+  app.get(
+    '/readyz',
+    { schema: { response: { 200: js(readySchema), 503: js(readySchema) } } },
+    async (_req, reply) => {
+      const etcd = ctx.cache.connected && ctx.cache.synced;
+      const leader = etcd ? ((await ctx.leader().catch(() => undefined)) ?? null) : null;
+      const body = {
+        ready: etcd && leader !== null,
+        etcd,
+        leader,
+        self: { id: ctx.self.id, leader: ctx.self.isLeader() },
+      };
+      return reply.code(body.ready ? 200 : 503).send(body);
+    },
+  );
+
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const text = await ctx.metrics.registry.metrics();
+    return reply.type(ctx.metrics.registry.contentType).send(text);
+  });
+
+  app.get(
+    '/v1/runners',
+    { schema: { response: { 200: js(z.object({ runners: z.array(runnerViewSchema) })) } } },
+    async () => ({
+      runners: runnerViews(ctx.cache),
+    }),
+  );
+
+  app.get(
+    '/v1/channels',
+    { schema: { response: { 200: js(z.object({ channels: z.array(channelSummarySchema) })) } } },
+    async () => ({
+      channels: ctx.cache.channels().flatMap(({ tenant, channel }) => {
+        const view = channelViewOf(ctx.cache, tenant, channel);
+        return view === undefined ? [] : [summarise(view)];
+      }),
+    }),
+  );
+
+  app.get<{ Params: ChannelParams }>(
+    '/v1/channels/:tenant/:channel',
+    { schema: { params: channelParams, response: { 200: js(channelViewSchema), ...errors } } },
+    async (request) => {
+      const { tenant, channel } = request.params;
+      const view = channelViewOf(ctx.cache, tenant, channel);
+      if (view === undefined) throw new ChannelCommandError(404, `channel ${tenant}/${channel} is unknown`);
+      return view;
+    },
+  );
+
+  app.put<{ Params: ChannelParams; Body: z.infer<typeof uploadBody> }>(
+    '/v1/channels/:tenant/:channel',
+    {
+      schema: {
+        params: channelParams,
+        body: js(uploadBody),
+        response: { 200: js(uploadReply), ...errors },
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request) => {
+      const { tenant, channel } = request.params;
+      const result = await uploadChannel(ctx.store, tenant, channel, request.body.files);
+      return { tenant, channel, ...result };
+    },
+  );
+
+  const action = (path: string, run: typeof startChannel) =>
+    app.post<{ Params: ChannelParams }>(
+      `/v1/channels/:tenant/:channel/${path}`,
+      {
+        schema: {
+          params: channelParams,
+          response: { 200: js(channelViewSchema), ...errors },
+          security: [{ bearer: [] }],
+        },
+      },
+      async (request) => {
+        const { tenant, channel } = request.params;
+        await run(ctx.store, tenant, channel);
+        // Answer once this controller's cache has the change, so a read right after sees it.
+        await ctx.cache.seen(await ctx.store.currentRevision());
+        const view = channelViewOf(ctx.cache, tenant, channel);
+        if (view === undefined) throw new ChannelCommandError(404, `channel ${tenant}/${channel} is unknown`);
+        return view;
+      },
+    );
+  action('start', startChannel);
+  action('stop', stopChannel);
+  action('reload', reloadChannel);
+
+  return app;
+}

@@ -1,0 +1,62 @@
+/** The controller's settings: flags win over environment variables, over the platform file. */
+import { hostname } from 'node:os';
+import type { PlatformConfig } from '@drover/channel-model';
+import {
+  ConfigError,
+  parseHostPort,
+  parseKafkaCluster,
+  parsePositiveInt,
+  parseUrls,
+  readSecretFile,
+} from '@drover/platform';
+
+export interface ControllerFlags {
+  readonly etcd?: string;
+  readonly prefix?: string;
+  readonly listen?: string;
+  readonly kafkaCluster?: readonly string[];
+  readonly electionTtl?: string;
+  readonly tokenFile?: string;
+  readonly id?: string;
+}
+
+export interface ControllerConfig {
+  readonly id: string;
+  readonly etcd: PlatformConfig['etcd'];
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly kafkaClusters: Readonly<Record<string, readonly string[]>>;
+  readonly electionTtlSeconds: number;
+  /** Bearer token mutations need; undefined = no token configured. */
+  readonly token: string | undefined;
+}
+
+export async function resolveControllerConfig(
+  file: PlatformConfig,
+  flags: ControllerFlags,
+): Promise<ControllerConfig> {
+  const listen = parseHostPort(flags.listen ?? file.api.listen, '--listen');
+  const kafkaClusters: Record<string, string[]> = {};
+  for (const [name, c] of Object.entries(file.kafka.clusters)) kafkaClusters[name] = [...c.brokers];
+  for (const value of flags.kafkaCluster ?? []) {
+    const { name, brokers } = parseKafkaCluster(value, '--kafka-cluster');
+    kafkaClusters[name] = brokers;
+  }
+  const tokenFile = flags.tokenFile ?? file.api.token_file;
+  const id = flags.id ?? `${hostname().split('.')[0]}:${listen.port}`;
+  if (id.trim() === '') throw new ConfigError('--id', '--id: must not be empty');
+  return {
+    id,
+    etcd: {
+      ...file.etcd,
+      ...(flags.etcd === undefined ? {} : { endpoints: parseUrls(flags.etcd, '--etcd') }),
+      ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+    },
+    listen,
+    kafkaClusters,
+    electionTtlSeconds:
+      flags.electionTtl === undefined
+        ? file.controller.election_ttl
+        : parsePositiveInt(flags.electionTtl, '--election-ttl'),
+    token: tokenFile === undefined ? undefined : await readSecretFile(tokenFile, 'API token'),
+  };
+}

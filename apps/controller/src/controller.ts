@@ -1,0 +1,137 @@
+/**
+ * One controller process: the cache (a mirror of etcd), the API (served by leader and standbys),
+ * and the election loop. While it leads, a Reconciler acts on the cache with fenced writes; when
+ * leadership ends (lease lost, key deleted, deposed), the reconciler stops at once and the
+ * controller campaigns again.
+ */
+import { createRequire } from 'node:module';
+import { type ControllerIdentity, controllerIdentitySchema } from '@drover/cluster-state';
+import type { Logger } from '@drover/platform';
+import type { Leadership, Store } from '@drover/store';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from './api/server.js';
+import { ClusterCache } from './cluster-cache.js';
+import type { ControllerConfig } from './config.js';
+import { type ControllerMetrics, createMetrics } from './metrics.js';
+import { Reconciler } from './reconciler.js';
+import { TopicManager } from './topics.js';
+
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version;
+export const ELECTION = 'controller';
+
+export class Controller {
+  readonly config: ControllerConfig;
+  readonly cache: ClusterCache;
+  readonly metrics: ControllerMetrics;
+  #store: Store;
+  #logger: Logger;
+  #api: FastifyInstance | undefined;
+  #leadership: Leadership | undefined;
+  #reconciler: Reconciler | undefined;
+  #topics: TopicManager | undefined;
+  #campaign = new AbortController();
+  #loop: Promise<void> | undefined;
+  #identity: ControllerIdentity;
+
+  constructor(config: ControllerConfig, store: Store, logger: Logger) {
+    this.config = config;
+    this.#store = store;
+    this.#logger = logger;
+    this.cache = new ClusterCache(store, logger);
+    this.metrics = createMetrics(this.cache, () => this.isLeader());
+    const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+    this.#identity = {
+      id: config.id,
+      api: `http://${host}:${config.listen.port}`,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+  }
+
+  isLeader(): boolean {
+    return this.#leadership?.isLeader() === true;
+  }
+
+  /** The current reconciler (tests and benchmarks wait on its first pass). */
+  get reconciler(): Reconciler | undefined {
+    return this.#reconciler;
+  }
+
+  async start(): Promise<void> {
+    this.#api = await buildApi({
+      store: this.#store,
+      cache: this.cache,
+      metrics: this.metrics,
+      token: this.config.token,
+      logger: this.#logger,
+      self: { id: this.config.id, isLeader: () => this.isLeader() },
+      leader: async () => {
+        const found = await this.#store.leader(ELECTION);
+        const parsed = controllerIdentitySchema.safeParse(found?.value);
+        return parsed.success ? parsed.data : undefined;
+      },
+    });
+    await this.#api.listen({ host: this.config.listen.host, port: this.config.listen.port });
+    this.#logger.info({ listen: this.#identity.api, id: this.config.id }, 'API listening');
+    await this.cache.start();
+    this.#loop = this.#campaignLoop();
+  }
+
+  async #campaignLoop(): Promise<void> {
+    const signal = this.#campaign.signal;
+    while (!signal.aborted) {
+      try {
+        const leadership = await this.#store.campaign({
+          name: ELECTION,
+          value: this.#identity,
+          ttlSeconds: this.config.electionTtlSeconds,
+          signal,
+        });
+        this.#leadership = leadership;
+        this.metrics.failovers.inc();
+        this.#logger.info({ key: leadership.key }, 'elected leader: reconciling');
+        // The cache must hold everything written before we led (the previous leader's last writes).
+        await this.cache.seen(leadership.createRevision);
+        this.#topics = new TopicManager(this.config.kafkaClusters, this.#logger, () =>
+          this.#reconciler?.trigger(),
+        );
+        this.#reconciler = new Reconciler({
+          cache: this.cache,
+          leadership,
+          topics: this.#topics,
+          logger: this.#logger,
+          metrics: this.metrics,
+        });
+        const loss = await leadership.lost;
+        this.#logger.warn({ loss }, 'leadership lost: stopping reconcile');
+        await this.#stepDown();
+      } catch (err) {
+        await this.#stepDown();
+        if (signal.aborted) return;
+        this.#logger.warn({ err: (err as Error).message }, 'campaign failed: retrying');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  async #stepDown(): Promise<void> {
+    const reconciler = this.#reconciler;
+    const topics = this.#topics;
+    this.#reconciler = undefined;
+    this.#topics = undefined;
+    await reconciler?.stop();
+    await topics?.close();
+  }
+
+  async stop(): Promise<void> {
+    this.#campaign.abort();
+    await this.#stepDown();
+    // Resigning lets a standby take over now instead of after the TTL.
+    await this.#leadership?.resign().catch(() => {});
+    await this.#loop;
+    await this.#api?.close();
+    await this.cache.close();
+    this.#store.close();
+  }
+}

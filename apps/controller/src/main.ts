@@ -1,0 +1,50 @@
+import {
+  ConfigError,
+  createLogger,
+  exitOnFatal,
+  onShutdown,
+  readPlatformConfig,
+  storeFromSettings,
+} from '@drover/platform';
+import { Command, Option } from 'commander';
+import { type ControllerFlags, resolveControllerConfig } from './config.js';
+import { Controller, VERSION } from './controller.js';
+
+const program = new Command('drover-controller')
+  .description(
+    'Leader-elected controller: reconciles channels into Kafka topics and placements; serves the API.',
+  )
+  .version(VERSION)
+  .addOption(new Option('--config <file>', 'platform file').env('DROVER_CONFIG'))
+  .addOption(new Option('--etcd <urls>', 'etcd endpoints, comma-separated').env('DROVER_ETCD_ENDPOINTS'))
+  .addOption(new Option('--prefix <prefix>', 'key prefix in etcd (default /drover)').env('DROVER_PREFIX'))
+  .addOption(new Option('--listen <host:port>', 'API address (default 127.0.0.1:7070)').env('DROVER_LISTEN'))
+  .addOption(
+    new Option('--kafka-cluster <name=host:port,...>', 'a Kafka cluster by name; repeatable')
+      .env('DROVER_KAFKA_CLUSTERS')
+      .argParser((value: string, previous: string[] | undefined) => [
+        ...(previous ?? []),
+        ...value.split(';'),
+      ]),
+  )
+  .addOption(
+    new Option('--election-ttl <seconds>', 'leader lease TTL (default 5)').env('DROVER_ELECTION_TTL'),
+  )
+  .addOption(new Option('--token-file <file>', 'bearer token for mutations').env('DROVER_TOKEN_FILE'))
+  .addOption(new Option('--id <id>', 'controller identity (default host:port)').env('DROVER_CONTROLLER_ID'))
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+program.parse();
+const logger = createLogger('drover-controller');
+
+try {
+  const flags = program.opts<{ config?: string } & ControllerFlags>();
+  const config = await resolveControllerConfig(await readPlatformConfig(flags.config), flags);
+  const store = await storeFromSettings(config.etcd);
+  const controller = new Controller(config, store, logger);
+  onShutdown(logger, () => controller.stop());
+  await controller.start();
+} catch (err) {
+  exitOnFatal(logger, err, err instanceof ConfigError ? 2 : 1);
+}

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Built by `npm run build` (apps/runner/dist).
+import '../dist/main.js';

@@ -1,0 +1,51 @@
+/**
+ * Which executable an instance runs. The command must be in the runner's allow-list; a command
+ * the channel ships as a file of the same name (a script in its resources) runs from the work
+ * directory, any other resolves through the child's PATH. Arguments never pass through a shell.
+ */
+import { join } from 'node:path';
+
+export type CommandResolution = { readonly file: string } | { readonly refused: string };
+
+export function resolveCommand(
+  command: string,
+  allowed: readonly string[],
+  shipped: Readonly<Record<string, string>>,
+  dir: string,
+  runner: string,
+): CommandResolution {
+  if (!allowed.includes(command)) {
+    return {
+      refused: `command "${command}" is not allowed on runner ${runner} (allowed: ${allowed.join(', ') || 'none'})`,
+    };
+  }
+  return Object.hasOwn(shipped, command) ? { file: join(dir, command) } : { file: command };
+}
+
+/** Variables a child inherits from the runner; everything else comes from the application. */
+const INHERITED = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'HOME', 'TMPDIR'] as const;
+
+export function childEnvironment(
+  runnerEnv: NodeJS.ProcessEnv,
+  instance: { tenant: string; channel: string; app: string; index: number; runner: string },
+  appEnv: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED) {
+    const value = runnerEnv[key];
+    if (value !== undefined) env[key] = value;
+  }
+  Object.assign(env, appEnv, {
+    DROVER_TENANT: instance.tenant,
+    DROVER_CHANNEL: instance.channel,
+    DROVER_APP: instance.app,
+    DROVER_INSTANCE: String(instance.index),
+    DROVER_RUNNER: instance.runner,
+  });
+  return env;
+}
+
+/** Shiva adds the instance's identity to the application's arguments. */
+export function childArgs(args: readonly string[], tenant: string, channel: string, app: string): string[] {
+  return [...args, '--tenant', tenant, '--channel', channel, '--app', app];
+}

@@ -1,0 +1,83 @@
+/**
+ * The runner's settings: flags win over environment variables, which win over the platform file,
+ * which wins over the defaults (DESIGN.md, "Platform configuration").
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { IDENTIFIER, type PlatformConfig } from '@drover/channel-model';
+import { ConfigError, parseHostPort, parseList, parsePositiveInt, parseUrls } from '@drover/platform';
+
+/** Raw option values (from commander: a flag or its environment variable, or undefined). */
+export interface RunnerFlags {
+  readonly etcd?: string;
+  readonly prefix?: string;
+  readonly name?: string;
+  readonly cluster?: string;
+  readonly tags?: string;
+  readonly listen?: string;
+  readonly workdir?: string;
+  readonly leaseTtl?: string;
+  readonly allowCommand?: readonly string[];
+  readonly stopGrace?: string;
+}
+
+export interface RunnerConfig {
+  readonly etcd: PlatformConfig['etcd'];
+  readonly name: string;
+  readonly cluster: string;
+  /** Given tags, without the runner's name (added when registering). */
+  readonly tags: readonly string[];
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly workdir: string;
+  readonly leaseTtlSeconds: number;
+  readonly allowedCommands: readonly string[];
+  readonly capacityMemoryBytes: number | undefined;
+  readonly defaultMemoryLimitBytes: number;
+  readonly stopGraceMs: number;
+}
+
+function identifier(value: string, flag: string): string {
+  if (!IDENTIFIER.test(value)) {
+    throw new ConfigError(flag, `${flag}: "${value}" must be a plain identifier (letters, digits, "_", "-")`);
+  }
+  return value;
+}
+
+export function resolveRunnerConfig(file: PlatformConfig, flags: RunnerFlags): RunnerConfig {
+  const r = file.runner;
+  const name = identifier(flags.name ?? r.name ?? hostname().split('.')[0] ?? 'runner', '--name');
+  const tags = (flags.tags === undefined ? r.tags : parseList(flags.tags)).map((t) =>
+    identifier(t, '--tags'),
+  );
+  const allowed =
+    flags.allowCommand !== undefined && flags.allowCommand.length > 0
+      ? flags.allowCommand
+      : r.allowed_commands;
+  for (const c of allowed) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(c)) {
+      throw new ConfigError(
+        '--allow-command',
+        `--allow-command: "${c}" must be a bare command name, not a path`,
+      );
+    }
+  }
+  return {
+    etcd: {
+      ...file.etcd,
+      ...(flags.etcd === undefined ? {} : { endpoints: parseUrls(flags.etcd, '--etcd') }),
+      ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+    },
+    name,
+    cluster: identifier(flags.cluster ?? r.cluster, '--cluster'),
+    tags: [...new Set(tags)],
+    listen: parseHostPort(flags.listen ?? r.listen, '--listen'),
+    workdir: resolve(flags.workdir ?? r.workdir),
+    leaseTtlSeconds:
+      flags.leaseTtl === undefined ? r.lease_ttl : parsePositiveInt(flags.leaseTtl, '--lease-ttl'),
+    allowedCommands: [...new Set(allowed)],
+    capacityMemoryBytes: r.capacity?.memory,
+    defaultMemoryLimitBytes: r.default_memory_limit,
+    stopGraceMs:
+      (flags.stopGrace === undefined ? 10 : parsePositiveInt(flags.stopGrace, '--stop-grace')) * 1000,
+  };
+}

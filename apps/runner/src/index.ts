@@ -1,0 +1,2 @@
+export { type RunnerConfig, type RunnerFlags, resolveRunnerConfig } from './config.js';
+export { Runner, VERSION } from './runner.js';

@@ -1,0 +1,239 @@
+/**
+ * The runner's reconcile loop: desired instances are the placements under
+ * `placements/<runner>/`; observed are the children it supervises. Start what is placed and not
+ * running, stop what runs and is no longer placed, restart (kill then start) what runs with a
+ * digest that changed. Runs one pass at a time; a change during a pass triggers another.
+ */
+import {
+  type ChannelSpecRecord,
+  channelSpecSchema,
+  type PlacementRecord,
+  type StatusRecord,
+} from '@drover/cluster-state';
+import type { Logger } from '@drover/platform';
+import type { Store } from '@drover/store';
+import { type ChildStatus, SupervisedChild } from '@drover/supervisor';
+import { childArgs, childEnvironment, resolveCommand } from './commands.js';
+import type { StatusPublisher } from './status-publisher.js';
+import { instanceDir, prepareInstanceDir, removeInstanceDir, writePidFile } from './workdir.js';
+
+const RETRY_MS = 1000;
+
+interface Instance {
+  readonly placement: PlacementRecord;
+  child: SupervisedChild | undefined;
+}
+
+export interface InstanceManagerOptions {
+  readonly runner: string;
+  readonly workdir: string;
+  readonly allowedCommands: readonly string[];
+  readonly stopGraceMs: number;
+  readonly store: Store;
+  readonly publisher: StatusPublisher;
+  readonly logger: Logger;
+}
+
+const keyOf = (p: { tenant: string; channel: string; app: string; index: number }) =>
+  `${p.tenant}/${p.channel}/${p.app}/${p.index}`;
+
+export class InstanceManager {
+  #o: InstanceManagerOptions;
+  #desired = new Map<string, PlacementRecord>();
+  #instances = new Map<string, Instance>();
+  #pass: Promise<void> | undefined;
+  #again = false;
+  #retry: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: InstanceManagerOptions) {
+    this.#o = options;
+  }
+
+  /** Replaces the desired placements (a full listing). */
+  replaceDesired(placements: readonly PlacementRecord[]): void {
+    this.#desired = new Map(placements.map((p) => [keyOf(p), p]));
+    this.reconcile();
+  }
+
+  setDesired(placement: PlacementRecord): void {
+    this.#desired.set(keyOf(placement), placement);
+    this.reconcile();
+  }
+
+  deleteDesired(ref: { tenant: string; channel: string; app: string; index: number }): void {
+    this.#desired.delete(keyOf(ref));
+    this.reconcile();
+  }
+
+  get size(): number {
+    return this.#instances.size;
+  }
+
+  /** Runs a reconcile pass now, or right after the one in progress. */
+  reconcile(): void {
+    if (this.#closed) return;
+    if (this.#pass !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#pass = this.#reconcile()
+      .catch((err: unknown) => this.#o.logger.error({ err }, 'reconcile pass failed'))
+      .finally(() => {
+        this.#pass = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.reconcile();
+        }
+      });
+  }
+
+  async idle(): Promise<void> {
+    while (this.#pass !== undefined) await this.#pass;
+  }
+
+  /** Stops every child (SIGTERM, then SIGKILL after the grace period). */
+  async stopAll(): Promise<void> {
+    this.#closed = true;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    await this.#pass;
+    await Promise.all([...this.#instances.values()].map((i) => i.child?.stop()));
+  }
+
+  async #reconcile(): Promise<void> {
+    const stops: Promise<void>[] = [];
+    for (const [key, instance] of this.#instances) {
+      const wanted = this.#desired.get(key);
+      if (wanted !== undefined && wanted.digest === instance.placement.digest) continue;
+      this.#instances.delete(key);
+      stops.push(this.#stop(instance, wanted === undefined));
+    }
+    await Promise.all(stops);
+
+    let needsRetry = false;
+    for (const [key, placement] of this.#desired) {
+      if (this.#closed) return;
+      if (this.#instances.has(key)) continue;
+      const started = await this.#start(placement);
+      if (started) continue;
+      needsRetry = true;
+    }
+    if (needsRetry && this.#retry === undefined && !this.#closed) {
+      this.#retry = setTimeout(() => {
+        this.#retry = undefined;
+        this.reconcile();
+      }, RETRY_MS);
+    }
+  }
+
+  async #stop(instance: Instance, removed: boolean): Promise<void> {
+    const p = instance.placement;
+    this.#o.logger.info(
+      { instance: keyOf(p), removed },
+      removed ? 'stopping: no longer placed here' : 'restarting: placement changed',
+    );
+    await instance.child?.stop();
+    if (removed) {
+      this.#o.publisher.remove(p);
+      await removeInstanceDir(this.#o.workdir, p).catch(() => {});
+    }
+  }
+
+  /** False when it could not start yet and should be tried again (files not there, etcd down). */
+  async #start(p: PlacementRecord): Promise<boolean> {
+    const log = this.#o.logger.child({ tenant: p.tenant, channel: p.channel, app: p.app, instance: p.index });
+    let spec: ChannelSpecRecord | undefined;
+    try {
+      spec = (
+        await this.#o.store.get(this.#o.store.layout.channelSpec(p.tenant, p.channel), (raw) =>
+          channelSpecSchema.parse(raw),
+        )
+      )?.value;
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'cannot read the channel files yet: retrying');
+      return false;
+    }
+    if (spec?.digest !== p.specDigest) {
+      this.#publish(
+        p,
+        this.#waiting(`waiting for channel files ${p.specDigest} (found ${spec?.digest ?? 'none'})`),
+      );
+      return false;
+    }
+    const dir = instanceDir(this.#o.workdir, p);
+    const command = resolveCommand(p.command, this.#o.allowedCommands, spec.files, dir, this.#o.runner);
+    if ('refused' in command) {
+      this.#refuse(p, command.refused, log);
+      return true;
+    }
+    try {
+      await prepareInstanceDir(this.#o.workdir, p, spec.files, command.file === p.command ? [] : [p.command]);
+    } catch (err) {
+      this.#refuse(p, `cannot prepare the work directory: ${(err as Error).message}`, log);
+      return true;
+    }
+    const env = childEnvironment(process.env, p, p.env);
+    const child = new SupervisedChild(
+      {
+        file: command.file,
+        args: childArgs(p.args, p.tenant, p.channel, p.app),
+        cwd: dir,
+        env,
+        stopGraceMs: this.#o.stopGraceMs,
+        ...(p.restart === undefined
+          ? {}
+          : {
+              backoff: {
+                initialMs: p.restart.initialMs ?? 1000,
+                maxMs: p.restart.maxMs ?? 60_000,
+                resetAfterMs: p.restart.resetAfterMs ?? 120_000,
+                maxRestarts: p.restart.maxRestarts,
+              },
+            }),
+      },
+      {
+        logger: log,
+        onStatus: (status) => {
+          this.#publish(p, status);
+          if (status.state === 'running' && status.pid !== null)
+            void writePidFile(dir, status.pid).catch(() => {});
+        },
+      },
+    );
+    this.#instances.set(keyOf(p), { placement: p, child });
+    log.info({ command: command.file, args: p.args, digest: p.digest }, 'starting');
+    child.start();
+    return true;
+  }
+
+  #waiting(reason: string): ChildStatus {
+    return {
+      state: 'pending',
+      pid: null,
+      restarts: 0,
+      lastExit: null,
+      since: new Date().toISOString(),
+      reason,
+      nextAttemptAt: null,
+    };
+  }
+
+  #refuse(p: PlacementRecord, reason: string, log: Logger): void {
+    log.error({ reason }, 'refusing to start the instance');
+    this.#instances.set(keyOf(p), { placement: p, child: undefined });
+    this.#publish(p, { ...this.#waiting(reason), state: 'failed' });
+  }
+
+  #publish(p: PlacementRecord, status: ChildStatus): void {
+    const record: StatusRecord = {
+      tenant: p.tenant,
+      channel: p.channel,
+      app: p.app,
+      index: p.index,
+      runner: this.#o.runner,
+      digest: p.digest,
+      ...status,
+    };
+    this.#o.publisher.set(record);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * One runner: registration on a lease, the placement watch feeding the instance manager, status
+ * publishing, and the small HTTP API. While etcd is unreachable the children keep running; when
+ * it is back the watch resumes (or re-lists) and the manager acts on the difference.
+ */
+import { createRequire } from 'node:module';
+import { placementRecordSchema, type RunnerRecord } from '@drover/cluster-state';
+import type { Logger } from '@drover/platform';
+import type { PrefixWatch, Store } from '@drover/store';
+import type { FastifyInstance } from 'fastify';
+import type { RunnerConfig } from './config.js';
+import { startRunnerHttp } from './http.js';
+import { InstanceManager } from './instances.js';
+import { stopLeftovers } from './leftovers.js';
+import { Registration } from './registration.js';
+import { StatusPublisher } from './status-publisher.js';
+
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
+  .version;
+
+export class Runner {
+  readonly config: RunnerConfig;
+  #store: Store;
+  #logger: Logger;
+  #publisher: StatusPublisher;
+  #manager: InstanceManager;
+  #registration: Registration;
+  #watch: PrefixWatch | undefined;
+  #http: FastifyInstance | undefined;
+  #etcd: 'connected' | 'disconnected' = 'disconnected';
+  readonly startedAt = new Date().toISOString();
+
+  constructor(config: RunnerConfig, store: Store, logger: Logger) {
+    this.config = config;
+    this.#store = store;
+    this.#logger = logger;
+    this.#publisher = new StatusPublisher(store, logger);
+    this.#manager = new InstanceManager({
+      runner: config.name,
+      workdir: config.workdir,
+      allowedCommands: config.allowedCommands,
+      stopGraceMs: config.stopGraceMs,
+      store,
+      publisher: this.#publisher,
+      logger,
+    });
+    this.#registration = new Registration({
+      store,
+      record: () => this.record(),
+      ttlSeconds: config.leaseTtlSeconds,
+      logger,
+      onLease: (lease) => this.#publisher.useLease(lease),
+    });
+  }
+
+  record(): RunnerRecord {
+    const c = this.config;
+    return {
+      name: c.name,
+      cluster: c.cluster,
+      tags: [c.name, ...c.tags.filter((t) => t !== c.name)],
+      capacity: c.capacityMemoryBytes === undefined ? {} : { memoryBytes: c.capacityMemoryBytes },
+      version: VERSION,
+      startedAt: this.startedAt,
+      api: `http://${c.listen.host.includes(':') ? `[${c.listen.host}]` : c.listen.host}:${c.listen.port}`,
+      pid: process.pid,
+      memoryEnforcement: 'none',
+    };
+  }
+
+  async start(): Promise<void> {
+    const left = await stopLeftovers(this.config.workdir, this.config.stopGraceMs, this.#logger);
+    if (left > 0) this.#logger.warn({ stopped: left }, 'stopped children left by a previous runner');
+    this.#http = await startRunnerHttp(
+      {
+        name: () => this.config.name,
+        registered: () => this.#registration.lease !== undefined,
+        etcd: () => this.#etcd,
+        instances: () => [...this.#publisher.statuses.values()],
+      },
+      this.config.listen,
+      this.#logger,
+    );
+    this.#registration.start();
+    const layout = this.#store.layout;
+    const decode = (key: string, raw: unknown) => {
+      const parsed = placementRecordSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.#logger.error({ key, issues: parsed.error.issues }, 'ignoring a malformed placement');
+        return undefined;
+      }
+      return parsed.data;
+    };
+    this.#watch = this.#store.watchPrefix(layout.placements(this.config.name), {
+      onResync: (snapshot) => {
+        const placements = snapshot.flatMap((e) => decode(e.key, e.value) ?? []);
+        this.#manager.replaceDesired(placements);
+      },
+      onEvents: (events) => {
+        for (const e of events) {
+          if (e.type === 'delete') {
+            const ref = layout.parsePlacement(e.key);
+            if (ref !== undefined) this.#manager.deleteDesired(ref);
+          } else {
+            const p = decode(e.key, e.value);
+            if (p !== undefined) this.#manager.setDesired(p);
+          }
+        }
+      },
+      onState: (state, err) => {
+        this.#etcd = state;
+        if (state === 'disconnected')
+          this.#logger.warn({ err: err?.message }, 'etcd watch disconnected: children keep running');
+        else this.#logger.info('etcd watch connected');
+      },
+      onError: (err) => this.#logger.warn({ err: err.message }, 'placement watch error'),
+    });
+    this.#logger.info(
+      {
+        name: this.config.name,
+        cluster: this.config.cluster,
+        tags: this.record().tags,
+        workdir: this.config.workdir,
+      },
+      'runner started',
+    );
+  }
+
+  /** Stops every child, then ends the lease (the record and the statuses go with it). */
+  async stop(): Promise<void> {
+    await this.#watch?.close();
+    await this.#manager.stopAll();
+    this.#publisher.close();
+    await this.#registration.stop();
+    await this.#http?.close();
+    this.#store.close();
+  }
+}

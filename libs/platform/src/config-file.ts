@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import {
+  defaultPlatformConfig,
+  formatIssue,
+  type PlatformConfig,
+  parsePlatformConfig,
+} from '@drover/channel-model';
+import { ConfigError } from './errors.js';
+
+/** The platform file, validated; the defaults when no file is given. */
+export async function readPlatformConfig(file: string | undefined): Promise<PlatformConfig> {
+  if (file === undefined) return defaultPlatformConfig;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, `cannot read platform file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const parsed = parsePlatformConfig(text, { file });
+  if (!parsed.ok) throw new ConfigError(file, parsed.issues.map(formatIssue).join('\n'));
+  return parsed.value;
+}
+
+/** A secret kept in a file (token, password): trimmed, never empty. */
+export async function readSecretFile(file: string, what: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, `cannot read ${what} file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const secret = text.trim();
+  if (secret === '') throw new ConfigError(file, `${what} file ${file} is empty`);
+  return secret;
+}

@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import type { PlatformConfig } from '@drover/channel-model';
+import { connectStore, type Store } from '@drover/store';
+import { readSecretFile } from './config-file.js';
+import { ConfigError } from './errors.js';
+
+export type EtcdSettings = PlatformConfig['etcd'];
+
+async function readPem(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new ConfigError(file, `cannot read etcd ${what} ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** A store client from the `etcd` section: endpoints, prefix, TLS files, user and password file. */
+export async function storeFromSettings(etcd: EtcdSettings): Promise<Store> {
+  const tls =
+    etcd.tls === undefined
+      ? undefined
+      : {
+          ca: await readPem(etcd.tls.ca, 'CA certificate'),
+          ...(etcd.tls.cert === undefined ? {} : { cert: await readPem(etcd.tls.cert, 'certificate') }),
+          ...(etcd.tls.key === undefined ? {} : { key: await readPem(etcd.tls.key, 'private key') }),
+        };
+  const auth =
+    etcd.auth === undefined
+      ? undefined
+      : {
+          username: etcd.auth.username,
+          password: await readSecretFile(etcd.auth.password_file, 'etcd password'),
+        };
+  return connectStore({
+    endpoints: etcd.endpoints,
+    prefix: etcd.prefix,
+    ...(tls === undefined ? {} : { tls }),
+    ...(auth === undefined ? {} : { auth }),
+  });
+}

@@ -1,0 +1,20 @@
+import { type Logger, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * JSON lines on stdout (what journald and log shippers want); human-readable when stdout is a
+ * terminal. `DROVER_LOG_LEVEL` sets the level (default info).
+ */
+export function createLogger(name: string, options: { level?: string; pretty?: boolean } = {}): Logger {
+  const level = options.level ?? process.env.DROVER_LOG_LEVEL ?? 'info';
+  const pretty = options.pretty ?? process.stdout.isTTY === true;
+  if (pretty) {
+    return pino({
+      name,
+      level,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
+    });
+  }
+  return pino({ name, level });
+}
