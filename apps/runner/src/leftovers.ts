@@ -4,7 +4,7 @@
  * and stops them (SIGTERM to the group, SIGKILL after the grace period) before starting anything:
  * the leader places instances afresh, and nothing runs unsupervised.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@drover/platform';
 import { findPidFiles, PID_FILE, processStartTicks } from './workdir.js';
@@ -18,29 +18,33 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-function alive(pid: number): boolean {
+/** Running, not merely a zombie waiting for a parent that may never reap it (orphans). */
+async function running(pid: number): Promise<boolean> {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
 }
 
 export async function stopLeftovers(workdir: string, graceMs: number, logger: Logger): Promise<number> {
-  let stopped = 0;
-  for (const { dir, record } of await findPidFiles(workdir)) {
+  const found = await findPidFiles(workdir);
+  const ours: number[] = [];
+  for (const { dir, record } of found) {
     const ticks = await processStartTicks(record.pid);
     // Same pid and same start time: the very process we started, not a reused pid.
-    if (ticks !== null && ticks === record.startTicks && alive(record.pid)) {
+    if (ticks !== null && ticks === record.startTicks && (await running(record.pid))) {
       logger.warn({ pid: record.pid, dir }, 'stopping a child left by a previous runner');
       signalGroup(record.pid, 'SIGTERM');
-      const until = Date.now() + graceMs;
-      while (alive(record.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-      signalGroup(record.pid, 'SIGKILL');
-      stopped++;
+      ours.push(record.pid);
     }
     await rm(join(dir, PID_FILE), { force: true });
   }
-  return stopped;
+  const until = Date.now() + graceMs;
+  for (const pid of ours) {
+    while ((await running(pid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    signalGroup(pid, 'SIGKILL');
+  }
+  return ours.length;
 }

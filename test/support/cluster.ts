@@ -1,0 +1,302 @@
+/**
+ * A Drover cluster of real processes for end-to-end tests and benchmarks: controllers and
+ * runners started from their built `dist/main.js`, each logging to its own file, on free
+ * loopback ports, under a key prefix of their own. channelctl runs as a process too.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePorts } from '@drover/dev-services';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const controllerMain = join(repoRoot, 'apps', 'controller', 'dist', 'main.js');
+const runnerMain = join(repoRoot, 'apps', 'runner', 'dist', 'main.js');
+const channelctlMain = join(repoRoot, 'apps', 'channelctl', 'dist', 'main.js');
+
+export interface ClusterOptions {
+  readonly etcd: readonly string[];
+  readonly kafka?: readonly string[];
+  /** Short TTLs make failure tests quick; benchmarks use the defaults. */
+  readonly electionTtl?: number;
+  readonly leaseTtl?: number;
+  readonly token?: string;
+}
+
+export class Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  readonly exited: Promise<number | null>;
+
+  constructor(name: string, args: string[], logFile: string, env: NodeJS.ProcessEnv) {
+    this.name = name;
+    this.logFile = logFile;
+    const log = createWriteStream(logFile, { flags: 'a' });
+    this.child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.pipe(log);
+    this.child.stderr?.pipe(log);
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  kill(signal: NodeJS.Signals): Promise<number | null> {
+    this.child.kill(signal);
+    return this.exited;
+  }
+
+  log(): string {
+    return readFileSync(this.logFile, 'utf8');
+  }
+}
+
+export interface Runner {
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly workdir: string;
+  readonly port: number;
+  proc: Proc;
+}
+
+export interface Controller {
+  readonly id: string;
+  readonly port: number;
+  readonly api: string;
+  proc: Proc;
+}
+
+export class TestCluster {
+  readonly dir = mkdtempSync(join(tmpdir(), 'drover-e2e-'));
+  readonly prefix = `/drover-e2e-${Math.random().toString(16).slice(2, 10)}`;
+  readonly options: ClusterOptions;
+  readonly controllers: Controller[] = [];
+  readonly runners = new Map<string, Runner>();
+  readonly tokenFile: string | undefined;
+  #logs = 0;
+
+  constructor(options: ClusterOptions) {
+    this.options = options;
+    if (options.token !== undefined) {
+      this.tokenFile = join(this.dir, 'token');
+      writeFileSync(this.tokenFile, `${options.token}\n`, { mode: 0o600 });
+    }
+  }
+
+  #env(): NodeJS.ProcessEnv {
+    // Nothing from the test's environment that the apps read (DROVER_*), except the log level.
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DROVER_LOG_LEVEL: 'debug',
+    };
+    return env;
+  }
+
+  #logFile(name: string): string {
+    return join(this.dir, `${String(this.#logs++).padStart(2, '0')}-${name}.log`);
+  }
+
+  async startController(id: string, port?: number): Promise<Controller> {
+    const listen = port ?? (await freePorts(1))[0] ?? 0;
+    const args = [
+      controllerMain,
+      '--id',
+      id,
+      '--etcd',
+      this.options.etcd.join(','),
+      '--prefix',
+      this.prefix,
+      '--listen',
+      `127.0.0.1:${listen}`,
+      ...(this.options.kafka === undefined
+        ? []
+        : ['--kafka-cluster', `kafka_front=${this.options.kafka.join(',')}`]),
+      ...(this.options.electionTtl === undefined ? [] : ['--election-ttl', String(this.options.electionTtl)]),
+      ...(this.tokenFile === undefined ? [] : ['--token-file', this.tokenFile]),
+    ];
+    const controller: Controller = {
+      id,
+      port: listen,
+      api: `http://127.0.0.1:${listen}`,
+      proc: new Proc(id, args, this.#logFile(id), this.#env()),
+    };
+    const existing = this.controllers.findIndex((c) => c.id === id);
+    if (existing >= 0) this.controllers[existing] = controller;
+    else this.controllers.push(controller);
+    await eventually(
+      async () => (await fetchJson(`${controller.api}/healthz`)).status === 200,
+      20_000,
+      `${id} up`,
+    );
+    return controller;
+  }
+
+  async startRunner(
+    name: string,
+    tags: readonly string[],
+    options: { cluster?: string; allow?: readonly string[]; port?: number } = {},
+  ): Promise<Runner> {
+    const previous = this.runners.get(name);
+    const port = options.port ?? previous?.port ?? (await freePorts(1))[0] ?? 0;
+    const workdir = previous?.workdir ?? join(this.dir, `work-${name}`);
+    mkdirSync(workdir, { recursive: true });
+    const args = [
+      runnerMain,
+      '--etcd',
+      this.options.etcd.join(','),
+      '--prefix',
+      this.prefix,
+      '--name',
+      name,
+      '--cluster',
+      options.cluster ?? 'shiva_front',
+      '--tags',
+      tags.join(','),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--workdir',
+      workdir,
+      '--stop-grace',
+      '3',
+      ...(options.allow ?? ['idle-app']).flatMap((c) => ['--allow-command', c]),
+      ...(this.options.leaseTtl === undefined ? [] : ['--lease-ttl', String(this.options.leaseTtl)]),
+    ];
+    const runner: Runner = {
+      name,
+      tags,
+      workdir,
+      port,
+      proc: new Proc(name, args, this.#logFile(name), this.#env()),
+    };
+    this.runners.set(name, runner);
+    await eventually(
+      async () => (await fetchJson(`http://127.0.0.1:${port}/healthz`)).status === 200,
+      20_000,
+      `${name} up`,
+    );
+    return runner;
+  }
+
+  runner(name: string): Runner {
+    const r = this.runners.get(name);
+    if (r === undefined) throw new Error(`no runner ${name}`);
+    return r;
+  }
+
+  /** Runs channelctl against the first live controller (or `api`). */
+  channelctl(
+    args: readonly string[],
+    options: { api?: string; token?: string | null } = {},
+  ): Promise<CliResult> {
+    const api = options.api ?? this.controllers.find((c) => c.proc.running)?.api ?? '';
+    const token = options.token === null ? undefined : (options.token ?? this.options.token);
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      DROVER_API: api,
+      ...(token === undefined ? {} : { DROVER_TOKEN: token }),
+    };
+    return run(process.execPath, [channelctlMain, ...args], env);
+  }
+
+  async stop(): Promise<void> {
+    const all = [...this.runners.values(), ...this.controllers].map((p) => p.proc);
+    await Promise.all(
+      all.map(async (p) => {
+        if (!p.running) return;
+        const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+        await p.kill('SIGTERM');
+        clearTimeout(timer);
+      }),
+    );
+  }
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(file, [...args], { env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export async function fetchJson(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: unknown }> {
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, body };
+  } catch {
+    return { status: 0, body: undefined };
+  }
+}
+
+/** Polls `check` until true; a safety net with a message, not a measurement. */
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > until) throw new Error(`${what}: not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A copy of `channels/<tenant>/<channel>` whose applications run `idle-app` (a tiny script the
+ * channel ships, from test/e2e/fixtures) instead of punchlinectl, so control-plane tests do not
+ * depend on the pipeline runtime. `edit` may change the structure text further.
+ */
+export function idleChannelCopy(
+  channelsDir: string,
+  tenant: string,
+  channel: string,
+  edit: (structure: string) => string = (s) => s,
+): string {
+  const target = join(channelsDir, tenant, channel);
+  cpSync(join(repoRoot, 'channels', tenant, channel), target, { recursive: true });
+  cpSync(join(repoRoot, 'test', 'e2e', 'fixtures', 'idle-app'), join(target, 'idle-app'));
+  const file = join(target, 'channel_structure.yaml');
+  const text = readFileSync(file, 'utf8')
+    .replaceAll('command: punchlinectl', 'command: idle-app')
+    .replace(
+      /(\n\s+resources:\n)(\s+)- /g,
+      (_m, head: string, indent: string) => `${head}${indent}- idle-app\n${indent}- `,
+    );
+  writeFileSync(file, edit(text));
+  return target;
+}
