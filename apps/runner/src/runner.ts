@@ -7,9 +7,8 @@ import { createRequire } from 'node:module';
 import { placementRecordSchema, type RunnerRecord } from '@drover/cluster-state';
 import type { Logger } from '@drover/platform';
 import type { PrefixWatch, Store } from '@drover/store';
-import type { FastifyInstance } from 'fastify';
 import type { RunnerConfig } from './config.js';
-import { startRunnerHttp } from './http.js';
+import { type RunnerHttp, startRunnerHttp } from './http.js';
 import { InstanceManager } from './instances.js';
 import { stopLeftovers } from './leftovers.js';
 import { Registration } from './registration.js';
@@ -26,7 +25,7 @@ export class Runner {
   #manager: InstanceManager;
   #registration: Registration;
   #watch: PrefixWatch | undefined;
-  #http: FastifyInstance | undefined;
+  #http: RunnerHttp | undefined;
   #etcd: 'connected' | 'disconnected' = 'disconnected';
   readonly startedAt = new Date().toISOString();
 

@@ -9,7 +9,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { InstanceState, LastExit } from '@drover/cluster-state';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { type BackoffPolicy, defaultBackoff, nextConsecutive, restartDelay } from './backoff.js';
 
 /** What pino's Logger provides; the supervisor needs no more. */
@@ -50,6 +50,16 @@ export interface SupervisedChildOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * execa and its dependencies weigh about 10 MB of RSS: loaded with the first child, so a runner
+ * with nothing to supervise stays small.
+ */
+let execaModule: Promise<typeof import('execa')> | undefined;
+const loadExeca = () => {
+  execaModule ??= import('execa');
+  return execaModule;
+};
+
 export class SupervisedChild {
   readonly spec: ChildSpec;
   #options: SupervisedChildOptions;
@@ -61,6 +71,7 @@ export class SupervisedChild {
   #consecutive = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopping = false;
+  #launching: Promise<void> | undefined;
 
   constructor(spec: ChildSpec, options: SupervisedChildOptions) {
     this.spec = spec;
@@ -86,7 +97,7 @@ export class SupervisedChild {
   }
 
   start(): void {
-    if (this.#stopping || this.#process !== undefined) return;
+    if (this.#stopping || this.#process !== undefined || this.#launching !== undefined) return;
     this.#spawn();
   }
 
@@ -95,6 +106,7 @@ export class SupervisedChild {
     this.#stopping = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    await this.#launching;
     const child = this.#process;
     if (child === undefined) {
       this.#set({ state: 'stopped', pid: null, reason: null, nextAttemptAt: null });
@@ -119,8 +131,27 @@ export class SupervisedChild {
   }
 
   #spawn(restarts = this.#status.restarts): void {
-    const { logger } = this.#options;
     this.#set({ state: 'starting', restarts, reason: null, nextAttemptAt: null });
+    this.#launching = loadExeca().then(
+      ({ execa }) => {
+        this.#launching = undefined;
+        if (!this.#stopping) this.#launch(execa);
+      },
+      (err: unknown) => {
+        this.#launching = undefined;
+        this.#onExit({
+          code: null,
+          signal: null,
+          reason: 'spawn-error',
+          at: iso(this.#now()),
+          message: String(err),
+        });
+      },
+    );
+  }
+
+  #launch(execa: typeof import('execa')['execa']): void {
+    const { logger } = this.#options;
     const child = execa(this.spec.file, [...this.spec.args], {
       cwd: this.spec.cwd,
       env: { ...this.spec.env },
