@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { freePorts } from '@drover/dev-services';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const controllerMain = join(repoRoot, 'apps', 'controller', 'dist', 'main.js');
-const runnerMain = join(repoRoot, 'apps', 'runner', 'dist', 'main.js');
+// The daemons start through their bin scripts, with the node flags operators get.
+const controllerBin = join(repoRoot, 'apps', 'controller', 'bin', 'drover-controller.js');
+const runnerBin = join(repoRoot, 'apps', 'runner', 'bin', 'drover-runner.js');
 const channelctlMain = join(repoRoot, 'apps', 'channelctl', 'dist', 'main.js');
 
 export interface ClusterOptions {
@@ -34,7 +35,8 @@ export class Proc {
     this.name = name;
     this.logFile = logFile;
     const log = createWriteStream(logFile, { flags: 'a' });
-    this.child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file = '', ...rest] = args;
+    this.child = spawn(file, rest, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
@@ -107,7 +109,7 @@ export class TestCluster {
   async startController(id: string, port?: number): Promise<Controller> {
     const listen = port ?? (await freePorts(1))[0] ?? 0;
     const args = [
-      controllerMain,
+      controllerBin,
       '--id',
       id,
       '--etcd',
@@ -149,7 +151,7 @@ export class TestCluster {
     const workdir = previous?.workdir ?? join(this.dir, `work-${name}`);
     mkdirSync(workdir, { recursive: true });
     const args = [
-      runnerMain,
+      runnerBin,
       '--etcd',
       this.options.etcd.join(','),
       '--prefix',

@@ -28,7 +28,10 @@ const program = new Command('drover-controller')
       ]),
   )
   .addOption(
-    new Option('--election-ttl <seconds>', 'leader lease TTL (default 5)').env('DROVER_ELECTION_TTL'),
+    new Option(
+      '--election-ttl <seconds>',
+      'leader lease TTL: a dead leader is replaced within it (default 3)',
+    ).env('DROVER_ELECTION_TTL'),
   )
   .addOption(new Option('--token-file <file>', 'bearer token for mutations').env('DROVER_TOKEN_FILE'))
   .addOption(new Option('--id <id>', 'controller identity (default host:port)').env('DROVER_CONTROLLER_ID'))

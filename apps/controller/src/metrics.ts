@@ -1,16 +1,20 @@
 /** Prometheus metrics of one controller; gauges are read from the cache at scrape time. */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ClusterCache } from './cluster-cache.js';
 
 export interface ControllerMetrics {
   readonly registry: Registry;
   readonly reconcileDuration: Histogram;
+  readonly lastReconcile: Gauge;
+  readonly reconcilePasses: Counter;
   readonly placementWrites: Counter;
   readonly failovers: Counter;
 }
 
 export function createMetrics(cache: ClusterCache, isLeader: () => boolean): ControllerMetrics {
   const registry = new Registry();
+  // Process and Node.js runtime series (RSS, heap, event loop lag, GC), as operators expect.
+  collectDefaultMetrics({ register: registry });
   new Gauge({
     name: 'drover_controller_leader',
     help: '1 when this controller is the leader',
@@ -64,6 +68,16 @@ export function createMetrics(cache: ClusterCache, isLeader: () => boolean): Con
       name: 'drover_reconcile_duration_seconds',
       help: 'Duration of a reconcile pass (plan and writes)',
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    lastReconcile: new Gauge({
+      name: 'drover_reconcile_last_duration_seconds',
+      help: 'Duration of the last reconcile pass',
+      registers: [registry],
+    }),
+    reconcilePasses: new Counter({
+      name: 'drover_reconcile_passes_total',
+      help: 'Reconcile passes completed by this controller as leader',
       registers: [registry],
     }),
     placementWrites: new Counter({

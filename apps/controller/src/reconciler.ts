@@ -12,6 +12,7 @@ import type { TopicManager } from './topics.js';
 
 /** etcd's default limit is 128 operations per transaction. */
 const OPS_PER_TXN = 100;
+const TXNS_IN_FLIGHT = 4;
 const DEBOUNCE_MS = 20;
 const RETRY_MS = 1000;
 
@@ -107,6 +108,8 @@ export class Reconciler {
     this.#topics.ensure(result.topics, this.#leadership);
     const seconds = (Date.now() - started) / 1000;
     this.#metrics.reconcileDuration.observe(seconds);
+    this.#metrics.lastReconcile.set(seconds);
+    this.#metrics.reconcilePasses.inc();
     this.#metrics.placementWrites.inc(result.counts.writes + result.counts.deletes);
     if (result.counts.writes + result.counts.deletes > 0) {
       this.#logger.info({ ...result.counts, ms: Math.round(seconds * 1000), revision }, 'reconciled');
@@ -114,25 +117,35 @@ export class Reconciler {
     this.#firstPassDone();
   }
 
-  /** Writes the plan in fenced batches; returns the last revision written (0 when none). */
+  /**
+   * Writes the plan in fenced batches, a few in flight at once (each is fenced on its own, and
+   * their order does not matter); returns the highest revision written (0 when none).
+   */
   async #apply(p: Plan): Promise<number> {
     const ops: ({ put: { key: string; value: unknown } } | { delete: string })[] = [
       ...p.delete.map((key) => ({ delete: key })),
       ...p.put.map((put) => ({ put })),
     ];
+    const batches: (typeof ops)[] = [];
+    for (let i = 0; i < ops.length; i += OPS_PER_TXN) batches.push(ops.slice(i, i + OPS_PER_TXN));
     let revision = 0;
-    for (let i = 0; i < ops.length; i += OPS_PER_TXN) {
-      const batch = ops.slice(i, i + OPS_PER_TXN);
-      try {
-        revision = await this.#leadership.fencedTxn({
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++] ?? [];
+        const written = await this.#leadership.fencedTxn({
           put: batch.flatMap((o) => ('put' in o ? [o.put] : [])),
           delete: batch.flatMap((o) => ('delete' in o ? [o.delete] : [])),
         });
-      } catch (err) {
-        if (isStoreError(err) && !(err instanceof NotLeaderError))
-          this.#logger.warn({ err: err.message }, 'write failed');
-        throw err;
+        revision = Math.max(revision, written);
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(TXNS_IN_FLIGHT, batches.length) }, worker));
+    } catch (err) {
+      if (isStoreError(err) && !(err instanceof NotLeaderError))
+        this.#logger.warn({ err: err.message }, 'write failed');
+      throw err;
     }
     return revision;
   }

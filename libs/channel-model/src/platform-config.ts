@@ -38,7 +38,7 @@ export const platformConfigSchema = z.strictObject({
     .prefault({}),
   controller: z
     .strictObject({
-      election_ttl: positiveInt('election_ttl').default(5),
+      election_ttl: positiveInt('election_ttl').default(3),
     })
     .prefault({}),
   runner: z

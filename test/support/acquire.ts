@@ -1,0 +1,84 @@
+/**
+ * Real etcd and Kafka for tests and benchmarks: endpoints from DROVER_ETCD_ENDPOINTS /
+ * DROVER_KAFKA_BROKERS when set, else started with `deploy/dev/services up`. No vitest here, so
+ * benchmarks (run with tsx) can use it too.
+ */
+import { execFile } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export type ServiceName = 'etcd' | 'kafka';
+
+export interface DroverServices {
+  etcd?: { endpoints: string[] };
+  kafka?: { brokers: string[] };
+}
+
+const execFileAsync = promisify(execFile);
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const servicesCli = join(repoRoot, 'deploy', 'dev', 'services');
+
+interface UpOutput {
+  etcd?: { endpoints: string[]; started: boolean };
+  kafka?: { brokers: string[]; started: boolean };
+}
+
+function fromEnv(name: ServiceName, env: NodeJS.ProcessEnv): string[] | undefined {
+  const value = name === 'etcd' ? env.DROVER_ETCD_ENDPOINTS : env.DROVER_KAFKA_BROKERS;
+  const list = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return list.length > 0 ? list : undefined;
+}
+
+async function runCli(args: string[]): Promise<string> {
+  try {
+    // First runs resolve Kafka jars from Maven: let the CLI's progress reach the terminal.
+    const child = execFileAsync(servicesCli, args, { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+    child.child.stderr?.pipe(process.stderr);
+    return (await child).stdout;
+  } catch (err) {
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+    throw new Error(`deploy/dev/services ${args.join(' ')} failed:\n${stderr}${stdout}`, { cause: err });
+  }
+}
+
+/**
+ * Endpoints of the services `needs` names: from the environment when set, else started with
+ * `deploy/dev/services up`. `release()` stops only what this call started (unless
+ * DROVER_DEV_KEEP=1). Used by the vitest globalSetup below and by benchmarks.
+ */
+export async function acquireServices(
+  needs: readonly ServiceName[],
+): Promise<{ services: DroverServices; release(): Promise<void> }> {
+  const provided: DroverServices = {};
+  const missing: ServiceName[] = [];
+  for (const name of needs) {
+    const list = fromEnv(name, process.env);
+    if (list === undefined) missing.push(name);
+    else if (name === 'etcd') provided.etcd = { endpoints: list };
+    else provided.kafka = { brokers: list };
+  }
+
+  const started: ServiceName[] = [];
+  if (missing.length > 0) {
+    const result = JSON.parse(await runCli(['up', ...missing, '--json'])) as UpOutput;
+    if (missing.includes('etcd') && result.etcd) {
+      provided.etcd = { endpoints: result.etcd.endpoints };
+      if (result.etcd.started) started.push('etcd');
+    }
+    if (missing.includes('kafka') && result.kafka) {
+      provided.kafka = { brokers: result.kafka.brokers };
+      if (result.kafka.started) started.push('kafka');
+    }
+  }
+  return {
+    services: provided,
+    release: async () => {
+      if (started.length === 0 || process.env.DROVER_DEV_KEEP === '1') return;
+      await runCli(['down', ...started]);
+    },
+  };
+}
