@@ -1,8 +1,9 @@
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient } from './client.js';
 import * as cmd from './commands.js';
 
-const VERSION = '0.1.0';
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 function seconds(value: string): number {
   const n = Number(value);
