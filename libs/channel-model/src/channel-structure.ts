@@ -7,7 +7,7 @@
  * - A `punchlinectl` application must name its pipeline with `--punchline FILE`; the file is a
  *   path inside the channel directory (checked here) that must exist (checked by loadChannel).
  *   Files an application needs are shipped from the channel directory, as Punch does.
- * - `quartzcron_schedule` is checked for its field count (6 or 7) here; the supervisor parses it.
+ * - `quartzcron_schedule` is parsed here (Quartz syntax, see quartz.ts), as the runner will.
  */
 import { z } from 'zod';
 import {
@@ -22,6 +22,7 @@ import {
 } from './fields.js';
 import type { Issue, ParseResult } from './issues.js';
 import { IDENTIFIER, IDENTIFIER_HINT } from './names.js';
+import { quartzError } from './quartz.js';
 import { issueAt, lineOf, type Source } from './source.js';
 import { type Check, validateYaml } from './validate.js';
 
@@ -46,6 +47,11 @@ export const applicationSchema = z
       .string()
       .refine((s) => [6, 7].includes(s.trim().split(/\s+/).length), {
         message: 'quartzcron_schedule must have 6 or 7 fields (seconds first, optional year)',
+      })
+      .superRefine((s, ctx) => {
+        if (![6, 7].includes(s.trim().split(/\s+/).length)) return;
+        const error = quartzError(s);
+        if (error !== undefined) ctx.addIssue({ code: 'custom', message: `quartzcron_schedule: ${error}` });
       })
       .optional(),
     resources: z.array(channelFile).default([]),

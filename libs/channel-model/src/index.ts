@@ -27,4 +27,5 @@ export {
   parsePlatformConfig,
   platformConfigSchema,
 } from './platform-config.js';
+export { quartzError, quartzSchedule } from './quartz.js';
 export { parseDuration, parseMemory } from './units.js';

@@ -9,6 +9,7 @@ import { ChannelValidationError, formatIssue, unwrap } from './issues.js';
 import { loadChannel, validateChannelFiles } from './load-channel.js';
 import { parsePipeline } from './pipeline.js';
 import { defaultPlatformConfig, parsePlatformConfig } from './platform-config.js';
+import { quartzError, quartzSchedule } from './quartz.js';
 import { parseDuration, parseMemory } from './units.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -232,5 +233,56 @@ describe('robustness', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('quartz schedules', () => {
+  const from = new Date('2026-11-23T05:00:02.000Z');
+  const runs = (expr: string, n = 3) => {
+    const next = quartzSchedule(expr);
+    const out: string[] = [];
+    let at = from;
+    for (let i = 0; i < n; i++) {
+      const d = next(at);
+      if (d === undefined) break;
+      out.push(d.toISOString());
+      at = d;
+    }
+    return out;
+  };
+
+  it('runs the expressions found in Punch channels', () => {
+    expect(runs('0 0 * ? * * *')).toEqual([
+      '2026-11-23T06:00:00.000Z',
+      '2026-11-23T07:00:00.000Z',
+      '2026-11-23T08:00:00.000Z',
+    ]);
+    expect(runs('0 * * ? * * *')).toEqual([
+      '2026-11-23T05:01:00.000Z',
+      '2026-11-23T05:02:00.000Z',
+      '2026-11-23T05:03:00.000Z',
+    ]);
+    expect(runs('0/5 * * * * ? *')).toEqual([
+      '2026-11-23T05:00:05.000Z',
+      '2026-11-23T05:00:10.000Z',
+      '2026-11-23T05:00:15.000Z',
+    ]);
+  });
+
+  it('numbers weekdays the Quartz way (1 = SUN) and honours the year', () => {
+    // 2026-11-23 is a Monday: Quartz day 2.
+    expect(runs('0 0 12 ? * 2', 1)).toEqual(['2026-11-23T12:00:00.000Z']);
+    expect(runs('0 0 12 1 1 ? 2027', 1)).toEqual(['2027-01-01T12:00:00.000Z']);
+    expect(runs('0 0 12 1 1 ? 2020')).toEqual([]);
+  });
+
+  it('reports a malformed expression at its line in channel_structure.yaml', () => {
+    const text = `version: "6.0"\napplications:\n  - name: a\n    runtime: shiva\n    cluster: c\n    command: x\n    quartzcron_schedule: "0 0 25 ? * * *"\n`;
+    const result = parseChannelStructure(text, { file: 'cs.yaml' });
+    expect(result.ok).toBe(false);
+    expect(formatIssue(result.issues[0] as never)).toMatch(
+      /^cs\.yaml:7:\d+: applications\[0\]\.quartzcron_schedule: quartzcron_schedule: /,
+    );
+    expect(quartzError('0 0 12 ? * 2')).toBeUndefined();
   });
 });

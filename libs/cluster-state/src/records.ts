@@ -120,6 +120,13 @@ export const statusRecordSchema = z.object({
   since: isoTime,
   reason: z.string().nullable().default(null),
   nextAttemptAt: isoTime.nullable().default(null),
+  /** Kills for memory (kernel OOM in the instance's cgroup, or the runner's watchdog). */
+  oomKills: z.number().int().min(0).default(0),
+  memoryLimitBytes: z.number().int().positive().nullable().default(null),
+  /** Scheduled applications: the last run's start, the next tick, ticks skipped (run still going). */
+  lastRunAt: isoTime.nullable().default(null),
+  nextRunAt: isoTime.nullable().default(null),
+  skippedRuns: z.number().int().min(0).default(0),
 });
 export type StatusRecord = z.infer<typeof statusRecordSchema>;
 

@@ -38,6 +38,11 @@ const status = (
   since: at,
   reason: null,
   nextAttemptAt: null,
+  oomKills: 0,
+  memoryLimitBytes: null,
+  lastRunAt: null,
+  nextRunAt: null,
+  skippedRuns: 0,
 });
 
 const records = (over: Partial<ChannelRecords>): ChannelRecords => ({

@@ -25,6 +25,10 @@ export const instanceViewSchema = z.object({
   lastExit: lastExitSchema.nullable(),
   reason: z.string().nullable(),
   since: z.string().nullable(),
+  oomKills: z.number().int(),
+  memoryLimitBytes: z.number().int().nullable(),
+  lastRunAt: z.string().nullable(),
+  nextRunAt: z.string().nullable(),
 });
 export type InstanceView = z.infer<typeof instanceViewSchema>;
 
@@ -128,7 +132,17 @@ function instanceView(
   statuses: readonly StatusRecord[],
   pendingReason: string | undefined,
 ): InstanceView {
-  const base = { index, pid: null, restarts: 0, lastExit: null, since: null };
+  const base = {
+    index,
+    pid: null,
+    restarts: 0,
+    lastExit: null,
+    since: null,
+    oomKills: 0,
+    memoryLimitBytes: placement?.memoryLimitBytes ?? null,
+    lastRunAt: null,
+    nextRunAt: null,
+  };
   if (!started) {
     // Stopped: whatever still reports is on its way down.
     const still = statuses.find((s) => s.state !== 'stopped');
@@ -141,6 +155,7 @@ function instanceView(
       restarts: still.restarts,
       lastExit: still.lastExit,
       since: still.since,
+      oomKills: still.oomKills,
       reason: `stopping on runner ${still.runner}`,
     };
   }
@@ -170,6 +185,10 @@ function instanceView(
     lastExit: status.lastExit,
     since: status.since,
     reason: status.reason,
+    oomKills: status.oomKills,
+    memoryLimitBytes: status.memoryLimitBytes,
+    lastRunAt: status.lastRunAt,
+    nextRunAt: status.nextRunAt,
   };
 }
 

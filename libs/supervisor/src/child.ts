@@ -1,16 +1,17 @@
 /**
- * One supervised child: started through execa (never a shell) in its own process group, output
- * read line by line into log records (never buffered whole), restarted with backoff when it
- * exits, stopped with SIGTERM to the group then SIGKILL after a grace period.
+ * One supervised instance. Forever applications run continuously: an exit (even with code 0,
+ * which a forever application should not do) is recorded and followed by a restart after the
+ * backoff; `failed` after `maxRestarts` when set. Scheduled applications run at each tick of
+ * their schedule; a tick that finds the previous run still going is skipped and counted.
  *
- * The runner's seam: it creates a `SupervisedChild` per instance and listens to status changes.
- * Memory limits, log files and schedules plug in here (runner supervision issue).
+ * Every run is a process group under a hard memory limit (see memory.ts); stopping sends
+ * SIGTERM to the group, then SIGKILL after the grace period, and leaves nothing behind.
  */
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import type { InstanceState, LastExit } from '@drover/cluster-state';
-import type { ResultPromise } from 'execa';
 import { type BackoffPolicy, defaultBackoff, nextConsecutive, restartDelay } from './backoff.js';
+import { type Launched, type LaunchSpec, launch, type OutputSink } from './launch.js';
+import type { MemoryCage, MemoryEnforcer } from './memory.js';
+import { signalGroup } from './proc.js';
 
 /** What pino's Logger provides; the supervisor needs no more. */
 export interface ChildLogger {
@@ -19,16 +20,17 @@ export interface ChildLogger {
   error(obj: object, msg: string): void;
 }
 
-export interface ChildSpec {
-  /** The executable: an absolute path, or a bare name resolved through `env.PATH`. */
-  readonly file: string;
-  readonly args: readonly string[];
-  readonly cwd: string;
-  /** The child's whole environment (nothing is inherited). */
-  readonly env: Readonly<Record<string, string>>;
+/** When a scheduled application runs next, after a given time (undefined: never again). */
+export type Schedule = (after: Date) => Date | undefined;
+
+export interface ChildSpec extends LaunchSpec {
   readonly backoff?: BackoffPolicy;
   /** SIGTERM to SIGKILL (default 10 s). */
   readonly stopGraceMs?: number;
+  /** Hard memory limit; needs `memory` in the options. */
+  readonly memoryLimitBytes?: number;
+  /** Run at each tick instead of forever. */
+  readonly schedule?: Schedule;
 }
 
 export interface ChildStatus {
@@ -39,44 +41,50 @@ export interface ChildStatus {
   readonly since: string;
   readonly reason: string | null;
   readonly nextAttemptAt: string | null;
+  readonly oomKills: number;
+  readonly memoryLimitBytes: number | null;
+  /** Scheduled applications: the last run's start, the next tick, ticks skipped. */
+  readonly lastRunAt: string | null;
+  readonly nextRunAt: string | null;
+  readonly skippedRuns: number;
 }
 
 export interface SupervisedChildOptions {
   readonly logger: ChildLogger;
+  /** Names the memory cage (a cgroup directory): unique per instance on the runner. */
+  readonly id?: string;
+  readonly memory?: MemoryEnforcer;
+  /** Where output lines go; default: the logger (info for stdout, warn for stderr). */
+  readonly output?: OutputSink;
   onStatus?(status: ChildStatus): void;
-  /** Clock and timers, replaceable in unit tests. */
   readonly now?: () => number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/**
- * execa and its dependencies weigh about 10 MB of RSS: loaded with the first child, so a runner
- * with nothing to supervise stays small.
- */
-let execaModule: Promise<typeof import('execa')> | undefined;
-const loadExeca = () => {
-  execaModule ??= import('execa');
-  return execaModule;
-};
 
 export class SupervisedChild {
   readonly spec: ChildSpec;
   #options: SupervisedChildOptions;
   #now: () => number;
   #status: ChildStatus;
-  #process: ResultPromise | undefined;
-  #exited: Promise<void> = Promise.resolve();
+  #run: Launched | undefined;
+  #runDone: Promise<void> = Promise.resolve();
   #startedAt = 0;
   #consecutive = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopping = false;
   #launching: Promise<void> | undefined;
+  #cage: MemoryCage | undefined;
+  #output: OutputSink;
 
   constructor(spec: ChildSpec, options: SupervisedChildOptions) {
     this.spec = spec;
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    const log = options.logger;
+    this.#output =
+      options.output ??
+      ((stream, line) => (stream === 'stdout' ? log.info({ stream }, line) : log.warn({ stream }, line)));
     this.#status = {
       state: 'pending',
       pid: null,
@@ -85,6 +93,11 @@ export class SupervisedChild {
       since: iso(this.#now()),
       reason: null,
       nextAttemptAt: null,
+      oomKills: 0,
+      memoryLimitBytes: spec.memoryLimitBytes ?? null,
+      lastRunAt: null,
+      nextRunAt: null,
+      skippedRuns: 0,
     };
   }
 
@@ -96,32 +109,45 @@ export class SupervisedChild {
     return this.spec.backoff ?? defaultBackoff;
   }
 
-  start(): void {
-    if (this.#stopping || this.#process !== undefined || this.#launching !== undefined) return;
-    this.#spawn();
+  /** Memory in use now (cgroup charge or process-group RSS); undefined when not running. */
+  async rssBytes(): Promise<number | undefined> {
+    return this.#run === undefined ? undefined : this.#cage?.usage();
   }
 
-  /** SIGTERM to the group, SIGKILL after the grace period; resolves once the child is gone. */
+  start(): void {
+    if (
+      this.#stopping ||
+      this.#run !== undefined ||
+      this.#launching !== undefined ||
+      this.#timer !== undefined
+    )
+      return;
+    if (this.spec.schedule !== undefined) this.#scheduleNext();
+    else this.#spawn(this.#status.restarts);
+  }
+
+  /** SIGTERM to the group, SIGKILL after the grace period; resolves once everything is gone. */
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#launching;
-    const child = this.#process;
-    if (child === undefined) {
-      this.#set({ state: 'stopped', pid: null, reason: null, nextAttemptAt: null });
-      return;
+    const run = this.#run;
+    if (run !== undefined) {
+      this.#set({ state: 'stopping', reason: null });
+      signalGroup(run.pid, 'SIGTERM');
+      const grace = setTimeout(() => signalGroup(run.pid, 'SIGKILL'), this.spec.stopGraceMs ?? 10_000);
+      try {
+        await this.#runDone;
+      } finally {
+        clearTimeout(grace);
+      }
+      // The group leader is gone; leave nothing of its group behind.
+      signalGroup(run.pid, 'SIGKILL');
+    } else {
+      this.#set({ state: 'stopped', pid: null, reason: null, nextAttemptAt: null, nextRunAt: null });
     }
-    this.#set({ state: 'stopping', reason: null });
-    signalGroup(child.pid, 'SIGTERM');
-    const grace = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), this.spec.stopGraceMs ?? 10_000);
-    try {
-      await this.#exited;
-    } finally {
-      clearTimeout(grace);
-    }
-    // The leader of the group is gone; leave nothing of its group behind.
-    signalGroup(child.pid, 'SIGKILL');
+    await this.#cage?.release();
   }
 
   #set(change: Partial<ChildStatus>): void {
@@ -130,15 +156,30 @@ export class SupervisedChild {
     this.#options.onStatus?.(this.#status);
   }
 
-  #spawn(restarts = this.#status.restarts): void {
+  async #ensureCage(): Promise<MemoryCage | undefined> {
+    const { memory, id } = this.#options;
+    const limit = this.spec.memoryLimitBytes;
+    if (this.#cage === undefined && memory !== undefined && limit !== undefined) {
+      this.#cage = await memory.cage(id ?? `child-${process.pid}-${this.#now()}`, limit);
+    }
+    return this.#cage;
+  }
+
+  /** Starts one run; `onEnd` decides what follows it. */
+  #spawn(restarts: number): void {
     this.#set({ state: 'starting', restarts, reason: null, nextAttemptAt: null });
-    this.#launching = loadExeca().then(
-      ({ execa }) => {
-        this.#launching = undefined;
-        if (!this.#stopping) this.#launch(execa);
-      },
-      (err: unknown) => {
-        this.#launching = undefined;
+    this.#launching = (async () => {
+      let run: Launched;
+      try {
+        const cage = await this.#ensureCage();
+        if (this.#stopping) return;
+        run = await launch(this.spec, {
+          cage,
+          output: this.#output,
+          stopping: () => this.#stopping,
+          now: this.#now,
+        });
+      } catch (err) {
         this.#onExit({
           code: null,
           signal: null,
@@ -146,66 +187,54 @@ export class SupervisedChild {
           at: iso(this.#now()),
           message: String(err),
         });
-      },
-    );
-  }
-
-  #launch(execa: typeof import('execa')['execa']): void {
-    const { logger } = this.#options;
-    const child = execa(this.spec.file, [...this.spec.args], {
-      cwd: this.spec.cwd,
-      env: { ...this.spec.env },
-      extendEnv: false,
-      detached: true,
-      stdin: 'ignore',
-      buffer: false,
-      reject: false,
-      cleanup: false,
-      windowsHide: true,
+        return;
+      }
+      this.#run = run;
+      this.#startedAt = this.#now();
+      const scheduled = this.spec.schedule !== undefined;
+      if (run.pid !== undefined) {
+        this.#set({
+          state: 'running',
+          pid: run.pid,
+          ...(scheduled ? { lastRunAt: iso(this.#startedAt), reason: null } : {}),
+        });
+      }
+      this.#runDone = run.exit.then((exit) => {
+        this.#run = undefined;
+        this.#onExit(exit);
+      });
+    })().finally(() => {
+      this.#launching = undefined;
     });
-    this.#process = child;
-    this.#startedAt = this.#now();
-    if (child.pid !== undefined) this.#set({ state: 'running', pid: child.pid });
-    pipeLines(child.stdout, (line) => logger.info({ stream: 'stdout' }, line));
-    pipeLines(child.stderr, (line) => logger.warn({ stream: 'stderr' }, line));
-    this.#exited = child.then(
-      (result) => {
-        const signal = result.signal ?? null;
-        const spawnError = result.failed && result.exitCode === undefined && signal === null;
-        this.#onExit({
-          code: result.exitCode ?? null,
-          signal,
-          reason: this.#stopping
-            ? 'stopped'
-            : spawnError
-              ? 'spawn-error'
-              : signal !== null
-                ? 'signal'
-                : 'exited',
-          at: iso(this.#now()),
-          ...(spawnError ? { message: result.shortMessage } : {}),
-        });
-      },
-      (err: unknown) => {
-        this.#onExit({
-          code: null,
-          signal: null,
-          reason: 'spawn-error',
-          at: iso(this.#now()),
-          message: err instanceof Error ? err.message : String(err),
-        });
-      },
-    );
   }
 
   #onExit(lastExit: LastExit): void {
-    const { logger } = this.#options;
-    this.#process = undefined;
+    const oomKills = this.#status.oomKills + (lastExit.reason === 'oom' ? 1 : 0);
     if (this.#stopping) {
-      this.#set({ state: 'stopped', pid: null, lastExit, reason: null, nextAttemptAt: null });
+      this.#set({
+        state: 'stopped',
+        pid: null,
+        lastExit,
+        oomKills,
+        reason: null,
+        nextAttemptAt: null,
+        nextRunAt: null,
+      });
       return;
     }
-    logger.warn({ exit: lastExit }, 'child exited');
+    this.#options.logger.warn({ exit: lastExit }, 'child exited');
+    if (this.spec.schedule !== undefined) {
+      // The timer for the next tick is already armed.
+      const next = this.#status.nextRunAt;
+      this.#set({
+        state: next === null ? 'stopped' : 'running',
+        pid: null,
+        lastExit,
+        oomKills,
+        reason: next === null ? 'the schedule has no further run' : `scheduled: next run at ${next}`,
+      });
+      return;
+    }
     const policy = this.backoff;
     const up = this.#now() - this.#startedAt;
     const consecutive = this.#consecutive;
@@ -215,6 +244,7 @@ export class SupervisedChild {
         state: 'failed',
         pid: null,
         lastExit,
+        oomKills,
         reason: `gave up after ${this.#status.restarts} restarts (max_restarts)`,
         nextAttemptAt: null,
       });
@@ -225,39 +255,52 @@ export class SupervisedChild {
       state: 'backoff',
       pid: null,
       lastExit,
+      oomKills,
       reason: describeExit(lastExit),
       nextAttemptAt: iso(this.#now() + delay),
     });
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (this.#stopping) return;
-      this.#spawn(this.#status.restarts + 1);
+      if (!this.#stopping) this.#spawn(this.#status.restarts + 1);
     }, delay);
+  }
+
+  /** Arms the timer for the next tick; a tick that finds a run still going is skipped. */
+  #scheduleNext(): void {
+    const schedule = this.spec.schedule;
+    if (schedule === undefined || this.#stopping) return;
+    const next = schedule(new Date(this.#now()));
+    if (next === undefined) {
+      this.#set({ state: 'stopped', nextRunAt: null, reason: 'the schedule has no further run' });
+      return;
+    }
+    const waiting = this.#run === undefined && this.#launching === undefined;
+    this.#set({
+      ...(waiting ? { state: 'running' as const, pid: null } : {}),
+      nextRunAt: next.toISOString(),
+      ...(waiting ? { reason: `scheduled: next run at ${next.toISOString()}` } : {}),
+    });
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        if (this.#stopping) return;
+        if (this.#run !== undefined || this.#launching !== undefined) {
+          this.#options.logger.warn({ tick: next.toISOString() }, 'previous run still going: tick skipped');
+          this.#set({ skippedRuns: this.#status.skippedRuns + 1 });
+          this.#scheduleNext();
+          return;
+        }
+        this.#spawn(this.#status.restarts);
+        this.#scheduleNext();
+      },
+      Math.max(0, next.getTime() - this.#now()),
+    );
   }
 }
 
 export function describeExit(exit: LastExit): string {
   if (exit.reason === 'spawn-error') return `could not start: ${exit.message ?? 'unknown error'}`;
+  if (exit.reason === 'oom') return exit.message ?? 'killed over its memory limit';
   if (exit.signal !== null) return `killed by ${exit.signal}`;
   return `exited with code ${exit.code}`;
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-const MAX_LINE = 64 * 1024;
-
-function pipeLines(stream: Readable | null | undefined, onLine: (line: string) => void): void {
-  if (stream == null) return;
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  lines.on('line', (line) =>
-    onLine(line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…[truncated]` : line),
-  );
-  stream.on('error', () => {});
 }

@@ -4,6 +4,18 @@ export {
   type ChildSpec,
   type ChildStatus,
   describeExit,
+  type Schedule,
   SupervisedChild,
   type SupervisedChildOptions,
 } from './child.js';
+export { type LaunchSpec, loadExeca, type OutputSink, type OutputStream } from './launch.js';
+export { MAX_LINE, splitLines } from './lines.js';
+export {
+  detectMemoryEnforcement,
+  type MemoryCage,
+  type MemoryEnforcementKind,
+  type MemoryEnforcementOptions,
+  type MemoryEnforcer,
+  Watchdog,
+} from './memory.js';
+export { allProcesses, isRunning, type ProcStat, procStat, signalGroup } from './proc.js';
