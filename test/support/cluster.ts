@@ -144,7 +144,12 @@ export class TestCluster {
   async startRunner(
     name: string,
     tags: readonly string[],
-    options: { cluster?: string; allow?: readonly string[]; port?: number } = {},
+    options: {
+      cluster?: string;
+      allow?: readonly string[];
+      port?: number;
+      extraArgs?: readonly string[];
+    } = {},
   ): Promise<Runner> {
     const previous = this.runners.get(name);
     const port = options.port ?? previous?.port ?? (await freePorts(1))[0] ?? 0;
@@ -170,6 +175,7 @@ export class TestCluster {
       '3',
       ...(options.allow ?? ['idle-app']).flatMap((c) => ['--allow-command', c]),
       ...(this.options.leaseTtl === undefined ? [] : ['--lease-ttl', String(this.options.leaseTtl)]),
+      ...(options.extraArgs ?? []),
     ];
     const runner: Runner = {
       name,

@@ -86,6 +86,49 @@ export class ApiClient {
   channels() {
     return this.#request<{ channels: ChannelSummary[] }>('GET', '/v1/channels');
   }
+  /** Streams an instance's log records (NDJSON lines) to `onLine` until the response ends. */
+  async logs(
+    ref: { tenant: string; channel: string; app: string; index: number },
+    options: { tail: number; follow: boolean },
+    onLine: (line: string) => void,
+  ): Promise<void> {
+    const path = `/v1/channels/${ref.tenant}/${ref.channel}/applications/${ref.app}/instances/${ref.index}/logs?tail=${options.tail}${options.follow ? '&follow=true' : ''}`;
+    const headers: Record<string, string> = {};
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, { headers });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      throw new ApiError(
+        0,
+        `cannot reach the Drover API at ${this.base} (${cause?.code ?? (err as Error).message})`,
+      );
+    }
+    if (!res.ok || res.body === null) {
+      const text = await res.text();
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        // not JSON
+      }
+      throw new ApiError(res.status, `GET ${path}: ${res.status} ${message}`);
+    }
+    const decoder = new TextDecoder();
+    let pending = '';
+    for await (const chunk of res.body) {
+      pending += decoder.decode(chunk as Uint8Array, { stream: true });
+      let nl = pending.indexOf('\n');
+      while (nl !== -1) {
+        onLine(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+        nl = pending.indexOf('\n');
+      }
+    }
+    if (pending !== '') onLine(pending);
+  }
+
   runners() {
     return this.#request<{ runners: RunnerView[] }>('GET', '/v1/runners');
   }

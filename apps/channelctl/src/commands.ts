@@ -229,3 +229,38 @@ export async function runners(ctx: Context): Promise<number> {
     return report(ctx, err);
   }
 }
+
+export function parseAppRef(ref: string): { tenant: string; channel: string; app: string } {
+  const m = /^([A-Za-z0-9][A-Za-z0-9_-]*)\/([A-Za-z0-9][A-Za-z0-9_-]*)\/([A-Za-z0-9][A-Za-z0-9_-]*)$/.exec(
+    ref,
+  );
+  if (m === null) throw new UsageError(`expected TENANT/CHANNEL/APP, got "${ref}"`);
+  return { tenant: m[1] ?? '', channel: m[2] ?? '', app: m[3] ?? '' };
+}
+
+/** One log record for people: time, stream, message (the JSON as is with --json). */
+export function formatLogRecord(line: string): string {
+  try {
+    const r = JSON.parse(line) as { time?: number; stream?: string; msg?: string };
+    const time = typeof r.time === 'number' ? new Date(r.time).toISOString() : '-';
+    return `${time} ${r.stream ?? '-'} ${r.msg ?? ''}`;
+  } catch {
+    return line;
+  }
+}
+
+export async function logs(
+  ctx: Context,
+  ref: string,
+  options: { instance: number; tail: number; follow: boolean },
+): Promise<number> {
+  const app = parseAppRef(ref);
+  try {
+    await ctx.client.logs({ ...app, index: options.instance }, options, (line) =>
+      ctx.output.out(ctx.output.json ? line : formatLogRecord(line)),
+    );
+    return 0;
+  } catch (err) {
+    return report(ctx, err);
+  }
+}

@@ -105,6 +105,23 @@ program
   .description('live runners with their tags')
   .action(async () => run(() => cmd.runners(context()))());
 
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
+program
+  .command('logs')
+  .description("an instance's output (from its runner's log files), the last N records; --follow for more")
+  .argument('<tenant/channel/app>')
+  .option('--instance <index>', 'which instance', count, 0)
+  .option('--tail <n>', 'records from the end', count, 100)
+  .option('-f, --follow', 'keep printing new records')
+  .action(async (ref: string, o: { instance: number; tail: number; follow?: boolean }) =>
+    run(() => cmd.logs(context(), ref, { instance: o.instance, tail: o.tail, follow: o.follow === true }))(),
+  );
+
 program
   .command('validate')
   .description('check a channel on disk (file:line:column for every problem); changes nothing')

@@ -48,3 +48,20 @@ export function runnerViews(cache: ClusterCache): RunnerView[] {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((r) => runnerView(r, counts.get(r.name) ?? 0));
 }
+
+/** The runner an instance runs on (as it reports), else the one it is placed on. */
+export function runnerOf(
+  cache: ClusterCache,
+  tenant: string,
+  channel: string,
+  app: string,
+  index: number,
+): string | undefined {
+  const ref = { tenant, channel, app, index };
+  const status = cache.statuses.get(cache.layout.status(ref));
+  if (status !== undefined) return status.runner;
+  for (const p of cache.placements.values()) {
+    if (p.tenant === tenant && p.channel === channel && p.app === app && p.index === index) return p.runner;
+  }
+  return undefined;
+}

@@ -1,6 +1,6 @@
 import { defaultPlatformConfig } from '@drover/channel-model';
 import { describe, expect, it } from 'vitest';
-import { childArgs, childEnvironment, resolveCommand } from './commands.js';
+import { childArgs, childEnvironment, heapOptions, resolveCommand } from './commands.js';
 import { resolveRunnerConfig } from './config.js';
 import { instanceDir } from './workdir.js';
 
@@ -80,5 +80,21 @@ describe('runner configuration', () => {
     );
     expect(() => resolveRunnerConfig(file, { allowCommand: ['/bin/sh'] })).toThrow(/bare command name/);
     expect(() => resolveRunnerConfig(file, { listen: 'nope' })).toThrow(/--listen/);
+  });
+});
+
+describe('heap options for punchlinectl', () => {
+  it('maps -Xmx of --childopts onto --max-old-space-size, else 75% of the limit', () => {
+    const Mi = 1024 * 1024;
+    expect(heapOptions('punchlinectl', ['start', '--childopts', '-Xms96m -Xmx96m'], 256 * Mi)).toEqual({
+      NODE_OPTIONS: '--max-old-space-size=96',
+    });
+    expect(heapOptions('punchlinectl', ['--childopts', '-Xmx1g'], 2048 * Mi)).toEqual({
+      NODE_OPTIONS: '--max-old-space-size=1024',
+    });
+    expect(heapOptions('punchlinectl', ['start'], 256 * Mi)).toEqual({
+      NODE_OPTIONS: '--max-old-space-size=192',
+    });
+    expect(heapOptions('other', ['--childopts', '-Xmx96m'], 256 * Mi)).toEqual({});
   });
 });

@@ -49,3 +49,32 @@ export function childEnvironment(
 export function childArgs(args: readonly string[], tenant: string, channel: string, app: string): string[] {
   return [...args, '--tenant', tenant, '--channel', channel, '--app', app];
 }
+
+/**
+ * Punch's `--childopts "-Xms96m -Xmx96m"` sets the JVM heap of a punchline; for punchlinectl (a
+ * Node process) `-Xmx` becomes `--max-old-space-size`, so the heap limit sits below the hard
+ * memory limit and a growing heap fails as a clean heap error, not a kill. Without -Xmx, the
+ * heap gets 75% of the memory limit.
+ */
+export function heapOptions(
+  command: string,
+  args: readonly string[],
+  memoryLimitBytes: number,
+): Record<string, string> {
+  if (command !== 'punchlinectl') return {};
+  const at = args.indexOf('--childopts');
+  const childopts = at === -1 ? '' : (args[at + 1] ?? '');
+  const xmx = /-Xmx(\d+)([kKmMgG]?)/.exec(childopts);
+  const unit = (xmx?.[2] ?? 'm').toLowerCase();
+  const mb =
+    xmx === null
+      ? Math.floor((memoryLimitBytes * 0.75) / 1024 / 1024)
+      : Math.max(
+          16,
+          Math.floor(
+            Number(xmx[1]) *
+              (unit === 'g' ? 1024 : unit === 'k' ? 1 / 1024 : unit === '' ? 1 / 1024 / 1024 : 1),
+          ),
+        );
+  return { NODE_OPTIONS: `--max-old-space-size=${mb}` };
+}

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { IDENTIFIER, type PlatformConfig } from '@drover/channel-model';
+import { IDENTIFIER, type PlatformConfig, parseDuration, parseMemory } from '@drover/channel-model';
 import { ConfigError, parseHostPort, parseList, parsePositiveInt, parseUrls } from '@drover/platform';
 
 /** Raw option values (from commander: a flag or its environment variable, or undefined). */
@@ -19,6 +19,11 @@ export interface RunnerFlags {
   readonly leaseTtl?: string;
   readonly allowCommand?: readonly string[];
   readonly stopGrace?: string;
+  readonly defaultMemoryLimit?: string;
+  readonly logMaxBytes?: string;
+  readonly logDir?: string;
+  readonly memoryEnforcement?: string;
+  readonly watchdogInterval?: string;
 }
 
 export interface RunnerConfig {
@@ -34,6 +39,17 @@ export interface RunnerConfig {
   readonly capacityMemoryBytes: number | undefined;
   readonly defaultMemoryLimitBytes: number;
   readonly stopGraceMs: number;
+  /** Per-instance log files: where, and the cap of each instance's files together. */
+  readonly logDir: string;
+  readonly logMaxBytes: number;
+  readonly memoryEnforcement: 'auto' | 'watchdog';
+  readonly watchdogIntervalMs: number;
+}
+
+function memoryFlag(value: string, flag: string): number {
+  const parsed = parseMemory(value);
+  if ('error' in parsed) throw new ConfigError(flag, `${flag}: ${parsed.error}`);
+  return parsed.bytes;
 }
 
 function identifier(value: string, flag: string): string {
@@ -76,8 +92,34 @@ export function resolveRunnerConfig(file: PlatformConfig, flags: RunnerFlags): R
       flags.leaseTtl === undefined ? r.lease_ttl : parsePositiveInt(flags.leaseTtl, '--lease-ttl'),
     allowedCommands: [...new Set(allowed)],
     capacityMemoryBytes: r.capacity?.memory,
-    defaultMemoryLimitBytes: r.default_memory_limit,
+    defaultMemoryLimitBytes:
+      flags.defaultMemoryLimit === undefined
+        ? r.default_memory_limit
+        : memoryFlag(flags.defaultMemoryLimit, '--default-memory-limit'),
     stopGraceMs:
       (flags.stopGrace === undefined ? 10 : parsePositiveInt(flags.stopGrace, '--stop-grace')) * 1000,
+    logDir: resolve(flags.logDir ?? resolve(flags.workdir ?? r.workdir, '_logs')),
+    logMaxBytes:
+      flags.logMaxBytes === undefined ? 16 * 1024 * 1024 : memoryFlag(flags.logMaxBytes, '--log-max-bytes'),
+    memoryEnforcement: enforcement(flags.memoryEnforcement),
+    watchdogIntervalMs:
+      flags.watchdogInterval === undefined
+        ? 500
+        : durationFlag(flags.watchdogInterval, '--watchdog-interval'),
   };
+}
+
+function enforcement(value: string | undefined): 'auto' | 'watchdog' {
+  if (value === undefined || value === 'auto' || value === 'watchdog') return value ?? 'auto';
+  throw new ConfigError(
+    '--memory-enforcement',
+    `--memory-enforcement: expected auto or watchdog, got "${value}"`,
+  );
+}
+
+function durationFlag(value: string, flag: string): number {
+  const parsed = parseDuration(value);
+  if ('error' in parsed) throw new ConfigError(flag, `${flag}: ${parsed.error}`);
+  if (parsed.ms < 50) throw new ConfigError(flag, `${flag}: must be at least 50ms, got "${value}"`);
+  return parsed.ms;
 }

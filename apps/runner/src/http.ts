@@ -1,23 +1,39 @@
 /**
- * The runner's own small read-only API: liveness and the instances it supervises. Plain
- * node:http (two routes, no body parsing): fastify would cost the idle runner about 4 MB RSS.
+ * The runner's own read-only API, plain node:http (fastify would cost the idle runner ~8 MB):
+ *
+ *   GET /healthz
+ *   GET /v1/instances                       every instance held here, with live RSS
+ *   GET /v1/instances/:id/logs?tail=N&follow=1
+ *        :id is tenant.channel.app.index; NDJSON pino records, the last N (default 100), then
+ *        with follow=1 every new one until the client leaves
+ *   GET /metrics                            Prometheus text
+ *
+ * Bind it to loopback or a private interface: logs may hold anything the pipelines print.
  */
-import { createServer, type Server } from 'node:http';
-import type { StatusRecord } from '@drover/cluster-state';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '@drover/platform';
+import type { MemoryEnforcementKind } from '@drover/supervisor';
+import { instanceId, type LiveInstance } from './instances.js';
+import { runnerMetrics } from './metrics.js';
 
 export interface RunnerHttpState {
   name(): string;
   registered(): boolean;
   etcd(): 'connected' | 'disconnected';
-  instances(): readonly StatusRecord[];
+  memoryEnforcement(): MemoryEnforcementKind;
+  instances(): LiveInstance[];
+  find(id: string): LiveInstance | undefined;
 }
 
 export interface RunnerHttp {
   close(): Promise<void>;
 }
 
-function send(res: import('node:http').ServerResponse, status: number, body: unknown): void {
+const MAX_TAIL = 10_000;
+/** A follower this far behind is cut off rather than buffered without bound. */
+const MAX_BUFFERED = 1024 * 1024;
+
+function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -26,13 +42,59 @@ function send(res: import('node:http').ServerResponse, status: number, body: unk
   res.end(text);
 }
 
+async function instancesBody(state: RunnerHttpState) {
+  return Promise.all(
+    state.instances().map(async (i) => ({
+      id: instanceId(i.placement),
+      tenant: i.placement.tenant,
+      channel: i.placement.channel,
+      app: i.placement.app,
+      index: i.placement.index,
+      command: i.placement.command,
+      ...(i.status ?? {}),
+      rssBytes: (await i.rssBytes().catch(() => undefined)) ?? null,
+    })),
+  );
+}
+
+function logs(req: IncomingMessage, res: ServerResponse, instance: LiveInstance, url: URL): void {
+  const log = instance.log;
+  if (log === undefined) {
+    send(res, 404, { error: 'this instance has no log (it never started)' });
+    return;
+  }
+  const tailParam = url.searchParams.get('tail');
+  const tail = tailParam === null ? 100 : Number(tailParam);
+  if (!Number.isInteger(tail) || tail < 0 || tail > MAX_TAIL) {
+    send(res, 400, { error: `tail must be an integer from 0 to ${MAX_TAIL}` });
+    return;
+  }
+  const follow = url.searchParams.get('follow') === '1' || url.searchParams.get('follow') === 'true';
+  res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+  for (const line of log.tail(tail)) res.write(`${line}\n`);
+  if (!follow) {
+    res.end();
+    return;
+  }
+  const leave = log.follow((record) => {
+    if (res.writableLength > MAX_BUFFERED) {
+      leave();
+      res.end();
+      return;
+    }
+    res.write(record);
+  });
+  req.on('close', leave);
+}
+
 export async function startRunnerHttp(
   state: RunnerHttpState,
   listen: { host: string; port: number },
   logger: Logger,
 ): Promise<RunnerHttp> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = new URL(req.url ?? '/', 'http://runner');
+    const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'only GET' });
     if (path === '/healthz') {
       return send(res, 200, {
@@ -40,9 +102,27 @@ export async function startRunnerHttp(
         runner: state.name(),
         registered: state.registered(),
         etcd: state.etcd(),
+        memoryEnforcement: state.memoryEnforcement(),
       });
     }
-    if (path === '/v1/instances') return send(res, 200, { instances: state.instances() });
+    if (path === '/v1/instances') {
+      void instancesBody(state).then((instances) => send(res, 200, { instances }));
+      return;
+    }
+    if (path === '/metrics') {
+      void runnerMetrics(state.name(), state.instances()).then((text) => {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(text);
+      });
+      return;
+    }
+    const m = /^\/v1\/instances\/([^/]+)\/logs$/.exec(path);
+    if (m !== null) {
+      const instance = state.find(decodeURIComponent(m[1] ?? ''));
+      if (instance === undefined)
+        return send(res, 404, { error: `no instance ${m[1]} on runner ${state.name()}` });
+      return logs(req, res, instance, url);
+    }
     return send(res, 404, { error: `no route ${req.method} ${path}` });
   });
   server.on('clientError', (_err, socket) => socket.destroy());

@@ -4,6 +4,8 @@
  * running, stop what runs and is no longer placed, restart (kill then start) what runs with a
  * digest that changed. Runs one pass at a time; a change during a pass triggers another.
  */
+
+import { quartzSchedule } from '@drover/channel-model';
 import {
   type ChannelSpecRecord,
   channelSpecSchema,
@@ -12,8 +14,9 @@ import {
 } from '@drover/cluster-state';
 import type { Logger } from '@drover/platform';
 import type { Store } from '@drover/store';
-import { type ChildStatus, SupervisedChild } from '@drover/supervisor';
-import { childArgs, childEnvironment, resolveCommand } from './commands.js';
+import { type ChildStatus, type MemoryEnforcer, SupervisedChild } from '@drover/supervisor';
+import { childArgs, childEnvironment, heapOptions, resolveCommand } from './commands.js';
+import { InstanceLog } from './instance-log.js';
 import type { StatusPublisher } from './status-publisher.js';
 import { instanceDir, prepareInstanceDir, removeInstanceDir, writePidFile } from './workdir.js';
 
@@ -22,6 +25,15 @@ const RETRY_MS = 1000;
 interface Instance {
   readonly placement: PlacementRecord;
   child: SupervisedChild | undefined;
+  log: InstanceLog | undefined;
+}
+
+/** What the runner's API shows of an instance, live. */
+export interface LiveInstance {
+  readonly placement: PlacementRecord;
+  readonly status: ChildStatus | undefined;
+  rssBytes(): Promise<number | undefined>;
+  readonly log: InstanceLog | undefined;
 }
 
 export interface InstanceManagerOptions {
@@ -29,6 +41,10 @@ export interface InstanceManagerOptions {
   readonly workdir: string;
   readonly allowedCommands: readonly string[];
   readonly stopGraceMs: number;
+  readonly memory: MemoryEnforcer;
+  readonly defaultMemoryLimitBytes: number;
+  readonly logDir: string;
+  readonly logMaxBytes: number;
   readonly store: Store;
   readonly publisher: StatusPublisher;
   readonly logger: Logger;
@@ -36,6 +52,10 @@ export interface InstanceManagerOptions {
 
 const keyOf = (p: { tenant: string; channel: string; app: string; index: number }) =>
   `${p.tenant}/${p.channel}/${p.app}/${p.index}`;
+
+/** `tenant.channel.app.index`: the instance id in the runner's API and its cgroup name. */
+export const instanceId = (p: { tenant: string; channel: string; app: string; index: number }) =>
+  `${p.tenant}.${p.channel}.${p.app}.${p.index}`;
 
 export class InstanceManager {
   #o: InstanceManagerOptions;
@@ -68,6 +88,21 @@ export class InstanceManager {
 
   get size(): number {
     return this.#instances.size;
+  }
+
+  /** The instances this runner holds now, for its API and metrics. */
+  live(): LiveInstance[] {
+    return [...this.#instances.values()].map((i) => ({
+      placement: i.placement,
+      status: i.child?.status,
+      rssBytes: () => i.child?.rssBytes() ?? Promise.resolve(undefined),
+      log: i.log,
+    }));
+  }
+
+  /** An instance by `tenant.channel.app.index` (identifiers never contain a dot). */
+  find(id: string): LiveInstance | undefined {
+    return this.live().find((i) => instanceId(i.placement) === id);
   }
 
   /** Runs a reconcile pass now, or right after the one in progress. */
@@ -135,7 +170,10 @@ export class InstanceManager {
     await instance.child?.stop();
     if (removed) {
       this.#o.publisher.remove(p);
+      instance.log?.remove();
       await removeInstanceDir(this.#o.workdir, p).catch(() => {});
+    } else {
+      instance.log?.close();
     }
   }
 
@@ -172,7 +210,18 @@ export class InstanceManager {
       this.#refuse(p, `cannot prepare the work directory: ${(err as Error).message}`, log);
       return true;
     }
-    const env = childEnvironment(process.env, p, p.env);
+    const memoryLimitBytes = p.memoryLimitBytes ?? this.#o.defaultMemoryLimitBytes;
+    const env = childEnvironment(process.env, p, {
+      ...heapOptions(p.command, p.args, memoryLimitBytes),
+      ...p.env,
+    });
+    let output: InstanceLog;
+    try {
+      output = new InstanceLog(this.#o.logDir, p, this.#o.logMaxBytes);
+    } catch (err) {
+      this.#refuse(p, `cannot open the instance log: ${(err as Error).message}`, log);
+      return true;
+    }
     const child = new SupervisedChild(
       {
         file: command.file,
@@ -180,6 +229,8 @@ export class InstanceManager {
         cwd: dir,
         env,
         stopGraceMs: this.#o.stopGraceMs,
+        memoryLimitBytes,
+        ...(p.schedule === undefined ? {} : { schedule: quartzSchedule(p.schedule) }),
         ...(p.restart === undefined
           ? {}
           : {
@@ -193,6 +244,9 @@ export class InstanceManager {
       },
       {
         logger: log,
+        id: instanceId(p),
+        memory: this.#o.memory,
+        output: (stream, line) => output.line(stream, line),
         onStatus: (status) => {
           this.#publish(p, status);
           if (status.state === 'running' && status.pid !== null)
@@ -200,8 +254,8 @@ export class InstanceManager {
         },
       },
     );
-    this.#instances.set(keyOf(p), { placement: p, child });
-    log.info({ command: command.file, args: p.args, digest: p.digest }, 'starting');
+    this.#instances.set(keyOf(p), { placement: p, child, log: output });
+    log.info({ command: command.file, args: p.args, digest: p.digest, memoryLimitBytes }, 'starting');
     child.start();
     return true;
   }
@@ -215,12 +269,17 @@ export class InstanceManager {
       since: new Date().toISOString(),
       reason,
       nextAttemptAt: null,
+      oomKills: 0,
+      memoryLimitBytes: null,
+      lastRunAt: null,
+      nextRunAt: null,
+      skippedRuns: 0,
     };
   }
 
   #refuse(p: PlacementRecord, reason: string, log: Logger): void {
     log.error({ reason }, 'refusing to start the instance');
-    this.#instances.set(keyOf(p), { placement: p, child: undefined });
+    this.#instances.set(keyOf(p), { placement: p, child: undefined, log: undefined });
     this.#publish(p, { ...this.#waiting(reason), state: 'failed' });
   }
 

@@ -39,6 +39,31 @@ const program = new Command('drover-runner')
       ]),
   )
   .addOption(new Option('--stop-grace <seconds>', 'SIGTERM to SIGKILL (default 10)').env('DROVER_STOP_GRACE'))
+  .addOption(
+    new Option(
+      '--default-memory-limit <size>',
+      'hard limit of applications without memory_limit (default 512Mi)',
+    ).env('DROVER_DEFAULT_MEMORY_LIMIT'),
+  )
+  .addOption(
+    new Option(
+      '--memory-enforcement <mode>',
+      'auto (cgroup v2, v1, else watchdog) or watchdog (default auto)',
+    ).env('DROVER_MEMORY_ENFORCEMENT'),
+  )
+  .addOption(
+    new Option('--watchdog-interval <duration>', 'RSS watchdog period (default 500ms)').env(
+      'DROVER_WATCHDOG_INTERVAL',
+    ),
+  )
+  .addOption(
+    new Option('--log-dir <dir>', 'instance log files (default <workdir>/_logs)').env('DROVER_LOG_DIR'),
+  )
+  .addOption(
+    new Option('--log-max-bytes <size>', "cap of one instance's log files together (default 16Mi)").env(
+      'DROVER_LOG_MAX_BYTES',
+    ),
+  )
   .showHelpAfterError()
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 

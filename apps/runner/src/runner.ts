@@ -3,10 +3,12 @@
  * publishing, and the small HTTP API. While etcd is unreachable the children keep running; when
  * it is back the watch resumes (or re-lists) and the manager acts on the difference.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { placementRecordSchema, type RunnerRecord } from '@drover/cluster-state';
 import type { Logger } from '@drover/platform';
 import type { PrefixWatch, Store } from '@drover/store';
+import { detectMemoryEnforcement, type MemoryEnforcer } from '@drover/supervisor';
 import type { RunnerConfig } from './config.js';
 import { type RunnerHttp, startRunnerHttp } from './http.js';
 import { InstanceManager } from './instances.js';
@@ -22,7 +24,8 @@ export class Runner {
   #store: Store;
   #logger: Logger;
   #publisher: StatusPublisher;
-  #manager: InstanceManager;
+  #manager: InstanceManager | undefined;
+  #memory: MemoryEnforcer | undefined;
   #registration: Registration;
   #watch: PrefixWatch | undefined;
   #http: RunnerHttp | undefined;
@@ -34,15 +37,6 @@ export class Runner {
     this.#store = store;
     this.#logger = logger;
     this.#publisher = new StatusPublisher(store, logger);
-    this.#manager = new InstanceManager({
-      runner: config.name,
-      workdir: config.workdir,
-      allowedCommands: config.allowedCommands,
-      stopGraceMs: config.stopGraceMs,
-      store,
-      publisher: this.#publisher,
-      logger,
-    });
     this.#registration = new Registration({
       store,
       record: () => this.record(),
@@ -63,21 +57,54 @@ export class Runner {
       startedAt: this.startedAt,
       api: `http://${c.listen.host.includes(':') ? `[${c.listen.host}]` : c.listen.host}:${c.listen.port}`,
       pid: process.pid,
-      memoryEnforcement: 'none',
+      memoryEnforcement: this.#memory?.kind ?? 'none',
     };
   }
 
   async start(): Promise<void> {
-    const left = await stopLeftovers(this.config.workdir, this.config.stopGraceMs, this.#logger);
-    if (left > 0) this.#logger.warn({ stopped: left }, 'stopped children left by a previous runner');
+    const c = this.config;
+    // The cgroup subtree is named after the runner and its work directory, so a restarted
+    // runner finds what its previous life left, and two runners never share one.
+    const suffix = createHash('sha256').update(c.workdir).digest('hex').slice(0, 8);
+    const memory = await detectMemoryEnforcement({
+      runnerName: `${c.name}-${suffix}`,
+      prefer: c.memoryEnforcement,
+      watchdogIntervalMs: c.watchdogIntervalMs,
+    });
+    this.#memory = memory;
+    this.#logger.info({ memoryEnforcement: memory.kind, root: memory.root }, 'memory limits enforced');
+    const inCgroups = await memory.cleanupLeftovers();
+    const left = await stopLeftovers(c.workdir, c.stopGraceMs, this.#logger);
+    if (left + inCgroups > 0) {
+      this.#logger.warn(
+        { stopped: left, killedInCgroups: inCgroups },
+        'stopped children left by a previous runner',
+      );
+    }
+    const manager = new InstanceManager({
+      runner: c.name,
+      workdir: c.workdir,
+      allowedCommands: c.allowedCommands,
+      stopGraceMs: c.stopGraceMs,
+      memory,
+      defaultMemoryLimitBytes: c.defaultMemoryLimitBytes,
+      logDir: c.logDir,
+      logMaxBytes: c.logMaxBytes,
+      store: this.#store,
+      publisher: this.#publisher,
+      logger: this.#logger,
+    });
+    this.#manager = manager;
     this.#http = await startRunnerHttp(
       {
-        name: () => this.config.name,
+        name: () => c.name,
         registered: () => this.#registration.lease !== undefined,
         etcd: () => this.#etcd,
-        instances: () => [...this.#publisher.statuses.values()],
+        memoryEnforcement: () => memory.kind,
+        instances: () => manager.live(),
+        find: (id) => manager.find(id),
       },
-      this.config.listen,
+      c.listen,
       this.#logger,
     );
     this.#registration.start();
@@ -93,16 +120,16 @@ export class Runner {
     this.#watch = this.#store.watchPrefix(layout.placements(this.config.name), {
       onResync: (snapshot) => {
         const placements = snapshot.flatMap((e) => decode(e.key, e.value) ?? []);
-        this.#manager.replaceDesired(placements);
+        manager.replaceDesired(placements);
       },
       onEvents: (events) => {
         for (const e of events) {
           if (e.type === 'delete') {
             const ref = layout.parsePlacement(e.key);
-            if (ref !== undefined) this.#manager.deleteDesired(ref);
+            if (ref !== undefined) manager.deleteDesired(ref);
           } else {
             const p = decode(e.key, e.value);
-            if (p !== undefined) this.#manager.setDesired(p);
+            if (p !== undefined) manager.setDesired(p);
           }
         }
       },
@@ -130,7 +157,8 @@ export class Runner {
   /** Stops every child, then ends the lease (the record and the statuses go with it). */
   async stop(): Promise<void> {
     await this.#watch?.close();
-    await this.#manager.stopAll();
+    await this.#manager?.stopAll();
+    this.#memory?.close();
     this.#publisher.close();
     await this.#registration.stop();
     await this.#http?.close();

@@ -4,6 +4,7 @@
  * health, readiness and Prometheus metrics. Reads come from the cache (a mirror of etcd);
  * mutations write desired state to etcd for the leader to act on.
  */
+import { Readable } from 'node:stream';
 import {
   channelSummarySchema,
   channelViewSchema,
@@ -26,7 +27,7 @@ import {
 } from '../channel-commands.js';
 import type { ClusterCache } from '../cluster-cache.js';
 import type { ControllerMetrics } from '../metrics.js';
-import { channelViewOf, runnerViews } from '../views.js';
+import { channelViewOf, runnerOf, runnerViews } from '../views.js';
 import { tokenGuard } from './auth.js';
 
 export interface ApiContext {
@@ -223,6 +224,65 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   action('start', startChannel);
   action('stop', stopChannel);
   action('reload', reloadChannel);
+
+  app.get<{
+    Params: ChannelParams & { app: string; index: string };
+    Querystring: { tail?: number; follow?: boolean };
+  }>(
+    '/v1/channels/:tenant/:channel/applications/:app/instances/:index/logs',
+    {
+      schema: {
+        description: "An instance's log records (NDJSON), proxied from the runner that holds it",
+        params: {
+          type: 'object',
+          required: ['tenant', 'channel', 'app', 'index'],
+          properties: {
+            ...channelParams.properties,
+            app: { type: 'string', pattern: NAME },
+            index: { type: 'string', pattern: '^(0|[1-9][0-9]{0,8})$' },
+          },
+        },
+        querystring: {
+          type: 'object',
+          properties: { tail: { type: 'integer', minimum: 0, maximum: 10000 }, follow: { type: 'boolean' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { tenant, channel, app: application, index } = request.params;
+      const runnerName = runnerOf(ctx.cache, tenant, channel, application, Number(index));
+      const api = runnerName === undefined ? undefined : ctx.cache.runners.get(runnerName)?.api;
+      if (runnerName === undefined || api === undefined) {
+        throw new ChannelCommandError(
+          404,
+          `${tenant}/${channel}/${application}[${index}] is not on any live runner`,
+        );
+      }
+      const query = new URLSearchParams();
+      if (request.query.tail !== undefined) query.set('tail', String(request.query.tail));
+      if (request.query.follow === true) query.set('follow', '1');
+      const abort = new AbortController();
+      request.raw.on('close', () => abort.abort());
+      let upstream: Response;
+      try {
+        upstream = await fetch(
+          `${api}/v1/instances/${tenant}.${channel}.${application}.${index}/logs?${query}`,
+          {
+            signal: abort.signal,
+          },
+        );
+      } catch (err) {
+        return reply
+          .code(502)
+          .send({ error: `runner ${runnerName} at ${api} unreachable: ${(err as Error).message}` });
+      }
+      reply
+        .code(upstream.status)
+        .header('content-type', upstream.headers.get('content-type') ?? 'application/x-ndjson');
+      if (upstream.body === null) return reply.send('');
+      return reply.send(Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream));
+    },
+  );
 
   return app;
 }
