@@ -86,6 +86,25 @@ describe('SupervisedChild (real processes)', () => {
     await child.stop();
   });
 
+  it('restarts a forever application that exits 0, recording the exit', async () => {
+    const r = recorder();
+    const child = new SupervisedChild(
+      {
+        file: process.execPath,
+        args: ['-e', 'process.exit(0)'],
+        cwd,
+        env,
+        backoff: { initialMs: 50, maxMs: 50, resetAfterMs: 60_000, maxRestarts: undefined },
+      },
+      r,
+    );
+    child.start();
+    await eventually(() => child.status.restarts >= 2);
+    expect(child.status.lastExit).toMatchObject({ code: 0, signal: null, reason: 'exited' });
+    expect(r.statuses.find((s) => s.state === 'backoff')?.reason).toBe('exited with code 0');
+    await child.stop();
+  });
+
   it('reports a command that cannot start, and keeps retrying it', async () => {
     const r = recorder();
     const child = new SupervisedChild(
