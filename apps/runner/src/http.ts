@@ -46,6 +46,7 @@ async function instancesBody(state: RunnerHttpState) {
   return Promise.all(
     state.instances().map(async (i) => ({
       id: instanceId(i.placement),
+      runner: state.name(),
       tenant: i.placement.tenant,
       channel: i.placement.channel,
       app: i.placement.app,

@@ -61,6 +61,8 @@ export class InstanceManager {
   #o: InstanceManagerOptions;
   #desired = new Map<string, PlacementRecord>();
   #instances = new Map<string, Instance>();
+  /** The last status published for each instance held (refused ones included). */
+  #statuses = new Map<string, ChildStatus>();
   #pass: Promise<void> | undefined;
   #again = false;
   #retry: NodeJS.Timeout | undefined;
@@ -94,7 +96,7 @@ export class InstanceManager {
   live(): LiveInstance[] {
     return [...this.#instances.values()].map((i) => ({
       placement: i.placement,
-      status: i.child?.status,
+      status: this.#statuses.get(keyOf(i.placement)) ?? i.child?.status,
       rssBytes: () => i.child?.rssBytes() ?? Promise.resolve(undefined),
       log: i.log,
     }));
@@ -169,6 +171,7 @@ export class InstanceManager {
     );
     await instance.child?.stop();
     if (removed) {
+      this.#statuses.delete(keyOf(p));
       this.#o.publisher.remove(p);
       instance.log?.remove();
       await removeInstanceDir(this.#o.workdir, p).catch(() => {});
@@ -284,6 +287,7 @@ export class InstanceManager {
   }
 
   #publish(p: PlacementRecord, status: ChildStatus): void {
+    this.#statuses.set(keyOf(p), status);
     const record: StatusRecord = {
       tenant: p.tenant,
       channel: p.channel,
