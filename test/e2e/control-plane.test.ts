@@ -141,9 +141,42 @@ describe('control plane (real etcd, Kafka and processes)', () => {
     const receiver = instance(v, 'central_receiver1');
     expect(receiver.pid).not.toBeNull();
     expect(alive(receiver.pid ?? -1)).toBe(true);
-    const log = cluster.runner('front1').proc.log();
-    expect(log).toContain(
-      '--tenant\\",\\"reftenant\\",\\"--channel\\",\\"receiver\\",\\"--app\\",\\"central_receiver1',
+    // What the child printed (its log, read through the controller): the identity Shiva adds.
+    await eventually(
+      async () => {
+        const logs = await cluster.channelctl([
+          '--json',
+          'logs',
+          'reftenant/receiver/central_receiver1',
+          '--tail',
+          '10',
+        ]);
+        return logs.stdout.includes('"started\\":true');
+      },
+      15_000,
+      'the child said it started',
+    );
+    const logs = await cluster.channelctl([
+      '--json',
+      'logs',
+      'reftenant/receiver/central_receiver1',
+      '--tail',
+      '10',
+    ]);
+    const said = logs.stdout
+      .split('\n')
+      .filter((l) => l.includes('started'))
+      .map((l) => JSON.parse((JSON.parse(l) as { msg: string }).msg) as { args: string[]; cwd: string })[0];
+    expect(said?.args.slice(-6)).toEqual([
+      '--tenant',
+      'reftenant',
+      '--channel',
+      'receiver',
+      '--app',
+      'central_receiver1',
+    ]);
+    expect(said?.cwd).toBe(
+      join(cluster.runner('front1').workdir, 'reftenant', 'receiver', 'central_receiver1', '0'),
     );
   });
 

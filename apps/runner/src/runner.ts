@@ -158,7 +158,7 @@ export class Runner {
   async stop(): Promise<void> {
     await this.#watch?.close();
     await this.#manager?.stopAll();
-    this.#memory?.close();
+    await this.#memory?.close();
     this.#publisher.close();
     await this.#registration.stop();
     await this.#http?.close();

@@ -54,13 +54,15 @@ export async function launch(
     cleanup: false,
     windowsHide: true,
   });
+  // Listen before anything is awaited: execa's streams flow, and what a child prints at once
+  // would be lost while we wait on the cgroup write.
+  splitLines(child.stdout, (line) => options.output('stdout', line));
+  splitLines(child.stderr, (line) => options.output('stderr', line));
   if (child.pid !== undefined && options.cage !== undefined) {
     await options.cage.attach(child.pid).catch(() => {
       // Already exited (a command that fails at once): its exit is reported below.
     });
   }
-  splitLines(child.stdout, (line) => options.output('stdout', line));
-  splitLines(child.stderr, (line) => options.output('stderr', line));
   const at = () => new Date(options.now()).toISOString();
   const exit = child.then(
     async (result): Promise<LastExit> => {

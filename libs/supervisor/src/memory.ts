@@ -39,7 +39,8 @@ export interface MemoryEnforcer {
   cage(id: string, limitBytes: number): Promise<MemoryCage>;
   /** Kills whatever runs in cgroups a previous runner life left, and removes them. */
   cleanupLeftovers(): Promise<number>;
-  close(): void;
+  /** Stops the watchdog; removes the runner's (empty) cgroup v1 subtree. */
+  close(): Promise<void>;
 }
 
 async function readNumberField(file: string, field: string): Promise<number> {
@@ -164,7 +165,10 @@ class CgroupEnforcer implements MemoryEnforcer {
     return killed;
   }
 
-  close(): void {}
+  async close(): Promise<void> {
+    // cgroup v2's root is a sibling of the leaf the runner itself lives in: leave it.
+    if (this.kind === 'cgroup1') await rmdir(this.root).catch(() => {});
+  }
 }
 
 /** One /proc scan per interval for every watched process group. */
@@ -276,7 +280,7 @@ class WatchdogEnforcer implements MemoryEnforcer {
     return 0;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.watchdog.close();
   }
 }

@@ -3,7 +3,6 @@
  * machine's cgroup v1 memory controller is writable as root) and the /proc watchdog path.
  */
 import { mkdtempSync } from 'node:fs';
-import { rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,9 +51,8 @@ const watchdog = await detectMemoryEnforcement({
 });
 
 afterAll(async () => {
-  cgroup.close();
-  watchdog.close();
-  if (cgroup.root !== undefined) await rmdir(cgroup.root).catch(() => {});
+  await cgroup.close();
+  await watchdog.close();
 });
 
 describe('memory limits (real processes)', () => {
@@ -88,6 +86,41 @@ describe('memory limits (real processes)', () => {
     expect(child.status.oomKills).toBe(2);
     expect(child.status.lastExit).toMatchObject({ reason: 'oom', signal: 'SIGKILL' });
     expect(child.status.lastExit?.message).toMatch(/\(watchdog\)/);
+    await child.stop();
+  });
+
+  it('keeps what a caged child prints at once, however slow the cage is to attach', async () => {
+    // execa resumes an unread stream after one setImmediate: the output listeners must be in
+    // place before the supervisor awaits the (here deliberately slow) cgroup write.
+    const slow: MemoryEnforcer = {
+      kind: 'cgroup1',
+      root: undefined,
+      cleanupLeftovers: async () => 0,
+      close: async () => {},
+      cage: async (_id, limitBytes) => ({
+        kind: 'cgroup1',
+        limitBytes,
+        attach: () => new Promise((r) => setTimeout(r, 300)),
+        usage: async () => undefined,
+        oomKills: async () => 0,
+        release: async () => {},
+      }),
+    };
+    const lines: string[] = [];
+    const child = new SupervisedChild(
+      {
+        file: process.execPath,
+        args: ['-e', 'console.error("first"); console.log("second"); setInterval(() => {}, 1000)'],
+        cwd,
+        env,
+        memoryLimitBytes: 256 * MB,
+      },
+      { logger: quiet, memory: slow, id: 'early', output: (s, l) => lines.push(`${s}:${l}`) },
+    );
+    child.start();
+    await eventually(() => child.status.state === 'running');
+    await new Promise((r) => setTimeout(r, 600));
+    expect(lines.sort()).toEqual(['stderr:first', 'stdout:second']);
     await child.stop();
   });
 
