@@ -1,0 +1,20 @@
+export { type DecoderLimits, defaultLimits, FrameDecoder } from './decoder.js';
+export { type EncodeOptions, encodeWindow } from './encoder.js';
+export { type LumberjackErrorCode, LumberjackProtocolError } from './errors.js';
+export {
+  decodeAck,
+  encodeAck,
+  encodeCompressedFrame,
+  encodeJsonFrame,
+  encodeKvFrame,
+  encodeWindowHeader,
+  type Frame,
+  type Version,
+} from './frames.js';
+export {
+  defaultReaderLimits,
+  type LumberjackEvent,
+  type ReaderLimits,
+  type Window,
+  WindowReader,
+} from './window.js';
