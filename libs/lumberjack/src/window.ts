@@ -81,14 +81,11 @@ export class WindowReader {
         return;
       }
       case 'json':
-        return this.#event(
-          frame.seq,
-          parseObject(frame.payload, frame.seq, frame.offset),
-          frame.offset,
-          done,
-        );
+        this.#event(frame.seq, parseObject(frame.payload, frame.seq, frame.offset), frame.offset, done);
+        return;
       case 'kv':
-        return this.#event(frame.seq, frame.fields, frame.offset, done);
+        this.#event(frame.seq, frame.fields, frame.offset, done);
+        return;
       case 'compressed': {
         if (depth >= MAX_NESTING) {
           throw new LumberjackProtocolError(
