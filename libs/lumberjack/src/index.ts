@@ -12,6 +12,15 @@ export {
   type Version,
 } from './frames.js';
 export {
+  type LumberjackServer,
+  type LumberjackServerOptions,
+  type Peer,
+  type ServerLogger,
+  type ServerStats,
+  startLumberjackServer,
+  type WindowDone,
+} from './server.js';
+export {
   defaultReaderLimits,
   type LumberjackEvent,
   type ReaderLimits,

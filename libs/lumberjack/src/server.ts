@@ -1,0 +1,317 @@
+/**
+ * A Lumberjack receiver (protocols.md §1.3-1.8) over TCP or TLS: windows in, ACKs out, once the
+ * application has confirmed them, in window order per connection (pipelined windows included).
+ *
+ * - `ACK 0` keepalives every `keepaliveMs` while any window of the connection awaits its ACK.
+ * - A window must be complete within `windowTimeoutMs` of its 'W'; a connection with nothing
+ *   pending and no byte for `idleTimeoutMs` is closed.
+ * - At most `maxPendingWindows` unacknowledged windows per connection: past it the socket stops
+ *   being read, so a fast sender waits instead of filling our memory.
+ * - A malformed frame closes that connection only (counted, logged with the peer); what was
+ *   acknowledged before stays acknowledged. A window the application fails closes the
+ *   connection without ACK: the sender resends it, perhaps to another receiver.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { LumberjackProtocolError } from './errors.js';
+import { encodeAck } from './frames.js';
+import { defaultReaderLimits, type ReaderLimits, type Window, WindowReader } from './window.js';
+
+export interface Peer {
+  readonly remoteHost: string;
+  readonly remotePort: number;
+  readonly localHost: string;
+  readonly localPort: number;
+  /** The verified client certificate's subject CN, with mutual TLS. */
+  readonly clientCn?: string;
+}
+
+export interface WindowDone {
+  /** Every event of the window is safely handed on: acknowledge it (in window order). */
+  ack(): void;
+  /** It cannot be: close the connection without ACK so the sender resends. */
+  fail(reason: string): void;
+}
+
+export interface ServerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface LumberjackServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: {
+    readonly key: Buffer | string;
+    readonly cert: Buffer | string;
+    /** CA bundle for client certificates. */
+    readonly ca?: Buffer | string;
+    readonly clientAuth?: 'none' | 'optional' | 'required';
+  };
+  readonly limits?: Partial<ReaderLimits>;
+  readonly keepaliveMs?: number;
+  readonly windowTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly maxPendingWindows?: number;
+  readonly logger?: ServerLogger;
+  onWindow(window: Window, peer: Peer, done: WindowDone): void;
+}
+
+export interface ServerStats {
+  connections: number;
+  openConnections: number;
+  windows: number;
+  events: number;
+  acked: number;
+  protocolErrors: number;
+  failedWindows: number;
+  timeouts: number;
+}
+
+export interface LumberjackServer {
+  readonly port: number;
+  readonly stats: Readonly<ServerStats>;
+  /** Stops accepting; closes idle connections, lets pending windows finish (up to `graceMs`). */
+  close(graceMs?: number): Promise<void>;
+}
+
+const noLog: ServerLogger = { info: () => {}, warn: () => {} };
+
+export async function startLumberjackServer(options: LumberjackServerOptions): Promise<LumberjackServer> {
+  const stats: ServerStats = {
+    connections: 0,
+    openConnections: 0,
+    windows: 0,
+    events: 0,
+    acked: 0,
+    protocolErrors: 0,
+    failedWindows: 0,
+    timeouts: 0,
+  };
+  const log = options.logger ?? noLog;
+  const sockets = new Set<Connection>();
+  const onSocket = (socket: net.Socket) => {
+    stats.connections++;
+    stats.openConnections++;
+    const conn = new Connection(socket, options, stats, log);
+    sockets.add(conn);
+    socket.once('close', () => {
+      stats.openConnections--;
+      sockets.delete(conn);
+    });
+  };
+  const t = options.tls;
+  const server =
+    t === undefined
+      ? net.createServer(onSocket)
+      : tls.createServer(
+          {
+            key: t.key,
+            cert: t.cert,
+            ...(t.ca === undefined ? {} : { ca: t.ca }),
+            requestCert: (t.clientAuth ?? 'none') !== 'none',
+            rejectUnauthorized: t.clientAuth === 'required',
+            minVersion: 'TLSv1.2',
+          },
+          onSocket,
+        );
+  server.on('tlsClientError', (err, socket) => {
+    log.warn(
+      { err: err.message, peer: `${socket.remoteAddress}:${socket.remotePort}` },
+      'TLS handshake refused',
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  return {
+    port,
+    stats,
+    close: async (graceMs = 5000) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const c of sockets) c.drain();
+      const deadline = setTimeout(() => {
+        for (const c of sockets) c.destroy('shutdown');
+      }, graceMs);
+      await closed;
+      clearTimeout(deadline);
+    },
+  };
+}
+
+interface PendingWindow {
+  readonly window: Window;
+  state: 'pending' | 'acked' | 'failed';
+}
+
+class Connection {
+  readonly #socket: net.Socket;
+  readonly #options: LumberjackServerOptions;
+  readonly #stats: ServerStats;
+  readonly #log: ServerLogger;
+  readonly #reader: WindowReader;
+  readonly #peer: Peer;
+  readonly #queue: PendingWindow[] = [];
+  readonly #maxPending: number;
+  #keepalive: NodeJS.Timeout | undefined;
+  #windowTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #draining = false;
+
+  constructor(socket: net.Socket, options: LumberjackServerOptions, stats: ServerStats, log: ServerLogger) {
+    this.#socket = socket;
+    this.#options = options;
+    this.#stats = stats;
+    this.#log = log;
+    this.#reader = new WindowReader({ ...defaultReaderLimits, ...options.limits });
+    this.#maxPending = options.maxPendingWindows ?? 4;
+    const cert =
+      socket instanceof tls.TLSSocket && socket.authorized ? socket.getPeerCertificate() : undefined;
+    const cn = cert?.subject?.CN;
+    this.#peer = {
+      remoteHost: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localHost: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+      ...(typeof cn === 'string' ? { clientCn: cn } : {}),
+    };
+    socket.setNoDelay(true);
+    socket.setTimeout(options.idleTimeoutMs ?? 60_000, () => {
+      if (this.#queue.length === 0 && !this.#reader.inWindow) this.destroy('idle');
+    });
+    socket.on('data', (chunk: Buffer) => this.#data(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => this.#cleanup());
+  }
+
+  get #name(): string {
+    return `${this.#peer.remoteHost}:${this.#peer.remotePort}`;
+  }
+
+  #data(chunk: Buffer): void {
+    if (this.#closed) return;
+    let windows: Window[];
+    try {
+      windows = this.#reader.push(chunk);
+    } catch (err) {
+      if (!(err instanceof LumberjackProtocolError)) throw err;
+      this.#stats.protocolErrors++;
+      this.#log.warn(
+        { peer: this.#name, code: err.code, err: err.message },
+        'malformed Lumberjack input: closing the connection',
+      );
+      this.destroy('protocol error');
+      return;
+    }
+    this.#armWindowTimer(windows.length > 0);
+    for (const window of windows) this.#dispatch(window);
+    this.#flow();
+  }
+
+  #dispatch(window: Window): void {
+    this.#stats.windows++;
+    this.#stats.events += window.events.length;
+    if (window.events.length === 0) {
+      // W 0: acknowledged with 0 (Logstash), in order behind whatever is pending.
+      this.#queue.push({ window, state: 'acked' });
+      this.#flush();
+      return;
+    }
+    const pending: PendingWindow = { window, state: 'pending' };
+    this.#queue.push(pending);
+    this.#armKeepalive();
+    let settled = false;
+    this.#options.onWindow(window, this.#peer, {
+      ack: () => {
+        if (settled) return;
+        settled = true;
+        pending.state = 'acked';
+        this.#flush();
+      },
+      fail: (reason) => {
+        if (settled) return;
+        settled = true;
+        pending.state = 'failed';
+        this.#stats.failedWindows++;
+        this.#log.warn(
+          { peer: this.#name, events: window.events.length, reason },
+          'window failed: closing without ACK',
+        );
+        this.destroy('window failed');
+      },
+    });
+  }
+
+  /** Writes the ACKs of the acknowledged windows at the head of the queue, in order. */
+  #flush(): void {
+    while (!this.#closed && this.#queue[0]?.state === 'acked') {
+      const head = this.#queue.shift() as PendingWindow;
+      this.#socket.write(encodeAck(head.window.version, head.window.ackSeq));
+      this.#stats.acked += head.window.events.length;
+    }
+    if (this.#queue.length === 0) this.#stopKeepalive();
+    this.#flow();
+    if (this.#draining && this.#queue.length === 0 && !this.#reader.inWindow) this.#socket.end();
+  }
+
+  /** Reads only while fewer than maxPendingWindows windows await their ACK. */
+  #flow(): void {
+    if (this.#closed) return;
+    if (this.#queue.length >= this.#maxPending) this.#socket.pause();
+    else if (this.#socket.isPaused() && !this.#draining) this.#socket.resume();
+  }
+
+  #armKeepalive(): void {
+    if (this.#keepalive !== undefined) return;
+    this.#keepalive = setInterval(() => {
+      if (this.#queue.length > 0 && !this.#closed) this.#socket.write(encodeAck(2, 0));
+    }, this.#options.keepaliveMs ?? 5000);
+  }
+
+  #stopKeepalive(): void {
+    if (this.#keepalive !== undefined) clearInterval(this.#keepalive);
+    this.#keepalive = undefined;
+  }
+
+  /** The deadline runs from the read that started the window now open; a completed one resets it. */
+  #armWindowTimer(completedSome: boolean): void {
+    if (completedSome || !this.#reader.inWindow) {
+      if (this.#windowTimer !== undefined) clearTimeout(this.#windowTimer);
+      this.#windowTimer = undefined;
+    }
+    if (!this.#reader.inWindow) return;
+    this.#windowTimer ??= setTimeout(() => {
+      this.#stats.timeouts++;
+      this.#log.warn({ peer: this.#name }, 'window not completed in time: closing the connection');
+      this.destroy('window timeout');
+    }, this.#options.windowTimeoutMs ?? 30_000);
+  }
+
+  /** Stop reading new windows; close once the pending ones are acknowledged. */
+  drain(): void {
+    this.#draining = true;
+    this.#socket.pause();
+    if (this.#queue.length === 0) this.#socket.end();
+  }
+
+  destroy(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#log.info({ peer: this.#name, reason }, 'closing Lumberjack connection');
+    this.#socket.destroy();
+    this.#cleanup();
+  }
+
+  #cleanup(): void {
+    this.#closed = true;
+    this.#stopKeepalive();
+    if (this.#windowTimer !== undefined) clearTimeout(this.#windowTimer);
+    this.#windowTimer = undefined;
+  }
+}
