@@ -257,8 +257,17 @@ describe('control plane (real etcd, Kafka and processes)', () => {
 
     // The killed controller comes back as a standby and serves the same view.
     await cluster.startController(leader.id, leader.port);
-    const fromRestarted = await fetchJson(`${leader.api}/v1/channels/reftenant/receiver`);
-    expect(fromRestarted.status).toBe(200);
+    // Until its cache has listed etcd, it answers 503 (never "unknown channel").
+    let fromRestarted = await fetchJson(`${leader.api}/v1/channels/reftenant/receiver`);
+    expect([200, 503]).toContain(fromRestarted.status);
+    await eventually(
+      async () => {
+        fromRestarted = await fetchJson(`${leader.api}/v1/channels/reftenant/receiver`);
+        return fromRestarted.status === 200;
+      },
+      15_000,
+      'restarted controller synced',
+    );
     expect((fromRestarted.body as ChannelView).desired).toBe('started');
   });
 

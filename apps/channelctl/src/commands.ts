@@ -61,10 +61,17 @@ async function waitFor(
   timeoutMs: number,
 ): Promise<{ view: ChannelView; ok: boolean }> {
   const until = Date.now() + timeoutMs;
+  let last: ChannelView | undefined;
   for (;;) {
-    const view = await ctx.client.channel(tenant, channel);
-    if (done(view)) return { view, ok: true };
-    if (Date.now() >= until) return { view, ok: false };
+    try {
+      last = await ctx.client.channel(tenant, channel);
+      if (done(last)) return { view: last, ok: true };
+    } catch (err) {
+      // A controller restarting or failing over (unreachable, 503) is no reason to give up waiting.
+      const transient = err instanceof ApiError && (err.status === 0 || err.status === 503);
+      if (!transient || Date.now() >= until) throw err;
+    }
+    if (Date.now() >= until && last !== undefined) return { view: last, ok: false };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -106,6 +106,15 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
     },
   });
   app.addHook('onRequest', tokenGuard(ctx.token));
+  // Reads come from the cache: until its first listing from etcd is in, say so rather than
+  // answer "unknown channel" for channels that exist.
+  app.addHook('onRequest', async (request, reply) => {
+    if (ctx.cache.synced || request.method !== 'GET' || !request.url.startsWith('/v1/')) return;
+    await reply
+      .code(503)
+      .header('retry-after', '1')
+      .send({ error: 'not synced with etcd yet: retry in a moment' });
+  });
   app.setErrorHandler(async (err, request, reply) => {
     if (err instanceof ChannelCommandError) {
       return reply
