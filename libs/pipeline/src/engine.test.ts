@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { Engine, type EngineNode } from './engine.js';
+import type {
+  Delivery,
+  Fields,
+  InputContext,
+  InputNode,
+  Outcome,
+  OutputNode,
+  ProcessingNode,
+} from './types.js';
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** An input the test drives by hand. */
+class TestInput implements InputNode {
+  readonly kind = 'input' as const;
+  ctx: InputContext | undefined;
+  stopped = false;
+  async start(ctx: InputContext) {
+    this.ctx = ctx;
+  }
+  async stop() {
+    this.stopped = true;
+  }
+  send(fields: Fields, stream = 'logs'): Promise<Outcome> {
+    return new Promise((resolve) => this.ctx?.emit(stream, fields, resolve));
+  }
+}
+
+/** An output that records deliveries and confirms them when told (or at once). */
+class TestOutput implements OutputNode {
+  readonly kind = 'output' as const;
+  received: Delivery[] = [];
+  pending: ((err?: Error) => void)[] = [];
+  closed = false;
+  constructor(readonly auto = true) {}
+  write(event: Delivery, done: (err?: Error) => void) {
+    this.received.push(event);
+    if (this.auto) done();
+    else this.pending.push(done);
+  }
+  async close() {
+    this.closed = true;
+  }
+}
+
+const processing = (fn: ProcessingNode['process']): ProcessingNode => ({ kind: 'processing', process: fn });
+
+function build(nodes: EngineNode[], over: Partial<{ maxPending: number; messageTimeoutMs: number }> = {}) {
+  return new Engine(nodes, { maxPending: 100, messageTimeoutMs: 5000, logger: quiet, ...over });
+}
+
+const inputNode = (impl: InputNode, fields = ['msg', '_ppf_id', '_ppf_timestamp']): EngineNode => ({
+  component: 'in',
+  impl,
+  publish: [{ stream: 'logs', fields }],
+  subscribe: [],
+});
+
+describe('pipeline engine', () => {
+  it('confirms an event once every output that received it confirmed', async () => {
+    const input = new TestInput();
+    const a = new TestOutput(false);
+    const b = new TestOutput(false);
+    const engine = build([
+      inputNode(input),
+      { component: 'a', impl: a, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+      { component: 'b', impl: b, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+    ]);
+    await engine.start();
+    let outcome: Outcome | undefined;
+    void input.send({ msg: 'hello' }).then((o) => {
+      outcome = o;
+    });
+    a.pending[0]?.();
+    await Promise.resolve();
+    expect(outcome).toBeUndefined();
+    b.pending[0]?.();
+    await Promise.resolve();
+    expect(outcome).toEqual({ ok: true });
+    expect(engine.inFlight).toBe(0);
+  });
+
+  it('carries only the declared fields, with a unique _ppf_id and a timestamp set at the input', async () => {
+    const input = new TestInput();
+    const out = new TestOutput();
+    const engine = build([
+      inputNode(input),
+      { component: 'out', impl: out, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+    ]);
+    await engine.start();
+    await input.send({ msg: 'one', secret: 'not declared' });
+    await input.send({ msg: 'two' });
+    expect(out.received.map((d) => Object.keys(d.fields).sort())).toEqual([
+      ['_ppf_id', '_ppf_timestamp', 'msg'],
+      ['_ppf_id', '_ppf_timestamp', 'msg'],
+    ]);
+    expect(out.received[0]?.fields._ppf_id).not.toBe(out.received[1]?.fields._ppf_id);
+  });
+
+  it('fails the event back when an output fails it, and ignores a late confirmation', async () => {
+    const input = new TestInput();
+    const good = new TestOutput(false);
+    const bad = new TestOutput(false);
+    const engine = build([
+      inputNode(input),
+      { component: 'good', impl: good, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+      { component: 'bad', impl: bad, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+    ]);
+    await engine.start();
+    const outcome = input.send({ msg: 'x' });
+    bad.pending[0]?.(new Error('broker unavailable'));
+    good.pending[0]?.();
+    expect(await outcome).toEqual({ ok: false, reason: 'bad: broker unavailable' });
+    expect(engine.stats().components.in).toMatchObject({ acked: 0, failed: 1 });
+  });
+
+  it('routes a processing error to _ppf_errors with the message and the original document', async () => {
+    const input = new TestInput();
+    const logs = new TestOutput();
+    const errors = new TestOutput(false);
+    const engine = build([
+      inputNode(input),
+      {
+        component: 'parse',
+        impl: processing((event, emit) => {
+          if (event.fields.msg === 'bad') throw new Error('cannot parse');
+          emit('parsed', { ...event.fields, parsed: true });
+        }),
+        publish: [
+          { stream: 'parsed', fields: ['msg', 'parsed', '_ppf_id'] },
+          { stream: '_ppf_errors', fields: ['_ppf_id', '_ppf_error_message', '_ppf_error_document'] },
+        ],
+        subscribe: [{ component: 'in', stream: 'logs' }],
+      },
+      { component: 'logs', impl: logs, publish: [], subscribe: [{ component: 'parse', stream: 'parsed' }] },
+      {
+        component: 'errors',
+        impl: errors,
+        publish: [],
+        subscribe: [{ component: 'parse', stream: '_ppf_errors' }],
+      },
+    ]);
+    await engine.start();
+    expect(await input.send({ msg: 'good' })).toEqual({ ok: true });
+    expect(logs.received[0]?.fields).toMatchObject({ msg: 'good', parsed: true });
+    let outcome: Outcome | undefined;
+    void input.send({ msg: 'bad' }).then((o) => {
+      outcome = o;
+    });
+    await Promise.resolve();
+    expect(outcome).toBeUndefined(); // confirmed only when the error output confirms
+    const error = errors.received[0]?.fields;
+    expect(error?._ppf_error_message).toBe('cannot parse');
+    expect(JSON.parse(String(error?._ppf_error_document))).toMatchObject({ msg: 'bad' });
+    errors.pending[0]?.();
+    await Promise.resolve();
+    expect(outcome).toEqual({ ok: true });
+  });
+
+  it('fails the event when a node throws and publishes no _ppf_errors', async () => {
+    const input = new TestInput();
+    const engine = build([
+      inputNode(input),
+      {
+        component: 'boom',
+        impl: processing(() => {
+          throw new Error('boom');
+        }),
+        publish: [],
+        subscribe: [{ component: 'in', stream: 'logs' }],
+      },
+    ]);
+    await engine.start();
+    expect(await input.send({ msg: 'x' })).toEqual({ ok: false, reason: 'boom: boom' });
+  });
+
+  it('confirms at once an event on a stream nobody subscribes to, and refuses undeclared streams', async () => {
+    const input = new TestInput();
+    const engine = build([inputNode(input)]);
+    await engine.start();
+    expect(await input.send({ msg: 'x' })).toEqual({ ok: true });
+    expect(await input.send({ msg: 'x' }, 'nope')).toEqual({
+      ok: false,
+      reason: 'in: emits on stream "nope", which its publish does not declare',
+    });
+  });
+
+  it('fails an event not confirmed within message_timeout', async () => {
+    const input = new TestInput();
+    const stuck = new TestOutput(false);
+    const engine = build(
+      [
+        inputNode(input),
+        { component: 'stuck', impl: stuck, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+      ],
+      { messageTimeoutMs: 50 },
+    );
+    await engine.start();
+    expect(await input.send({ msg: 'x' })).toEqual({ ok: false, reason: 'not confirmed within 50 ms' });
+    stuck.pending[0]?.(); // too late: ignored
+    expect(engine.inFlight).toBe(0);
+  });
+
+  it('holds an input at max_pending events in flight until one is confirmed', async () => {
+    const input = new TestInput();
+    const out = new TestOutput(false);
+    const engine = build(
+      [
+        inputNode(input),
+        { component: 'out', impl: out, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+      ],
+      { maxPending: 2 },
+    );
+    await engine.start();
+    const ctx = input.ctx as InputContext;
+    void input.send({ msg: '1' });
+    void input.send({ msg: '2' });
+    let ready = false;
+    void ctx.ready().then(() => {
+      ready = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ready).toBe(false);
+    expect(ctx.inFlight).toBe(2);
+    out.pending[0]?.();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(ready).toBe(true);
+  });
+
+  it('drains: stops inputs, waits for events in flight, closes outputs', async () => {
+    const input = new TestInput();
+    const out = new TestOutput(false);
+    const engine = build([
+      inputNode(input),
+      { component: 'out', impl: out, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+    ]);
+    await engine.start();
+    const outcome = input.send({ msg: 'x' });
+    const drained = engine.drain(5000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(input.stopped).toBe(true);
+    expect(out.closed).toBe(false);
+    out.pending[0]?.();
+    expect(await drained).toBe(0);
+    expect(await outcome).toEqual({ ok: true });
+    expect(out.closed).toBe(true);
+  });
+
+  it('gives up draining after the timeout and says how many were left', async () => {
+    const input = new TestInput();
+    const engine = build([
+      inputNode(input),
+      {
+        component: 'out',
+        impl: new TestOutput(false),
+        publish: [],
+        subscribe: [{ component: 'in', stream: 'logs' }],
+      },
+    ]);
+    await engine.start();
+    void input.send({ msg: 'x' });
+    expect(await engine.drain(30)).toBe(1);
+  });
+});

@@ -1,0 +1,329 @@
+/**
+ * The pipeline engine: runs a DAG of nodes in one process, Storm-like.
+ *
+ * At-least-once: every event an input emits starts a tracker counting the deliveries still open
+ * for it and everything derived from it. A delivery to a processing node closes once the node has
+ * handled it (its emits opened new deliveries first); a delivery to an output closes when the
+ * output confirms it. When nothing is open the event is confirmed to its input; when an output
+ * fails it, a node throws with no `_ppf_errors` stream to route to, or `messageTimeoutMs` passes,
+ * it fails back to its input (which must not acknowledge it upstream). A node that throws while
+ * publishing `_ppf_errors` turns the event into an error event there (with
+ * `_ppf_error_message` and `_ppf_error_document`), confirmed when that stream's output confirms.
+ *
+ * Flow control: at most `maxPending` events in flight per input; `ready()` makes inputs wait.
+ */
+import { randomBytes } from 'node:crypto';
+import { PipelineError } from './errors.js';
+import type {
+  Delivery,
+  Fields,
+  InputContext,
+  InputNode,
+  NodeLogger,
+  Outcome,
+  OutputNode,
+  PipelineNodeImpl,
+  ProcessingNode,
+} from './types.js';
+
+export const ERRORS_STREAM = '_ppf_errors';
+
+export interface EngineNode {
+  readonly component: string;
+  readonly impl: PipelineNodeImpl;
+  readonly publish: readonly { readonly stream: string; readonly fields: readonly string[] }[];
+  readonly subscribe: readonly { readonly component: string; readonly stream: string }[];
+}
+
+export interface EngineOptions {
+  /** In-flight events per input (Punch's `topology.max.spout.pending`). */
+  readonly maxPending: number;
+  /** An event not confirmed within this fails back to its input. */
+  readonly messageTimeoutMs: number;
+  readonly logger: NodeLogger;
+}
+
+export interface ComponentStats {
+  in: number;
+  out: number;
+  acked: number;
+  failed: number;
+  errors: number;
+}
+
+export interface EngineStats {
+  readonly components: Readonly<Record<string, ComponentStats>>;
+  readonly inFlight: number;
+  /** Confirmation latency of events (emit at the input to confirmation), by bucket upper bound (ms). */
+  readonly latencyMs: Readonly<Record<string, number>>;
+}
+
+const LATENCY_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000, 30000];
+
+class Tracker {
+  open = 0;
+  settled = false;
+  timer: NodeJS.Timeout | undefined;
+  constructor(
+    readonly input: InputRunner,
+    readonly startedAt: number,
+    readonly onDone: (outcome: Outcome) => void,
+  ) {}
+}
+
+interface Route {
+  readonly node: EngineNode;
+  readonly stats: ComponentStats;
+}
+
+class InputRunner implements InputContext {
+  inFlight = 0;
+  readonly #engine: Engine;
+  readonly node: EngineNode;
+  readonly logger: NodeLogger;
+  #waiters: (() => void)[] = [];
+
+  constructor(engine: Engine, node: EngineNode, logger: NodeLogger) {
+    this.#engine = engine;
+    this.node = node;
+    this.logger = logger;
+  }
+
+  emit(stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void {
+    this.#engine.emitRoot(this, stream, fields, onDone);
+  }
+
+  ready(): Promise<void> {
+    if (this.inFlight < this.#engine.options.maxPending) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  wake(): void {
+    while (this.#waiters.length > 0 && this.inFlight < this.#engine.options.maxPending)
+      this.#waiters.shift()?.();
+  }
+}
+
+export class Engine {
+  readonly options: EngineOptions;
+  readonly #nodes: readonly EngineNode[];
+  readonly #routes = new Map<string, Route[]>();
+  readonly #declared = new Map<string, ReadonlyMap<string, readonly string[]>>();
+  readonly #stats: Record<string, ComponentStats> = {};
+  readonly #inputs: InputRunner[] = [];
+  readonly #latency: number[] = LATENCY_BUCKETS.map(() => 0);
+  readonly #idPrefix = randomBytes(4).toString('hex');
+  #nextId = 0;
+  #drained: (() => void) | undefined;
+
+  constructor(nodes: readonly EngineNode[], options: EngineOptions) {
+    this.options = options;
+    this.#nodes = nodes;
+    for (const node of nodes) {
+      this.#stats[node.component] = { in: 0, out: 0, acked: 0, failed: 0, errors: 0 };
+      this.#declared.set(node.component, new Map(node.publish.map((p) => [p.stream, p.fields])));
+    }
+    for (const node of nodes) {
+      for (const sub of node.subscribe) {
+        const key = routeKey(sub.component, sub.stream);
+        const list = this.#routes.get(key) ?? [];
+        list.push({ node, stats: this.#stats[node.component] as ComponentStats });
+        this.#routes.set(key, list);
+      }
+    }
+  }
+
+  get inFlight(): number {
+    return this.#inputs.reduce((n, i) => n + i.inFlight, 0);
+  }
+
+  stats(): EngineStats {
+    const latencyMs: Record<string, number> = {};
+    LATENCY_BUCKETS.forEach((b, i) => {
+      latencyMs[String(b)] = this.#latency[i] ?? 0;
+    });
+    return { components: this.#stats, inFlight: this.inFlight, latencyMs };
+  }
+
+  /** Starts every input; outputs and processing nodes need no start. */
+  async start(): Promise<void> {
+    for (const node of this.#nodes) {
+      if (node.impl.kind !== 'input') continue;
+      const runner = new InputRunner(this, node, this.options.logger);
+      this.#inputs.push(runner);
+      await (node.impl as InputNode).start(runner);
+    }
+  }
+
+  /**
+   * Stops the inputs, waits until every event in flight is confirmed or failed (at most
+   * `timeoutMs`), then closes the outputs. Resolves with the number still in flight (0 = clean).
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    for (const node of this.#nodes) if (node.impl.kind === 'input') await (node.impl as InputNode).stop();
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.#drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    const left = this.inFlight;
+    for (const node of this.#nodes) if (node.impl.kind === 'output') await (node.impl as OutputNode).close();
+    return left;
+  }
+
+  emitRoot(input: InputRunner, stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void {
+    const stats = this.#stats[input.node.component] as ComponentStats;
+    const tracker = new Tracker(input, Date.now(), onDone);
+    input.inFlight++;
+    tracker.timer = setTimeout(
+      () =>
+        this.#settle(tracker, {
+          ok: false,
+          reason: `not confirmed within ${this.options.messageTimeoutMs} ms`,
+        }),
+      this.options.messageTimeoutMs,
+    );
+    tracker.timer.unref();
+    const full: Fields = {
+      _ppf_id: `${this.#idPrefix}-${(this.#nextId++).toString(36)}`,
+      _ppf_timestamp: tracker.startedAt,
+      ...fields,
+    };
+    // The root delivery itself is open until its fan-out is done.
+    tracker.open++;
+    try {
+      this.#publish(tracker, input.node, stream, full, stats);
+    } catch (err) {
+      this.#settle(tracker, { ok: false, reason: (err as Error).message });
+      return;
+    }
+    this.#close(tracker);
+  }
+
+  /** Filters to the declared fields and delivers to every subscriber of (component, stream). */
+  #publish(tracker: Tracker, from: EngineNode, stream: string, fields: Fields, stats: ComponentStats): void {
+    const declared = this.#declared.get(from.component)?.get(stream);
+    if (declared === undefined) {
+      throw new PipelineError(
+        `emits on stream "${stream}", which its publish does not declare`,
+        from.component,
+      );
+    }
+    stats.out++;
+    const routes = this.#routes.get(routeKey(from.component, stream));
+    if (routes === undefined || routes.length === 0) return;
+    const payload = pick(fields, declared);
+    for (const route of routes) {
+      if (tracker.settled) return;
+      tracker.open++;
+      this.#deliver(tracker, route, { component: from.component, stream, fields: payload });
+    }
+  }
+
+  #deliver(tracker: Tracker, route: Route, delivery: Delivery): void {
+    route.stats.in++;
+    const impl = route.node.impl;
+    if (impl.kind === 'output') {
+      let called = false;
+      impl.write(delivery, (err) => {
+        if (called) return;
+        called = true;
+        if (err === undefined) {
+          route.stats.acked++;
+          this.#close(tracker);
+        } else {
+          route.stats.failed++;
+          this.#settle(tracker, { ok: false, reason: `${route.node.component}: ${err.message}` });
+        }
+      });
+      return;
+    }
+    if (impl.kind === 'processing') {
+      this.#process(tracker, route, impl, delivery);
+      return;
+    }
+    this.#settle(tracker, {
+      ok: false,
+      reason: `${route.node.component} is an input and subscribes to nothing`,
+    });
+  }
+
+  #process(tracker: Tracker, route: Route, impl: ProcessingNode, delivery: Delivery): void {
+    const node = route.node;
+    try {
+      impl.process(delivery, (stream, fields) => this.#publish(tracker, node, stream, fields, route.stats));
+      route.stats.acked++;
+    } catch (err) {
+      route.stats.errors++;
+      const message = err instanceof Error ? err.message : String(err);
+      if (this.#declared.get(node.component)?.has(ERRORS_STREAM) === true && !tracker.settled) {
+        try {
+          this.#publish(
+            tracker,
+            node,
+            ERRORS_STREAM,
+            {
+              ...delivery.fields,
+              _ppf_error_message: message,
+              _ppf_error_document: JSON.stringify(delivery.fields),
+            },
+            route.stats,
+          );
+        } catch (inner) {
+          this.#settle(tracker, { ok: false, reason: (inner as Error).message });
+          return;
+        }
+      } else {
+        route.stats.failed++;
+        this.#settle(tracker, { ok: false, reason: `${node.component}: ${message}` });
+        return;
+      }
+    }
+    this.#close(tracker);
+  }
+
+  #close(tracker: Tracker): void {
+    if (tracker.settled) return;
+    tracker.open--;
+    if (tracker.open === 0) this.#settle(tracker, { ok: true });
+  }
+
+  #settle(tracker: Tracker, outcome: Outcome): void {
+    if (tracker.settled) return;
+    tracker.settled = true;
+    if (tracker.timer !== undefined) clearTimeout(tracker.timer);
+    const input = tracker.input;
+    input.inFlight--;
+    const stats = this.#stats[input.node.component] as ComponentStats;
+    if (outcome.ok) {
+      stats.acked++;
+      const ms = Date.now() - tracker.startedAt;
+      const bucket = LATENCY_BUCKETS.findIndex((b) => ms <= b);
+      const at = bucket === -1 ? LATENCY_BUCKETS.length - 1 : bucket;
+      this.#latency[at] = (this.#latency[at] ?? 0) + 1;
+    } else {
+      stats.failed++;
+    }
+    try {
+      tracker.onDone(outcome);
+    } catch (err) {
+      this.options.logger.error({ err, component: input.node.component }, 'input callback threw');
+    }
+    input.wake();
+    if (this.#drained !== undefined && this.inFlight === 0) this.#drained();
+  }
+}
+
+function routeKey(component: string, stream: string): string {
+  return `${component}\u0000${stream}`;
+}
+
+function pick(fields: Fields, declared: readonly string[]): Fields {
+  const out: Fields = {};
+  for (const name of declared) if (name in fields) out[name] = fields[name];
+  return out;
+}

@@ -1,0 +1,21 @@
+export {
+  type ComponentStats,
+  Engine,
+  type EngineNode,
+  type EngineOptions,
+  type EngineStats,
+  ERRORS_STREAM,
+} from './engine.js';
+export { PipelineError } from './errors.js';
+export type {
+  Delivery,
+  Emit,
+  Fields,
+  InputContext,
+  InputNode,
+  NodeLogger,
+  Outcome,
+  OutputNode,
+  PipelineNodeImpl,
+  ProcessingNode,
+} from './types.js';

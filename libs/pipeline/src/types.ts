@@ -1,0 +1,58 @@
+/**
+ * What nodes see of the engine. Events are plain records of fields; a node emits on the streams
+ * its `publish` declares, and only the declared fields travel.
+ */
+export type Fields = Record<string, unknown>;
+
+/** An event as a subscriber receives it. */
+export interface Delivery {
+  /** The component and stream it comes from. */
+  readonly component: string;
+  readonly stream: string;
+  readonly fields: Readonly<Fields>;
+}
+
+export type Emit = (stream: string, fields: Fields) => void;
+
+export interface NodeLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** The outcome of one event an input emitted: every output confirmed it, or not. */
+export type Outcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export interface InputContext {
+  /**
+   * Starts a tracked event on `stream`: `onDone` is called once, when every output that received
+   * it (or events derived from it) confirmed, or when it failed or timed out.
+   */
+  emit(stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void;
+  /** Resolves when this input may emit more (fewer than max_pending events in flight). */
+  ready(): Promise<void>;
+  readonly inFlight: number;
+  readonly logger: NodeLogger;
+}
+
+export interface InputNode {
+  readonly kind: 'input';
+  start(ctx: InputContext): Promise<void>;
+  /** Stop reading new events (events in flight still complete). */
+  stop(): Promise<void>;
+}
+
+export interface ProcessingNode {
+  readonly kind: 'processing';
+  /** Emits zero or more events; throwing routes the event to `_ppf_errors`. */
+  process(event: Delivery, emit: Emit): void;
+}
+
+export interface OutputNode {
+  readonly kind: 'output';
+  /** Writes the event; `done()` once it is safely stored downstream, `done(err)` if it cannot be. */
+  write(event: Delivery, done: (err?: Error) => void): void;
+  close(): Promise<void>;
+}
+
+export type PipelineNodeImpl = InputNode | ProcessingNode | OutputNode;
