@@ -12,7 +12,15 @@ export {
 export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwrap } from './issues.js';
 export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
 export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
-export { type NodeKind, type NodeType, type NodeTypeName, nodeTypeNames, nodeTypes } from './node-types.js';
+export {
+  type LumberjackInputSettings,
+  lumberjackInputSettings,
+  type NodeKind,
+  type NodeType,
+  type NodeTypeName,
+  nodeTypeNames,
+  nodeTypes,
+} from './node-types.js';
 export {
   type Pipeline,
   type PipelineNode,

@@ -1,7 +1,7 @@
 /**
- * The node types a pipeline may use, with their kind and settings schema. Settings are loose for
- * now (the pipeline runtime tightens each type's schema in its own module); adding a type is one
- * entry here.
+ * The node types a pipeline may use, with their kind and settings schema. Types whose node exists
+ * have their strict schema here (one schema: the pipeline file is validated with it and the node
+ * is typed by it); the others stay loose until their node is written.
  */
 import { z } from 'zod';
 
@@ -14,8 +14,36 @@ export interface NodeType {
 
 const loose = z.record(z.string(), z.unknown());
 
+/** `lumberjack_input`: a Lumberjack v1/v2 receiver (libs/pipeline/src/nodes/lumberjack-input.ts). */
+export const lumberjackInputSettings = z.strictObject({
+  listen: z.strictObject({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535) }),
+  /** Accepted for Punch compatibility: compression is whatever the sender chooses. */
+  compression: z.boolean().optional(),
+  ssl: z.boolean().default(false),
+  ssl_private_key: z.string().optional(),
+  ssl_certificate: z.string().optional(),
+  ssl_trusted_certificate: z.string().optional(),
+  ssl_client_auth: z.enum(['none', 'optional', 'required']).optional(),
+  max_window_size: z.number().int().positive().default(10_000),
+  max_frame_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+  max_inflated_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  window_timeout_ms: z.number().int().positive().default(30_000),
+  idle_timeout_ms: z.number().int().positive().default(60_000),
+  keepalive_ms: z.number().int().positive().default(5000),
+  max_pending_windows: z.number().int().positive().default(2),
+});
+export type LumberjackInputSettings = z.output<typeof lumberjackInputSettings>;
+
 export const nodeTypes = {
-  lumberjack_input: { kind: 'input', settings: loose },
+  lumberjack_input: { kind: 'input', settings: lumberjackInputSettings },
   syslog_input: { kind: 'input', settings: loose },
   kafka_input: { kind: 'input', settings: loose },
   format_switch: { kind: 'processing', settings: loose },

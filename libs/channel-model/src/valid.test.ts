@@ -286,3 +286,27 @@ describe('quartz schedules', () => {
     expect(quartzError('0 0 12 ? * 2')).toBeUndefined();
   });
 });
+
+describe('node settings with a strict schema (lumberjack_input)', () => {
+  const pipeline = (settings: string) =>
+    `version: "6.0"\ndag:\n  - type: lumberjack_input\n    component: in\n    settings:\n${settings}    publish:\n      - stream: logs\n        fields: [log]\n`;
+
+  it('accepts the receiver settings and fills the defaults', () => {
+    const result = parsePipeline(
+      pipeline('      listen:\n        host: 0.0.0.0\n        port: 2002\n      compression: true\n'),
+      { file: 'p.yaml' },
+    );
+    if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+    expect(result.value.dag[0]?.settings).toMatchObject({ listen: { port: 2002 } });
+  });
+
+  it('names an unknown or mistyped setting with its line', () => {
+    const result = parsePipeline(pipeline('      listen:\n        port: "2002"\n      lisen: 1\n'), {
+      file: 'p.yaml',
+    });
+    expect(result.ok).toBe(false);
+    const lines = result.issues.map(formatIssue).join('\n');
+    expect(lines).toMatch(/^p\.yaml:7:\d+: dag\[0\]\.settings\.listen\.port: /m);
+    expect(lines).toMatch(/lisen/);
+  });
+});

@@ -1,0 +1,97 @@
+/** lumberjack_input in the engine, over real sockets: ACK only after the outputs confirm. */
+import net from 'node:net';
+import { lumberjackInputSettings } from '@drover/channel-model';
+import { decodeAck, encodeWindow } from '@drover/lumberjack';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine } from '../src/engine.js';
+import { LumberjackInput } from '../src/nodes/lumberjack-input.js';
+import type { Delivery, OutputNode } from '../src/types.js';
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const engines: Engine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.drain(100)));
+});
+
+class HeldOutput implements OutputNode {
+  readonly kind = 'output' as const;
+  received: Delivery[] = [];
+  pending: ((err?: Error) => void)[] = [];
+  write(event: Delivery, done: (err?: Error) => void) {
+    this.received.push(event);
+    this.pending.push(done);
+  }
+  async close() {}
+}
+
+async function setup() {
+  const input = new LumberjackInput(
+    lumberjackInputSettings.parse({ listen: { host: '127.0.0.1', port: 0 } }),
+    'logs',
+  );
+  const out = new HeldOutput();
+  const engine = new Engine(
+    [
+      {
+        component: 'lj',
+        impl: input,
+        publish: [{ stream: 'logs', fields: ['log', '_ppf_id', '_ppf_remote_host', '_ppf_local_port'] }],
+        subscribe: [],
+      },
+      { component: 'out', impl: out, publish: [], subscribe: [{ component: 'lj', stream: 'logs' }] },
+    ],
+    { maxPending: 1000, messageTimeoutMs: 5000, logger: quiet },
+  );
+  engines.push(engine);
+  await engine.start();
+  const socket = await new Promise<net.Socket>((resolve) => {
+    const s = net.connect(input.port ?? 0, '127.0.0.1', () => resolve(s));
+  });
+  const acks: number[] = [];
+  let closed = false;
+  socket.on('data', (d: Buffer) => {
+    for (let at = 0; at + 6 <= d.length; at += 6) acks.push(decodeAck(d, at)?.seq ?? -1);
+  });
+  socket.on('close', () => {
+    closed = true;
+  });
+  socket.on('error', () => {});
+  return { input, out, socket, acks, closed: () => closed };
+}
+
+async function eventually(check: () => boolean): Promise<void> {
+  const until = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('lumberjack_input (real sockets, real engine)', () => {
+  it('acknowledges a window only once the output confirmed every event of it', async () => {
+    const t = await setup();
+    t.socket.write(encodeWindow([{ log: 'a' }, { log: 'b' }, { log: 'c' }], { compressionLevel: 3 }));
+    await eventually(() => t.out.received.length === 3);
+    expect(t.out.received.map((d) => d.fields.log)).toEqual(['a', 'b', 'c']);
+    expect(t.out.received[0]?.fields._ppf_remote_host).toBe('127.0.0.1');
+    expect(t.out.received[0]?.fields._ppf_local_port).toBe(t.input.port);
+    t.out.pending[0]?.();
+    t.out.pending[1]?.();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.acks).toEqual([]);
+    t.out.pending[2]?.();
+    await eventually(() => t.acks.length === 1);
+    expect(t.acks).toEqual([3]);
+    t.socket.destroy();
+  });
+
+  it('closes the connection without ACK when the output fails an event, so the sender resends', async () => {
+    const t = await setup();
+    t.socket.write(encodeWindow([{ log: 'a' }, { log: 'b' }]));
+    await eventually(() => t.out.received.length === 2);
+    t.out.pending[0]?.();
+    t.out.pending[1]?.(new Error('kafka unavailable'));
+    await eventually(() => t.closed());
+    expect(t.acks).toEqual([]);
+  });
+});
