@@ -13,6 +13,8 @@ export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwr
 export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
 export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
 export {
+  type KafkaOutputSettings,
+  kafkaOutputSettings,
   type LumberjackInputSettings,
   lumberjackInputSettings,
   type NodeKind,

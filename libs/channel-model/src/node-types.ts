@@ -42,6 +42,41 @@ export const lumberjackInputSettings = z.strictObject({
 });
 export type LumberjackInputSettings = z.output<typeof lumberjackInputSettings>;
 
+const hostPort = z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected HOST:PORT');
+
+/** `kafka_output`: events to Kafka topics, confirmed when the broker acknowledged them. */
+export const kafkaOutputSettings = z
+  .strictObject({
+    /** A Kafka cluster name of the platform configuration (e.g. kafka_front). */
+    cluster: z.string().min(1).optional(),
+    /** Brokers given here win over the cluster name. */
+    brokers: z.array(hostPort).min(1).optional(),
+    topic: z.string().min(1).optional(),
+    topics: z
+      .array(z.strictObject({ stream: z.string().min(1), topic: z.string().min(1) }))
+      .min(1)
+      .optional(),
+    encoding: z.enum(['json', 'raw']).default('json'),
+    /** With `encoding: raw`, the field whose value is the message. */
+    raw_field: z.string().min(1).optional(),
+    /** A field whose value keys the message (same key, same partition). */
+    key_field: z.string().min(1).optional(),
+    'producer.acks': z
+      .union([z.enum(['0', '1', 'all', '-1']), z.literal(0), z.literal(1), z.literal(-1)])
+      .default('all'),
+    batch_size: z.number().int().positive().default(500),
+    linger_ms: z.number().int().min(0).default(5),
+    compression: z.enum(['none', 'gzip']).default('none'),
+  })
+  .refine((s) => (s.topic === undefined) !== (s.topics === undefined), {
+    message: 'give either topic or topics (one per stream)',
+  })
+  .refine((s) => s.cluster !== undefined || s.brokers !== undefined, { message: 'give cluster or brokers' })
+  .refine((s) => s.encoding !== 'raw' || s.raw_field !== undefined, {
+    message: 'encoding raw needs raw_field',
+  });
+export type KafkaOutputSettings = z.output<typeof kafkaOutputSettings>;
+
 export const nodeTypes = {
   lumberjack_input: { kind: 'input', settings: lumberjackInputSettings },
   syslog_input: { kind: 'input', settings: loose },
@@ -52,7 +87,7 @@ export const nodeTypes = {
   enrich: { kind: 'processing', settings: loose },
   function: { kind: 'processing', settings: loose },
   lumberjack_output: { kind: 'output', settings: loose },
-  kafka_output: { kind: 'output', settings: loose },
+  kafka_output: { kind: 'output', settings: kafkaOutputSettings },
 } as const satisfies Record<string, NodeType>;
 
 export type NodeTypeName = keyof typeof nodeTypes;

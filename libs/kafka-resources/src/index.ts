@@ -3,4 +3,10 @@ export { compareTopic, describeDifferences, type TopicDifference } from './compa
 export { type EnsureTopicsOptions, ensureTopics } from './ensure.js';
 export { isKafkaResourceError, KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
 export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';
+export {
+  connectKafkaProducer,
+  type KafkaProducer,
+  type KafkaProducerOptions,
+  type ProducerMessage,
+} from './producer.js';
 export type { ObservedTopic, TopicReport, TopicSpec, TopicState } from './types.js';

@@ -1,8 +1,9 @@
-import type { Admin, ConfigEntries, ITopicConfig, LogEntry, PartitionMetadata } from 'kafkajs';
+import type { Admin, ConfigEntries, ITopicConfig, PartitionMetadata } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
 import { KafkaResourceError } from './errors.js';
 import { createTopicError, requestError } from './kafkajs-errors.js';
+import { type KafkaLogLevel, logRouter } from './kafkajs-log.js';
 import type { ObservedTopic, TopicSpec } from './types.js';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
@@ -19,33 +20,6 @@ export interface KafkaAdminOptions {
   readonly createTimeoutMs?: number;
   /** Receives the client library's logs; without it they are dropped (never written to the console). */
   readonly logger?: ResourceLogger;
-}
-
-type KafkaLogLevel = (typeof logLevel)[keyof typeof logLevel];
-
-/**
- * Routes kafkajs's log entries to our logger (or nowhere), and keeps the last error it logged: when
- * connecting times out, that line ("connect ECONNREFUSED ...") is the only trace of the reason.
- */
-function logRouter(logger: ResourceLogger | undefined): {
-  logCreator: () => (entry: LogEntry) => void;
-  lastError: () => string | undefined;
-} {
-  let lastError: string | undefined;
-  const logCreator = () => (entry: LogEntry) => {
-    const { namespace, level, log } = entry;
-    const { message, timestamp: _timestamp, ...extra } = log;
-    const text = String(message);
-    if (level === logLevel.ERROR)
-      lastError = typeof extra.error === 'string' ? `${text}: ${extra.error}` : text;
-    if (logger === undefined) return;
-    const obj = { component: 'kafkajs', namespace, ...extra };
-    if (level === logLevel.ERROR) logger.error(obj, text);
-    else if (level === logLevel.WARN) logger.warn(obj, text);
-    else if (level === logLevel.INFO) logger.info(obj, text);
-    else logger.debug(obj, text);
-  };
-  return { logCreator, lastError: () => lastError };
 }
 
 function observedFrom(name: string, partitions: readonly PartitionMetadata[]): Omit<ObservedTopic, 'config'> {

@@ -7,6 +7,7 @@ export {
   ERRORS_STREAM,
 } from './engine.js';
 export { PipelineError } from './errors.js';
+export { KafkaOutput } from './nodes/kafka-output.js';
 export { LumberjackInput } from './nodes/lumberjack-input.js';
 export type {
   Delivery,

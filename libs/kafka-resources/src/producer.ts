@@ -1,0 +1,68 @@
+/**
+ * A Kafka producer behind our own interface (kafkajs stays inside libs/): send a batch of
+ * messages to one topic and learn when the broker acknowledged them (`acks`: 0, 1 or -1 = all).
+ * A broker outage makes `send` reject after kafkajs's retries; callers fail the events and
+ * send again later.
+ */
+import kafkajs from 'kafkajs';
+import type { ResourceLogger } from './admin.js';
+import { KafkaResourceError } from './errors.js';
+import { type KafkaLogLevel, logRouter } from './kafkajs-log.js';
+
+const { Kafka, logLevel, CompressionTypes } = kafkajs;
+
+export interface KafkaProducerOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  /** 0 (no ack), 1 (leader) or -1 (all in-sync replicas). */
+  readonly acks: 0 | 1 | -1;
+  readonly compression?: 'none' | 'gzip';
+  readonly requestTimeoutMs?: number;
+  readonly logger?: ResourceLogger;
+}
+
+export interface ProducerMessage {
+  readonly key?: string | Buffer | null;
+  readonly value: string | Buffer;
+}
+
+export interface KafkaProducer {
+  send(topic: string, messages: readonly ProducerMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectKafkaProducer(options: KafkaProducerOptions): Promise<KafkaProducer> {
+  const level: KafkaLogLevel = options.logger === undefined ? logLevel.ERROR : logLevel.WARN;
+  const logs = logRouter(options.logger);
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'drover-pipeline',
+    brokers: [...options.brokers],
+    connectionTimeout: 3_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    logLevel: level,
+    logCreator: logs.logCreator,
+    retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 },
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+  try {
+    await producer.connect();
+  } catch (err) {
+    throw new KafkaResourceError(
+      'KAFKA_UNREACHABLE',
+      `cannot reach Kafka brokers ${options.brokers.join(',')}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  const compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  return {
+    send: async (topic, messages) => {
+      await producer.send({
+        topic,
+        acks: options.acks,
+        compression,
+        messages: messages.map((m) => ({ ...m })),
+      });
+    },
+    close: () => producer.disconnect(),
+  };
+}

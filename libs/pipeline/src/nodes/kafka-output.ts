@@ -1,0 +1,115 @@
+/**
+ * `kafka_output`: events to Kafka, one topic per stream (or one topic), batched per topic up to
+ * `batch_size` events or `linger_ms`; each event is confirmed only when the broker acknowledged
+ * its batch (`producer.acks`: 0, 1 or all). When Kafka is down, batches fail: the events fail
+ * back to their inputs (which stop acknowledging upstream, so senders keep the data) and the
+ * producer reconnects on the next batch.
+ */
+import type { KafkaOutputSettings } from '@drover/channel-model';
+import { connectKafkaProducer, type KafkaProducer, type ProducerMessage } from '@drover/kafka-resources';
+import type { Delivery, NodeLogger, OutputNode } from '../types.js';
+
+interface Batch {
+  readonly messages: ProducerMessage[];
+  readonly dones: ((err?: Error) => void)[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class KafkaOutput implements OutputNode {
+  readonly kind = 'output' as const;
+  readonly #settings: KafkaOutputSettings;
+  readonly #brokers: readonly string[];
+  readonly #logger: NodeLogger;
+  readonly #topics: ReadonlyMap<string, string>;
+  readonly #batches = new Map<string, Batch>();
+  #producer: Promise<KafkaProducer> | undefined;
+  #sending = new Set<Promise<void>>();
+
+  constructor(settings: KafkaOutputSettings, brokers: readonly string[], logger: NodeLogger) {
+    this.#settings = settings;
+    this.#brokers = brokers;
+    this.#logger = logger;
+    this.#topics = new Map((settings.topics ?? []).map((t) => [t.stream, t.topic]));
+  }
+
+  write(event: Delivery, done: (err?: Error) => void): void {
+    const topic = this.#settings.topic ?? this.#topics.get(event.stream);
+    if (topic === undefined) {
+      done(new Error(`no topic for stream "${event.stream}"`));
+      return;
+    }
+    let value: string;
+    try {
+      value = this.#encode(event);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    const keyField = this.#settings.key_field;
+    const key = keyField === undefined ? null : String(event.fields[keyField] ?? '');
+    let batch = this.#batches.get(topic);
+    if (batch === undefined) {
+      batch = { messages: [], dones: [], timer: undefined };
+      this.#batches.set(topic, batch);
+    }
+    batch.messages.push({ key, value });
+    batch.dones.push(done);
+    if (batch.messages.length >= this.#settings.batch_size) this.#flush(topic);
+    else batch.timer ??= setTimeout(() => this.#flush(topic), this.#settings.linger_ms);
+  }
+
+  #encode(event: Delivery): string {
+    if (this.#settings.encoding === 'json') return JSON.stringify(event.fields);
+    const field = this.#settings.raw_field as string;
+    const v = event.fields[field];
+    if (v === undefined) throw new Error(`raw encoding: the event has no field "${field}"`);
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  }
+
+  #acks(): 0 | 1 | -1 {
+    const a = this.#settings['producer.acks'];
+    return a === 0 || a === '0' ? 0 : a === 1 || a === '1' ? 1 : -1;
+  }
+
+  #connect(): Promise<KafkaProducer> {
+    this.#producer ??= connectKafkaProducer({
+      brokers: this.#brokers,
+      acks: this.#acks(),
+      compression: this.#settings.compression,
+      logger: { ...this.#logger, debug: () => {} },
+    });
+    return this.#producer;
+  }
+
+  #flush(topic: string): void {
+    const batch = this.#batches.get(topic);
+    if (batch === undefined) return;
+    this.#batches.delete(topic);
+    if (batch.timer !== undefined) clearTimeout(batch.timer);
+    const sending = (async () => {
+      try {
+        const producer = await this.#connect();
+        await producer.send(topic, batch.messages);
+        for (const done of batch.dones) done();
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.#logger.warn({ topic, events: batch.dones.length, err: error.message }, 'kafka batch failed');
+        // Start afresh next time: the producer may be wedged after an outage.
+        const broken = this.#producer;
+        this.#producer = undefined;
+        void broken?.then((p) => p.close()).catch(() => {});
+        for (const done of batch.dones) done(error);
+      }
+    })();
+    this.#sending.add(sending);
+    void sending.finally(() => this.#sending.delete(sending));
+  }
+
+  async close(): Promise<void> {
+    for (const topic of [...this.#batches.keys()]) this.#flush(topic);
+    await Promise.all(this.#sending);
+    const producer = this.#producer;
+    this.#producer = undefined;
+    await producer?.then((p) => p.close()).catch(() => {});
+  }
+}

@@ -1,0 +1,122 @@
+/** kafka_output in the engine against a real broker: confirmed only once Kafka acknowledged. */
+import { kafkaOutputSettings } from '@drover/channel-model';
+import { connectKafkaAdmin, ensureTopics } from '@drover/kafka-resources';
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { droverServices } from '../../../test/support/services.js';
+import { Engine } from '../src/engine.js';
+import { KafkaOutput } from '../src/nodes/kafka-output.js';
+import type { Fields, InputContext, InputNode, Outcome } from '../src/types.js';
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+class TestInput implements InputNode {
+  readonly kind = 'input' as const;
+  ctx: InputContext | undefined;
+  async start(ctx: InputContext) {
+    this.ctx = ctx;
+  }
+  async stop() {}
+  send(stream: string, fields: Fields): Promise<Outcome> {
+    return new Promise((resolve) => this.ctx?.emit(stream, fields, resolve));
+  }
+}
+
+async function consume(brokers: string[], topic: string, count: number): Promise<string[]> {
+  const kafka = new kafkajs.Kafka({ clientId: 'test', brokers, logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `test-${topic}-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const values: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`only ${values.length} of ${count} messages`)), 30_000);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push(message.value?.toString() ?? '');
+        if (values.length >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return values;
+}
+
+function pipeline(input: TestInput, output: KafkaOutput) {
+  return new Engine(
+    [
+      {
+        component: 'in',
+        impl: input,
+        publish: [
+          { stream: 'linux', fields: ['log', 'host', '_ppf_id'] },
+          { stream: 'apache', fields: ['log', 'host', '_ppf_id'] },
+        ],
+        subscribe: [],
+      },
+      {
+        component: 'kafka',
+        impl: output,
+        publish: [],
+        subscribe: [
+          { component: 'in', stream: 'linux' },
+          { component: 'in', stream: 'apache' },
+        ],
+      },
+    ],
+    { maxPending: 1000, messageTimeoutMs: 30_000, logger: quiet },
+  );
+}
+
+describe('kafka_output (real Kafka)', () => {
+  it('writes each stream to its topic as JSON and confirms after the broker acknowledged', async () => {
+    const { brokers } = droverServices('kafka').kafka;
+    const suffix = Date.now().toString(36);
+    const topics = { linux: `t-linux-${suffix}`, apache: `t-apache-${suffix}` };
+    const admin = await connectKafkaAdmin({ brokers });
+    await ensureTopics(admin, [
+      { cluster: 'k', name: topics.linux, partitions: 1, replicationFactor: 1 },
+      { cluster: 'k', name: topics.apache, partitions: 1, replicationFactor: 1 },
+    ]);
+    await admin.close();
+    const settings = kafkaOutputSettings.parse({
+      brokers,
+      topics: [
+        { stream: 'linux', topic: topics.linux },
+        { stream: 'apache', topic: topics.apache },
+      ],
+      'producer.acks': 'all',
+    });
+    const input = new TestInput();
+    const output = new KafkaOutput(settings, brokers, quiet);
+    const engine = pipeline(input, output);
+    await engine.start();
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 50 }, (_, i) =>
+        input.send('linux', { log: `linux ${i}`, host: 'h1', dropped: 'x' }),
+      ),
+      input.send('apache', { log: 'GET /', host: 'h2' }),
+    ]);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const linux = (await consume(brokers, topics.linux, 50)).map((v) => JSON.parse(v) as Fields);
+    expect(linux).toHaveLength(50);
+    expect(linux[0]).toMatchObject({ log: 'linux 0', host: 'h1' });
+    expect(linux[0]).not.toHaveProperty('dropped');
+    expect(typeof linux[0]?._ppf_id).toBe('string');
+    expect(await consume(brokers, topics.apache, 1)).toHaveLength(1);
+    expect(await engine.drain(5000)).toBe(0);
+  });
+
+  it('fails the events back when Kafka cannot be reached', async () => {
+    const settings = kafkaOutputSettings.parse({ brokers: ['127.0.0.1:1'], topic: 'nowhere' });
+    const input = new TestInput();
+    const engine = pipeline(input, new KafkaOutput(settings, ['127.0.0.1:1'], quiet));
+    await engine.start();
+    const outcome = await input.send('linux', { log: 'x' });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? '' : outcome.reason).toMatch(/^kafka: cannot reach Kafka brokers 127\.0\.0\.1:1/);
+    await engine.drain(1000);
+  });
+});
