@@ -13,6 +13,14 @@ export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwr
 export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
 export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
 export {
+  type DispatchSettings,
+  dispatchSettings,
+  type EnrichSettings,
+  enrichSettings,
+  type FormatSwitchSettings,
+  type FunctionSettings,
+  formatSwitchSettings,
+  functionSettings,
   type KafkaOutputSettings,
   kafkaOutputSettings,
   type LumberjackInputSettings,
@@ -22,6 +30,8 @@ export {
   type NodeTypeName,
   nodeTypeNames,
   nodeTypes,
+  type SyslogHeaderSettings,
+  syslogHeaderSettings,
 } from './node-types.js';
 export {
   type Pipeline,

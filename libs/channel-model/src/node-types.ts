@@ -77,15 +77,48 @@ export const kafkaOutputSettings = z
   });
 export type KafkaOutputSettings = z.output<typeof kafkaOutputSettings>;
 
+/** `format_switch`: which stream an event goes to, by the format of one field. */
+export const formatSwitchSettings = z.strictObject({
+  field: z.string().min(1),
+  /** stream -> format: `json` (a JSON object), `syslog` (a syslog line), `text` (anything else). */
+  formats: z.record(z.string().min(1), z.enum(['json', 'syslog', 'text'])),
+});
+export type FormatSwitchSettings = z.output<typeof formatSwitchSettings>;
+
+/** `syslog_header`: parses the syslog header of `field` into the object field `output`. */
+export const syslogHeaderSettings = z.strictObject({ field: z.string().min(1), output: z.string().min(1) });
+export type SyslogHeaderSettings = z.output<typeof syslogHeaderSettings>;
+
+/** `dispatch`: the stream is chosen by the value of `field` (dotted path), else `default`. */
+export const dispatchSettings = z.strictObject({
+  field: z.string().min(1),
+  streams: z.record(z.string(), z.string().min(1)),
+  default: z.string().min(1).optional(),
+});
+export type DispatchSettings = z.output<typeof dispatchSettings>;
+
+/** `enrich`: `output` = the value of `key` (dotted path) looked up in a JSON map shipped with the channel. */
+export const enrichSettings = z.strictObject({
+  key: z.string().min(1),
+  map_file: z.string().min(1),
+  output: z.string().min(1),
+  default: z.string().optional(),
+});
+export type EnrichSettings = z.output<typeof enrichSettings>;
+
+/** `function`: a JS module shipped with the channel, `export default (event, emit) => ...`. */
+export const functionSettings = z.strictObject({ module: z.string().min(1) });
+export type FunctionSettings = z.output<typeof functionSettings>;
+
 export const nodeTypes = {
   lumberjack_input: { kind: 'input', settings: lumberjackInputSettings },
   syslog_input: { kind: 'input', settings: loose },
   kafka_input: { kind: 'input', settings: loose },
-  format_switch: { kind: 'processing', settings: loose },
-  syslog_header: { kind: 'processing', settings: loose },
-  dispatch: { kind: 'processing', settings: loose },
-  enrich: { kind: 'processing', settings: loose },
-  function: { kind: 'processing', settings: loose },
+  format_switch: { kind: 'processing', settings: formatSwitchSettings },
+  syslog_header: { kind: 'processing', settings: syslogHeaderSettings },
+  dispatch: { kind: 'processing', settings: dispatchSettings },
+  enrich: { kind: 'processing', settings: enrichSettings },
+  function: { kind: 'processing', settings: functionSettings },
   lumberjack_output: { kind: 'output', settings: loose },
   kafka_output: { kind: 'output', settings: kafkaOutputSettings },
 } as const satisfies Record<string, NodeType>;

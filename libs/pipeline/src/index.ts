@@ -1,3 +1,4 @@
+export { type BuildContext, buildPipeline } from './build.js';
 export {
   type ComponentStats,
   Engine,
@@ -9,6 +10,8 @@ export {
 export { PipelineError } from './errors.js';
 export { KafkaOutput } from './nodes/kafka-output.js';
 export { LumberjackInput } from './nodes/lumberjack-input.js';
+export { Dispatch, Enrich, FormatSwitch, FunctionNode, fieldAt, SyslogHeader } from './nodes/processing.js';
+export { parseSyslog, type SyslogHeader as SyslogHeaderFields, SyslogParseError } from './nodes/syslog.js';
 export type {
   Delivery,
   Emit,

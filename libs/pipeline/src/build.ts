@@ -1,0 +1,90 @@
+/**
+ * From a validated pipeline file to engine nodes: each node type's implementation with its
+ * settings (already checked by the channel model's schema), plus what it needs from the
+ * platform (Kafka brokers by cluster name, the channel directory for shipped files).
+ */
+import {
+  dispatchSettings,
+  enrichSettings,
+  formatSwitchSettings,
+  functionSettings,
+  kafkaOutputSettings,
+  lumberjackInputSettings,
+  type Pipeline,
+  type PipelineNode,
+  syslogHeaderSettings,
+} from '@drover/channel-model';
+import { type EngineNode, ERRORS_STREAM } from './engine.js';
+import { PipelineError } from './errors.js';
+import { KafkaOutput } from './nodes/kafka-output.js';
+import { LumberjackInput } from './nodes/lumberjack-input.js';
+import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './nodes/processing.js';
+import type { NodeLogger, PipelineNodeImpl } from './types.js';
+
+export interface BuildContext {
+  /** Where the channel's files are (the instance work directory). */
+  readonly baseDir: string;
+  /** Kafka clusters by name (`kafka_front` -> brokers). */
+  readonly kafkaClusters: Readonly<Record<string, readonly string[]>>;
+  readonly logger: NodeLogger;
+}
+
+/** The node's first published stream that is not reserved: where it emits its events. */
+function dataStream(node: PipelineNode): string {
+  const stream = node.publish.find((p) => !p.stream.startsWith('_ppf_'))?.stream;
+  if (stream === undefined) throw new PipelineError('publishes no data stream', node.component);
+  return stream;
+}
+
+async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNodeImpl> {
+  const log = ctx.logger;
+  switch (node.type) {
+    case 'lumberjack_input':
+      return new LumberjackInput(lumberjackInputSettings.parse(node.settings), dataStream(node));
+    case 'kafka_output': {
+      const settings = kafkaOutputSettings.parse(node.settings);
+      const brokers =
+        settings.brokers ??
+        (settings.cluster === undefined ? undefined : ctx.kafkaClusters[settings.cluster]);
+      if (brokers === undefined) {
+        throw new PipelineError(
+          `unknown Kafka cluster "${settings.cluster}": give --kafka-cluster ${settings.cluster}=HOST:PORT or brokers`,
+          node.component,
+        );
+      }
+      return new KafkaOutput(settings, brokers, log);
+    }
+    case 'format_switch':
+      return new FormatSwitch(formatSwitchSettings.parse(node.settings));
+    case 'syslog_header':
+      return new SyslogHeader(syslogHeaderSettings.parse(node.settings), dataStream(node));
+    case 'enrich':
+      return Enrich.load(enrichSettings.parse(node.settings), dataStream(node), ctx.baseDir);
+    case 'dispatch':
+      return new Dispatch(dispatchSettings.parse(node.settings));
+    case 'function':
+      return FunctionNode.load(functionSettings.parse(node.settings), ctx.baseDir);
+    default:
+      throw new PipelineError(`node type ${node.type} is not implemented yet`, node.component);
+  }
+}
+
+export async function buildPipeline(pipeline: Pipeline, ctx: BuildContext): Promise<EngineNode[]> {
+  const nodes: EngineNode[] = [];
+  for (const node of pipeline.dag) {
+    try {
+      nodes.push({
+        component: node.component,
+        impl: await implOf(node, ctx),
+        publish: node.publish,
+        subscribe: node.subscribe,
+      });
+    } catch (err) {
+      if (err instanceof PipelineError) throw err;
+      throw new PipelineError((err as Error).message, node.component, { cause: err });
+    }
+  }
+  return nodes;
+}
+
+export { ERRORS_STREAM };

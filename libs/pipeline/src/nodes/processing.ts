@@ -1,0 +1,160 @@
+/**
+ * The declarative processing nodes of the receiver (format_switch, syslog_header, enrich,
+ * dispatch) and `function`, the counterpart of Punch's punchlets. Each throws on what it cannot
+ * handle; the engine routes that event to `_ppf_errors` (or fails it when the node has none).
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type {
+  DispatchSettings,
+  EnrichSettings,
+  FormatSwitchSettings,
+  FunctionSettings,
+  SyslogHeaderSettings,
+} from '@drover/channel-model';
+import type { Delivery, Emit, Fields, ProcessingNode } from '../types.js';
+import { parseSyslog } from './syslog.js';
+
+/** A dotted path (`syslog.app_name`) into nested objects. */
+export function fieldAt(fields: Readonly<Fields>, path: string): unknown {
+  let value: unknown = fields;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+const SYSLOG_START = /^\s*(?:<\d{1,3}>|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s)/;
+
+export class FormatSwitch implements ProcessingNode {
+  readonly kind = 'processing' as const;
+  readonly #field: string;
+  readonly #streams: { json?: string; syslog?: string; text?: string } = {};
+
+  constructor(settings: FormatSwitchSettings) {
+    this.#field = settings.field;
+    for (const [stream, format] of Object.entries(settings.formats)) this.#streams[format] ??= stream;
+  }
+
+  process(event: Delivery, emit: Emit): void {
+    const value = event.fields[this.#field];
+    const text = typeof value === 'string' ? value : undefined;
+    if (text === undefined) throw new Error(`field "${this.#field}" is missing or not a string`);
+    const s = this.#streams;
+    if (s.json !== undefined && text.trimStart().startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          emit(s.json, { ...event.fields });
+          return;
+        }
+      } catch {
+        // not JSON after all: try the other formats
+      }
+    }
+    if (s.syslog !== undefined && SYSLOG_START.test(text)) emit(s.syslog, { ...event.fields });
+    else if (s.text !== undefined) emit(s.text, { ...event.fields });
+    else throw new Error(`field "${this.#field}" is in none of the formats ${Object.keys(s).join(', ')}`);
+  }
+}
+
+export class SyslogHeader implements ProcessingNode {
+  readonly kind = 'processing' as const;
+  readonly #settings: SyslogHeaderSettings;
+  readonly #stream: string;
+
+  constructor(settings: SyslogHeaderSettings, stream: string) {
+    this.#settings = settings;
+    this.#stream = stream;
+  }
+
+  process(event: Delivery, emit: Emit): void {
+    const raw = event.fields[this.#settings.field];
+    if (typeof raw !== 'string')
+      throw new Error(`field "${this.#settings.field}" is missing or not a string`);
+    const header = parseSyslog(raw);
+    emit(this.#stream, {
+      ...event.fields,
+      raw_log: raw,
+      [this.#settings.field]: header.message,
+      [this.#settings.output]: header,
+    });
+  }
+}
+
+export class Enrich implements ProcessingNode {
+  readonly kind = 'processing' as const;
+  readonly #settings: EnrichSettings;
+  readonly #map: ReadonlyMap<string, unknown>;
+  readonly #stream: string;
+
+  private constructor(settings: EnrichSettings, map: ReadonlyMap<string, unknown>, stream: string) {
+    this.#settings = settings;
+    this.#map = map;
+    this.#stream = stream;
+  }
+
+  /** Loads `map_file` (a JSON object) from the channel's directory. */
+  static async load(settings: EnrichSettings, stream: string, baseDir: string): Promise<Enrich> {
+    const file = resolve(baseDir, settings.map_file);
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new Error(`enrich: ${settings.map_file} is not a JSON object`);
+    }
+    return new Enrich(settings, new Map(Object.entries(parsed)), stream);
+  }
+
+  process(event: Delivery, emit: Emit): void {
+    const key = fieldAt(event.fields, this.#settings.key);
+    const found = key === undefined || key === null ? undefined : this.#map.get(String(key));
+    const value = found ?? this.#settings.default;
+    if (value === undefined)
+      throw new Error(`no entry for ${this.#settings.key}=${String(key)} and no default`);
+    emit(this.#stream, { ...event.fields, [this.#settings.output]: value });
+  }
+}
+
+export class Dispatch implements ProcessingNode {
+  readonly kind = 'processing' as const;
+  readonly #settings: DispatchSettings;
+
+  constructor(settings: DispatchSettings) {
+    this.#settings = settings;
+  }
+
+  process(event: Delivery, emit: Emit): void {
+    const value = fieldAt(event.fields, this.#settings.field);
+    const stream =
+      (value === undefined ? undefined : this.#settings.streams[String(value)]) ?? this.#settings.default;
+    if (stream === undefined)
+      throw new Error(`no stream for ${this.#settings.field}=${String(value)} and no default`);
+    emit(stream, { ...event.fields });
+  }
+}
+
+type UserFunction = (event: Fields, emit: Emit) => void;
+
+export class FunctionNode implements ProcessingNode {
+  readonly kind = 'processing' as const;
+  readonly #fn: UserFunction;
+
+  private constructor(fn: UserFunction) {
+    this.#fn = fn;
+  }
+
+  /** Imports the channel's module; its default export is `(event, emit) => void`. */
+  static async load(settings: FunctionSettings, baseDir: string): Promise<FunctionNode> {
+    const url = pathToFileURL(resolve(baseDir, settings.module)).href;
+    const mod = (await import(url)) as { default?: unknown };
+    if (typeof mod.default !== 'function') {
+      throw new Error(`function: ${settings.module} has no default export function (event, emit) => ...`);
+    }
+    return new FunctionNode(mod.default as UserFunction);
+  }
+
+  process(event: Delivery, emit: Emit): void {
+    this.#fn({ ...event.fields }, emit);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The seed's receiver pipeline (channels/reftenant/receiver/logs_receiver.yaml), built from the
+ * file and run in-process against a real Kafka broker: Lumberjack windows in, one topic per device
+ * type out, format errors to the errors topic, and each window acknowledged only after Kafka.
+ */
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parsePipeline, unwrap } from '@drover/channel-model';
+import { connectKafkaAdmin, ensureTopics } from '@drover/kafka-resources';
+import { decodeAck, encodeWindow } from '@drover/lumberjack';
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { droverServices } from '../../../test/support/services.js';
+import { buildPipeline } from '../src/build.js';
+import { Engine } from '../src/engine.js';
+import type { LumberjackInput } from '../src/nodes/lumberjack-input.js';
+
+const channelDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../channels/reftenant/receiver');
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+async function consumeAll(
+  brokers: string[],
+  topics: string[],
+  expected: number,
+): Promise<Map<string, Record<string, unknown>[]>> {
+  const kafka = new kafkajs.Kafka({ clientId: 'test', brokers, logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `receiver-test-${Date.now()}` });
+  await consumer.connect();
+  for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+  const got = new Map<string, Record<string, unknown>[]>();
+  let count = 0;
+  await new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`only ${count} of ${expected} messages`)), 30_000);
+    void consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const list = got.get(topic) ?? [];
+        list.push(JSON.parse(message.value?.toString() ?? '{}') as Record<string, unknown>);
+        got.set(topic, list);
+        if (++count >= expected) {
+          clearTimeout(timer);
+          done();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return got;
+}
+
+describe('the receiver pipeline (real Kafka, real sockets)', () => {
+  it('routes syslog by device type, ECS by log_format, errors to the errors topic; ACKs after Kafka', async () => {
+    const { brokers } = droverServices('kafka').kafka;
+    const file = join(channelDir, 'logs_receiver.yaml');
+    const pipeline = unwrap(parsePipeline(readFileSync(file, 'utf8'), { file }));
+    // Test-only changes: a free loopback port, and topics of our own on the test broker.
+    const suffix = Date.now().toString(36);
+    const input = pipeline.dag[0];
+    if (input === undefined) throw new Error('no input');
+    (input.settings as { listen: { host: string; port: number } }).listen = { host: '127.0.0.1', port: 0 };
+    const output = pipeline.dag.find((n) => n.type === 'kafka_output');
+    if (output === undefined) throw new Error('no kafka_output');
+    const topics = (output.settings as { topics: { stream: string; topic: string }[] }).topics;
+    for (const t of topics) t.topic = `${t.topic}-${suffix}`;
+    const admin = await connectKafkaAdmin({ brokers });
+    await ensureTopics(
+      admin,
+      topics.map((t) => ({ cluster: 'kafka_front', name: t.topic, partitions: 1, replicationFactor: 1 })),
+    );
+    await admin.close();
+
+    const nodes = await buildPipeline(pipeline, {
+      baseDir: channelDir,
+      kafkaClusters: { kafka_front: brokers },
+      logger: quiet,
+    });
+    const engine = new Engine(nodes, { maxPending: 5000, messageTimeoutMs: 30_000, logger: quiet });
+    await engine.start();
+    const first = nodes[0];
+    if (first === undefined) throw new Error('no nodes');
+    const port = (first.impl as LumberjackInput).port ?? 0;
+
+    const events = [
+      { log: '<38>Nov 23 05:00:00 front1 sshd[42]: Accepted publickey for root', subsystem: 'auth' },
+      { log: '<134>Nov 23 05:00:01 web1 httpd: GET / 200', subsystem: 'web' },
+      { log: '<13>1 2026-11-23T05:00:02Z host9 mystery - - - who am I', subsystem: 'x' },
+      {
+        log: '{"event":{"code":4624},"winlog":{"channel":"Security"}}',
+        log_format: 'winlogbeat',
+        subsystem: 'win',
+      },
+      { log: 'neither json nor syslog', subsystem: 'bad' },
+    ];
+    const socket = await new Promise<net.Socket>((ok) => {
+      const s = net.connect(port, '127.0.0.1', () => ok(s));
+    });
+    const acks: number[] = [];
+    socket.on('data', (d: Buffer) => {
+      for (let at = 0; at + 6 <= d.length; at += 6) acks.push(decodeAck(d, at)?.seq ?? -1);
+    });
+    socket.write(encodeWindow(events, { compressionLevel: 3 }));
+
+    const byTopic = await consumeAll(
+      brokers,
+      topics.map((t) => t.topic),
+      events.length,
+    );
+    const topicOf = (stream: string) => topics.find((t) => t.stream === stream)?.topic ?? '';
+    expect(byTopic.get(topicOf('linux_os_logs'))?.[0]).toMatchObject({
+      log: 'Accepted publickey for root',
+      raw_log: events[0]?.log,
+      device_type: 'linux_os',
+      subsystem: 'auth',
+    });
+    expect(byTopic.get(topicOf('apache_logs'))?.[0]).toMatchObject({
+      device_type: 'apache',
+      log: 'GET / 200',
+    });
+    expect(byTopic.get(topicOf('unknown_device_logs'))?.[0]).toMatchObject({
+      device_type: 'unknown',
+      log: 'who am I',
+    });
+    expect(byTopic.get(topicOf('winlogbeat_logs'))?.[0]).toMatchObject({ subsystem: 'win' });
+    const error = byTopic.get(topicOf('_ppf_errors'))?.[0];
+    expect(error?._ppf_error_message).toMatch(/none of the formats/);
+    expect(JSON.parse(String(error?._ppf_error_document))).toMatchObject({ log: 'neither json nor syslog' });
+
+    await new Promise((r) => setTimeout(r, 200));
+    expect(acks).toEqual([5]);
+    socket.destroy();
+    expect(await engine.drain(5000)).toBe(0);
+  });
+});
