@@ -23,7 +23,16 @@ export function resolveCommand(
 }
 
 /** Variables a child inherits from the runner; everything else comes from the application. */
-const INHERITED = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'HOME', 'TMPDIR'] as const;
+const INHERITED = [
+  'PATH',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'HOME',
+  'TMPDIR',
+  'DROVER_CONFIG',
+  'DROVER_KAFKA_CLUSTERS',
+] as const;
 
 export function childEnvironment(
   runnerEnv: NodeJS.ProcessEnv,

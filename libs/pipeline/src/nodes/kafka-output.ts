@@ -76,7 +76,13 @@ export class KafkaOutput implements OutputNode {
       brokers: this.#brokers,
       acks: this.#acks(),
       compression: this.#settings.compression,
-      logger: { ...this.#logger, debug: () => {} },
+      // Methods, not a spread: pino's live on its prototype.
+      logger: {
+        debug: () => {},
+        info: (obj, msg) => this.#logger.info(obj, msg),
+        warn: (obj, msg) => this.#logger.warn(obj, msg),
+        error: (obj, msg) => this.#logger.error(obj, msg),
+      },
     });
     return this.#producer;
   }

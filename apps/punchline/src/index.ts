@@ -1,0 +1,1 @@
+export { prometheus } from './metrics.js';

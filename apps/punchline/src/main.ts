@@ -1,0 +1,158 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { formatIssue, parseDuration, parsePipeline } from '@drover/channel-model';
+import { buildPipeline, Engine } from '@drover/pipeline';
+import {
+  ConfigError,
+  createLogger,
+  exitOnFatal,
+  parseHostPort,
+  parseKafkaCluster,
+  readPlatformConfig,
+} from '@drover/platform';
+import { Command, Option } from 'commander';
+import { prometheus } from './metrics.js';
+
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+const program = new Command('punchlinectl').description('Runs pipelines.').version(VERSION).exitOverride();
+
+interface StartFlags {
+  punchline: string;
+  tenant?: string;
+  channel?: string;
+  app?: string;
+  childopts?: string;
+  config?: string;
+  kafkaCluster?: string[];
+  metricsListen?: string;
+  metricsInterval: string;
+  drainTimeout: string;
+}
+
+program
+  .command('start')
+  .description(
+    'validate and run a pipeline until SIGTERM (then drain: exit 0 when every event was confirmed)',
+  )
+  .requiredOption('--punchline <file>', 'the pipeline file')
+  .option('--tenant <tenant>')
+  .option('--channel <channel>')
+  .option('--app <app>')
+  .option(
+    '--childopts <opts>',
+    'Punch JVM options; the runner maps -Xmx onto the Node heap (accepted, unused here)',
+  )
+  .addOption(new Option('--config <file>', 'platform file (Kafka clusters by name)').env('DROVER_CONFIG'))
+  .addOption(
+    new Option('--kafka-cluster <name=host:port,...>', 'a Kafka cluster by name; repeatable')
+      .env('DROVER_KAFKA_CLUSTERS')
+      .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(';')]),
+  )
+  .option('--metrics-listen <host:port>', 'serve Prometheus metrics there')
+  .option('--metrics-interval <duration>', 'log the counters this often', '30s')
+  .option('--drain-timeout <duration>', 'on SIGTERM, wait this long for events in flight', '30s')
+  .action(async (flags: StartFlags) => {
+    process.exitCode = await start(flags);
+  });
+
+function duration(value: string, flag: string): number {
+  const parsed = parseDuration(value);
+  if ('error' in parsed) throw new ConfigError(flag, `${flag}: ${parsed.error}`);
+  return parsed.ms;
+}
+
+async function start(flags: StartFlags): Promise<number> {
+  const logger = createLogger('punchlinectl').child({
+    ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
+    ...(flags.channel === undefined ? {} : { channel: flags.channel }),
+    ...(flags.app === undefined ? {} : { app: flags.app }),
+  });
+  const file = resolve(flags.punchline);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`punchlinectl: cannot read ${flags.punchline}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const parsed = parsePipeline(text, { file: flags.punchline });
+  if (!parsed.ok) {
+    for (const issue of parsed.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+    return 1;
+  }
+  const pipeline = parsed.value;
+  try {
+    const platform = await readPlatformConfig(flags.config);
+    const kafkaClusters: Record<string, string[]> = {};
+    for (const [name, c] of Object.entries(platform.kafka.clusters)) kafkaClusters[name] = [...c.brokers];
+    for (const v of flags.kafkaCluster ?? []) {
+      const { name, brokers } = parseKafkaCluster(v, '--kafka-cluster');
+      kafkaClusters[name] = brokers;
+    }
+    const maxPending = Number(pipeline.settings['max.spout.pending'] ?? 5000);
+    const timeout = pipeline.settings.message_timeout;
+    const messageTimeoutMs = timeout === undefined ? 30_000 : duration(String(timeout), 'message_timeout');
+    const nodes = await buildPipeline(pipeline, { baseDir: dirname(file), kafkaClusters, logger });
+    const engine = new Engine(nodes, { maxPending, messageTimeoutMs, logger });
+    await engine.start();
+    logger.info({ nodes: nodes.length, maxPending, messageTimeoutMs }, 'pipeline running');
+
+    const labels = { tenant: flags.tenant ?? '', channel: flags.channel ?? '', app: flags.app ?? '' };
+    const metricsServer =
+      flags.metricsListen === undefined
+        ? undefined
+        : await (async () => {
+            const { host, port } = parseHostPort(flags.metricsListen as string, '--metrics-listen');
+            const server = createServer((_req, res) => {
+              res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+              res.end(prometheus(engine.stats(), labels));
+            });
+            await new Promise<void>((ok) => server.listen(port, host, ok));
+            return server;
+          })();
+    const ticker = setInterval(
+      () => logger.info({ stats: engine.stats() }, 'pipeline counters'),
+      duration(flags.metricsInterval, '--metrics-interval'),
+    );
+    ticker.unref();
+
+    const drainMs = duration(flags.drainTimeout, '--drain-timeout');
+    return await new Promise<number>((done) => {
+      const stop = async (signal: string) => {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onTerm);
+        logger.info({ signal, inFlight: engine.inFlight }, 'draining');
+        const left = await engine.drain(drainMs);
+        clearInterval(ticker);
+        metricsServer?.close();
+        if (left > 0) logger.warn({ left }, 'drain timed out: events in flight were failed back');
+        else logger.info({ stats: engine.stats() }, 'drained cleanly');
+        logger.flush();
+        done(left > 0 ? 3 : 0);
+      };
+      const onTerm = (signal: string) => void stop(signal);
+      process.on('SIGTERM', onTerm);
+      process.on('SIGINT', onTerm);
+    });
+  } catch (err) {
+    exitOnFatal(logger, err, err instanceof ConfigError ? 2 : 1);
+  }
+}
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  const code = (err as { code?: string }).code;
+  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
+    process.exitCode = 0;
+  else if (typeof code === 'string' && code.startsWith('commander.')) process.exitCode = 2;
+  else {
+    process.stderr.write(`punchlinectl: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+// Pipelines keep sockets and timers open: leave once start() settled.
+if (process.exitCode !== undefined) process.exit(process.exitCode);
