@@ -77,6 +77,30 @@ export const kafkaOutputSettings = z
   });
 export type KafkaOutputSettings = z.output<typeof kafkaOutputSettings>;
 
+/** `lumberjack_output`: windows of events to one or several receivers, load-balanced. */
+export const lumberjackOutputSettings = z.strictObject({
+  destinations: z
+    .array(
+      z.strictObject({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535),
+        ssl: z.boolean().default(false),
+        ssl_trusted_certificate: z.string().optional(),
+        ssl_certificate: z.string().optional(),
+        ssl_private_key: z.string().optional(),
+      }),
+    )
+    .min(1, 'at least one destination'),
+  window_size: z.number().int().min(1).max(10_000).default(1024),
+  linger_ms: z.number().int().min(0).default(50),
+  compression_level: z.number().int().min(0).max(9).default(3),
+  connect_timeout_ms: z.number().int().positive().default(5000),
+  ack_timeout_ms: z.number().int().positive().default(30_000),
+  retry_initial_ms: z.number().int().positive().default(500),
+  retry_max_ms: z.number().int().positive().default(10_000),
+});
+export type LumberjackOutputSettings = z.output<typeof lumberjackOutputSettings>;
+
 /** `format_switch`: which stream an event goes to, by the format of one field. */
 export const formatSwitchSettings = z.strictObject({
   field: z.string().min(1),
@@ -119,7 +143,7 @@ export const nodeTypes = {
   dispatch: { kind: 'processing', settings: dispatchSettings },
   enrich: { kind: 'processing', settings: enrichSettings },
   function: { kind: 'processing', settings: functionSettings },
-  lumberjack_output: { kind: 'output', settings: loose },
+  lumberjack_output: { kind: 'output', settings: lumberjackOutputSettings },
   kafka_output: { kind: 'output', settings: kafkaOutputSettings },
 } as const satisfies Record<string, NodeType>;
 

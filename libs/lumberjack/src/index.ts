@@ -1,3 +1,4 @@
+export { type ClientOptions, LumberjackClientError, LumberjackConnection } from './client.js';
 export { type DecoderLimits, defaultLimits, FrameDecoder } from './decoder.js';
 export { type EncodeOptions, encodeWindow } from './encoder.js';
 export { type LumberjackErrorCode, LumberjackProtocolError } from './errors.js';

@@ -10,6 +10,7 @@ import {
   functionSettings,
   kafkaOutputSettings,
   lumberjackInputSettings,
+  lumberjackOutputSettings,
   type Pipeline,
   type PipelineNode,
   syslogHeaderSettings,
@@ -18,6 +19,7 @@ import { type EngineNode, ERRORS_STREAM } from './engine.js';
 import { PipelineError } from './errors.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
+import { LumberjackOutput } from './nodes/lumberjack-output.js';
 import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './nodes/processing.js';
 import type { NodeLogger, PipelineNodeImpl } from './types.js';
 
@@ -54,6 +56,8 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
       }
       return new KafkaOutput(settings, brokers, log);
     }
+    case 'lumberjack_output':
+      return new LumberjackOutput(lumberjackOutputSettings.parse(node.settings), log);
     case 'format_switch':
       return new FormatSwitch(formatSwitchSettings.parse(node.settings));
     case 'syslog_header':

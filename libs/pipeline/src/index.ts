@@ -10,6 +10,7 @@ export {
 export { PipelineError } from './errors.js';
 export { KafkaOutput } from './nodes/kafka-output.js';
 export { LumberjackInput } from './nodes/lumberjack-input.js';
+export { LumberjackOutput } from './nodes/lumberjack-output.js';
 export { Dispatch, Enrich, FormatSwitch, FunctionNode, fieldAt, SyslogHeader } from './nodes/processing.js';
 export { parseSyslog, type SyslogHeader as SyslogHeaderFields, SyslogParseError } from './nodes/syslog.js';
 export type {

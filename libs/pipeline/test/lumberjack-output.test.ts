@@ -1,0 +1,114 @@
+/** lumberjack_output against real receivers: load balancing, resend elsewhere, keepalives. */
+import { lumberjackOutputSettings } from '@drover/channel-model';
+import {
+  type LumberjackServer,
+  type LumberjackServerOptions,
+  startLumberjackServer,
+} from '@drover/lumberjack';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Engine } from '../src/engine.js';
+import { LumberjackOutput } from '../src/nodes/lumberjack-output.js';
+import type { Fields, InputContext, InputNode, Outcome } from '../src/types.js';
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const servers: LumberjackServer[] = [];
+const engines: Engine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.drain(200)));
+  await Promise.all(servers.splice(0).map((s) => s.close(100)));
+});
+
+class TestInput implements InputNode {
+  readonly kind = 'input' as const;
+  ctx: InputContext | undefined;
+  async start(ctx: InputContext) {
+    this.ctx = ctx;
+  }
+  async stop() {}
+  send(fields: Fields): Promise<Outcome> {
+    return new Promise((resolve) => this.ctx?.emit('logs', fields, resolve));
+  }
+}
+
+async function receiver(
+  onWindow: LumberjackServerOptions['onWindow'],
+  extra: Partial<LumberjackServerOptions> = {},
+) {
+  const s = await startLumberjackServer({ host: '127.0.0.1', port: 0, onWindow, ...extra });
+  servers.push(s);
+  return s;
+}
+
+async function sender(ports: number[], extra: Record<string, unknown> = {}) {
+  const input = new TestInput();
+  const output = new LumberjackOutput(
+    lumberjackOutputSettings.parse({
+      destinations: ports.map((port) => ({ host: '127.0.0.1', port })),
+      window_size: 10,
+      linger_ms: 20,
+      retry_initial_ms: 50,
+      ...extra,
+    }),
+    quiet,
+  );
+  const engine = new Engine(
+    [
+      { component: 'in', impl: input, publish: [{ stream: 'logs', fields: ['id', 'log'] }], subscribe: [] },
+      { component: 'lj', impl: output, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+    ],
+    { maxPending: 10_000, messageTimeoutMs: 20_000, logger: quiet },
+  );
+  engines.push(engine);
+  await engine.start();
+  return { input, output };
+}
+
+describe('lumberjack_output (real receivers)', () => {
+  it('load-balances windows over the live receivers and confirms every event once acknowledged', async () => {
+    const got: Record<string, number[]> = { a: [], b: [] };
+    const a = await receiver((w, _p, done) => {
+      got.a?.push(...w.events.map((e) => Number(e.fields.id)));
+      done.ack();
+    });
+    const b = await receiver((w, _p, done) => {
+      got.b?.push(...w.events.map((e) => Number(e.fields.id)));
+      done.ack();
+    });
+    const { input } = await sender([a.port, b.port]);
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, id) => input.send({ id, log: `line ${id}` })),
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(got.a?.length).toBeGreaterThan(0);
+    expect(got.b?.length).toBeGreaterThan(0);
+    expect([...(got.a ?? []), ...(got.b ?? [])].sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+  });
+
+  it('resends a window another receiver did not acknowledge to one that does', async () => {
+    const good: number[] = [];
+    const bad = await receiver((_w, _p, done) => done.fail('disk full'));
+    const ok = await receiver((w, _p, done) => {
+      good.push(...w.events.map((e) => Number(e.fields.id)));
+      done.ack();
+    });
+    const { input, output } = await sender([bad.port, ok.port]);
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, id) => input.send({ id, log: 'x' })));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect([...new Set(good)].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(output.stats.resent).toBeGreaterThanOrEqual(1);
+  });
+
+  it('waits through keepalives past the ACK timeout while the receiver works', async () => {
+    const slow = await receiver(
+      (_w, _p, done) => {
+        setTimeout(() => done.ack(), 400);
+      },
+      { keepaliveMs: 50 },
+    );
+    const { input, output } = await sender([slow.port], { ack_timeout_ms: 150 });
+    expect(await input.send({ id: 1, log: 'x' })).toEqual({ ok: true });
+    expect(output.stats.resent).toBe(0);
+  });
+});
