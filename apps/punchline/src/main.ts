@@ -95,7 +95,12 @@ async function start(flags: StartFlags): Promise<number> {
     const maxPending = Number(pipeline.settings['max.spout.pending'] ?? 5000);
     const timeout = pipeline.settings.message_timeout;
     const messageTimeoutMs = timeout === undefined ? 30_000 : duration(String(timeout), 'message_timeout');
-    const nodes = await buildPipeline(pipeline, { baseDir: dirname(file), kafkaClusters, logger });
+    const identity = {
+      ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
+      ...(flags.channel === undefined ? {} : { channel: flags.channel }),
+      ...(flags.app === undefined ? {} : { app: flags.app }),
+    };
+    const nodes = await buildPipeline(pipeline, { baseDir: dirname(file), kafkaClusters, logger, identity });
     const engine = new Engine(nodes, { maxPending, messageTimeoutMs, logger });
     await engine.start();
     logger.info({ nodes: nodes.length, maxPending, messageTimeoutMs }, 'pipeline running');

@@ -101,6 +101,28 @@ export const lumberjackOutputSettings = z.strictObject({
 });
 export type LumberjackOutputSettings = z.output<typeof lumberjackOutputSettings>;
 
+/** `kafka_input`: events from Kafka topics; offsets committed only up to what is confirmed. */
+export const kafkaInputSettings = z
+  .strictObject({
+    cluster: z.string().min(1).optional(),
+    brokers: z.array(hostPort).min(1).optional(),
+    topic: z.string().min(1).optional(),
+    topics: z.array(z.string().min(1)).min(1).optional(),
+    /** Default `<tenant>.<channel>.<app>.<component>`. */
+    group_id: z.string().min(1).optional(),
+    /** Where a group without a committed offset starts (`last_committed` starts at the earliest). */
+    start_offset_strategy: z.enum(['earliest', 'latest', 'last_committed']).default('last_committed'),
+    encoding: z.enum(['json', 'raw']).default('json'),
+    /** With `encoding: raw`, the field that receives the message. */
+    raw_field: z.string().min(1).default('log'),
+    commit_interval_ms: z.number().int().min(0).default(500),
+  })
+  .refine((s) => (s.topic === undefined) !== (s.topics === undefined), {
+    message: 'give either topic or topics',
+  })
+  .refine((s) => s.cluster !== undefined || s.brokers !== undefined, { message: 'give cluster or brokers' });
+export type KafkaInputSettings = z.output<typeof kafkaInputSettings>;
+
 /** `format_switch`: which stream an event goes to, by the format of one field. */
 export const formatSwitchSettings = z.strictObject({
   field: z.string().min(1),
@@ -137,7 +159,7 @@ export type FunctionSettings = z.output<typeof functionSettings>;
 export const nodeTypes = {
   lumberjack_input: { kind: 'input', settings: lumberjackInputSettings },
   syslog_input: { kind: 'input', settings: loose },
-  kafka_input: { kind: 'input', settings: loose },
+  kafka_input: { kind: 'input', settings: kafkaInputSettings },
   format_switch: { kind: 'processing', settings: formatSwitchSettings },
   syslog_header: { kind: 'processing', settings: syslogHeaderSettings },
   dispatch: { kind: 'processing', settings: dispatchSettings },

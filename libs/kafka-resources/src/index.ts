@@ -1,5 +1,11 @@
 export type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
 export { compareTopic, describeDifferences, type TopicDifference } from './compare.js';
+export {
+  type ConsumedMessage,
+  connectKafkaConsumer,
+  type KafkaConsumer,
+  type KafkaConsumerOptions,
+} from './consumer.js';
 export { type EnsureTopicsOptions, ensureTopics } from './ensure.js';
 export { isKafkaResourceError, KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
 export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';

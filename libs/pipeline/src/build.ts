@@ -8,6 +8,7 @@ import {
   enrichSettings,
   formatSwitchSettings,
   functionSettings,
+  kafkaInputSettings,
   kafkaOutputSettings,
   lumberjackInputSettings,
   lumberjackOutputSettings,
@@ -17,6 +18,7 @@ import {
 } from '@drover/channel-model';
 import { type EngineNode, ERRORS_STREAM } from './engine.js';
 import { PipelineError } from './errors.js';
+import { KafkaInput } from './nodes/kafka-input.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
@@ -24,6 +26,8 @@ import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './no
 import type { NodeLogger, PipelineNodeImpl } from './types.js';
 
 export interface BuildContext {
+  /** Who runs the pipeline: names the default Kafka consumer group. */
+  readonly identity?: { readonly tenant?: string; readonly channel?: string; readonly app?: string };
   /** Where the channel's files are (the instance work directory). */
   readonly baseDir: string;
   /** Kafka clusters by name (`kafka_front` -> brokers). */
@@ -36,6 +40,22 @@ function dataStream(node: PipelineNode): string {
   const stream = node.publish.find((p) => !p.stream.startsWith('_ppf_'))?.stream;
   if (stream === undefined) throw new PipelineError('publishes no data stream', node.component);
   return stream;
+}
+
+function brokersOf(
+  settings: { readonly brokers?: readonly string[] | undefined; readonly cluster?: string | undefined },
+  ctx: BuildContext,
+  component: string,
+): readonly string[] {
+  const brokers =
+    settings.brokers ?? (settings.cluster === undefined ? undefined : ctx.kafkaClusters[settings.cluster]);
+  if (brokers === undefined) {
+    throw new PipelineError(
+      `unknown Kafka cluster "${settings.cluster}": give --kafka-cluster ${settings.cluster}=HOST:PORT or brokers`,
+      component,
+    );
+  }
+  return brokers;
 }
 
 async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNodeImpl> {

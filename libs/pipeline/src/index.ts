@@ -8,6 +8,7 @@ export {
   ERRORS_STREAM,
 } from './engine.js';
 export { PipelineError } from './errors.js';
+export { KafkaInput } from './nodes/kafka-input.js';
 export { KafkaOutput } from './nodes/kafka-output.js';
 export { LumberjackInput } from './nodes/lumberjack-input.js';
 export { LumberjackOutput } from './nodes/lumberjack-output.js';

@@ -1,0 +1,93 @@
+/** kafka_input against a real broker: contiguous commits, rewind on failure, resume after restart. */
+import { kafkaInputSettings } from '@drover/channel-model';
+import { connectKafkaAdmin, connectKafkaProducer, ensureTopics } from '@drover/kafka-resources';
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { droverServices } from '../../../test/support/services.js';
+import { Engine } from '../src/engine.js';
+import { KafkaInput } from '../src/nodes/kafka-input.js';
+import type { Delivery, OutputNode } from '../src/types.js';
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+class Collect implements OutputNode {
+  readonly kind = 'output' as const;
+  readonly ids: number[] = [];
+  constructor(readonly failOnce = new Set<number>()) {}
+  write(event: Delivery, done: (err?: Error) => void) {
+    const id = Number(event.fields.id);
+    this.ids.push(id);
+    if (this.failOnce.delete(id)) done(new Error(`refusing ${id} once`));
+    else done();
+  }
+  async close() {}
+}
+
+async function eventually(check: () => boolean, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function committed(brokers: string[], groupId: string, topic: string): Promise<number> {
+  const admin = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  const [res] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  await admin.disconnect();
+  return Number(res?.partitions[0]?.offset ?? -1);
+}
+
+async function run(brokers: string[], topic: string, groupId: string, output: Collect) {
+  const input = new KafkaInput(
+    kafkaInputSettings.parse({ brokers, topic, group_id: groupId, commit_interval_ms: 100 }),
+    brokers,
+    groupId,
+    'logs',
+  );
+  const engine = new Engine(
+    [
+      { component: 'kin', impl: input, publish: [{ stream: 'logs', fields: ['id', 'log'] }], subscribe: [] },
+      { component: 'out', impl: output, publish: [], subscribe: [{ component: 'kin', stream: 'logs' }] },
+    ],
+    { maxPending: 20, messageTimeoutMs: 10_000, logger: quiet },
+  );
+  await engine.start();
+  return engine;
+}
+
+describe('kafka_input (real Kafka)', () => {
+  it('commits up to what is confirmed, replays a failed message, and a restart resumes after the commit', async () => {
+    const { brokers } = droverServices('kafka').kafka;
+    const topic = `t-in-${Date.now().toString(36)}`;
+    const admin = await connectKafkaAdmin({ brokers });
+    await ensureTopics(admin, [{ cluster: 'k', name: topic, partitions: 1, replicationFactor: 1 }]);
+    await admin.close();
+    const producer = await connectKafkaProducer({ brokers, acks: -1 });
+    await producer.send(
+      topic,
+      Array.from({ length: 100 }, (_, id) => ({ value: JSON.stringify({ id, log: `line ${id}` }) })),
+    );
+
+    const first = new Collect(new Set([10]));
+    const engine = await run(brokers, topic, `g-${topic}`, first);
+    await eventually(() => new Set(first.ids).size === 100);
+    expect(first.ids.filter((id) => id === 10)).toHaveLength(2); // failed once, replayed
+    expect(await engine.drain(5000)).toBe(0);
+    expect(await committed(brokers, `g-${topic}`, topic)).toBe(100);
+
+    // Ten more; a new consumer of the same group starts after the commit.
+    await producer.send(
+      topic,
+      Array.from({ length: 10 }, (_, i) => ({ value: JSON.stringify({ id: 100 + i, log: 'more' }) })),
+    );
+    await producer.close();
+    const second = new Collect();
+    const again = await run(brokers, topic, `g-${topic}`, second);
+    await eventually(() => second.ids.length >= 10);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(second.ids).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
+    await again.drain(5000);
+  });
+});
