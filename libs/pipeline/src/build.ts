@@ -65,16 +65,15 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
       return new LumberjackInput(lumberjackInputSettings.parse(node.settings), dataStream(node));
     case 'kafka_output': {
       const settings = kafkaOutputSettings.parse(node.settings);
-      const brokers =
-        settings.brokers ??
-        (settings.cluster === undefined ? undefined : ctx.kafkaClusters[settings.cluster]);
-      if (brokers === undefined) {
-        throw new PipelineError(
-          `unknown Kafka cluster "${settings.cluster}": give --kafka-cluster ${settings.cluster}=HOST:PORT or brokers`,
-          node.component,
-        );
-      }
-      return new KafkaOutput(settings, brokers, log);
+      return new KafkaOutput(settings, brokersOf(settings, ctx, node.component), log);
+    }
+    case 'kafka_input': {
+      const settings = kafkaInputSettings.parse(node.settings);
+      const id = ctx.identity ?? {};
+      const group =
+        settings.group_id ??
+        [id.tenant ?? 'tenant', id.channel ?? 'channel', id.app ?? 'app', node.component].join('.');
+      return new KafkaInput(settings, brokersOf(settings, ctx, node.component), group, dataStream(node));
     }
     case 'lumberjack_output':
       return new LumberjackOutput(lumberjackOutputSettings.parse(node.settings), log);

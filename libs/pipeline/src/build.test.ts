@@ -1,0 +1,39 @@
+import { parsePipeline, unwrap } from '@drover/channel-model';
+import { describe, expect, it } from 'vitest';
+import { buildPipeline } from './build.js';
+import type { KafkaInput } from './nodes/kafka-input.js';
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+describe('buildPipeline', () => {
+  const text = `version: "6.0"
+dag:
+  - type: kafka_input
+    component: kin
+    settings: { cluster: kafka_back, topic: t }
+    publish: [{ stream: logs, fields: [log] }]
+  - type: kafka_output
+    component: kout
+    settings: { cluster: kafka_back, topic: u }
+    subscribe: [{ component: kin, stream: logs }]
+`;
+
+  it('names the default consumer group after the instance and resolves clusters by name', async () => {
+    const pipeline = unwrap(parsePipeline(text, { file: 'p.yaml' }));
+    const nodes = await buildPipeline(pipeline, {
+      baseDir: '.',
+      kafkaClusters: { kafka_back: ['127.0.0.1:9092'] },
+      logger: quiet,
+      identity: { tenant: 'reftenant', channel: 'processor', app: 'p1' },
+    });
+    expect((nodes[0]?.impl as KafkaInput | undefined)?.groupId).toBe('reftenant.processor.p1.kin');
+    expect(nodes.map((n) => n.impl.kind)).toEqual(['input', 'output']);
+  });
+
+  it('names an unknown Kafka cluster and the component', async () => {
+    const pipeline = unwrap(parsePipeline(text, { file: 'p.yaml' }));
+    await expect(buildPipeline(pipeline, { baseDir: '.', kafkaClusters: {}, logger: quiet })).rejects.toThrow(
+      'kin: unknown Kafka cluster "kafka_back": give --kafka-cluster kafka_back=HOST:PORT or brokers',
+    );
+  });
+});
