@@ -108,7 +108,8 @@ describe('loadChannel', () => {
 
   it('refuses a shipped symlink that leads outside the channel directory', async () => {
     const dir = channelDir(structure('p.yaml'), {
-      'p.yaml': 'version: "6.0"\ndag:\n  - type: kafka_input\n    component: x\n',
+      'p.yaml':
+        'version: "6.0"\ndag:\n  - type: kafka_input\n    component: x\n    settings: { brokers: ["h:1"], topic: t }\n    publish: [{ stream: logs, fields: [log] }]\n',
     });
     symlinkSync('/etc/hostname', join(dir, 'escape.json'));
     const withResource = `${structure('p.yaml')}    resources: [escape.json]\n`;
