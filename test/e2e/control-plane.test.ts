@@ -27,11 +27,7 @@ let cluster: TestCluster;
 let store: Store;
 let channelsDir: string;
 
-async function view(): Promise<ChannelView> {
-  const result = await cluster.channelctl(['--json', 'status', 'reftenant/receiver']);
-  if (result.code !== 0) throw new Error(`channelctl status failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as ChannelView;
-}
+const view = () => cluster.status('reftenant/receiver');
 
 function instance(v: ChannelView, app: string) {
   const found = v.applications.find((a) => a.name === app)?.instances[0];

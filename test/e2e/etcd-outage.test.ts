@@ -16,10 +16,9 @@ let dataDir: string;
 let cluster: TestCluster;
 let channelsDir: string;
 
-async function view(): Promise<ChannelView | undefined> {
-  const r = await cluster.channelctl(['--json', 'status', 'reftenant/receiver']);
-  return r.code === 0 ? (JSON.parse(r.stdout) as ChannelView) : undefined;
-}
+/** The channel's view, or undefined while the API cannot answer (etcd away). */
+const view = (): Promise<ChannelView | undefined> =>
+  cluster.status('reftenant/receiver').catch(() => undefined);
 
 const pids = (v: ChannelView | undefined) => v?.applications.map((a) => a.instances[0]?.pid ?? null) ?? [];
 

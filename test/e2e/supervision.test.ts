@@ -5,7 +5,7 @@
  */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ChannelView, RunnerView } from '@drover/cluster-state';
+import type { RunnerView } from '@drover/cluster-state';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, fetchJson, repoRoot, TestCluster } from '../support/cluster.js';
 import { droverServices } from '../support/services.js';
@@ -21,11 +21,7 @@ const app = (name: string, command: string, tags: string[], extra = '') => `  - 
     resources: [${command}]
 ${extra}`;
 
-async function view(): Promise<ChannelView> {
-  const r = await cluster.channelctl(['--json', 'status', 'sup/apps']);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout) as ChannelView;
-}
+const view = () => cluster.status('sup/apps');
 
 async function instance(name: string) {
   const found = (await view()).applications.find((a) => a.name === name)?.instances[0];

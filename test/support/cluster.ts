@@ -8,7 +8,9 @@ import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeF
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ChannelView } from '@drover/cluster-state';
 import { freePorts } from '@drover/dev-services';
+import { eventually } from './eventually.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // The daemons start through their bin scripts, with the node flags operators get.
@@ -214,6 +216,13 @@ export class TestCluster {
     return run(process.execPath, [channelctlMain, ...args], env);
   }
 
+  /** `channelctl --json status TENANT/CHANNEL`: the API's view of the channel (throws on failure). */
+  async status(ref: string): Promise<ChannelView> {
+    const result = await this.channelctl(['--json', 'status', ref]);
+    if (result.code !== 0) throw new Error(`channelctl status ${ref} failed: ${result.stderr}`);
+    return JSON.parse(result.stdout) as ChannelView;
+  }
+
   async stop(): Promise<void> {
     const all = [...this.runners.values(), ...this.controllers].map((p) => p.proc);
     await Promise.all(
@@ -261,19 +270,7 @@ export async function fetchJson(
   }
 }
 
-/** Polls `check` until true; a safety net with a message, not a measurement. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-  what = 'condition',
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`${what}: not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually };
 
 export function alive(pid: number): boolean {
   try {

@@ -26,17 +26,17 @@ export class ApiClient {
     this.#timeoutMs = timeoutMs;
   }
 
-  async #request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** The response, whatever its status; unreachable API -> ApiError 0. `timeout` false for streams. */
+  async #fetch(method: string, path: string, body?: unknown, timeout = true): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, {
+      return await fetch(`${this.base}${path}`, {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        ...(timeout ? { signal: AbortSignal.timeout(this.#timeoutMs) } : {}),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -46,22 +46,29 @@ export class ApiClient {
         `cannot reach the Drover API at ${this.base} (${why}): is a controller running? (--api, DROVER_API)`,
       );
     }
+  }
+
+  /** An error response as ApiError, with the validation issues when the API sent them. */
+  async #failure(res: Response, method: string, path: string): Promise<ApiError> {
     const text = await res.text();
-    let json: unknown;
+    let payload: { error?: string; issues?: Issue[] } = {};
     try {
-      json = text === '' ? undefined : JSON.parse(text);
+      payload = text === '' ? {} : (JSON.parse(text) as typeof payload);
     } catch {
-      json = undefined;
+      // not JSON: the text is the message
     }
-    if (!res.ok) {
-      const payload = (json ?? {}) as { error?: string; issues?: Issue[] };
-      throw new ApiError(
-        res.status,
-        `${method} ${path}: ${res.status} ${payload.error ?? (text || res.statusText)}`,
-        payload.issues ?? [],
-      );
-    }
-    return json as T;
+    return new ApiError(
+      res.status,
+      `${method} ${path}: ${res.status} ${payload.error ?? (text || res.statusText)}`,
+      payload.issues ?? [],
+    );
+  }
+
+  async #request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.#fetch(method, path, body);
+    if (!res.ok) throw await this.#failure(res, method, path);
+    const text = await res.text();
+    return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
   upload(tenant: string, channel: string, files: Readonly<Record<string, string>>) {
@@ -93,28 +100,8 @@ export class ApiClient {
     onLine: (line: string) => void,
   ): Promise<void> {
     const path = `/v1/channels/${ref.tenant}/${ref.channel}/applications/${ref.app}/instances/${ref.index}/logs?tail=${options.tail}${options.follow ? '&follow=true' : ''}`;
-    const headers: Record<string, string> = {};
-    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
-    let res: Response;
-    try {
-      res = await fetch(`${this.base}${path}`, { headers });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      throw new ApiError(
-        0,
-        `cannot reach the Drover API at ${this.base} (${cause?.code ?? (err as Error).message})`,
-      );
-    }
-    if (!res.ok || res.body === null) {
-      const text = await res.text();
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { error?: string }).error ?? text;
-      } catch {
-        // not JSON
-      }
-      throw new ApiError(res.status, `GET ${path}: ${res.status} ${message}`);
-    }
+    const res = await this.#fetch('GET', path, undefined, false);
+    if (!res.ok || res.body === null) throw await this.#failure(res, 'GET', path);
     const decoder = new TextDecoder();
     let pending = '';
     for await (const chunk of res.body) {

@@ -108,8 +108,6 @@ export class ClusterCache {
       onResync: (snapshot, revision) => this.#resync(snapshot, revision),
       onEvents: (events) => this.#apply(events),
       onState: (state, err) => {
-        // etcd3 reports every failed reconnect attempt: log transitions only.
-        if (state === this.#state) return;
         this.#state = state;
         if (state === 'disconnected') this.#logger.warn({ err: err?.message }, 'etcd watch disconnected');
         else this.#logger.info('etcd watch connected');

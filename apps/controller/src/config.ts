@@ -3,10 +3,10 @@ import { hostname } from 'node:os';
 import type { PlatformConfig } from '@drover/channel-model';
 import {
   ConfigError,
+  etcdSettings,
   parseHostPort,
   parseKafkaCluster,
   parsePositiveInt,
-  parseUrls,
   readSecretFile,
 } from '@drover/platform';
 
@@ -46,11 +46,7 @@ export async function resolveControllerConfig(
   if (id.trim() === '') throw new ConfigError('--id', '--id: must not be empty');
   return {
     id,
-    etcd: {
-      ...file.etcd,
-      ...(flags.etcd === undefined ? {} : { endpoints: parseUrls(flags.etcd, '--etcd') }),
-      ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
-    },
+    etcd: etcdSettings(file.etcd, flags),
     listen,
     kafkaClusters,
     electionTtlSeconds:

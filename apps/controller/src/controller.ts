@@ -53,11 +53,6 @@ export class Controller {
     return this.#leadership?.isLeader() === true;
   }
 
-  /** The current reconciler (tests and benchmarks wait on its first pass). */
-  get reconciler(): Reconciler | undefined {
-    return this.#reconciler;
-  }
-
   async start(): Promise<void> {
     this.#api = await buildApi({
       store: this.#store,

@@ -28,9 +28,6 @@ export class Reconciler {
   #stopped = false;
   #waitFor = 0;
   #unsubscribe: () => void;
-  /** Resolves after the first completed pass (failover measurements use it). */
-  readonly firstPass: Promise<void>;
-  #firstPassDone!: () => void;
 
   constructor(options: {
     cache: ClusterCache;
@@ -44,9 +41,6 @@ export class Reconciler {
     this.#topics = options.topics;
     this.#logger = options.logger.child({ component: 'reconciler' });
     this.#metrics = options.metrics;
-    this.firstPass = new Promise((resolve) => {
-      this.#firstPassDone = resolve;
-    });
     const listener = (kinds: ReadonlySet<RecordKind>) => {
       // Statuses and election churn never change the plan.
       if ([...kinds].some((k) => k !== 'status' && k !== 'election')) this.trigger();
@@ -114,7 +108,6 @@ export class Reconciler {
     if (result.counts.writes + result.counts.deletes > 0) {
       this.#logger.info({ ...result.counts, ms: Math.round(seconds * 1000), revision }, 'reconciled');
     }
-    this.#firstPassDone();
   }
 
   /**

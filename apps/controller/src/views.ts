@@ -9,15 +9,37 @@ import {
 } from '@drover/cluster-state';
 import type { ClusterCache } from './cluster-cache.js';
 
-export function channelViewOf(cache: ClusterCache, tenant: string, channel: string): ChannelView | undefined {
+interface ChannelRecordsIndex {
+  readonly placements: ReadonlyMap<string, PlacementRecord[]>;
+  readonly statuses: ReadonlyMap<string, StatusRecord[]>;
+}
+
+/** Placements and statuses grouped by `tenant/channel`, in one pass over each. */
+function byChannel(cache: ClusterCache): ChannelRecordsIndex {
+  const group = <T extends { tenant: string; channel: string }>(records: Iterable<T>) => {
+    const map = new Map<string, T[]>();
+    for (const r of records) {
+      const key = `${r.tenant}/${r.channel}`;
+      const list = map.get(key);
+      if (list === undefined) map.set(key, [r]);
+      else list.push(r);
+    }
+    return map;
+  };
+  return { placements: group(cache.placements.values()), statuses: group(cache.statuses.values()) };
+}
+
+export function channelViewOf(
+  cache: ClusterCache,
+  tenant: string,
+  channel: string,
+  index: ChannelRecordsIndex = byChannel(cache),
+): ChannelView | undefined {
   const spec = cache.spec(tenant, channel);
   const desired = cache.desiredOf(tenant, channel);
   if (spec === undefined && desired === undefined) return undefined;
-  const placements: PlacementRecord[] = [];
-  for (const p of cache.placements.values())
-    if (p.tenant === tenant && p.channel === channel) placements.push(p);
-  const statuses: StatusRecord[] = [];
-  for (const s of cache.statuses.values()) if (s.tenant === tenant && s.channel === channel) statuses.push(s);
+  const placements = index.placements.get(`${tenant}/${channel}`) ?? [];
+  const statuses = index.statuses.get(`${tenant}/${channel}`) ?? [];
   const structure = spec?.structure;
   return channelView({
     tenant,
@@ -39,6 +61,14 @@ export function channelViewOf(cache: ClusterCache, tenant: string, channel: stri
       .filter(([key]) => key.startsWith(cache.layout.resources(tenant, channel)))
       .map(([, r]) => r),
   });
+}
+
+/** Every channel's view, grouping the records once (not once per channel). */
+export function channelViews(cache: ClusterCache): ChannelView[] {
+  const index = byChannel(cache);
+  return cache
+    .channels()
+    .flatMap(({ tenant, channel }) => channelViewOf(cache, tenant, channel, index) ?? []);
 }
 
 export function runnerViews(cache: ClusterCache): RunnerView[] {

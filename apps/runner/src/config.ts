@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { IDENTIFIER, type PlatformConfig, parseDuration, parseMemory } from '@drover/channel-model';
-import { ConfigError, parseHostPort, parseList, parsePositiveInt, parseUrls } from '@drover/platform';
+import { ConfigError, etcdSettings, parseHostPort, parseList, parsePositiveInt } from '@drover/platform';
 
 /** Raw option values (from commander: a flag or its environment variable, or undefined). */
 export interface RunnerFlags {
@@ -78,11 +78,7 @@ export function resolveRunnerConfig(file: PlatformConfig, flags: RunnerFlags): R
     }
   }
   return {
-    etcd: {
-      ...file.etcd,
-      ...(flags.etcd === undefined ? {} : { endpoints: parseUrls(flags.etcd, '--etcd') }),
-      ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
-    },
+    etcd: etcdSettings(file.etcd, flags),
     name,
     cluster: identifier(flags.cluster ?? r.cluster, '--cluster'),
     tags: [...new Set(tags)],

@@ -88,10 +88,6 @@ export class InstanceManager {
     this.reconcile();
   }
 
-  get size(): number {
-    return this.#instances.size;
-  }
-
   /** The instances this runner holds now, for its API and metrics. */
   live(): LiveInstance[] {
     return [...this.#instances.values()].map((i) => ({
@@ -123,10 +119,6 @@ export class InstanceManager {
           this.reconcile();
         }
       });
-  }
-
-  async idle(): Promise<void> {
-    while (this.#pass !== undefined) await this.#pass;
   }
 
   /** Stops every child (SIGTERM, then SIGKILL after the grace period). */

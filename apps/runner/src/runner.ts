@@ -134,8 +134,6 @@ export class Runner {
         }
       },
       onState: (state, err) => {
-        // etcd3 reports every failed reconnect attempt: log transitions only.
-        if (state === this.#etcd) return;
         this.#etcd = state;
         if (state === 'disconnected')
           this.#logger.warn({ err: err?.message }, 'etcd watch disconnected: children keep running');

@@ -54,11 +54,6 @@ export class StatusPublisher {
     this.#kick();
   }
 
-  /** Resolves once everything pending is written (or there is no lease to write it on). */
-  async flushed(): Promise<void> {
-    while (this.#running !== undefined) await this.#running;
-  }
-
   close(): void {
     this.#closed = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);

@@ -6,6 +6,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { InstanceRef } from '@drover/store';
+import { procStat } from '@drover/supervisor';
 
 export const PID_FILE = '.drover-child.json';
 
@@ -56,19 +57,8 @@ export interface PidRecord {
   readonly startTicks: string | null;
 }
 
-export async function processStartTicks(pid: number): Promise<string | null> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command (which may hold spaces) start after the last ")".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 export async function writePidFile(dir: string, pid: number): Promise<void> {
-  const record: PidRecord = { pid, startTicks: await processStartTicks(pid) };
+  const record: PidRecord = { pid, startTicks: (await procStat(pid))?.startTicks ?? null };
   await writeFile(join(dir, PID_FILE), JSON.stringify(record), { mode: 0o640 });
 }
 

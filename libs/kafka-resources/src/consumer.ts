@@ -3,12 +3,9 @@
  * the caller says which offset of a partition is safe to commit (everything before it is
  * confirmed), and may seek back to replay from a failed offset.
  */
-import kafkajs from 'kafkajs';
 import type { ResourceLogger } from './admin.js';
 import { KafkaResourceError } from './errors.js';
-import { type KafkaLogLevel, logRouter } from './kafkajs-log.js';
-
-const { Kafka, logLevel } = kafkajs;
+import { kafkaClient } from './kafkajs-client.js';
 
 export interface ConsumedMessage {
   readonly topic: string;
@@ -40,14 +37,12 @@ export interface KafkaConsumer {
 }
 
 export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promise<KafkaConsumer> {
-  const level: KafkaLogLevel = options.logger === undefined ? logLevel.ERROR : logLevel.WARN;
-  const logs = logRouter(options.logger);
-  const kafka = new Kafka({
+  const { kafka } = kafkaClient({
+    brokers: options.brokers,
     clientId: options.clientId ?? 'drover-pipeline',
-    brokers: [...options.brokers],
-    connectionTimeout: 3_000,
-    logLevel: level,
-    logCreator: logs.logCreator,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    level: 'warn',
+    connectionTimeoutMs: 3_000,
     retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 },
   });
   const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });

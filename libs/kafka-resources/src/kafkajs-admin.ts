@@ -2,11 +2,11 @@ import type { Admin, ConfigEntries, ITopicConfig, PartitionMetadata } from 'kafk
 import kafkajs from 'kafkajs';
 import type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
 import { KafkaResourceError } from './errors.js';
+import { kafkaClient } from './kafkajs-client.js';
 import { createTopicError, requestError } from './kafkajs-errors.js';
-import { type KafkaLogLevel, logRouter } from './kafkajs-log.js';
 import type { ObservedTopic, TopicSpec } from './types.js';
 
-const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
+const { ConfigResourceTypes } = kafkajs;
 
 export interface KafkaAdminOptions {
   /** `host:port` seeds; prefer `127.0.0.1` to `localhost` (Node may resolve it to `::1`). */
@@ -179,20 +179,18 @@ function retriesWithin(ms: number): number {
 export async function connectKafkaAdmin(options: KafkaAdminOptions): Promise<KafkaAdmin> {
   const connectionTimeoutMs = options.connectionTimeoutMs ?? 10_000;
   const brokers = [...options.brokers];
-  const level: KafkaLogLevel = options.logger === undefined ? logLevel.ERROR : logLevel.INFO;
-  const logs = logRouter(options.logger);
-  const kafka = new Kafka({
-    clientId: options.clientId ?? 'drover',
+  const { kafka, lastError } = kafkaClient({
     brokers,
-    connectionTimeout: Math.min(connectionTimeoutMs, 3_000),
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
-    logLevel: level,
-    logCreator: logs.logCreator,
+    clientId: options.clientId ?? 'drover',
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    level: 'info',
+    connectionTimeoutMs: Math.min(connectionTimeoutMs, 3_000),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: retriesWithin(connectionTimeoutMs) },
   });
   const admin = kafka.admin();
   const unreachable = (cause?: unknown): KafkaResourceError => {
-    const reason = cause instanceof Error ? cause.message : logs.lastError();
+    const reason = cause instanceof Error ? cause.message : lastError();
     return new KafkaResourceError(
       'KAFKA_UNREACHABLE',
       `cannot reach Kafka brokers ${brokers.join(',')} within ${connectionTimeoutMs} ms` +

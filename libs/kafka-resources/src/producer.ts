@@ -7,9 +7,9 @@
 import kafkajs from 'kafkajs';
 import type { ResourceLogger } from './admin.js';
 import { KafkaResourceError } from './errors.js';
-import { type KafkaLogLevel, logRouter } from './kafkajs-log.js';
+import { kafkaClient } from './kafkajs-client.js';
 
-const { Kafka, logLevel, CompressionTypes } = kafkajs;
+const { CompressionTypes } = kafkajs;
 
 export interface KafkaProducerOptions {
   readonly brokers: readonly string[];
@@ -32,15 +32,13 @@ export interface KafkaProducer {
 }
 
 export async function connectKafkaProducer(options: KafkaProducerOptions): Promise<KafkaProducer> {
-  const level: KafkaLogLevel = options.logger === undefined ? logLevel.ERROR : logLevel.WARN;
-  const logs = logRouter(options.logger);
-  const kafka = new Kafka({
+  const { kafka } = kafkaClient({
+    brokers: options.brokers,
     clientId: options.clientId ?? 'drover-pipeline',
-    brokers: [...options.brokers],
-    connectionTimeout: 3_000,
-    requestTimeout: options.requestTimeoutMs ?? 30_000,
-    logLevel: level,
-    logCreator: logs.logCreator,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    level: 'warn',
+    connectionTimeoutMs: 3_000,
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 },
   });
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });

@@ -16,7 +16,7 @@ import {
   type PipelineNode,
   syslogHeaderSettings,
 } from '@drover/channel-model';
-import { type EngineNode, ERRORS_STREAM } from './engine.js';
+import type { EngineNode } from './engine.js';
 import { PipelineError } from './errors.js';
 import { KafkaInput } from './nodes/kafka-input.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
@@ -109,5 +109,3 @@ export async function buildPipeline(pipeline: Pipeline, ctx: BuildContext): Prom
   }
   return nodes;
 }
-
-export { ERRORS_STREAM };

@@ -3,6 +3,7 @@ import { kafkaInputSettings } from '@drover/channel-model';
 import { connectKafkaAdmin, connectKafkaProducer, ensureTopics } from '@drover/kafka-resources';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/eventually.js';
 import { droverServices } from '../../../test/support/services.js';
 import { Engine } from '../src/engine.js';
 import { KafkaInput } from '../src/nodes/kafka-input.js';
@@ -21,14 +22,6 @@ class Collect implements OutputNode {
     else done();
   }
   async close() {}
-}
-
-async function eventually(check: () => boolean, ms = 30_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function committed(brokers: string[], groupId: string, topic: string): Promise<number> {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { lumberjackInputSettings } from '@drover/channel-model';
 import { decodeAck, encodeWindow } from '@drover/lumberjack';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/eventually.js';
 import { Engine } from '../src/engine.js';
 import { LumberjackInput } from '../src/nodes/lumberjack-input.js';
 import type { Delivery, OutputNode } from '../src/types.js';
@@ -57,14 +58,6 @@ async function setup() {
   });
   socket.on('error', () => {});
   return { input, out, socket, acks, closed: () => closed };
-}
-
-async function eventually(check: () => boolean): Promise<void> {
-  const until = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('lumberjack_input (real sockets, real engine)', () => {

@@ -3,8 +3,21 @@ import type { PlatformConfig } from '@drover/channel-model';
 import { connectStore, type Store } from '@drover/store';
 import { readSecretFile } from './config-file.js';
 import { ConfigError } from './errors.js';
+import { parseUrls } from './values.js';
 
 export type EtcdSettings = PlatformConfig['etcd'];
+
+/** The `etcd` section with `--etcd` and `--prefix` (flags or their variables) applied over it. */
+export function etcdSettings(
+  file: EtcdSettings,
+  flags: { readonly etcd?: string; readonly prefix?: string },
+): EtcdSettings {
+  return {
+    ...file,
+    ...(flags.etcd === undefined ? {} : { endpoints: parseUrls(flags.etcd, '--etcd') }),
+    ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }),
+  };
+}
 
 async function readPem(file: string, what: string): Promise<Buffer> {
   try {

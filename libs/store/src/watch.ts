@@ -36,6 +36,7 @@ export interface PrefixWatchOptions {
   onEvents(events: readonly WatchEvent[]): void | Promise<void>;
   /** The whole prefix at `revision`, replacing whatever the caller knew. */
   onResync?(snapshot: readonly SnapshotEntry[], revision: number): void | Promise<void>;
+  /** Called on each change of state (etcd3 reports every failed reconnect: those are folded). */
   onState?(state: WatchState, error?: Error): void;
   /** A callback threw or a re-list failed (it is retried); the watch goes on. */
   onError?(error: Error): void;
@@ -72,6 +73,7 @@ class PrefixWatcher implements PrefixWatch {
   #last = 0;
   #watcher: Watcher | undefined;
   #closed = false;
+  #reported: WatchState | undefined;
   /** Deliveries run one after another, in revision order. */
   #queue: Promise<void> = Promise.resolve();
 
@@ -141,10 +143,10 @@ class PrefixWatcher implements PrefixWatch {
     return new Promise<void>((resolve) => {
       watcher.on('connected', () => {
         resumeFromOurs();
-        this.#options.onState?.('connected');
+        this.#state('connected');
         resolve();
       });
-      watcher.on('disconnected', (err: Error) => this.#options.onState?.('disconnected', err));
+      watcher.on('disconnected', (err: Error) => this.#state('disconnected', err));
       watcher.on('data', (res) => {
         const events: WatchEvent[] = [];
         // A transaction's events share one revision and arrive in one response: skip only what
@@ -179,6 +181,12 @@ class PrefixWatcher implements PrefixWatch {
     await this.#queue;
     await this.#resync();
     await this.#attach();
+  }
+
+  #state(state: WatchState, err?: Error): void {
+    if (state === this.#reported) return;
+    this.#reported = state;
+    this.#options.onState?.(state, err);
   }
 
   #deliver(fn: () => void | Promise<void>): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { eventually } from '../../../test/support/eventually.js';
 import { droverServices } from '../../../test/support/services.js';
 import { connectStore, type Store } from '../src/index.js';
 
@@ -17,11 +18,4 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `check` until it returns true; fails after `timeoutMs` (a safety net, not a measure). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await sleep(25);
-  }
-}
+export { eventually };

@@ -99,6 +99,9 @@ describe('watches (real etcd)', () => {
       expect([...revisions].sort((a, b) => a - b)).toEqual(revisions);
       expect(new Set(revisions).size).toBe(10);
       expect(states).toContain('disconnected');
+      // Each change of state once, however many reconnect attempts it took.
+      expect(states.every((state, i) => i === 0 || state !== states[i - 1])).toBe(true);
+      expect(states.at(-1)).toBe('connected');
     } finally {
       await watch.close();
       store.close();

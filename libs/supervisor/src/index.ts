@@ -8,7 +8,7 @@ export {
   SupervisedChild,
   type SupervisedChildOptions,
 } from './child.js';
-export { type LaunchSpec, loadExeca, type OutputSink, type OutputStream } from './launch.js';
+export type { LaunchSpec, OutputSink, OutputStream } from './launch.js';
 export { MAX_LINE, splitLines } from './lines.js';
 export {
   detectMemoryEnforcement,

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/eventually.js';
 import { type ChildStatus, SupervisedChild } from '../src/index.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'drover-supervisor-'));
@@ -18,14 +19,6 @@ function recorder() {
     error: () => {},
   };
   return { lines, statuses, logger, onStatus: (s: ChildStatus) => statuses.push(s) };
-}
-
-async function eventually(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function alive(pid: number): boolean {

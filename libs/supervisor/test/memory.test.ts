@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/eventually.js';
 import {
   type ChildStatus,
   detectMemoryEnforcement,
@@ -20,14 +21,6 @@ const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 /** Allocates and touches 4 MB every 20 ms, forever (or until killed). */
 const HOG = `const a = []; setInterval(() => { a.push(Buffer.alloc(${4 * MB}, 1)); }, 20);`;
-
-async function eventually(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function hog(memory: MemoryEnforcer, id: string, statuses: ChildStatus[]): SupervisedChild {
   return new SupervisedChild(

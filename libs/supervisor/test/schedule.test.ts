@@ -3,19 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quartzSchedule } from '@drover/channel-model';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/eventually.js';
 import { SupervisedChild } from '../src/index.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'drover-schedule-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-async function eventually(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('scheduled applications (real processes, a Quartz schedule every second)', () => {
   it('runs the command at each tick, with last run and next run in status', async () => {

@@ -27,7 +27,7 @@ import {
 } from '../channel-commands.js';
 import type { ClusterCache } from '../cluster-cache.js';
 import type { ControllerMetrics } from '../metrics.js';
-import { channelViewOf, runnerOf, runnerViews } from '../views.js';
+import { channelViewOf, channelViews, runnerOf, runnerViews } from '../views.js';
 import { tokenGuard } from './auth.js';
 
 export interface ApiContext {
@@ -175,10 +175,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
     '/v1/channels',
     { schema: { response: { 200: js(z.object({ channels: z.array(channelSummarySchema) })) } } },
     async () => ({
-      channels: ctx.cache.channels().flatMap(({ tenant, channel }) => {
-        const view = channelViewOf(ctx.cache, tenant, channel);
-        return view === undefined ? [] : [summarise(view)];
-      }),
+      channels: channelViews(ctx.cache).map(summarise),
     }),
   );
 

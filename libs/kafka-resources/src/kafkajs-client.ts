@@ -1,9 +1,9 @@
-/** kafkajs's log entries, routed to our logger (never the console). */
-import type { LogEntry } from 'kafkajs';
+/** The one place a kafkajs client is made: our defaults, its logs routed to our logger. */
+import type { Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { ResourceLogger } from './admin.js';
 
-const { logLevel } = kafkajs;
+const { Kafka, logLevel } = kafkajs;
 
 export type KafkaLogLevel = (typeof logLevel)[keyof typeof logLevel];
 
@@ -30,4 +30,34 @@ export function logRouter(logger: ResourceLogger | undefined): {
     else logger.debug(obj, text);
   };
   return { logCreator, lastError: () => lastError };
+}
+
+export interface ClientOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Receives kafkajs's logs from `level` up; without it only errors are kept (for lastError). */
+  readonly logger?: ResourceLogger;
+  readonly level: 'info' | 'warn';
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs?: number;
+  readonly retry: RetryOptions;
+}
+
+export function kafkaClient(options: ClientOptions): {
+  kafka: KafkaClient;
+  lastError: () => string | undefined;
+} {
+  const logs = logRouter(options.logger);
+  const level: KafkaLogLevel =
+    options.logger === undefined ? logLevel.ERROR : options.level === 'info' ? logLevel.INFO : logLevel.WARN;
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    logLevel: level,
+    logCreator: logs.logCreator,
+    retry: options.retry,
+  });
+  return { kafka, lastError: logs.lastError };
 }
