@@ -46,12 +46,13 @@ export async function grantLease(etcd: Etcd3, ttlSeconds: number): Promise<Lease
   return new KeptLease(id, ttlSeconds, sent + ttlSeconds * 1000, lease);
 }
 
-interface Keepable {
+export interface Keepable {
   keepaliveOnce(options: { deadline: number }): Promise<{ TTL: string }>;
   revoke(): Promise<void>;
 }
 
-class KeptLease implements LeaseHandle {
+/** Exported for its unit tests (a fake Keepable and a fake clock); callers use grantLease. */
+export class KeptLease implements LeaseHandle {
   readonly id: string;
   readonly ttlSeconds: number;
   readonly lost: Promise<LeaseLoss>;

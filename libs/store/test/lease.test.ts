@@ -50,7 +50,9 @@ describe('leases (real etcd)', () => {
       await store.revokeLease(lease.id);
       const loss = await lease.lost;
       expect(loss.reason).toBe('expired');
-      expect(loss.at - revokedAt).toBeLessThan(TTL * 1000);
+      // Seen through a renewal etcd refused, before the lease would have run out by itself.
+      expect(loss.at).toBeGreaterThanOrEqual(revokedAt);
+      expect(loss.at).toBeLessThan(loss.deadline);
     } finally {
       store.close();
     }
@@ -69,8 +71,9 @@ describe('leases (real etcd)', () => {
       expect(loss.reason).toBe('deadline');
       // The last renewal was sent before etcd stopped, so the deadline is at most stop + TTL...
       expect(loss.deadline).toBeLessThanOrEqual(stoppedAt + TTL * 1000);
-      // ...and the loss is declared at the deadline, not a keepalive round later.
-      expect(loss.at - loss.deadline).toBeLessThan(250);
+      // ...and the loss is declared at the deadline, never before (the exact instant is in
+      // src/lease.test.ts, on a fake clock).
+      expect(loss.at).toBeGreaterThanOrEqual(loss.deadline);
     } finally {
       store.close();
       await etcd.stop().catch(() => {});
