@@ -123,9 +123,17 @@ describe('runner supervision (real processes, real cgroups when root)', () => {
 
   it('runs the scheduled application at each tick, with its last and next run', async () => {
     await eventually(async () => (await instance('ticker')).lastRunAt !== null, 20_000, 'a scheduled run');
-    await eventually(async () => (await instance('ticker')).lastExit?.code === 0, 20_000, 'a finished run');
-    const t = await instance('ticker');
-    expect(t.state).toBe('running');
+    // Runs come every second, so a read may land while the next one launches ('starting'):
+    // wait for one observation between runs, then assert on that same observation.
+    let t = await instance('ticker');
+    await eventually(
+      async () => {
+        t = await instance('ticker');
+        return t.lastExit?.code === 0 && t.state === 'running';
+      },
+      20_000,
+      'a finished run, between runs',
+    );
     expect(Date.parse(t.nextRunAt ?? '')).toBeGreaterThan(Date.parse(t.lastRunAt ?? ''));
     const logs = await cluster.channelctl(['logs', 'sup/apps/ticker', '--tail', '3']);
     expect(logs.stdout).toMatch(/stdout tick at /);
