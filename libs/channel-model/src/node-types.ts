@@ -123,6 +123,59 @@ export const kafkaInputSettings = z
   .refine((s) => s.cluster !== undefined || s.brokers !== undefined, { message: 'give cluster or brokers' });
 export type KafkaInputSettings = z.output<typeof kafkaInputSettings>;
 
+/** What the line inputs share: the field lines go to, constant fields, an optional pace. */
+const lineSource = {
+  /** The field that carries each line. */
+  field: z.string().min(1).default('log'),
+  /** Constant fields added to every event (e.g. `subsystem`). */
+  fields: z.record(z.string().min(1), z.string()).default({}),
+  /** Events per second; without it, as fast as flow control (`max.spout.pending`) allows. */
+  rate: z.number().positive().optional(),
+};
+
+/**
+ * `generator_input`: synthetic log lines, cycled from `messages`, for demos, load and the
+ * collector side of a channel. In each message `%{seq}` is the event's sequence number,
+ * `%{host}` the host name, `%{rfc3164}` / `%{iso8601}` the current time.
+ */
+export const generatorInputSettings = z.strictObject({
+  ...lineSource,
+  messages: z
+    .array(z.string().min(1))
+    .min(1)
+    .default([
+      '<86>%{rfc3164} %{host} sshd[4242]: Accepted publickey for deploy from 10.1.2.3 port 50022 ssh2 seq=%{seq}',
+      '<190>%{rfc3164} %{host} httpd[2121]: 10.1.2.4 - - "GET /index.html HTTP/1.1" 200 5120 seq=%{seq}',
+      '<30>%{rfc3164} %{host} systemd[1]: Started Session 42 of user deploy. seq=%{seq}',
+      '<14>%{rfc3164} %{host} badge-reader[77]: door 3 opened seq=%{seq}',
+    ]),
+  /** How many events in all; without it, endless. */
+  count: z.number().int().positive().optional(),
+});
+export type GeneratorInputSettings = z.output<typeof generatorInputSettings>;
+
+/**
+ * `file_input`: the lines of a text file (relative to the channel directory), once or followed
+ * as it grows (`follow`, like `tail -F`: a truncated or replaced file is read again from its
+ * start). The byte position up to which every line is confirmed by the outputs is kept in
+ * `offset_file` (default `<component>.offset` in the instance work directory), so a restart
+ * resumes after the last contiguously confirmed line.
+ */
+export const fileInputSettings = z.strictObject({
+  ...lineSource,
+  path: z.string().min(1),
+  follow: z.boolean().default(false),
+  offset_file: z.string().min(1).optional(),
+  poll_interval_ms: z.number().int().positive().default(1000),
+  /** Lines longer than this are cut (and counted); a line is never held in memory unbounded. */
+  max_line_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+});
+export type FileInputSettings = z.output<typeof fileInputSettings>;
+
 /** `format_switch`: which stream an event goes to, by the format of one field. */
 export const formatSwitchSettings = z.strictObject({
   field: z.string().min(1),
@@ -160,6 +213,8 @@ export const nodeTypes = {
   lumberjack_input: { kind: 'input', settings: lumberjackInputSettings },
   syslog_input: { kind: 'input', settings: loose },
   kafka_input: { kind: 'input', settings: kafkaInputSettings },
+  generator_input: { kind: 'input', settings: generatorInputSettings },
+  file_input: { kind: 'input', settings: fileInputSettings },
   format_switch: { kind: 'processing', settings: formatSwitchSettings },
   syslog_header: { kind: 'processing', settings: syslogHeaderSettings },
   dispatch: { kind: 'processing', settings: dispatchSettings },

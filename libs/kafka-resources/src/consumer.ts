@@ -14,6 +14,8 @@ export interface ConsumedMessage {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly timestamp: string;
+  /** Keeps the group membership alive while the caller holds the message (back-pressure). */
+  heartbeat(): Promise<void>;
 }
 
 export interface KafkaConsumerOptions {
@@ -60,7 +62,7 @@ export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promi
   }
   await consumer.run({
     autoCommit: false,
-    eachMessage: async ({ topic, partition, message }) => {
+    eachMessage: async ({ topic, partition, message, heartbeat }) => {
       await options.onMessage({
         topic,
         partition,
@@ -68,6 +70,7 @@ export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promi
         key: message.key,
         value: message.value,
         timestamp: message.timestamp,
+        heartbeat,
       });
     },
   });

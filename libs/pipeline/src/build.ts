@@ -3,11 +3,15 @@
  * settings (already checked by the channel model's schema), plus what it needs from the
  * platform (Kafka brokers by cluster name, the channel directory for shipped files).
  */
+
+import { resolve } from 'node:path';
 import {
   dispatchSettings,
   enrichSettings,
+  fileInputSettings,
   formatSwitchSettings,
   functionSettings,
+  generatorInputSettings,
   kafkaInputSettings,
   kafkaOutputSettings,
   lumberjackInputSettings,
@@ -18,6 +22,8 @@ import {
 } from '@drover/channel-model';
 import type { EngineNode } from './engine.js';
 import { PipelineError } from './errors.js';
+import { FileInput } from './nodes/file-input.js';
+import { GeneratorInput } from './nodes/generator-input.js';
 import { KafkaInput } from './nodes/kafka-input.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
@@ -74,6 +80,15 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
         settings.group_id ??
         [id.tenant ?? 'tenant', id.channel ?? 'channel', id.app ?? 'app', node.component].join('.');
       return new KafkaInput(settings, brokersOf(settings, ctx, node.component), group, dataStream(node));
+    }
+    case 'generator_input':
+      return new GeneratorInput(generatorInputSettings.parse(node.settings), dataStream(node));
+    case 'file_input': {
+      const settings = fileInputSettings.parse(node.settings);
+      return new FileInput(settings, dataStream(node), {
+        file: resolve(ctx.baseDir, settings.path),
+        offsetFile: resolve(ctx.baseDir, settings.offset_file ?? `${node.component}.offset`),
+      });
     }
     case 'lumberjack_output':
       return new LumberjackOutput(lumberjackOutputSettings.parse(node.settings), log);

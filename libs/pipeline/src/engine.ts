@@ -171,6 +171,8 @@ export class Engine {
       });
     }
     const left = this.inFlight;
+    for (const node of this.#nodes)
+      if (node.impl.kind === 'input') await (node.impl as InputNode).drained?.();
     for (const node of this.#nodes) if (node.impl.kind === 'output') await (node.impl as OutputNode).close();
     return left;
   }

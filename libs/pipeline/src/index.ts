@@ -8,6 +8,8 @@ export {
   ERRORS_STREAM,
 } from './engine.js';
 export { PipelineError } from './errors.js';
+export { FileInput } from './nodes/file-input.js';
+export { compileMessage, GeneratorInput, rfc3164Time } from './nodes/generator-input.js';
 export { KafkaInput } from './nodes/kafka-input.js';
 export { KafkaOutput } from './nodes/kafka-output.js';
 export { LumberjackInput } from './nodes/lumberjack-input.js';

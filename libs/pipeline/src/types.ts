@@ -40,6 +40,8 @@ export interface InputNode {
   start(ctx: InputContext): Promise<void>;
   /** Stop reading new events (events in flight still complete). */
   stop(): Promise<void>;
+  /** After the drain: nothing of this input is in flight any more (or the drain timed out). */
+  drained?(): Promise<void>;
 }
 
 export interface ProcessingNode {

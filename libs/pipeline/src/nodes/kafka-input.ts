@@ -5,9 +5,28 @@
  * A failed event rewinds its partition to it (the messages after it come again: at-least-once).
  * Reading waits while max_pending events are in flight.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaInputSettings } from '@drover/channel-model';
 import { type ConsumedMessage, connectKafkaConsumer, type KafkaConsumer } from '@drover/kafka-resources';
 import type { Fields, InputContext, InputNode } from '../types.js';
+
+const HEARTBEAT_EVERY_MS = 3_000;
+
+/**
+ * Waits for room under max_pending while holding the message: outputs may stay stuck for up to
+ * `message_timeout`, longer than the group's session timeout, so the membership is kept alive
+ * meanwhile instead of being rebalanced away (a heartbeat that fails is the group's business).
+ */
+async function readyWithHeartbeats(ctx: InputContext, message: ConsumedMessage): Promise<void> {
+  let waiting = true;
+  const ready = ctx.ready().then(() => {
+    waiting = false;
+  });
+  while (waiting) {
+    await Promise.race([ready, sleep(HEARTBEAT_EVERY_MS)]);
+    if (waiting) await message.heartbeat().catch(() => {});
+  }
+}
 
 class PartitionOffsets {
   /** Offsets emitted and not yet confirmed, in the order read (ascending). */
@@ -65,7 +84,8 @@ export class KafkaInput implements InputNode {
 
   async #message(ctx: InputContext, message: ConsumedMessage): Promise<void> {
     if (this.#stopped) return;
-    await ctx.ready();
+    await readyWithHeartbeats(ctx, message);
+    if (this.#stopped) return;
     const key = `${message.topic}\u0000${message.partition}`;
     let p = this.#partitions.get(key);
     if (p === undefined) {
