@@ -13,6 +13,7 @@ import {
   readPlatformConfig,
 } from '@drover/platform';
 import { Command, Option } from 'commander';
+import { defaultDrainMs } from './drain.js';
 import { prometheus } from './metrics.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -29,7 +30,7 @@ interface StartFlags {
   kafkaCluster?: string[];
   metricsListen?: string;
   metricsInterval: string;
-  drainTimeout: string;
+  drainTimeout?: string;
 }
 
 program
@@ -53,7 +54,11 @@ program
   )
   .option('--metrics-listen <host:port>', 'serve Prometheus metrics there')
   .option('--metrics-interval <duration>', 'log the counters this often', '30s')
-  .option('--drain-timeout <duration>', 'on SIGTERM, wait this long for events in flight', '30s')
+  .option(
+    '--drain-timeout <duration>',
+    'on SIGTERM, wait this long for events in flight (default 30s, or 2s less than the ' +
+      "runner's SIGTERM-to-SIGKILL grace, DROVER_STOP_GRACE_MS, when shorter)",
+  )
   .action(async (flags: StartFlags) => {
     process.exitCode = await start(flags);
   });
@@ -124,7 +129,10 @@ async function start(flags: StartFlags): Promise<number> {
     );
     ticker.unref();
 
-    const drainMs = duration(flags.drainTimeout, '--drain-timeout');
+    const drainMs =
+      flags.drainTimeout === undefined
+        ? defaultDrainMs(process.env.DROVER_STOP_GRACE_MS)
+        : duration(flags.drainTimeout, '--drain-timeout');
     return await new Promise<number>((done) => {
       const stop = async (signal: string) => {
         process.off('SIGTERM', onTerm);

@@ -209,6 +209,8 @@ export class InstanceManager {
     const env = childEnvironment(process.env, p, {
       ...heapOptions(p.command, p.args, memoryLimitBytes),
       ...p.env,
+      // How long the child has between SIGTERM and SIGKILL (punchlinectl drains within it).
+      DROVER_STOP_GRACE_MS: String(this.#o.stopGraceMs),
     });
     let output: InstanceLog;
     try {
