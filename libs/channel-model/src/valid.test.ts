@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,30 @@ import { parseDuration, parseMemory } from './units.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const Mi = 1024 ** 2;
+
+describe('the shipped channels', () => {
+  it('all validate, and the forwarder targets both receivers from a collector host', async () => {
+    const root = join(repo, 'channels');
+    const refs = readdirSync(root).flatMap((t) => readdirSync(join(root, t)).map((c) => [t, c] as const));
+    expect(refs.map(([t, c]) => `${t}/${c}`)).toEqual(
+      expect.arrayContaining(['reftenant/receiver', 'reftenant/forwarder']),
+    );
+    for (const [t, c] of refs) {
+      const result = await loadChannel(join(root, t, c));
+      expect(result.ok ? [] : result.issues.map(formatIssue)).toEqual([]);
+    }
+    const forwarder = unwrap(await loadChannel(join(root, 'reftenant', 'forwarder')));
+    expect(forwarder.structure.applications[0]?.shiva_runner_tags).toEqual(['collector']);
+    const pipeline = unwrap(
+      parsePipeline(forwarder.files['forwarder.yaml'] ?? '', { file: 'forwarder.yaml' }),
+    );
+    const output = pipeline.dag.find((n) => n.type === 'lumberjack_output');
+    expect(output?.settings.destinations).toEqual([
+      { host: 'centralfront1', port: 2002 },
+      { host: 'centralfront2', port: 2002 },
+    ]);
+  });
+});
 
 describe('the seed receiver channel', () => {
   it('loads cleanly with its two pinned receivers, five topics and the pipeline', async () => {
