@@ -1,7 +1,7 @@
 import type { ChannelView } from '@drover/cluster-state';
 import { describe, expect, it } from 'vitest';
 import { parseChannelRef } from './commands.js';
-import { notRunning, renderChannel } from './render.js';
+import { exitSummary, notRunning, renderChannel } from './render.js';
 import { table } from './table.js';
 
 const view: ChannelView = {
@@ -94,5 +94,15 @@ describe('channelctl output', () => {
     expect(parseChannelRef('reftenant/receiver')).toEqual({ tenant: 'reftenant', channel: 'receiver' });
     for (const bad of ['reftenant', 'a/b/c', '../x/y', 'a/'])
       expect(() => parseChannelRef(bad)).toThrow(/TENANT\/CHANNEL/);
+  });
+
+  it('says how an instance last exited', () => {
+    const at = '2026-11-23T00:00:00.000Z';
+    expect(exitSummary({ code: 3, signal: null, reason: 'exited', at })).toBe('code 3');
+    expect(exitSummary({ code: null, signal: 'SIGKILL', reason: 'signal', at })).toBe('SIGKILL');
+    expect(exitSummary({ code: null, signal: 'SIGKILL', reason: 'oom', at, message: 'over 256Mi' })).toBe(
+      'oom (SIGKILL): over 256Mi',
+    );
+    expect(exitSummary({ code: null, signal: null, reason: 'spawn-error', at })).toBe('spawn-error');
   });
 });

@@ -2,6 +2,21 @@
 import type { ChannelSummary, ChannelView, RunnerView } from '@drover/cluster-state';
 import { table } from './table.js';
 
+type LastExit = NonNullable<ChannelView['applications'][number]['instances'][number]['lastExit']>;
+
+/** `code 3`, `SIGKILL`, `oom (SIGKILL)`, with the supervisor's message when it gave one. */
+export function exitSummary(exit: LastExit): string {
+  const how =
+    exit.reason === 'exited'
+      ? `code ${exit.code}`
+      : exit.signal === null
+        ? exit.reason
+        : exit.reason === 'signal'
+          ? exit.signal
+          : `${exit.reason} (${exit.signal})`;
+  return exit.message === undefined ? how : `${how}: ${exit.message}`;
+}
+
 export function renderChannel(view: ChannelView): string {
   const rows = view.applications.flatMap((app) =>
     app.instances.map((i) => [
@@ -11,7 +26,7 @@ export function renderChannel(view: ChannelView): string {
       i.state,
       i.pid === null ? '-' : String(i.pid),
       String(i.restarts),
-      i.reason ?? (i.lastExit === null ? '' : `last exit: ${i.lastExit.reason}`),
+      i.reason ?? (i.lastExit === null ? '' : `last exit: ${exitSummary(i.lastExit)}`),
     ]),
   );
   const parts = [

@@ -9,7 +9,7 @@ import type { ResourceLogger } from './admin.js';
 import { KafkaResourceError } from './errors.js';
 import { kafkaClient } from './kafkajs-client.js';
 
-const { CompressionTypes } = kafkajs;
+const { CompressionTypes, Partitioners } = kafkajs;
 
 export interface KafkaProducerOptions {
   readonly brokers: readonly string[];
@@ -41,7 +41,12 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 5 },
   });
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+  // Named explicitly (murmur2 on the key, as the Java client): kafkajs warns on every start otherwise.
+  const producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   try {
     await producer.connect();
   } catch (err) {
