@@ -39,6 +39,8 @@ export const lumberjackInputSettings = z.strictObject({
   idle_timeout_ms: z.number().int().positive().default(60_000),
   keepalive_ms: z.number().int().positive().default(5000),
   max_pending_windows: z.number().int().positive().default(2),
+  /** Past it, new connections are refused: memory is bounded by connections x pending windows. */
+  max_connections: z.number().int().positive().default(512),
 });
 export type LumberjackInputSettings = z.output<typeof lumberjackInputSettings>;
 

@@ -6,7 +6,9 @@
  * - A window must be complete within `windowTimeoutMs` of its 'W'; a connection with nothing
  *   pending and no byte for `idleTimeoutMs` is closed.
  * - At most `maxPendingWindows` unacknowledged windows per connection: past it the socket stops
- *   being read, so a fast sender waits instead of filling our memory.
+ *   being read, so a fast sender waits instead of filling our memory. `hold()` stops reading on
+ *   every connection while the application's downstream is full; `maxConnections` caps how many
+ *   connections (each with its pending windows) there can be.
  * - A malformed frame closes that connection only (counted, logged with the peer); what was
  *   acknowledged before stays acknowledged. A window the application fails closes the
  *   connection without ACK: the sender resends it, perhaps to another receiver.
@@ -53,6 +55,8 @@ export interface LumberjackServerOptions {
   readonly windowTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
   readonly maxPendingWindows?: number;
+  /** Connections past this many are refused (the kernel's backlog keeps them waiting). Default 1024. */
+  readonly maxConnections?: number;
   readonly logger?: ServerLogger;
   onWindow(window: Window, peer: Peer, done: WindowDone): void;
 }
@@ -66,11 +70,17 @@ export interface ServerStats {
   protocolErrors: number;
   failedWindows: number;
   timeouts: number;
+  refusedConnections: number;
 }
 
 export interface LumberjackServer {
   readonly port: number;
   readonly stats: Readonly<ServerStats>;
+  /**
+   * Stops reading from every connection until the returned release is called (each hold is
+   * released once; reading resumes when none is left): the caller's downstream is full.
+   */
+  hold(): () => void;
   /** Stops accepting; closes idle connections, lets pending windows finish (up to `graceMs`). */
   close(graceMs?: number): Promise<void>;
 }
@@ -87,13 +97,15 @@ export async function startLumberjackServer(options: LumberjackServerOptions): P
     protocolErrors: 0,
     failedWindows: 0,
     timeouts: 0,
+    refusedConnections: 0,
   };
   const log = options.logger ?? noLog;
   const sockets = new Set<Connection>();
+  const flow: SharedFlow = { holds: 0 };
   const onSocket = (socket: net.Socket) => {
     stats.connections++;
     stats.openConnections++;
-    const conn = new Connection(socket, options, stats, log);
+    const conn = new Connection(socket, options, stats, log, flow);
     sockets.add(conn);
     socket.once('close', () => {
       stats.openConnections--;
@@ -115,6 +127,14 @@ export async function startLumberjackServer(options: LumberjackServerOptions): P
           },
           onSocket,
         );
+  server.maxConnections = options.maxConnections ?? 1024;
+  server.on('drop', (data) => {
+    stats.refusedConnections++;
+    log.warn(
+      { peer: `${data?.remoteAddress}:${data?.remotePort}`, max: server.maxConnections },
+      'connection refused: too many connections',
+    );
+  });
   server.on('tlsClientError', (err, socket) => {
     log.warn(
       { err: err.message, peer: `${socket.remoteAddress}:${socket.remotePort}` },
@@ -133,6 +153,17 @@ export async function startLumberjackServer(options: LumberjackServerOptions): P
   return {
     port,
     stats,
+    hold: () => {
+      flow.holds++;
+      for (const c of sockets) c.flow();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        flow.holds--;
+        if (flow.holds === 0) for (const c of sockets) c.flow();
+      };
+    },
     close: async (graceMs = 5000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of sockets) c.drain();
@@ -143,6 +174,11 @@ export async function startLumberjackServer(options: LumberjackServerOptions): P
       clearTimeout(deadline);
     },
   };
+}
+
+/** What every connection of a server shares: holds on reading. */
+interface SharedFlow {
+  holds: number;
 }
 
 interface PendingWindow {
@@ -164,8 +200,17 @@ class Connection {
   #closed = false;
   #draining = false;
 
-  constructor(socket: net.Socket, options: LumberjackServerOptions, stats: ServerStats, log: ServerLogger) {
+  readonly #shared: SharedFlow;
+
+  constructor(
+    socket: net.Socket,
+    options: LumberjackServerOptions,
+    stats: ServerStats,
+    log: ServerLogger,
+    shared: SharedFlow,
+  ) {
     this.#socket = socket;
+    this.#shared = shared;
     this.#options = options;
     this.#stats = stats;
     this.#log = log;
@@ -183,11 +228,13 @@ class Connection {
     };
     socket.setNoDelay(true);
     socket.setTimeout(options.idleTimeoutMs ?? 60_000, () => {
-      if (this.#queue.length === 0 && !this.#reader.inWindow) this.destroy('idle');
+      // Paused, the peer may well be sending: we are not reading.
+      if (this.#queue.length === 0 && !this.#reader.inWindow && !socket.isPaused()) this.destroy('idle');
     });
     socket.on('data', (chunk: Buffer) => this.#data(chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.#cleanup());
+    this.flow(); // accepted while the server is held: wait like the others
   }
 
   get #name(): string {
@@ -211,7 +258,7 @@ class Connection {
     }
     this.#armWindowTimer(windows.length > 0);
     for (const window of windows) this.#dispatch(window);
-    this.#flow();
+    this.flow();
   }
 
   #dispatch(window: Window): void {
@@ -256,14 +303,14 @@ class Connection {
       this.#stats.acked += head.window.events.length;
     }
     if (this.#queue.length === 0) this.#stopKeepalive();
-    this.#flow();
+    this.flow();
     if (this.#draining && this.#queue.length === 0 && !this.#reader.inWindow) this.#socket.end();
   }
 
-  /** Reads only while fewer than maxPendingWindows windows await their ACK. */
-  #flow(): void {
+  /** Reads only while fewer than maxPendingWindows windows await their ACK, and nothing holds reading. */
+  flow(): void {
     if (this.#closed) return;
-    if (this.#queue.length >= this.#maxPending) this.#socket.pause();
+    if (this.#queue.length >= this.#maxPending || this.#shared.holds > 0) this.#socket.pause();
     else if (this.#socket.isPaused() && !this.#draining) this.#socket.resume();
   }
 
@@ -287,6 +334,12 @@ class Connection {
     }
     if (!this.#reader.inWindow) return;
     this.#windowTimer ??= setTimeout(() => {
+      this.#windowTimer = undefined;
+      if (this.#socket.isPaused()) {
+        // We stopped reading (downstream full), not the peer: its window waits with it.
+        this.#armWindowTimer(false);
+        return;
+      }
       this.#stats.timeouts++;
       this.#log.warn({ peer: this.#name }, 'window not completed in time: closing the connection');
       this.destroy('window timeout');

@@ -93,6 +93,10 @@ class InputRunner implements InputContext {
     this.#engine.emitRoot(this, stream, fields, onDone);
   }
 
+  get maxPending(): number {
+    return this.#engine.options.maxPending;
+  }
+
   ready(): Promise<void> {
     if (this.inFlight < this.#engine.options.maxPending) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));

@@ -32,6 +32,8 @@ export interface InputContext {
   /** Resolves when this input may emit more (fewer than max_pending events in flight). */
   ready(): Promise<void>;
   readonly inFlight: number;
+  /** The pipeline's max_pending: `inFlight` at or past it means wait for `ready()`. */
+  readonly maxPending: number;
   readonly logger: NodeLogger;
 }
 

@@ -25,7 +25,7 @@ class HeldOutput implements OutputNode {
   async close() {}
 }
 
-async function setup() {
+async function setup(maxPending = 1000) {
   const input = new LumberjackInput(
     lumberjackInputSettings.parse({ listen: { host: '127.0.0.1', port: 0 } }),
     'logs',
@@ -41,7 +41,7 @@ async function setup() {
       },
       { component: 'out', impl: out, publish: [], subscribe: [{ component: 'lj', stream: 'logs' }] },
     ],
-    { maxPending: 1000, messageTimeoutMs: 5000, logger: quiet },
+    { maxPending, messageTimeoutMs: 5000, logger: quiet },
   );
   engines.push(engine);
   await engine.start();
@@ -61,6 +61,29 @@ async function setup() {
 }
 
 describe('lumberjack_input (real sockets, real engine)', () => {
+  it('admits windows while under max_pending, then stops reading until there is room', async () => {
+    const t = await setup(10);
+    const second = net.connect(t.input.port ?? 0, '127.0.0.1');
+    second.on('error', () => {});
+    const win = (tag: string) => encodeWindow(Array.from({ length: 4 }, (_, i) => ({ log: `${tag}${i}` })));
+    t.socket.write(Buffer.concat([win('a'), win('b'), win('c')]));
+    second.write(Buffer.concat([win('d'), win('e')]));
+    await eventually(() => t.out.received.length >= 12, 5000, 'three windows admitted');
+    await new Promise((r) => setTimeout(r, 200));
+    // a, b, c fill max_pending 10 (a window goes whole: 12); d and e wait for room.
+    expect(t.out.received).toHaveLength(12);
+    for (const done of t.out.pending.splice(0, 4)) done(); // a confirmed: room for one window
+    await eventually(() => t.out.received.length === 16, 5000, 'one more window');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.out.received).toHaveLength(16);
+    for (const done of t.out.pending.splice(0)) done();
+    await eventually(() => t.out.received.length === 20, 5000, 'the last window');
+    for (const done of t.out.pending.splice(0)) done();
+    expect(new Set(t.out.received.map((d) => String(d.fields.log)))).toHaveLength(20);
+    await eventually(() => t.acks.length === 3, 5000, 'a, b and c acknowledged');
+    second.destroy();
+  });
+
   it('acknowledges a window only once the output confirmed every event of it', async () => {
     const t = await setup();
     t.socket.write(encodeWindow([{ log: 'a' }, { log: 'b' }, { log: 'c' }], { compressionLevel: 3 }));

@@ -4,10 +4,20 @@
  * `_ppf_local_host/_port` and `_ppf_remote_host/_port`; the window is acknowledged once every one
  * of its events is confirmed by the outputs, and failed (connection closed without ACK, so the
  * sender resends) as soon as one fails.
+ *
+ * Flow control: a window is admitted whole while fewer than max_pending events are in flight
+ * (so in-flight may pass max_pending by less than one window); otherwise every socket stops
+ * being read until there is room, and the senders wait with their data.
  */
 import { readFileSync } from 'node:fs';
 import type { LumberjackInputSettings } from '@drover/channel-model';
-import { type LumberjackServer, startLumberjackServer } from '@drover/lumberjack';
+import {
+  type LumberjackServer,
+  type Peer,
+  startLumberjackServer,
+  type Window,
+  type WindowDone,
+} from '@drover/lumberjack';
 import type { Fields, InputContext, InputNode } from '../types.js';
 
 export class LumberjackInput implements InputNode {
@@ -49,32 +59,49 @@ export class LumberjackInput implements InputNode {
       windowTimeoutMs: s.window_timeout_ms,
       idleTimeoutMs: s.idle_timeout_ms,
       maxPendingWindows: s.max_pending_windows,
+      maxConnections: s.max_connections,
       logger: ctx.logger,
       onWindow: (window, peer, done) => {
-        let open = window.events.length;
-        let failed = false;
-        const reserved = {
-          _ppf_local_host: peer.localHost,
-          _ppf_local_port: peer.localPort,
-          _ppf_remote_host: peer.remoteHost,
-          _ppf_remote_port: peer.remotePort,
-        };
-        for (const event of window.events) {
-          const fields: Fields = { ...event.fields, ...reserved };
-          ctx.emit(this.#stream, fields, (outcome) => {
-            if (failed) return;
-            if (!outcome.ok) {
-              failed = true;
-              done.fail(outcome.reason);
-              return;
-            }
-            open--;
-            if (open === 0) done.ack();
-          });
+        if (ctx.inFlight < ctx.maxPending) {
+          this.#admit(ctx, window, peer, done);
+          return;
         }
+        // Downstream is full: stop reading every socket until there is room for this window
+        // (re-checked after each wake: several windows may be waiting for the same room).
+        const release = this.#server?.hold();
+        void (async () => {
+          while (ctx.inFlight >= ctx.maxPending) await ctx.ready();
+          release?.();
+          this.#admit(ctx, window, peer, done);
+        })();
       },
     });
     ctx.logger.info({ port: this.#server.port, tls: tls !== undefined }, 'lumberjack_input listening');
+  }
+
+  /** Emits a window's events as tracked events; the window is done when all are, failed at the first failure. */
+  #admit(ctx: InputContext, window: Window, peer: Peer, done: WindowDone): void {
+    let open = window.events.length;
+    let failed = false;
+    const reserved = {
+      _ppf_local_host: peer.localHost,
+      _ppf_local_port: peer.localPort,
+      _ppf_remote_host: peer.remoteHost,
+      _ppf_remote_port: peer.remotePort,
+    };
+    for (const event of window.events) {
+      const fields: Fields = { ...event.fields, ...reserved };
+      ctx.emit(this.#stream, fields, (outcome) => {
+        if (failed) return;
+        if (!outcome.ok) {
+          failed = true;
+          done.fail(outcome.reason);
+          return;
+        }
+        open--;
+        if (open === 0) done.ack();
+      });
+    }
   }
 
   async stop(): Promise<void> {
