@@ -103,6 +103,20 @@ export async function startLumberjackServer(options: LumberjackServerOptions): P
   const sockets = new Set<Connection>();
   const flow: SharedFlow = { holds: 0 };
   const onSocket = (socket: net.Socket) => {
+    if (options.tls?.clientAuth === 'required' && socket instanceof tls.TLSSocket && !socket.authorized) {
+      // Checked here rather than by the TLS layer, which hangs up without saying who or why.
+      const presented = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+      stats.refusedConnections++;
+      log.warn(
+        {
+          peer: `${socket.remoteAddress}:${socket.remotePort}`,
+          err: presented ? String(socket.authorizationError) : 'no client certificate',
+        },
+        'TLS client refused: no valid client certificate',
+      );
+      socket.destroy();
+      return;
+    }
     stats.connections++;
     stats.openConnections++;
     const conn = new Connection(socket, options, stats, log, flow);
@@ -122,7 +136,7 @@ export async function startLumberjackServer(options: LumberjackServerOptions): P
             cert: t.cert,
             ...(t.ca === undefined ? {} : { ca: t.ca }),
             requestCert: (t.clientAuth ?? 'none') !== 'none',
-            rejectUnauthorized: t.clientAuth === 'required',
+            rejectUnauthorized: false, // 'required' is enforced in onSocket, with the peer logged
             minVersion: 'TLSv1.2',
           },
           onSocket,

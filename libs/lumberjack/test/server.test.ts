@@ -1,11 +1,8 @@
 /** The Lumberjack receiver over real sockets (TCP and mutual TLS). */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestPki } from '../../../test/support/certs.js';
 import { eventually } from '../../../test/support/eventually.js';
 import {
   decodeAck,
@@ -167,59 +164,13 @@ describe('Lumberjack server over mutual TLS', () => {
   let pki: { ca: Buffer; serverKey: Buffer; serverCert: Buffer; clientKey: Buffer; clientCert: Buffer };
 
   beforeAll(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'drover-lj-tls-'));
-    const ssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    ssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=test-ca',
-    ]);
-    for (const who of ['server', 'client']) {
-      ssl([
-        'req',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        `${who}.key`,
-        '-out',
-        `${who}.csr`,
-        '-subj',
-        `/CN=${who === 'server' ? 'localhost' : 'collector-1'}`,
-      ]);
-      ssl([
-        'x509',
-        '-req',
-        '-in',
-        `${who}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        `${who}.crt`,
-        '-days',
-        '2',
-      ]);
-    }
-    const read = (f: string) => readFileSync(join(dir, f));
+    const { ca, server, client } = createTestPki();
     pki = {
-      ca: read('ca.crt'),
-      serverKey: read('server.key'),
-      serverCert: read('server.crt'),
-      clientKey: read('client.key'),
-      clientCert: read('client.crt'),
+      ca: ca.cert,
+      serverKey: server.key,
+      serverCert: server.cert,
+      clientKey: client.key,
+      clientCert: client.cert,
     };
   });
 

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parsePipeline, unwrap } from '@drover/channel-model';
 import { describe, expect, it } from 'vitest';
 import { buildPipeline } from './build.js';
@@ -35,5 +38,32 @@ dag:
     await expect(buildPipeline(pipeline, { baseDir: '.', kafkaClusters: {}, logger: quiet })).rejects.toThrow(
       'kin: unknown Kafka cluster "kafka_back": give --kafka-cluster kafka_back=HOST:PORT or brokers',
     );
+  });
+
+  it('reads certificate files from the channel directory when their paths are relative', async () => {
+    const sender = unwrap(
+      parsePipeline(
+        `version: "6.0"
+dag:
+  - type: generator_input
+    component: gen
+    publish: [{ stream: logs, fields: [log] }]
+  - type: lumberjack_output
+    component: out
+    settings:
+      destinations: [{ host: 127.0.0.1, port: 2002, ssl: true, ssl_trusted_certificate: certs/ca.pem }]
+    subscribe: [{ component: gen, stream: logs }]
+`,
+        { file: 'p.yaml' },
+      ),
+    );
+    const channelDir = mkdtempSync(join(tmpdir(), 'drover-build-'));
+    await expect(
+      buildPipeline(sender, { baseDir: channelDir, kafkaClusters: {}, logger: quiet }),
+    ).rejects.toThrow(join(channelDir, 'certs', 'ca.pem'));
+    mkdirSync(join(channelDir, 'certs'));
+    writeFileSync(join(channelDir, 'certs', 'ca.pem'), 'not checked until connecting');
+    const nodes = await buildPipeline(sender, { baseDir: channelDir, kafkaClusters: {}, logger: quiet });
+    expect(nodes.map((n) => n.impl.kind)).toEqual(['input', 'output']);
   });
 });

@@ -41,6 +41,11 @@ export interface BuildContext {
   readonly logger: NodeLogger;
 }
 
+/** A file setting (certificate, key) as a path: relative ones are in the channel directory. */
+function inChannel(ctx: BuildContext, path: string | undefined): string | undefined {
+  return path === undefined ? undefined : resolve(ctx.baseDir, path);
+}
+
 /** The node's first published stream that is not reserved: where it emits its events. */
 function dataStream(node: PipelineNode): string {
   const stream = node.publish.find((p) => !p.stream.startsWith('_ppf_'))?.stream;
@@ -67,8 +72,18 @@ function brokersOf(
 async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNodeImpl> {
   const log = ctx.logger;
   switch (node.type) {
-    case 'lumberjack_input':
-      return new LumberjackInput(lumberjackInputSettings.parse(node.settings), dataStream(node));
+    case 'lumberjack_input': {
+      const settings = lumberjackInputSettings.parse(node.settings);
+      return new LumberjackInput(
+        {
+          ...settings,
+          ssl_private_key: inChannel(ctx, settings.ssl_private_key),
+          ssl_certificate: inChannel(ctx, settings.ssl_certificate),
+          ssl_trusted_certificate: inChannel(ctx, settings.ssl_trusted_certificate),
+        },
+        dataStream(node),
+      );
+    }
     case 'kafka_output': {
       const settings = kafkaOutputSettings.parse(node.settings);
       return new KafkaOutput(settings, brokersOf(settings, ctx, node.component), log);
@@ -90,8 +105,16 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
         offsetFile: resolve(ctx.baseDir, settings.offset_file ?? `${node.component}.offset`),
       });
     }
-    case 'lumberjack_output':
-      return new LumberjackOutput(lumberjackOutputSettings.parse(node.settings), log);
+    case 'lumberjack_output': {
+      const settings = lumberjackOutputSettings.parse(node.settings);
+      const destinations = settings.destinations.map((d) => ({
+        ...d,
+        ssl_private_key: inChannel(ctx, d.ssl_private_key),
+        ssl_certificate: inChannel(ctx, d.ssl_certificate),
+        ssl_trusted_certificate: inChannel(ctx, d.ssl_trusted_certificate),
+      }));
+      return new LumberjackOutput({ ...settings, destinations }, log);
+    }
     case 'format_switch':
       return new FormatSwitch(formatSwitchSettings.parse(node.settings));
     case 'syslog_header':

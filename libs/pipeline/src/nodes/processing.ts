@@ -155,6 +155,8 @@ export class FunctionNode implements ProcessingNode {
   }
 
   process(event: Delivery, emit: Emit): void {
-    this.#fn({ ...event.fields }, emit);
+    // A deep copy: what the function changes before it throws must not reach the error
+    // document, nor other subscribers of the same event.
+    this.#fn(structuredClone(event.fields) as Fields, emit);
   }
 }
