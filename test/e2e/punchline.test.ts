@@ -3,7 +3,7 @@
  * pipeline runs against the real broker, ACKs a Lumberjack window after Kafka, serves its
  * metrics, and exits 0 on SIGTERM after a clean drain.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { connectKafkaAdmin, ensureTopics } from '@drover/kafka-resources';
 import { decodeAck, encodeWindow } from '@drover/lumberjack';
 import { describe, expect, it } from 'vitest';
 import { eventually, fetchJson, Proc, repoRoot, run } from '../support/cluster.js';
+import { receiverPipeline, uniqueSuffix } from '../support/punchline.js';
 import { droverServices } from '../support/services.js';
 
 const bin = join(repoRoot, 'apps', 'punchline', 'bin', 'punchlinectl.js');
@@ -33,15 +34,8 @@ describe('punchlinectl (real process, real Kafka)', () => {
   it('runs the receiver pipeline, ACKs after Kafka, and drains cleanly on SIGTERM', async () => {
     const { brokers } = droverServices('kafka').kafka;
     const dir = mkdtempSync(join(tmpdir(), 'drover-pl-'));
-    cpSync(join(repoRoot, 'channels', 'reftenant', 'receiver'), dir, { recursive: true });
     const [ljPort = 0, metricsPort = 0] = await freePorts(2);
-    const suffix = Date.now().toString(36);
-    const file = join(dir, 'logs_receiver.yaml');
-    const text = readFileSync(file, 'utf8')
-      .replace('host: 0.0.0.0\n        port: 2002', `host: 127.0.0.1\n        port: ${ljPort}`)
-      .replace(/topic: (reftenant-receiver-[a-z-]+)/g, `topic: $1-${suffix}`);
-    writeFileSync(file, text);
-    const topics = [...text.matchAll(/topic: (reftenant-receiver-[a-z0-9-]+)/g)].map((m) => m[1] ?? '');
+    const { file, topics } = receiverPipeline(dir, { port: ljPort, suffix: uniqueSuffix() });
     const admin = await connectKafkaAdmin({ brokers });
     await ensureTopics(
       admin,

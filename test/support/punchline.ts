@@ -1,0 +1,156 @@
+/**
+ * Pipelines as real processes for end-to-end tests: punchlinectl started from its bin script on a
+ * pipeline file, up once its metrics answer, stopped with SIGTERM; unique Kafka topics to run them
+ * against, and a reader that collects what reached those topics.
+ */
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePorts } from '@drover/dev-services';
+import { connectKafkaAdmin, connectKafkaConsumer, ensureTopics } from '@drover/kafka-resources';
+import { eventually, fetchJson, Proc, repoRoot } from './cluster.js';
+
+export const punchlinectlBin = join(repoRoot, 'apps', 'punchline', 'bin', 'punchlinectl.js');
+
+export interface PunchlineProcess {
+  readonly proc: Proc;
+  readonly metricsPort: number;
+  /** The Prometheus text of its metrics endpoint. */
+  metrics(): Promise<string>;
+}
+
+/**
+ * Starts `punchlinectl start --punchline FILE --kafka-cluster kafka_front=BROKERS` (its output in
+ * `logFile`) and waits until its metrics endpoint answers: the pipeline is built and its inputs
+ * started (a listening lumberjack_input, a consuming kafka_input).
+ */
+export async function startPunchline(options: {
+  readonly name: string;
+  readonly file: string;
+  readonly brokers: readonly string[];
+  readonly logFile: string;
+  readonly identity?: { readonly tenant: string; readonly channel: string; readonly app: string };
+}): Promise<PunchlineProcess> {
+  const [metricsPort = 0] = await freePorts(1);
+  const id = options.identity;
+  const proc = new Proc(
+    options.name,
+    [
+      punchlinectlBin,
+      'start',
+      '--punchline',
+      options.file,
+      ...(id === undefined ? [] : ['--tenant', id.tenant, '--channel', id.channel, '--app', id.app]),
+      '--kafka-cluster',
+      `kafka_front=${options.brokers.join(',')}`,
+      '--metrics-listen',
+      `127.0.0.1:${metricsPort}`,
+    ],
+    options.logFile,
+    { PATH: process.env.PATH },
+  );
+  const metrics = async () => String((await fetchJson(`http://127.0.0.1:${metricsPort}/`)).body);
+  try {
+    await eventually(
+      async () => {
+        if (!proc.running) throw new Error(`${options.name} exited early:\n${proc.log()}`);
+        return (await fetchJson(`http://127.0.0.1:${metricsPort}/`)).status === 200;
+      },
+      30_000,
+      `${options.name} up`,
+    );
+  } catch (err) {
+    await stopPunchline(proc);
+    throw err;
+  }
+  return { proc, metricsPort, metrics };
+}
+
+/** SIGTERM (a clean drain), SIGKILL if it has not exited within `graceMs`. Resolves with its exit code. */
+export async function stopPunchline(proc: Proc | undefined, graceMs = 15_000): Promise<number | null> {
+  if (proc === undefined) return null;
+  if (!proc.running) return proc.exited;
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
+  try {
+    return await proc.kill('SIGTERM');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The shipped receiver channel (`channels/reftenant/receiver`) copied into `dir`, with its
+ * pipeline listening on 127.0.0.1:`port` instead of 0.0.0.0:2002 and writing to its topics with
+ * `-<suffix>` added. Returns the pipeline file and the topics. Throws if the shipped file no
+ * longer has what is rewritten, rather than letting a test run a pipeline it did not configure.
+ */
+export function receiverPipeline(
+  dir: string,
+  options: { readonly port: number; readonly suffix: string; readonly file?: string },
+): { file: string; topics: string[] } {
+  cpSync(join(repoRoot, 'channels', 'reftenant', 'receiver'), dir, { recursive: true });
+  const shipped = readFileSync(join(dir, 'logs_receiver.yaml'), 'utf8');
+  const listen = 'host: 0.0.0.0\n        port: 2002';
+  if (!shipped.includes(listen)) throw new Error(`logs_receiver.yaml no longer listens on "${listen}"`);
+  const text = shipped
+    .replace(listen, `host: 127.0.0.1\n        port: ${options.port}`)
+    .replace(/topic: (reftenant-receiver-[a-z-]+)/g, `topic: $1-${options.suffix}`);
+  const topics = [...text.matchAll(/topic: (reftenant-receiver-[a-z0-9-]+)/g)].map((m) => m[1] ?? '');
+  if (topics.length === 0) throw new Error('logs_receiver.yaml names no topic');
+  const file = join(dir, options.file ?? 'logs_receiver.yaml');
+  writeFileSync(file, text);
+  return { file, topics };
+}
+
+/** A suffix that makes topic names and consumer groups unique to this run. */
+export function uniqueSuffix(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function createTopics(
+  brokers: readonly string[],
+  names: readonly string[],
+  partitions = 1,
+): Promise<void> {
+  const admin = await connectKafkaAdmin({ brokers });
+  try {
+    await ensureTopics(
+      admin,
+      names.map((name) => ({ cluster: 'kafka_front', name, partitions, replicationFactor: 1 })),
+    );
+  } finally {
+    await admin.close();
+  }
+}
+
+export interface TopicReader {
+  /** Message values by topic, in the order read (per partition). */
+  readonly values: ReadonlyMap<string, readonly string[]>;
+  /** How many messages of `topic` were read so far. */
+  count(topic: string): number;
+  /** The messages of `topic` as JSON objects. */
+  json(topic: string): Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** Reads `topics` from their beginning, in a consumer group of its own, until closed. */
+export async function readTopics(
+  brokers: readonly string[],
+  topics: readonly string[],
+): Promise<TopicReader> {
+  const values = new Map<string, string[]>(topics.map((t) => [t, []]));
+  const consumer = await connectKafkaConsumer({
+    brokers,
+    groupId: `e2e-reader-${uniqueSuffix()}`,
+    topics,
+    fromBeginning: true,
+    onMessage: async (m) => {
+      values.get(m.topic)?.push(m.value?.toString('utf8') ?? '');
+    },
+  });
+  return {
+    values,
+    count: (topic) => values.get(topic)?.length ?? 0,
+    json: (topic) => (values.get(topic) ?? []).map((v) => JSON.parse(v) as Record<string, unknown>),
+    close: () => consumer.close(),
+  };
+}
