@@ -12,7 +12,6 @@ export interface NodeType {
   readonly settings: z.ZodType<Record<string, unknown>>;
 }
 
-
 /** `lumberjack_input`: a Lumberjack v1/v2 receiver (libs/pipeline/src/nodes/lumberjack-input.ts). */
 export const lumberjackInputSettings = z.strictObject({
   listen: z.strictObject({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535) }),
