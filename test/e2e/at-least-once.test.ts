@@ -4,7 +4,7 @@
  * Mid-stream, one receiver is killed with SIGKILL (and restarted), then the broker is stopped for
  * 10 s. Every id must be in Kafka at least once; duplicates are counted and reported.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lumberjackOutputSettings } from '@drover/channel-model';
@@ -13,8 +13,10 @@ import { connectKafkaAdmin, connectKafkaConsumer, ensureTopics } from '@drover/k
 import { Engine, type InputContext, type InputNode, LumberjackOutput, type Outcome } from '@drover/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, fetchJson, Proc, repoRoot } from '../support/cluster.js';
+import { receiverPipeline } from '../support/punchline.js';
 
 const TOTAL = 200_000;
+const SUFFIX = 'alo';
 const bin = join(repoRoot, 'apps', 'punchline', 'bin', 'punchlinectl.js');
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -45,25 +47,21 @@ function startReceiver(i: number): Proc {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'drover-alo-'));
   kafka = await startKafka({ dir: join(dir, 'kafka') });
-  const source = join(repoRoot, 'channels', 'reftenant', 'receiver');
-  const text = readFileSync(join(source, 'logs_receiver.yaml'), 'utf8');
-  const topics = [...text.matchAll(/topic: (reftenant-receiver-[a-z-]+)/g)].map((m) => m[1] ?? '');
+  const ports = await freePorts(4);
+  // Both receivers write to the same topics (one suffix), on a broker of this test's own.
+  const pipelines = [0, 1].map((i) =>
+    receiverPipeline(join(dir, `receiver-${i}`), { port: ports[i * 2] ?? 0, suffix: SUFFIX }),
+  );
+  const topics = pipelines[0]?.topics ?? [];
   const admin = await connectKafkaAdmin({ brokers: kafka.brokers });
   await ensureTopics(
     admin,
     topics.map((name) => ({ cluster: 'kafka_front', name, partitions: 3, replicationFactor: 1 })),
   );
   await admin.close();
-  const ports = await freePorts(4);
   for (let i = 0; i < 2; i++) {
-    const copy = join(dir, `receiver-${i}`);
-    cpSync(source, copy, { recursive: true });
     const port = ports[i * 2] ?? 0;
-    const file = join(copy, 'logs_receiver.yaml');
-    writeFileSync(
-      file,
-      text.replace('host: 0.0.0.0\n        port: 2002', `host: 127.0.0.1\n        port: ${port}`),
-    );
+    const file = pipelines[i]?.file ?? '';
     receivers.push({ port, metrics: ports[i * 2 + 1] ?? 0, file });
     startReceiver(i);
   }
@@ -132,7 +130,7 @@ async function idsInKafka(expected: number): Promise<{ distinct: number; duplica
   const consumer = await connectKafkaConsumer({
     brokers: kafka.brokers,
     groupId: `alo-check-${Date.now()}`,
-    topics: ['reftenant-receiver-linux-os'],
+    topics: [`reftenant-receiver-linux-os-${SUFFIX}`],
     fromBeginning: true,
     onMessage: async (m) => {
       messages++;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { freePorts } from '@drover/dev-services';
 import LumberjackClient from 'lumberjack-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, repoRoot } from '../support/cluster.js';
+import { eventually } from '../support/cluster.js';
 import {
   createTopics,
   type PunchlineProcess,
