@@ -195,8 +195,11 @@ interface SharedFlow {
   holds: number;
 }
 
+/** What the ACK needs, not the window: its decoded events are garbage once the application has them. */
 interface PendingWindow {
-  readonly window: Window;
+  readonly version: Window['version'];
+  readonly ackSeq: number;
+  readonly events: number;
   state: 'pending' | 'acked' | 'failed';
 }
 
@@ -277,14 +280,21 @@ class Connection {
 
   #dispatch(window: Window): void {
     this.#stats.windows++;
-    this.#stats.events += window.events.length;
-    if (window.events.length === 0) {
+    const events = window.events.length;
+    this.#stats.events += events;
+    const pending: PendingWindow = {
+      version: window.version,
+      ackSeq: window.ackSeq,
+      events,
+      state: 'pending',
+    };
+    if (events === 0) {
       // W 0: acknowledged with 0 (Logstash), in order behind whatever is pending.
-      this.#queue.push({ window, state: 'acked' });
+      pending.state = 'acked';
+      this.#queue.push(pending);
       this.#flush();
       return;
     }
-    const pending: PendingWindow = { window, state: 'pending' };
     this.#queue.push(pending);
     this.#armKeepalive();
     let settled = false;
@@ -300,10 +310,7 @@ class Connection {
         settled = true;
         pending.state = 'failed';
         this.#stats.failedWindows++;
-        this.#log.warn(
-          { peer: this.#name, events: window.events.length, reason },
-          'window failed: closing without ACK',
-        );
+        this.#log.warn({ peer: this.#name, events, reason }, 'window failed: closing without ACK');
         this.destroy('window failed');
       },
     });
@@ -313,8 +320,8 @@ class Connection {
   #flush(): void {
     while (!this.#closed && this.#queue[0]?.state === 'acked') {
       const head = this.#queue.shift() as PendingWindow;
-      this.#socket.write(encodeAck(head.window.version, head.window.ackSeq));
-      this.#stats.acked += head.window.events.length;
+      this.#socket.write(encodeAck(head.version, head.ackSeq));
+      this.#stats.acked += head.events;
     }
     if (this.#queue.length === 0) this.#stopKeepalive();
     this.flow();
