@@ -60,10 +60,11 @@ export interface EngineStats {
 
 const LATENCY_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000, 30000];
 
+const OK: Outcome = Object.freeze({ ok: true });
+
 class Tracker {
   open = 0;
   settled = false;
-  timer: NodeJS.Timeout | undefined;
   constructor(
     readonly input: InputRunner,
     readonly startedAt: number,
@@ -119,6 +120,13 @@ export class Engine {
   readonly #idPrefix = randomBytes(4).toString('hex');
   #nextId = 0;
   #drained: (() => void) | undefined;
+  /**
+   * Unsettled events in emit order, for `messageTimeoutMs`: one periodic sweep fails the expired
+   * ones from the front (a timer per event costs more than the event itself at full rate). The
+   * sweep runs only while something is in flight; an event fails at most one period late.
+   */
+  readonly #open = new Set<Tracker>();
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(nodes: readonly EngineNode[], options: EngineOptions) {
     this.options = options;
@@ -185,24 +193,16 @@ export class Engine {
     const stats = this.#stats[input.node.component] as ComponentStats;
     const tracker = new Tracker(input, Date.now(), onDone);
     input.inFlight++;
-    tracker.timer = setTimeout(
-      () =>
-        this.#settle(tracker, {
-          ok: false,
-          reason: `not confirmed within ${this.options.messageTimeoutMs} ms`,
-        }),
-      this.options.messageTimeoutMs,
-    );
-    tracker.timer.unref();
-    const full: Fields = {
-      _ppf_id: `${this.#idPrefix}-${(this.#nextId++).toString(36)}`,
-      _ppf_timestamp: tracker.startedAt,
-      ...fields,
-    };
+    this.#open.add(tracker);
+    this.#sweeper ??= setInterval(() => this.#sweep(), sweepPeriod(this.options.messageTimeoutMs)).unref();
+    // The input hands the object over; values it set itself win (an event read back from Kafka
+    // keeps its original id).
+    if (fields._ppf_id === undefined) fields._ppf_id = `${this.#idPrefix}-${(this.#nextId++).toString(36)}`;
+    if (fields._ppf_timestamp === undefined) fields._ppf_timestamp = tracker.startedAt;
     // The root delivery itself is open until its fan-out is done.
     tracker.open++;
     try {
-      this.#publish(tracker, input.node, stream, full, stats);
+      this.#publish(tracker, input.node, stream, fields, stats);
     } catch (err) {
       this.#settle(tracker, { ok: false, reason: (err as Error).message });
       return;
@@ -295,13 +295,27 @@ export class Engine {
   #close(tracker: Tracker): void {
     if (tracker.settled) return;
     tracker.open--;
-    if (tracker.open === 0) this.#settle(tracker, { ok: true });
+    if (tracker.open === 0) this.#settle(tracker, OK);
+  }
+
+  /** Fails every event older than `messageTimeoutMs`; they are in emit order, so it stops at the first younger one. */
+  #sweep(): void {
+    const timeout = this.options.messageTimeoutMs;
+    const now = Date.now();
+    for (const tracker of this.#open) {
+      if (now - tracker.startedAt < timeout) break;
+      this.#settle(tracker, { ok: false, reason: `not confirmed within ${timeout} ms` });
+    }
+    if (this.#open.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
 
   #settle(tracker: Tracker, outcome: Outcome): void {
     if (tracker.settled) return;
     tracker.settled = true;
-    if (tracker.timer !== undefined) clearTimeout(tracker.timer);
+    this.#open.delete(tracker);
     const input = tracker.input;
     input.inFlight--;
     const stats = this.#stats[input.node.component] as ComponentStats;
@@ -322,6 +336,11 @@ export class Engine {
     input.wake();
     if (this.#drained !== undefined && this.inFlight === 0) this.#drained();
   }
+}
+
+/** A tenth of the timeout, between 10 ms and 1 s. */
+function sweepPeriod(timeoutMs: number): number {
+  return Math.min(1000, Math.max(10, Math.floor(timeoutMs / 10)));
 }
 
 function routeKey(component: string, stream: string): string {

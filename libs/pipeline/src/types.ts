@@ -26,7 +26,8 @@ export type Outcome = { readonly ok: true } | { readonly ok: false; readonly rea
 export interface InputContext {
   /**
    * Starts a tracked event on `stream`: `onDone` is called once, when every output that received
-   * it (or events derived from it) confirmed, or when it failed or timed out.
+   * it (or events derived from it) confirmed, or when it failed or timed out. The engine takes
+   * `fields` over: it sets `_ppf_id` and `_ppf_timestamp` on it unless the input did.
    */
   emit(stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void;
   /** Resolves when this input may emit more (fewer than max_pending events in flight). */
