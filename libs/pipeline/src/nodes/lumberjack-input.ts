@@ -6,8 +6,10 @@
  * sender resends) as soon as one fails.
  *
  * Flow control: a window is admitted whole while fewer than max_pending events are in flight
- * (so in-flight may pass max_pending by less than one window); otherwise every socket stops
- * being read until there is room, and the senders wait with their data.
+ * (so in-flight may pass max_pending by less than one window). Once max_pending is reached,
+ * every socket stops being read until there is room: the senders wait with their data, and
+ * windows wait as bytes in the kernel rather than as decoded events in our heap. A window
+ * decoded from bytes already read waits, decoded, for room.
  */
 import { readFileSync } from 'node:fs';
 import type { LumberjackInputSettings } from '@drover/channel-model';
@@ -18,13 +20,14 @@ import {
   type Window,
   type WindowDone,
 } from '@drover/lumberjack';
-import type { Fields, InputContext, InputNode } from '../types.js';
+import type { Fields, InputContext, InputNode, Outcome } from '../types.js';
 
 export class LumberjackInput implements InputNode {
   readonly kind = 'input' as const;
   readonly #settings: LumberjackInputSettings;
   readonly #stream: string;
   #server: LumberjackServer | undefined;
+  #holding = false;
 
   /** `stream`: the stream events are emitted on (the node's first published data stream). */
   constructor(settings: LumberjackInputSettings, stream: string) {
@@ -64,43 +67,58 @@ export class LumberjackInput implements InputNode {
       onWindow: (window, peer, done) => {
         if (ctx.inFlight < ctx.maxPending) {
           this.#admit(ctx, window, peer, done);
+          this.#holdWhileFull(ctx);
           return;
         }
-        // Downstream is full: stop reading every socket until there is room for this window
-        // (re-checked after each wake: several windows may be waiting for the same room).
-        const release = this.#server?.hold();
+        // Read before the hold took effect: this window waits for room (re-checked after each
+        // wake: several windows may be waiting for the same room).
+        this.#holdWhileFull(ctx);
         void (async () => {
           while (ctx.inFlight >= ctx.maxPending) await ctx.ready();
-          release?.();
           this.#admit(ctx, window, peer, done);
+          this.#holdWhileFull(ctx);
         })();
       },
     });
     ctx.logger.info({ port: this.#server.port, tls: tls !== undefined }, 'lumberjack_input listening');
   }
 
+  /** At max_pending, stops reading every socket until there is room again. */
+  #holdWhileFull(ctx: InputContext): void {
+    const server = this.#server;
+    if (this.#holding || server === undefined || ctx.inFlight < ctx.maxPending) return;
+    this.#holding = true;
+    const release = server.hold();
+    void (async () => {
+      while (ctx.inFlight >= ctx.maxPending) await ctx.ready();
+      this.#holding = false;
+      release();
+    })();
+  }
+
   /** Emits a window's events as tracked events; the window is done when all are, failed at the first failure. */
   #admit(ctx: InputContext, window: Window, peer: Peer, done: WindowDone): void {
     let open = window.events.length;
     let failed = false;
-    const reserved = {
-      _ppf_local_host: peer.localHost,
-      _ppf_local_port: peer.localPort,
-      _ppf_remote_host: peer.remoteHost,
-      _ppf_remote_port: peer.remotePort,
+    // One callback for the whole window: nothing in it is per event.
+    const onDone = (outcome: Outcome) => {
+      if (failed) return;
+      if (!outcome.ok) {
+        failed = true;
+        done.fail(outcome.reason);
+        return;
+      }
+      open--;
+      if (open === 0) done.ack();
     };
     for (const event of window.events) {
-      const fields: Fields = { ...event.fields, ...reserved };
-      ctx.emit(this.#stream, fields, (outcome) => {
-        if (failed) return;
-        if (!outcome.ok) {
-          failed = true;
-          done.fail(outcome.reason);
-          return;
-        }
-        open--;
-        if (open === 0) done.ack();
-      });
+      // The decoder made this object for this event alone: add to it rather than copy it.
+      const fields: Fields = event.fields;
+      fields._ppf_local_host = peer.localHost;
+      fields._ppf_local_port = peer.localPort;
+      fields._ppf_remote_host = peer.remoteHost;
+      fields._ppf_remote_port = peer.remotePort;
+      ctx.emit(this.#stream, fields, onDone);
     }
   }
 
