@@ -5,24 +5,11 @@
  */
 import { encodeWindow, WindowReader } from '@drover/lumberjack';
 import { type BenchContext, type BenchRow, median } from './harness.js';
+import { syslogLines } from './syslog-lines.js';
 
 export const name = 'lumberjack';
 
-/** Deterministic pseudo-random hex, so lines compress like real ones (ids, not padding). */
-let state = 42;
-function hex(n: number): string {
-  let out = '';
-  while (out.length < n) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    out += state.toString(16).padStart(8, '0');
-  }
-  return out.slice(0, n);
-}
-
-function syslogLine(i: number): string {
-  const base = `<134>Nov 23 05:00:${String(i % 60).padStart(2, '0')} front-web-${i % 17} nginx[${1000 + (i % 97)}]: 10.0.${i % 255}.${(i * 7) % 255} - - [23/Nov/2026:05:00:00 +0000] "GET /api/v1/items/${hex(12)} HTTP/1.1" 200 ${512 + (i % 4096)} "-" "Mozilla/5.0 (X11; Linux x86_64)" req=${hex(32)}`;
-  return `${base} trace=${hex(Math.max(8, 300 - base.length - 7))}`;
-}
+const syslogLine = syslogLines();
 
 export function run(ctx: BenchContext): BenchRow[] {
   const windows = 20;

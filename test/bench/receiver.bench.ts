@@ -36,6 +36,7 @@ import { decodeAck, encodeWindow } from '@drover/lumberjack';
 import { acquireServices } from '../support/acquire.js';
 import { eventually, Proc, repoRoot } from '../support/cluster.js';
 import { type BenchContext, type BenchRow, median, percentile } from './harness.js';
+import { syslogLines } from './syslog-lines.js';
 
 export const name = 'receiver';
 
@@ -58,22 +59,9 @@ const HEAPS = [
 ] as const;
 
 // ---------------------------------------------------------------------------------------------
-// Events: the line generator of lumberjack.bench.ts (deterministic, compresses like real lines).
+// Events: the syslog lines of lumberjack.bench.ts, with Beats-like metadata.
 
-let state = 42;
-function hex(n: number): string {
-  let out = '';
-  while (out.length < n) {
-    state = (state * 1103515245 + 12345) >>> 0;
-    out += state.toString(16).padStart(8, '0');
-  }
-  return out.slice(0, n);
-}
-
-function syslogLine(i: number): string {
-  const base = `<134>Nov 23 05:00:${String(i % 60).padStart(2, '0')} front-web-${i % 17} nginx[${1000 + (i % 97)}]: 10.0.${i % 255}.${(i * 7) % 255} - - [23/Nov/2026:05:00:00 +0000] "GET /api/v1/items/${hex(12)} HTTP/1.1" 200 ${512 + (i % 4096)} "-" "Mozilla/5.0 (X11; Linux x86_64)" req=${hex(32)}`;
-  return `${base} trace=${hex(Math.max(8, 300 - base.length - 7))}`;
-}
+const syslogLine = syslogLines();
 
 function beatsEvent(line: string, i: number): Record<string, unknown> {
   return {
