@@ -26,16 +26,16 @@
  * --cpu-prof-dir=/tmp/prof" (a profile per receiver, written when it exits) or "--trace-gc".
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePorts } from '@drover/dev-services';
-import { connectKafkaAdmin, connectKafkaProducer, ensureTopics } from '@drover/kafka-resources';
+import { connectKafkaProducer } from '@drover/kafka-resources';
 import { decodeAck, encodeWindow } from '@drover/lumberjack';
 import { acquireServices } from '../support/acquire.js';
-import { eventually, Proc, repoRoot } from '../support/cluster.js';
+import { createTopics, type PunchlineProcess, startPunchline, stopPunchline } from '../support/punchline.js';
 import { type BenchContext, type BenchRow, median, percentile } from './harness.js';
 import { syslogLines } from './syslog-lines.js';
 
@@ -44,7 +44,6 @@ export const name = 'receiver';
 const MB = 1024 * 1024;
 const WINDOW = 1024;
 const MAX_SPOUT_PENDING = 5000;
-const bin = join(repoRoot, 'apps', 'punchline', 'bin', 'punchlinectl.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Max-rate runs: connections x windows written ahead of their ACK, windows per run, runs. */
@@ -219,7 +218,7 @@ dag:
   - type: kafka_output
     component: kafka_out
     settings:
-      cluster: kafka_bench
+      cluster: kafka_front
       encoding: json
       producer.acks: 1
       topic: ${topic}
@@ -234,7 +233,7 @@ settings:
 }
 
 interface Receiver {
-  readonly proc: Proc;
+  readonly proc: PunchlineProcess['proc'];
   readonly port: number;
   readonly metricsPort: number;
 }
@@ -246,45 +245,18 @@ async function startReceiver(
   nodeOptions: string | undefined,
   tag: string,
 ): Promise<Receiver> {
-  const [port = 0, metricsPort = 0] = await freePorts(2);
+  const [port = 0] = await freePorts(1);
   const file = join(dir, `receiver-${tag}.yaml`);
   writeFileSync(file, pipelineYaml(port, topic));
-  const proc = new Proc(
-    'punchlinectl',
-    [
-      process.execPath,
-      ...receiverNodeArgs,
-      bin,
-      'start',
-      '--punchline',
-      file,
-      '--tenant',
-      'bench',
-      '--channel',
-      'receiver',
-      '--app',
-      tag,
-      '--kafka-cluster',
-      `kafka_bench=${brokers.join(',')}`,
-      '--metrics-listen',
-      `127.0.0.1:${metricsPort}`,
-    ],
-    join(dir, `punchlinectl-${tag}.log`),
-    {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
-    },
-  );
-  await eventually(
-    () => {
-      const log = existsSync(proc.logFile) ? proc.log() : '';
-      if (!proc.running) throw new Error(`punchlinectl exited ${proc.child.exitCode}:\n${log}`);
-      return /"pipeline running"/.test(log);
-    },
-    20_000,
-    'receiver running',
-  );
+  const { proc, metricsPort } = await startPunchline({
+    name: `punchlinectl-${tag}`,
+    file,
+    brokers,
+    logFile: join(dir, `punchlinectl-${tag}.log`),
+    identity: { tenant: 'bench', channel: 'receiver', app: tag },
+    nodeArgs: receiverNodeArgs,
+    env: nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions },
+  });
   return { proc, port, metricsPort };
 }
 
@@ -545,22 +517,11 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const topic = `drover-bench-receiver-${Date.now().toString(36)}-${process.pid}`;
   const receivers: Receiver[] = [];
   try {
-    const admin = await connectKafkaAdmin({ brokers });
-    try {
-      // Unique name; small segments and retention so the dev broker forgets the data on its own.
-      const [report] = await ensureTopics(admin, [
-        {
-          cluster: 'kafka_bench',
-          name: topic,
-          partitions: 1,
-          replicationFactor: 1,
-          config: { 'retention.bytes': String(64 * MB), 'segment.bytes': String(16 * MB) },
-        },
-      ]);
-      if (report?.state !== 'created') throw new Error(`topic ${topic}: ${report?.state} ${report?.error}`);
-    } finally {
-      await admin.close();
-    }
+    // Unique name; small segments and retention so the dev broker forgets the data on its own.
+    await createTopics(brokers, [topic], 1, {
+      'retention.bytes': String(64 * MB),
+      'segment.bytes': String(16 * MB),
+    });
 
     const lines = Array.from({ length: 16 * WINDOW }, (_, i) => syslogLine(i));
     const encoded = Array.from({ length: 16 }, (_, w) =>
@@ -575,18 +536,12 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       const receiver = await startReceiver(dir, brokers, topic, heap.nodeOptions, `r${i}`);
       receivers.push(receiver);
       rows.push(...(await measure(ctx, receiver, heap.label, brokers, topic, encoded, lines)));
-      receiver.proc.child.kill('SIGTERM');
-      const code = await receiver.proc.exited;
+      const code = await stopPunchline(receiver.proc);
       if (code !== 0) ctx.log(`  [${heap.label}] receiver exited ${code}: see ${receiver.proc.logFile}`);
     }
     return rows;
   } finally {
-    for (const r of receivers) {
-      if (r.proc.running) {
-        r.proc.child.kill('SIGKILL');
-        await r.proc.exited;
-      }
-    }
+    await Promise.all(receivers.map((r) => stopPunchline(r.proc, 0)));
     await release();
   }
 }

@@ -29,12 +29,18 @@ export async function startPunchline(options: {
   readonly brokers: readonly string[];
   readonly logFile: string;
   readonly identity?: { readonly tenant: string; readonly channel: string; readonly app: string };
+  /** Flags for node itself (`--cpu-prof`, ...), before the script. */
+  readonly nodeArgs?: readonly string[];
+  /** Added to the child's environment (`NODE_OPTIONS`, as a runner sets it). */
+  readonly env?: Readonly<Record<string, string>>;
 }): Promise<PunchlineProcess> {
   const [metricsPort = 0] = await freePorts(1);
   const id = options.identity;
   const proc = new Proc(
     options.name,
     [
+      process.execPath,
+      ...(options.nodeArgs ?? []),
       punchlinectlBin,
       'start',
       '--punchline',
@@ -46,7 +52,7 @@ export async function startPunchline(options: {
       `127.0.0.1:${metricsPort}`,
     ],
     options.logFile,
-    { PATH: process.env.PATH },
+    { PATH: process.env.PATH, ...options.env },
   );
   const metrics = async () => String((await fetchJson(`http://127.0.0.1:${metricsPort}/`)).body);
   try {
@@ -106,17 +112,28 @@ export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** Creates `names` (or accepts them as they are); throws if one could not be. */
 export async function createTopics(
   brokers: readonly string[],
   names: readonly string[],
   partitions = 1,
+  config?: Readonly<Record<string, string>>,
 ): Promise<void> {
   const admin = await connectKafkaAdmin({ brokers });
   try {
-    await ensureTopics(
+    const reports = await ensureTopics(
       admin,
-      names.map((name) => ({ cluster: 'kafka_front', name, partitions, replicationFactor: 1 })),
+      names.map((name) => ({
+        cluster: 'kafka_front',
+        name,
+        partitions,
+        replicationFactor: 1,
+        ...(config === undefined ? {} : { config }),
+      })),
     );
+    const failed = reports.filter((r) => r.state !== 'created');
+    if (failed.length > 0)
+      throw new Error(failed.map((r) => `topic ${r.spec.name}: ${r.state} ${r.error ?? ''}`).join('; '));
   } finally {
     await admin.close();
   }
