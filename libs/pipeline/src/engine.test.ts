@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Engine, type EngineNode } from './engine.js';
 import type {
   Delivery,
@@ -204,24 +204,30 @@ describe('pipeline engine', () => {
   });
 
   it('times out only the events older than message_timeout; younger ones stay in flight', async () => {
-    const input = new TestInput();
-    const stuck = new TestOutput(false);
-    const engine = build(
-      [
-        inputNode(input),
-        { component: 'stuck', impl: stuck, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
-      ],
-      { messageTimeoutMs: 400 },
-    );
-    await engine.start();
-    const old = input.send({ msg: 'old' });
-    await new Promise((r) => setTimeout(r, 200));
-    const young = input.send({ msg: 'young' });
-    expect(await old).toEqual({ ok: false, reason: 'not confirmed within 400 ms' });
-    expect(engine.inFlight).toBe(1);
-    stuck.pending[1]?.();
-    expect(await young).toEqual({ ok: true });
-    expect(engine.inFlight).toBe(0);
+    vi.useFakeTimers();
+    try {
+      const input = new TestInput();
+      const stuck = new TestOutput(false);
+      const engine = build(
+        [
+          inputNode(input),
+          { component: 'stuck', impl: stuck, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+        ],
+        { messageTimeoutMs: 400 },
+      );
+      await engine.start();
+      const old = input.send({ msg: 'old' });
+      await vi.advanceTimersByTimeAsync(200);
+      const young = input.send({ msg: 'young' });
+      await vi.advanceTimersByTimeAsync(250); // past the old one's deadline, not the young one's
+      expect(await old).toEqual({ ok: false, reason: 'not confirmed within 400 ms' });
+      expect(engine.inFlight).toBe(1);
+      stuck.pending[1]?.();
+      expect(await young).toEqual({ ok: true });
+      expect(engine.inFlight).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('holds an input at max_pending events in flight until one is confirmed', async () => {

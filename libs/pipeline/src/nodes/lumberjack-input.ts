@@ -70,14 +70,12 @@ export class LumberjackInput implements InputNode {
           this.#holdWhileFull(ctx);
           return;
         }
-        // Read before the hold took effect: this window waits for room (re-checked after each
-        // wake: several windows may be waiting for the same room).
+        // Read before the hold took effect: this window waits for room.
         this.#holdWhileFull(ctx);
-        void (async () => {
-          while (ctx.inFlight >= ctx.maxPending) await ctx.ready();
+        void room(ctx).then(() => {
           this.#admit(ctx, window, peer, done);
           this.#holdWhileFull(ctx);
-        })();
+        });
       },
     });
     ctx.logger.info({ port: this.#server.port, tls: tls !== undefined }, 'lumberjack_input listening');
@@ -89,11 +87,10 @@ export class LumberjackInput implements InputNode {
     if (this.#holding || server === undefined || ctx.inFlight < ctx.maxPending) return;
     this.#holding = true;
     const release = server.hold();
-    void (async () => {
-      while (ctx.inFlight >= ctx.maxPending) await ctx.ready();
+    void room(ctx).then(() => {
       this.#holding = false;
       release();
-    })();
+    });
   }
 
   /** Emits a window's events as tracked events; the window is done when all are, failed at the first failure. */
@@ -125,6 +122,11 @@ export class LumberjackInput implements InputNode {
   async stop(): Promise<void> {
     await this.#server?.close();
   }
+}
+
+/** Resolves when fewer than max_pending events are in flight (re-checked after each wake: several may wait for the same room). */
+async function room(ctx: InputContext): Promise<void> {
+  while (ctx.inFlight >= ctx.maxPending) await ctx.ready();
 }
 
 function required(value: string | undefined, name: string): string {
