@@ -9,10 +9,17 @@ export {
 export { type EnsureTopicsOptions, ensureTopics } from './ensure.js';
 export { isKafkaResourceError, KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
 export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';
+export { MessageBatch, type PackedMessages, unpackMessages } from './message-batch.js';
 export {
   connectKafkaProducer,
   type KafkaProducer,
   type KafkaProducerOptions,
   type ProducerMessage,
 } from './producer.js';
+export {
+  type BatchProducer,
+  type ProducerThreadOptions,
+  type ProducerThreadSettings,
+  startProducerThread,
+} from './producer-thread.js';
 export type { ObservedTopic, TopicReport, TopicSpec, TopicState } from './types.js';
