@@ -4,13 +4,17 @@
  * its batch (`producer.acks`: 0, 1 or all). When Kafka is down, batches fail: the events fail
  * back to their inputs (which stop acknowledging upstream, so senders keep the data) and the
  * producer reconnects on the next batch.
+ *
+ * Events are encoded straight into their batch's one buffer (MessageBatch), which is handed whole
+ * to the Kafka producer thread (startProducerThread): kafkajs's per-message garbage stays out of
+ * the pipeline's heap.
  */
 import type { KafkaOutputSettings } from '@drover/channel-model';
-import { connectKafkaProducer, type KafkaProducer, type ProducerMessage } from '@drover/kafka-resources';
+import { type BatchProducer, MessageBatch, startProducerThread } from '@drover/kafka-resources';
 import type { Delivery, NodeLogger, OutputNode } from '../types.js';
 
 interface Batch {
-  readonly messages: ProducerMessage[];
+  readonly messages: MessageBatch;
   readonly dones: ((err?: Error) => void)[];
   timer: NodeJS.Timeout | undefined;
 }
@@ -22,7 +26,9 @@ export class KafkaOutput implements OutputNode {
   readonly #logger: NodeLogger;
   readonly #topics: ReadonlyMap<string, string>;
   readonly #batches = new Map<string, Batch>();
-  #producer: Promise<KafkaProducer> | undefined;
+  /** Bytes of the last batch per topic: the next one starts that big. */
+  readonly #lastBytes = new Map<string, number>();
+  #producer: BatchProducer | undefined;
   #sending = new Set<Promise<void>>();
 
   constructor(settings: KafkaOutputSettings, brokers: readonly string[], logger: NodeLogger) {
@@ -38,7 +44,7 @@ export class KafkaOutput implements OutputNode {
       done(new Error(`no topic for stream "${event.stream}"`));
       return;
     }
-    let value: Buffer;
+    let value: string;
     try {
       value = this.#encode(event);
     } catch (err) {
@@ -49,25 +55,29 @@ export class KafkaOutput implements OutputNode {
     const key = keyField === undefined ? null : String(event.fields[keyField] ?? '');
     let batch = this.#batches.get(topic);
     if (batch === undefined) {
-      batch = { messages: [], dones: [], timer: undefined };
+      const bytes = this.#lastBytes.get(topic);
+      batch = {
+        messages: new MessageBatch({
+          messages: this.#settings.batch_size,
+          ...(bytes === undefined ? {} : { bytes: Math.ceil(bytes * 1.25) }),
+        }),
+        dones: [],
+        timer: undefined,
+      };
       this.#batches.set(topic, batch);
     }
-    batch.messages.push({ key, value });
+    batch.messages.add(key, value);
     batch.dones.push(done);
-    if (batch.messages.length >= this.#settings.batch_size) this.#flush(topic);
+    if (batch.dones.length >= this.#settings.batch_size) this.#flush(topic);
     else batch.timer ??= setTimeout(() => this.#flush(topic), this.#settings.linger_ms);
   }
 
-  /**
-   * A Buffer, not a string: kafkajs would convert it anyway, and the bytes of events waiting for
-   * the broker then sit outside the JS heap instead of being promoted through it.
-   */
-  #encode(event: Delivery): Buffer {
-    if (this.#settings.encoding === 'json') return Buffer.from(JSON.stringify(event.fields));
+  #encode(event: Delivery): string {
+    if (this.#settings.encoding === 'json') return JSON.stringify(event.fields);
     const field = this.#settings.raw_field as string;
     const v = event.fields[field];
     if (v === undefined) throw new Error(`raw encoding: the event has no field "${field}"`);
-    return Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
+    return typeof v === 'string' ? v : JSON.stringify(v);
   }
 
   #acks(): 0 | 1 | -1 {
@@ -75,8 +85,8 @@ export class KafkaOutput implements OutputNode {
     return a === 0 || a === '0' ? 0 : a === 1 || a === '1' ? 1 : -1;
   }
 
-  #connect(): Promise<KafkaProducer> {
-    this.#producer ??= connectKafkaProducer({
+  #thread(): BatchProducer {
+    this.#producer ??= startProducerThread({
       brokers: this.#brokers,
       acks: this.#acks(),
       compression: this.#settings.compression,
@@ -96,18 +106,14 @@ export class KafkaOutput implements OutputNode {
     if (batch === undefined) return;
     this.#batches.delete(topic);
     if (batch.timer !== undefined) clearTimeout(batch.timer);
+    this.#lastBytes.set(topic, batch.messages.bytes);
     const sending = (async () => {
       try {
-        const producer = await this.#connect();
-        await producer.send(topic, batch.messages);
+        await this.#thread().send(topic, batch.messages.pack());
         for (const done of batch.dones) done();
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         this.#logger.warn({ topic, events: batch.dones.length, err: error.message }, 'kafka batch failed');
-        // Start afresh next time: the producer may be wedged after an outage.
-        const broken = this.#producer;
-        this.#producer = undefined;
-        void broken?.then((p) => p.close()).catch(() => {});
         for (const done of batch.dones) done(error);
       }
     })();
@@ -120,6 +126,6 @@ export class KafkaOutput implements OutputNode {
     await Promise.all(this.#sending);
     const producer = this.#producer;
     this.#producer = undefined;
-    await producer?.then((p) => p.close()).catch(() => {});
+    await producer?.close();
   }
 }
