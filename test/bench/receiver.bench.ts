@@ -22,6 +22,7 @@
  * per event (the receiver's whole process from /proc, the producer's from process.cpuUsage) is
  * the steadier comparison.
  *
+ * DROVER_BENCH_RECEIVER_HEAPS=0 runs only the first heap (as deployed), and so on.
  * To look inside the receiver, give it node flags: DROVER_BENCH_RECEIVER_NODE_ARGS="--cpu-prof
  * --cpu-prof-dir=/tmp/prof" (a profile per receiver, written when it exits) or "--trace-gc".
  */
@@ -52,6 +53,9 @@ const LATENCY_MS = 8000;
 const OVERLOAD = { connections: 64, pipelined: 2, ms: 15_000 } as const;
 
 const receiverNodeArgs = (process.env.DROVER_BENCH_RECEIVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
+/** DROVER_BENCH_RECEIVER_HEAPS=0,2 runs only those entries of HEAPS (0: as deployed). */
+const onlyHeaps = process.env.DROVER_BENCH_RECEIVER_HEAPS?.split(',').map(Number);
 
 const HEAPS = [
   { label: 'heap 96 MB as deployed', nodeOptions: '--max-old-space-size=96' },
@@ -533,6 +537,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
 
     const rows: BenchRow[] = [];
     for (const [i, heap] of HEAPS.entries()) {
+      if (onlyHeaps !== undefined && !onlyHeaps.includes(i)) continue;
       const receiver = await startReceiver(dir, brokers, topic, heap.nodeOptions, `r${i}`);
       receivers.push(receiver);
       rows.push(...(await measure(ctx, receiver, heap.label, brokers, topic, encoded, lines)));
