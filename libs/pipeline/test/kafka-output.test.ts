@@ -23,16 +23,24 @@ class TestInput implements InputNode {
 }
 
 async function consume(brokers: string[], topic: string, count: number): Promise<string[]> {
+  return (await consumeKeyed(brokers, topic, count)).map((m) => m.value);
+}
+
+async function consumeKeyed(
+  brokers: string[],
+  topic: string,
+  count: number,
+): Promise<{ key: string | null; value: string }[]> {
   const kafka = new kafkajs.Kafka({ clientId: 'test', brokers, logLevel: kafkajs.logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `test-${topic}-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const values: string[] = [];
+  const values: { key: string | null; value: string }[] = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`only ${values.length} of ${count} messages`)), 30_000);
     void consumer.run({
       eachMessage: async ({ message }) => {
-        values.push(message.value?.toString() ?? '');
+        values.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '' });
         if (values.length >= count) {
           clearTimeout(timer);
           resolve();
@@ -106,6 +114,37 @@ describe('kafka_output (real Kafka)', () => {
     expect(linux[0]).not.toHaveProperty('dropped');
     expect(typeof linux[0]?._ppf_id).toBe('string');
     expect(await consume(brokers, topics.apache, 1)).toHaveLength(1);
+    expect(await engine.drain(5000)).toBe(0);
+  });
+
+  it('writes one field raw, keyed by another, across several batches', async () => {
+    const { brokers } = droverServices('kafka').kafka;
+    const topic = `t-raw-${Date.now().toString(36)}`;
+    const admin = await connectKafkaAdmin({ brokers });
+    await ensureTopics(admin, [{ cluster: 'k', name: topic, partitions: 1, replicationFactor: 1 }]);
+    await admin.close();
+    const settings = kafkaOutputSettings.parse({
+      brokers,
+      topic,
+      encoding: 'raw',
+      raw_field: 'log',
+      key_field: 'host',
+      batch_size: 7,
+    });
+    const input = new TestInput();
+    const engine = pipeline(input, new KafkaOutput(settings, brokers, quiet));
+    await engine.start();
+    const events = Array.from({ length: 20 }, (_, i) => ({
+      log: i === 5 ? 'a line with "quotes", é and 🚀' : `line ${i}`,
+      ...(i % 4 === 0 ? {} : { host: `hôst-${i}` }),
+    }));
+    // Three batches (7 + 7 + 6) in flight at once: their order in Kafka is not promised.
+    const outcomes = await Promise.all(events.map((e) => input.send('linux', { ...e })));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const byValue = (a: { value: string }, b: { value: string }) => a.value.localeCompare(b.value);
+    // A missing key field gives an empty key.
+    const sent = events.map((e) => ({ key: e.host ?? '', value: e.log }));
+    expect((await consumeKeyed(brokers, topic, 20)).sort(byValue)).toEqual(sent.sort(byValue));
     expect(await engine.drain(5000)).toBe(0);
   });
 
