@@ -9,9 +9,13 @@
  *   of 1,024 straight to the same topic; runs interleaved, medians. The ratio is the figure:
  *   the median of each producer run's and the next receiver run's ratio.
  * - ACK latency: 1,024-event windows paced at half the measured max rate; per window, from its
- *   write to its ACK; p50 and p99, with the receiver's max RSS meanwhile.
+ *   write to its ACK; p50 and p99 of each of three 8 s runs, the medians reported, with the
+ *   receiver's max RSS meanwhile.
  * - Overload: many connections (collectors) pushing as fast as they can for 15 s; the receiver's
  *   RSS (VmRSS) and its events in flight (metrics) sampled every 200 ms, the max reported.
+ *
+ * The receiver's kafka_output sends through its Kafka producer thread (startProducerThread); the
+ * plain producer is kafkajs on this process's main thread, as an application would use it.
  *
  * Three times: with the heap the runner gives the reference receiver (reftenant/receiver:
  * `--childopts -Xmx96m`, mapped to NODE_OPTIONS=--max-old-space-size=96, inside `memory_limit:
@@ -49,7 +53,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Max-rate runs: connections x windows written ahead of their ACK, windows per run, runs. */
 const MAX_RATE = { connections: 4, pipelined: 2, windows: 100, runs: 5 } as const;
-const LATENCY_MS = 8000;
+/** Paced runs of `ms` each: p50 and p99 are the medians of the runs' own (one run can catch a noisy neighbour). */
+const LATENCY = { runs: 3, ms: 8000 } as const;
 const OVERLOAD = { connections: 64, pipelined: 2, ms: 15_000 } as const;
 
 const receiverNodeArgs = (process.env.DROVER_BENCH_RECEIVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
@@ -416,10 +421,16 @@ async function measure(
 
   const half = e2eRate / 2;
   const ls = sampler(pid, metricsPort);
-  const lat = await paced(port, encoded, half, LATENCY_MS, MAX_RATE.connections);
+  const latRuns: number[][] = [];
+  for (let r = 0; r < LATENCY.runs; r++)
+    latRuns.push(await paced(port, encoded, half, LATENCY.ms, MAX_RATE.connections));
   const atHalf = ls.stop();
+  const p50s = latRuns.map((l) => percentile(l, 50));
+  const p99s = latRuns.map((l) => percentile(l, 99));
+  const windows = latRuns.reduce((n, l) => n + l.length, 0);
+  const maxLat = Math.max(...latRuns.flat());
   ctx.log(
-    `  [${label}] paced at ${Math.round(half)} events/s: ${lat.length} windows, p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms; RSS ${mb(atHalf.rss)} MB max`,
+    `  [${label}] paced at ${Math.round(half)} events/s, ${LATENCY.runs} runs of ${latRuns.map((l) => l.length).join('/')} windows: p50 ${us(p50s)} ms, p99 ${us(p99s)} ms, max ${maxLat.toFixed(1)} ms; RSS ${mb(atHalf.rss)} MB max`,
   );
 
   const os = sampler(pid, metricsPort);
@@ -470,17 +481,17 @@ async function measure(
     {
       case: `[${label}] ACK latency, ${latency}`,
       metric: 'p50',
-      value: +percentile(lat, 50).toFixed(1),
+      value: +median(p50s).toFixed(1),
       unit: 'ms',
-      extra: { windows: lat.length },
+      extra: { runs: us(p50s), windows },
     },
     {
       case: `[${label}] ACK latency, ${latency}`,
       metric: 'p99',
-      value: +percentile(lat, 99).toFixed(1),
+      value: +median(p99s).toFixed(1),
       unit: 'ms',
       goal: '< 50',
-      extra: { max: +Math.max(...lat).toFixed(1), windows: lat.length },
+      extra: { runs: us(p99s), max: +maxLat.toFixed(1), windows },
     },
     {
       case: `[${label}] receiver RSS at max rate (${load})`,
