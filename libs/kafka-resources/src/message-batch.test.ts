@@ -56,6 +56,14 @@ describe('MessageBatch', () => {
     );
   });
 
+  it('refuses to be added to or packed again once packed', () => {
+    const batch = new MessageBatch();
+    batch.add(null, 'a');
+    batch.pack();
+    expect(() => batch.add(null, 'b')).toThrow(/add\(\) after pack\(\)/);
+    expect(() => batch.pack()).toThrow(/packed twice/);
+  });
+
   it('packs into a buffer of its own, which can be transferred to another thread', () => {
     const batch = new MessageBatch();
     batch.add(null, 'a');

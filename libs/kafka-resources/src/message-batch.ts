@@ -22,6 +22,7 @@ export class MessageBatch {
   #index: Int32Array;
   #count = 0;
   #bytes = 0;
+  #packed = false;
 
   /** The expected size, if known (e.g. the previous batch's), saves growing and copying. */
   constructor(expected: { readonly messages?: number; readonly bytes?: number } = {}) {
@@ -39,6 +40,7 @@ export class MessageBatch {
   }
 
   add(key: string | null, value: string): void {
+    if (this.#packed) throw new Error('MessageBatch: add() after pack(); start a new batch');
     if (this.#index.length < (this.#count + 1) * 4) {
       const grown = new Int32Array(this.#index.length * 2);
       grown.set(this.#index);
@@ -59,8 +61,10 @@ export class MessageBatch {
     this.#count++;
   }
 
-  /** The packed batch (`index` may be longer than `count` needs); the MessageBatch must not be used afterwards. */
+  /** The packed batch (`index` may be longer than `count` needs); the MessageBatch is done after this. */
   pack(): PackedMessages {
+    if (this.#packed) throw new Error('MessageBatch: packed twice; its buffer belongs to the first');
+    this.#packed = true;
     // allocUnsafeSlow: the buffer is not a slice of Node's shared pool, so it can be transferred.
     return { data: this.#data.buffer as ArrayBuffer, index: this.#index, count: this.#count };
   }
@@ -77,8 +81,26 @@ export class MessageBatch {
   }
 }
 
+/**
+ * Why a packed batch cannot be sent, or undefined if it can: its buffers are detached once
+ * transferred (sent already), and its index must cover every message.
+ */
+export function packedProblem(packed: PackedMessages): string | undefined {
+  if (packed.index.length < packed.count * 4)
+    return `index too short for ${packed.count} messages (sent already?)`;
+  for (let i = 0; i < packed.count * 4; i++) {
+    const at = packed.index[i] as number;
+    if (at > packed.data.byteLength || (at < 0 && (i & 2) === 2)) {
+      return `message ${i >> 2} lies outside its ${packed.data.byteLength}-byte buffer (sent already?)`;
+    }
+  }
+  return undefined;
+}
+
 /** The messages of a packed batch, as views on its buffer (no copy). */
 export function unpackMessages(packed: PackedMessages): ProducerMessage[] {
+  const problem = packedProblem(packed);
+  if (problem !== undefined) throw new Error(`cannot unpack the batch: ${problem}`);
   const data = Buffer.from(packed.data);
   const { index } = packed;
   const messages: ProducerMessage[] = new Array(packed.count);

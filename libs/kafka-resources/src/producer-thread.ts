@@ -16,7 +16,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ResourceLogger } from './admin.js';
 import { KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
-import type { PackedMessages } from './message-batch.js';
+import { type PackedMessages, packedProblem } from './message-batch.js';
 import type { KafkaProducerOptions } from './producer.js';
 
 /** What the thread needs to connect: the producer options without the logger (logs come back as messages). */
@@ -84,6 +84,12 @@ class ProducerThread implements BatchProducer {
   }
 
   send(topic: string, batch: PackedMessages): Promise<void> {
+    const problem = packedProblem(batch);
+    if (problem !== undefined) {
+      return Promise.reject(
+        new KafkaResourceError('KAFKA_REQUEST_FAILED', `batch for ${topic}: ${problem}`, { topic }),
+      );
+    }
     const worker = this.#worker ?? this.#spawn();
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
@@ -122,12 +128,18 @@ class ProducerThread implements BatchProducer {
       this.#logger?.[m.level](m.obj, m.msg);
       return;
     }
-    const pending = this.#pending.get(m.id);
+    const pending = this.#settle(m.id);
     if (pending === undefined) return;
-    this.#pending.delete(m.id);
-    if (this.#pending.size === 0) this.#worker?.unref();
     if (m.type === 'done') pending.resolve();
     else pending.reject(new KafkaResourceError(m.code, m.message, { topic: pending.topic }));
+  }
+
+  /** Forgets a batch; with none left in flight, the thread no longer keeps the process alive. */
+  #settle(id: number): Pending | undefined {
+    const pending = this.#pending.get(id);
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker?.unref();
+    return pending;
   }
 
   /** The thread is gone: what it held fails, and the next send starts another. */
