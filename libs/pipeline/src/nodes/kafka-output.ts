@@ -58,7 +58,8 @@ export class KafkaOutput implements OutputNode {
       const bytes = this.#lastBytes.get(topic);
       batch = {
         messages: new MessageBatch({
-          messages: this.#settings.batch_size,
+          // Capped: a quiet stream with a large batch_size flushes small batches on linger_ms.
+          messages: Math.min(this.#settings.batch_size, 1024),
           ...(bytes === undefined ? {} : { bytes: Math.ceil(bytes * 1.25) }),
         }),
         dones: [],
