@@ -40,7 +40,8 @@ import { freePorts } from '@drover/dev-services';
 import { connectKafkaProducer } from '@drover/kafka-resources';
 import { decodeAck, encodeWindow } from '@drover/lumberjack';
 import { acquireServices } from '../support/acquire.js';
-import { createTopics, type PunchlineProcess, startPunchline, stopPunchline } from '../support/punchline.js';
+import { createTopics } from '../support/kafka.js';
+import { type PunchlineProcess, startPunchline, stopPunchline } from '../support/punchline.js';
 import { type BenchContext, type BenchRow, median, percentile } from './harness.js';
 import { syslogLines } from './syslog-lines.js';
 

@@ -10,15 +10,12 @@ import { join } from 'node:path';
 import { freePorts } from '@drover/dev-services';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, repoRoot } from '../support/cluster.js';
+import { createTopics, readTopics, type TopicReader, uniqueSuffix } from '../support/kafka.js';
 import {
-  createTopics,
   type PunchlineProcess,
-  readTopics,
   receiverPipeline,
   startPunchline,
   stopPunchline,
-  type TopicReader,
-  uniqueSuffix,
 } from '../support/punchline.js';
 import { droverServices } from '../support/services.js';
 

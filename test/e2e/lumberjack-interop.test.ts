@@ -15,15 +15,12 @@ import { freePorts } from '@drover/dev-services';
 import LumberjackClient from 'lumberjack-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/cluster.js';
+import { createTopics, readTopics, type TopicReader, uniqueSuffix } from '../support/kafka.js';
 import {
-  createTopics,
   type PunchlineProcess,
-  readTopics,
   receiverPipeline,
   startPunchline,
   stopPunchline,
-  type TopicReader,
-  uniqueSuffix,
 } from '../support/punchline.js';
 import { droverServices } from '../support/services.js';
 

@@ -18,15 +18,8 @@ import { type ClientOptions, decodeAck, encodeWindow, LumberjackConnection } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../support/certs.js';
 import { eventually } from '../support/cluster.js';
-import {
-  createTopics,
-  type PunchlineProcess,
-  readTopics,
-  startPunchline,
-  stopPunchline,
-  type TopicReader,
-  uniqueSuffix,
-} from '../support/punchline.js';
+import { createTopics, readTopics, type TopicReader, uniqueSuffix } from '../support/kafka.js';
+import { type PunchlineProcess, startPunchline, stopPunchline } from '../support/punchline.js';
 import { droverServices } from '../support/services.js';
 
 const TOTAL = 2000;

@@ -16,15 +16,8 @@ import { freePorts } from '@drover/dev-services';
 import { LumberjackConnection } from '@drover/lumberjack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/cluster.js';
-import {
-  createTopics,
-  type PunchlineProcess,
-  readTopics,
-  startPunchline,
-  stopPunchline,
-  type TopicReader,
-  uniqueSuffix,
-} from '../support/punchline.js';
+import { createTopics, readTopics, type TopicReader, uniqueSuffix } from '../support/kafka.js';
+import { type PunchlineProcess, startPunchline, stopPunchline } from '../support/punchline.js';
 import { droverServices } from '../support/services.js';
 
 const WINDOWS = 3;

@@ -12,7 +12,8 @@ import { connectKafkaAdmin, ensureTopics } from '@drover/kafka-resources';
 import { decodeAck, encodeWindow } from '@drover/lumberjack';
 import { describe, expect, it } from 'vitest';
 import { eventually, fetchJson, Proc, repoRoot, run } from '../support/cluster.js';
-import { receiverPipeline, uniqueSuffix } from '../support/punchline.js';
+import { uniqueSuffix } from '../support/kafka.js';
+import { receiverPipeline } from '../support/punchline.js';
 import { droverServices } from '../support/services.js';
 
 const bin = join(repoRoot, 'apps', 'punchline', 'bin', 'punchlinectl.js');

@@ -1,12 +1,11 @@
 /**
  * Pipelines as real processes for end-to-end tests: punchlinectl started from its bin script on a
- * pipeline file, up once its metrics answer, stopped with SIGTERM; unique Kafka topics to run them
- * against, and a reader that collects what reached those topics.
+ * pipeline file, up once its metrics answer, stopped with SIGTERM (Kafka topics to run them
+ * against: kafka.ts).
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from '@drover/dev-services';
-import { connectKafkaAdmin, connectKafkaConsumer, ensureTopics } from '@drover/kafka-resources';
 import { eventually, fetchJson, Proc, repoRoot } from './cluster.js';
 
 export const punchlinectlBin = join(repoRoot, 'apps', 'punchline', 'bin', 'punchlinectl.js');
@@ -105,69 +104,4 @@ export function receiverPipeline(
   const file = join(dir, options.file ?? 'logs_receiver.yaml');
   writeFileSync(file, text);
   return { file, topics };
-}
-
-/** A suffix that makes topic names and consumer groups unique to this run. */
-export function uniqueSuffix(): string {
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Creates `names` (or accepts them as they are); throws if one could not be. */
-export async function createTopics(
-  brokers: readonly string[],
-  names: readonly string[],
-  partitions = 1,
-  config?: Readonly<Record<string, string>>,
-): Promise<void> {
-  const admin = await connectKafkaAdmin({ brokers });
-  try {
-    const reports = await ensureTopics(
-      admin,
-      names.map((name) => ({
-        cluster: 'kafka_front',
-        name,
-        partitions,
-        replicationFactor: 1,
-        ...(config === undefined ? {} : { config }),
-      })),
-    );
-    const failed = reports.filter((r) => r.state !== 'created');
-    if (failed.length > 0)
-      throw new Error(failed.map((r) => `topic ${r.spec.name}: ${r.state} ${r.error ?? ''}`).join('; '));
-  } finally {
-    await admin.close();
-  }
-}
-
-export interface TopicReader {
-  /** Message values by topic, in the order read (per partition). */
-  readonly values: ReadonlyMap<string, readonly string[]>;
-  /** How many messages of `topic` were read so far. */
-  count(topic: string): number;
-  /** The messages of `topic` as JSON objects. */
-  json(topic: string): Record<string, unknown>[];
-  close(): Promise<void>;
-}
-
-/** Reads `topics` from their beginning, in a consumer group of its own, until closed. */
-export async function readTopics(
-  brokers: readonly string[],
-  topics: readonly string[],
-): Promise<TopicReader> {
-  const values = new Map<string, string[]>(topics.map((t) => [t, []]));
-  const consumer = await connectKafkaConsumer({
-    brokers,
-    groupId: `e2e-reader-${uniqueSuffix()}`,
-    topics,
-    fromBeginning: true,
-    onMessage: async (m) => {
-      values.get(m.topic)?.push(m.value?.toString('utf8') ?? '');
-    },
-  });
-  return {
-    values,
-    count: (topic) => values.get(topic)?.length ?? 0,
-    json: (topic) => (values.get(topic) ?? []).map((v) => JSON.parse(v) as Record<string, unknown>),
-    close: () => consumer.close(),
-  };
 }

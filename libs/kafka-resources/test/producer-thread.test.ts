@@ -3,7 +3,6 @@
  * dist/producer-worker.js.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -11,21 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageBatch, startProducerThread } from '@drover/kafka-resources';
-import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopics, readMessages, uniqueSuffix } from '../../../test/support/kafka.js';
 import { droverServices } from '../../../test/support/services.js';
 
-const { Kafka, logLevel } = kafkajs;
 const distIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 let brokers: string[];
-let kafka: InstanceType<typeof Kafka>;
 const servers: Server[] = [];
 const sockets: Socket[] = [];
 
 beforeAll(() => {
   brokers = droverServices('kafka').kafka.brokers;
-  kafka = new Kafka({ clientId: 'producer-thread-test', brokers, logLevel: logLevel.NOTHING });
 });
 
 afterAll(async () => {
@@ -34,43 +30,12 @@ afterAll(async () => {
 });
 
 async function createTopic(): Promise<string> {
-  const topic = `producer-thread-${randomBytes(4).toString('hex')}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  const topic = `producer-thread-${uniqueSuffix()}`;
+  await createTopics(brokers, [topic]);
   return topic;
 }
 
-async function consume(topic: string, count: number): Promise<{ key: string | null; value: string }[]> {
-  const consumer = kafka.consumer({ groupId: `producer-thread-test-${randomBytes(4).toString('hex')}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen: { key: string | null; value: string }[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${seen.length} of ${count} messages`)), 30_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '' });
-          if (seen.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return seen;
-}
+const consume = (topic: string, count: number) => readMessages(brokers, topic, count);
 
 function batchOf(pairs: readonly (readonly [string | null, string])[]) {
   const batch = new MessageBatch();
@@ -131,7 +96,7 @@ describe('startProducerThread (real Kafka)', () => {
       await thread.send(topic, batch);
       // Its buffer moved to the thread with the first send.
       await expect(thread.send(topic, batch)).rejects.toThrow(
-        /^batch for producer-thread-[0-9a-f]+: .*\(sent already\?\)$/,
+        new RegExp(`^batch for ${topic}: .*\\(sent already\\?\\)$`),
       );
       await thread.send(topic, batchOf([[null, 'second']]));
       expect(await consume(topic, 2)).toEqual([

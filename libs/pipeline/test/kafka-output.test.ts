@@ -1,8 +1,7 @@
 /** kafka_output in the engine against a real broker: confirmed only once Kafka acknowledged. */
 import { kafkaOutputSettings } from '@drover/channel-model';
-import { connectKafkaAdmin, ensureTopics } from '@drover/kafka-resources';
-import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { createTopics, readMessages } from '../../../test/support/kafka.js';
 import { droverServices } from '../../../test/support/services.js';
 import { Engine } from '../src/engine.js';
 import { KafkaOutput } from '../src/nodes/kafka-output.js';
@@ -23,33 +22,7 @@ class TestInput implements InputNode {
 }
 
 async function consume(brokers: string[], topic: string, count: number): Promise<string[]> {
-  return (await consumeKeyed(brokers, topic, count)).map((m) => m.value);
-}
-
-async function consumeKeyed(
-  brokers: string[],
-  topic: string,
-  count: number,
-): Promise<{ key: string | null; value: string }[]> {
-  const kafka = new kafkajs.Kafka({ clientId: 'test', brokers, logLevel: kafkajs.logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `test-${topic}-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const values: { key: string | null; value: string }[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${values.length} of ${count} messages`)), 30_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        values.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '' });
-        if (values.length >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return values;
+  return (await readMessages(brokers, topic, count)).map((m) => m.value);
 }
 
 function pipeline(input: TestInput, output: KafkaOutput) {
@@ -83,12 +56,7 @@ describe('kafka_output (real Kafka)', () => {
     const { brokers } = droverServices('kafka').kafka;
     const suffix = Date.now().toString(36);
     const topics = { linux: `t-linux-${suffix}`, apache: `t-apache-${suffix}` };
-    const admin = await connectKafkaAdmin({ brokers });
-    await ensureTopics(admin, [
-      { cluster: 'k', name: topics.linux, partitions: 1, replicationFactor: 1 },
-      { cluster: 'k', name: topics.apache, partitions: 1, replicationFactor: 1 },
-    ]);
-    await admin.close();
+    await createTopics(brokers, [topics.linux, topics.apache]);
     const settings = kafkaOutputSettings.parse({
       brokers,
       topics: [
@@ -120,9 +88,7 @@ describe('kafka_output (real Kafka)', () => {
   it('writes one field raw, keyed by another, across several batches', async () => {
     const { brokers } = droverServices('kafka').kafka;
     const topic = `t-raw-${Date.now().toString(36)}`;
-    const admin = await connectKafkaAdmin({ brokers });
-    await ensureTopics(admin, [{ cluster: 'k', name: topic, partitions: 1, replicationFactor: 1 }]);
-    await admin.close();
+    await createTopics(brokers, [topic]);
     const settings = kafkaOutputSettings.parse({
       brokers,
       topic,
@@ -144,7 +110,7 @@ describe('kafka_output (real Kafka)', () => {
     const byValue = (a: { value: string }, b: { value: string }) => a.value.localeCompare(b.value);
     // A missing key field gives an empty key.
     const sent = events.map((e) => ({ key: e.host ?? '', value: e.log }));
-    expect((await consumeKeyed(brokers, topic, 20)).sort(byValue)).toEqual(sent.sort(byValue));
+    expect((await readMessages(brokers, topic, 20)).sort(byValue)).toEqual(sent.sort(byValue));
     expect(await engine.drain(5000)).toBe(0);
   });
 

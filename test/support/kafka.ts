@@ -1,0 +1,100 @@
+/**
+ * Kafka for tests: unique topic names, topics created through libs/kafka-resources, and a reader
+ * that collects what reached them (keys and values). No dependency on the pipeline, so library
+ * tests can use it too.
+ */
+import { connectKafkaAdmin, connectKafkaConsumer, ensureTopics } from '@drover/kafka-resources';
+import { eventually } from './eventually.js';
+
+/** A suffix that makes topic names and consumer groups unique to this run. */
+export function uniqueSuffix(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Creates `names` (or accepts them as they are); throws if one could not be. */
+export async function createTopics(
+  brokers: readonly string[],
+  names: readonly string[],
+  partitions = 1,
+  config?: Readonly<Record<string, string>>,
+): Promise<void> {
+  const admin = await connectKafkaAdmin({ brokers });
+  try {
+    const reports = await ensureTopics(
+      admin,
+      names.map((name) => ({
+        cluster: 'kafka_front',
+        name,
+        partitions,
+        replicationFactor: 1,
+        ...(config === undefined ? {} : { config }),
+      })),
+    );
+    const failed = reports.filter((r) => r.state !== 'created');
+    if (failed.length > 0)
+      throw new Error(failed.map((r) => `topic ${r.spec.name}: ${r.state} ${r.error ?? ''}`).join('; '));
+  } finally {
+    await admin.close();
+  }
+}
+
+export interface ReadMessage {
+  readonly key: string | null;
+  readonly value: string;
+}
+
+export interface TopicReader {
+  /** Message values by topic, in the order read (per partition). */
+  readonly values: ReadonlyMap<string, readonly string[]>;
+  /** The messages of `topic`, keys included, in the order read (per partition). */
+  messages(topic: string): ReadMessage[];
+  /** How many messages of `topic` were read so far. */
+  count(topic: string): number;
+  /** The messages of `topic` as JSON objects. */
+  json(topic: string): Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** Reads `topics` from their beginning, in a consumer group of its own, until closed. */
+export async function readTopics(
+  brokers: readonly string[],
+  topics: readonly string[],
+): Promise<TopicReader> {
+  const values = new Map<string, string[]>(topics.map((t) => [t, []]));
+  const keys = new Map<string, (string | null)[]>(topics.map((t) => [t, []]));
+  const consumer = await connectKafkaConsumer({
+    brokers,
+    groupId: `test-reader-${uniqueSuffix()}`,
+    topics,
+    fromBeginning: true,
+    onMessage: async (m) => {
+      values.get(m.topic)?.push(m.value?.toString('utf8') ?? '');
+      keys.get(m.topic)?.push(m.key?.toString('utf8') ?? null);
+    },
+  });
+  return {
+    values,
+    messages: (topic) => {
+      const k = keys.get(topic) ?? [];
+      return (values.get(topic) ?? []).map((value, i) => ({ key: k[i] ?? null, value }));
+    },
+    count: (topic) => values.get(topic)?.length ?? 0,
+    json: (topic) => (values.get(topic) ?? []).map((v) => JSON.parse(v) as Record<string, unknown>),
+    close: () => consumer.close(),
+  };
+}
+
+/** Reads `topic` from its beginning until `count` messages arrived (30 s at most); returns what was read. */
+export async function readMessages(
+  brokers: readonly string[],
+  topic: string,
+  count: number,
+): Promise<ReadMessage[]> {
+  const reader = await readTopics(brokers, [topic]);
+  try {
+    await eventually(() => reader.count(topic) >= count, 30_000, `${count} messages in ${topic}`);
+    return reader.messages(topic);
+  } finally {
+    await reader.close();
+  }
+}
