@@ -1,3 +1,4 @@
+export { parseSyslog, type SyslogHeader as SyslogHeaderFields, SyslogParseError } from '@drover/syslog';
 export { type BuildContext, buildPipeline } from './build.js';
 export {
   type ComponentStats,
@@ -15,7 +16,6 @@ export { KafkaOutput } from './nodes/kafka-output.js';
 export { LumberjackInput } from './nodes/lumberjack-input.js';
 export { LumberjackOutput } from './nodes/lumberjack-output.js';
 export { Dispatch, Enrich, FormatSwitch, FunctionNode, fieldAt, SyslogHeader } from './nodes/processing.js';
-export { parseSyslog, type SyslogHeader as SyslogHeaderFields, SyslogParseError } from './nodes/syslog.js';
 export type {
   Delivery,
   Emit,

@@ -13,8 +13,8 @@ import type {
   FunctionSettings,
   SyslogHeaderSettings,
 } from '@drover/channel-model';
+import { parseSyslog } from '@drover/syslog';
 import type { Delivery, Emit, Fields, ProcessingNode } from '../types.js';
-import { parseSyslog } from './syslog.js';
 
 /** A dotted path (`syslog.app_name`) into nested objects. */
 export function fieldAt(fields: Readonly<Fields>, path: string): unknown {

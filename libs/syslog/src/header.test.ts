@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSyslog, SyslogParseError } from './syslog.js';
+import { parseSyslog, SyslogParseError } from './header.js';
 
 describe('parseSyslog', () => {
   it('parses RFC 5424 (RFC examples and util-linux logger output)', () => {

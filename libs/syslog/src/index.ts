@@ -1,0 +1,1 @@
+export { parseSyslog, type SyslogHeader, SyslogParseError } from './header.js';
