@@ -9,31 +9,45 @@ import {
   dispatchSettings,
   enrichSettings,
   fileInputSettings,
+  fileOutputSettings,
   formatSwitchSettings,
   functionSettings,
   generatorInputSettings,
+  grokSettings,
+  harvestInputSettings,
   kafkaInputSettings,
   kafkaOutputSettings,
   lumberjackInputSettings,
   lumberjackOutputSettings,
   type Pipeline,
   type PipelineNode,
+  postgresqlOutputSettings,
   syslogHeaderSettings,
 } from '@drover/channel-model';
 import type { EngineNode } from './engine.js';
 import { PipelineError } from './errors.js';
+import { archivePaths, FileOutput } from './nodes/archive/file-output.js';
 import { FileInput } from './nodes/file-input.js';
 import { GeneratorInput } from './nodes/generator-input.js';
+import { GrokNode } from './nodes/grok.js';
+import { HarvestInput } from './nodes/harvest-input.js';
 import { KafkaInput } from './nodes/kafka-input.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
+import { PostgresqlOutput } from './nodes/postgres/postgresql-output.js';
 import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './nodes/processing.js';
 import type { NodeLogger, PipelineNodeImpl } from './types.js';
 
 export interface BuildContext {
   /** Who runs the pipeline: names the default Kafka consumer group. */
-  readonly identity?: { readonly tenant?: string; readonly channel?: string; readonly app?: string };
+  readonly identity?: {
+    readonly tenant?: string;
+    readonly channel?: string;
+    readonly app?: string;
+    /** The instance index (`DROVER_INSTANCE` under a runner): names archive writers. */
+    readonly instance?: string;
+  };
   /** Where the channel's files are (the instance work directory). */
   readonly baseDir: string;
   /** Kafka clusters by name (`kafka_front` -> brokers). */
@@ -125,6 +139,28 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
       return new Dispatch(dispatchSettings.parse(node.settings));
     case 'function':
       return FunctionNode.load(functionSettings.parse(node.settings), ctx.baseDir);
+    case 'grok':
+      return GrokNode.load(grokSettings.parse(node.settings), dataStream(node), ctx.baseDir);
+    case 'harvest_input': {
+      const settings = harvestInputSettings.parse(node.settings);
+      const dir = resolve(ctx.baseDir, settings.directory);
+      return new HarvestInput(settings, dataStream(node), {
+        dir,
+        doneDir: resolve(dir, settings.done_directory ?? 'done'),
+        stateFile: resolve(ctx.baseDir, settings.state_file ?? `${node.component}.harvest.json`),
+      });
+    }
+    case 'postgresql_output': {
+      const settings = postgresqlOutputSettings.parse(node.settings);
+      const passwordFile = inChannel(ctx, settings.password_file);
+      return new PostgresqlOutput(settings, log, passwordFile === undefined ? {} : { passwordFile });
+    }
+    case 'file_output': {
+      const settings = fileOutputSettings.parse(node.settings);
+      const id = ctx.identity ?? {};
+      const writer = settings.writer_id ?? `${id.app ?? node.component}-${id.instance ?? '0'}`;
+      return new FileOutput(settings, log, archivePaths(ctx.baseDir, settings, node.component, writer));
+    }
     default:
       throw new PipelineError(`node type ${node.type} is not implemented yet`, node.component);
   }
