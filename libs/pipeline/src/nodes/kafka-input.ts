@@ -34,6 +34,8 @@ class PartitionOffsets {
   lastRead = -1;
   committed = -1;
   epoch = 0;
+  /** Set by a rewind until the failed message comes again: what the consumer had fetched past it is dropped. */
+  rewoundTo: number | undefined;
 
   /** The next offset safe to commit: the first still open, else the one after the last read. */
   committable(): number {
@@ -84,17 +86,25 @@ export class KafkaInput implements InputNode {
 
   async #message(ctx: InputContext, message: ConsumedMessage): Promise<void> {
     if (this.#stopped) return;
-    await readyWithHeartbeats(ctx, message);
-    if (this.#stopped) return;
     const key = `${message.topic}\u0000${message.partition}`;
     let p = this.#partitions.get(key);
     if (p === undefined) {
       p = new PartitionOffsets();
       this.#partitions.set(key, p);
     }
-    const offset = Number(message.offset);
     const partition = p;
     const epoch = p.epoch;
+    await readyWithHeartbeats(ctx, message);
+    if (this.#stopped) return;
+    // An event of this partition failed while this message waited for room: the partition was
+    // rewound to before it, so it comes again from there; emitting it now would put an offset
+    // out of order in `open` and let a commit skip the rewound ones.
+    if (partition.epoch !== epoch) return;
+    const offset = Number(message.offset);
+    if (partition.rewoundTo !== undefined) {
+      if (offset !== partition.rewoundTo) return;
+      partition.rewoundTo = undefined;
+    }
     let fields: Fields;
     try {
       fields = this.#decode(message);
@@ -123,6 +133,7 @@ export class KafkaInput implements InputNode {
       partition.epoch++;
       partition.open.length = 0;
       partition.lastRead = offset - 1;
+      partition.rewoundTo = offset;
       this.#consumer?.seek(message.topic, message.partition, String(offset));
     });
   }
