@@ -7,6 +7,7 @@ export {
   type EngineOptions,
   type EngineStats,
   ERRORS_STREAM,
+  errorDocument,
 } from './engine.js';
 export { PipelineError } from './errors.js';
 export { bucketPath, eventTime, fileId, safeSegment } from './nodes/archive/file-name.js';
@@ -42,3 +43,4 @@ export type {
   PipelineNodeImpl,
   ProcessingNode,
 } from './types.js';
+export { RejectedEvent } from './types.js';
