@@ -49,6 +49,7 @@ export {
   postgresqlOutputSettings,
   SQL_TYPES,
   type SyslogHeaderSettings,
+  type Unthreaded,
   syslogHeaderSettings,
 } from './node-types.js';
 export {

@@ -200,38 +200,72 @@ export const fileInputSettings = z.strictObject({
 });
 export type FileInputSettings = z.output<typeof fileInputSettings>;
 
+/**
+ * Worker threads for a processing node (libs/pipeline/src/threads): `workers` threads each run a
+ * copy of the node; at-least-once tracking and `_ppf_errors` stay as on the pipeline's thread.
+ * `ordered` (default) keeps events in the order they arrived; `timeout_ms` (with workers) restarts
+ * a worker busy on one event for longer, and that event goes to `_ppf_errors`.
+ */
+const threads = {
+  workers: z.number().int().min(0).max(64).default(0),
+  ordered: z.boolean().default(true),
+  timeout_ms: z.number().int().positive().optional(),
+};
+
+/** A node's own settings, without where it runs (its implementation never reads those). */
+export type Unthreaded<T> = Omit<T, 'workers' | 'ordered' | 'timeout_ms'>;
+
+/** A limit that could not be enforced is refused rather than ignored. */
+function threaded<T extends z.ZodType<{ workers: number; timeout_ms?: number | undefined }>>(schema: T) {
+  return schema.refine((s) => s.timeout_ms === undefined || s.workers > 0, {
+    message: 'timeout_ms needs workers: a node on the pipeline thread cannot be interrupted',
+    path: ['timeout_ms'],
+  });
+}
+
 /** `format_switch`: which stream an event goes to, by the format of one field. */
-export const formatSwitchSettings = z.strictObject({
-  field: z.string().min(1),
-  /** stream -> format: `json` (a JSON object), `syslog` (a syslog line), `text` (anything else). */
-  formats: z.record(z.string().min(1), z.enum(['json', 'syslog', 'text'])),
-});
-export type FormatSwitchSettings = z.output<typeof formatSwitchSettings>;
+export const formatSwitchSettings = threaded(
+  z.strictObject({
+    ...threads,
+    field: z.string().min(1),
+    /** stream -> format: `json` (a JSON object), `syslog` (a syslog line), `text` (anything else). */
+    formats: z.record(z.string().min(1), z.enum(['json', 'syslog', 'text'])),
+  }),
+);
+export type FormatSwitchSettings = Unthreaded<z.output<typeof formatSwitchSettings>>;
 
 /** `syslog_header`: parses the syslog header of `field` into the object field `output`. */
-export const syslogHeaderSettings = z.strictObject({ field: z.string().min(1), output: z.string().min(1) });
-export type SyslogHeaderSettings = z.output<typeof syslogHeaderSettings>;
+export const syslogHeaderSettings = threaded(
+  z.strictObject({ ...threads, field: z.string().min(1), output: z.string().min(1) }),
+);
+export type SyslogHeaderSettings = Unthreaded<z.output<typeof syslogHeaderSettings>>;
 
 /** `dispatch`: the stream is chosen by the value of `field` (dotted path), else `default`. */
-export const dispatchSettings = z.strictObject({
-  field: z.string().min(1),
-  streams: z.record(z.string(), z.string().min(1)),
-  default: z.string().min(1).optional(),
-});
-export type DispatchSettings = z.output<typeof dispatchSettings>;
+export const dispatchSettings = threaded(
+  z.strictObject({
+    ...threads,
+    field: z.string().min(1),
+    streams: z.record(z.string(), z.string().min(1)),
+    default: z.string().min(1).optional(),
+  }),
+);
+export type DispatchSettings = Unthreaded<z.output<typeof dispatchSettings>>;
 
 /** `enrich`: `output` = the value of `key` (dotted path) looked up in a JSON map shipped with the channel. */
-export const enrichSettings = z.strictObject({
-  key: z.string().min(1),
-  map_file: z.string().min(1),
-  output: z.string().min(1),
-  default: z.string().optional(),
-});
-export type EnrichSettings = z.output<typeof enrichSettings>;
+export const enrichSettings = threaded(
+  z.strictObject({
+    ...threads,
+    key: z.string().min(1),
+    map_file: z.string().min(1),
+    output: z.string().min(1),
+    default: z.string().optional(),
+  }),
+);
+export type EnrichSettings = Unthreaded<z.output<typeof enrichSettings>>;
 
 /** `function`: a JS module shipped with the channel, `export default (event, emit) => ...`. */
-export const functionSettings = z.strictObject({ module: z.string().min(1) });
-export type FunctionSettings = z.output<typeof functionSettings>;
+export const functionSettings = threaded(z.strictObject({ ...threads, module: z.string().min(1) }));
+export type FunctionSettings = Unthreaded<z.output<typeof functionSettings>>;
 
 /** A grok pattern name (`NAME` in `%{NAME:field}`). */
 const grokName = z.string().regex(/^[A-Za-z0-9_]+$/, 'pattern names are letters, digits and _');
@@ -244,6 +278,15 @@ const grokName = z.string().regex(/^[A-Za-z0-9_]+$/, 'pattern names are letters,
  * channel (`NAME REGEX` lines), both over the standard library.
  */
 export const grokSettings = z.strictObject({
+  /**
+   * Grok always runs on worker threads (at least one), so that a pattern that backtracks
+   * catastrophically on some line can be interrupted: a line still matching after `timeout_ms`
+   * has its worker restarted and flows on tagged `tag_on_timeout`.
+   */
+  workers: z.number().int().min(1).max(64).default(1),
+  ordered: z.boolean().default(true),
+  timeout_ms: z.number().int().positive().default(2000),
+  tag_on_timeout: z.string().min(1).default('_groktimeout'),
   field: z.string().min(1).default('log'),
   patterns: z.array(z.string().min(1)).min(1, 'at least one pattern'),
   pattern_definitions: z.record(grokName, z.string().min(1)).default({}),

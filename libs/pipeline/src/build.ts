@@ -29,7 +29,7 @@ import { PipelineError } from './errors.js';
 import { archivePaths, FileOutput } from './nodes/archive/file-output.js';
 import { FileInput } from './nodes/file-input.js';
 import { GeneratorInput } from './nodes/generator-input.js';
-import { GrokNode } from './nodes/grok.js';
+import { addTag, GrokNode } from './nodes/grok.js';
 import { HarvestInput } from './nodes/harvest-input.js';
 import { KafkaInput } from './nodes/kafka-input.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
@@ -37,7 +37,9 @@ import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
 import { PostgresqlOutput } from './nodes/postgres/postgresql-output.js';
 import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './nodes/processing.js';
-import type { NodeLogger, PipelineNodeImpl } from './types.js';
+import type { NodeSpec } from './threads/protocol.js';
+import { ThreadedNode } from './threads/threaded-node.js';
+import type { Delivery, Fields, NodeLogger, PipelineNodeImpl, ProcessingNode } from './types.js';
 
 export interface BuildContext {
   /** Who runs the pipeline: names the default Kafka consumer group. */
@@ -130,17 +132,12 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
       return new LumberjackOutput({ ...settings, destinations }, log);
     }
     case 'format_switch':
-      return new FormatSwitch(formatSwitchSettings.parse(node.settings));
     case 'syslog_header':
-      return new SyslogHeader(syslogHeaderSettings.parse(node.settings), dataStream(node));
     case 'enrich':
-      return Enrich.load(enrichSettings.parse(node.settings), dataStream(node), ctx.baseDir);
     case 'dispatch':
-      return new Dispatch(dispatchSettings.parse(node.settings));
     case 'function':
-      return FunctionNode.load(functionSettings.parse(node.settings), ctx.baseDir);
     case 'grok':
-      return GrokNode.load(grokSettings.parse(node.settings), dataStream(node), ctx.baseDir);
+      return processingOf(node, ctx);
     case 'harvest_input': {
       const settings = harvestInputSettings.parse(node.settings);
       const dir = resolve(ctx.baseDir, settings.directory);
@@ -164,6 +161,79 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
     default:
       throw new PipelineError(`node type ${node.type} is not implemented yet`, node.component);
   }
+}
+
+/** A processing node on the pipeline's thread. */
+async function processingNode(node: PipelineNode, baseDir: string): Promise<ProcessingNode> {
+  switch (node.type) {
+    case 'format_switch':
+      return new FormatSwitch(formatSwitchSettings.parse(node.settings));
+    case 'syslog_header':
+      return new SyslogHeader(syslogHeaderSettings.parse(node.settings), dataStream(node));
+    case 'enrich':
+      return Enrich.load(enrichSettings.parse(node.settings), dataStream(node), baseDir);
+    case 'dispatch':
+      return new Dispatch(dispatchSettings.parse(node.settings));
+    case 'function':
+      return FunctionNode.load(functionSettings.parse(node.settings), baseDir);
+    case 'grok':
+      return GrokNode.load(grokSettings.parse(node.settings), dataStream(node), baseDir);
+    default:
+      throw new PipelineError(`node type ${node.type} is not a processing node`, node.component);
+  }
+}
+
+/**
+ * A processing node as its settings say: on the pipeline's thread, or (`workers` > 0; grok always)
+ * on worker threads, where it is built again from the same spec (threads/node-worker.ts).
+ */
+async function processingOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNodeImpl> {
+  const t = node.settings as { workers?: number; ordered?: boolean; timeout_ms?: number };
+  const grok = node.type === 'grok' ? grokSettings.parse(node.settings) : undefined;
+  const workers = grok?.workers ?? t.workers ?? 0;
+  // Built here first even when threaded: a bad setting or pattern fails the start, with its name.
+  const local = await processingNode(node, ctx.baseDir);
+  if (workers === 0) return local;
+  const stream = dataStream(node);
+  return ThreadedNode.start(
+    {
+      type: node.type,
+      component: node.component,
+      settings: node.settings,
+      publish: node.publish,
+      baseDir: ctx.baseDir,
+    },
+    {
+      workers,
+      ordered: grok?.ordered ?? t.ordered ?? true,
+      timeoutMs: grok?.timeout_ms ?? t.timeout_ms,
+      ...(grok === undefined
+        ? {}
+        : {
+            // A line that made grok backtrack too long flows on, tagged, like one no pattern matched.
+            onTimeout: (event: Delivery) => {
+              const fields: Fields = { ...event.fields };
+              addTag(fields, grok.tags_field, grok.tag_on_timeout);
+              return { emits: [[stream, fields]] };
+            },
+          }),
+    },
+    ctx.logger,
+  );
+}
+
+/** Builds a processing node inside a worker thread (threads/node-worker.ts). */
+export function buildProcessingNode(spec: NodeSpec, _logger: NodeLogger): Promise<ProcessingNode> {
+  return processingNode(
+    {
+      type: spec.type,
+      component: spec.component,
+      settings: { ...spec.settings },
+      publish: [...spec.publish],
+      subscribe: [],
+    } as unknown as PipelineNode,
+    spec.baseDir,
+  );
 }
 
 export async function buildPipeline(pipeline: Pipeline, ctx: BuildContext): Promise<EngineNode[]> {

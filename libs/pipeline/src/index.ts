@@ -31,7 +31,9 @@ export {
 } from './nodes/postgres/log-table.js';
 export { LogTableError, PostgresqlOutput } from './nodes/postgres/postgresql-output.js';
 export { Dispatch, Enrich, FormatSwitch, FunctionNode, fieldAt, SyslogHeader } from './nodes/processing.js';
+export { ThreadedNode, type ThreadOptions } from './threads/threaded-node.js';
 export type {
+  DeferredProcessingNode,
   Delivery,
   Emit,
   Fields,
@@ -42,5 +44,6 @@ export type {
   OutputNode,
   PipelineNodeImpl,
   ProcessingNode,
+  ProcessResult,
 } from './types.js';
 export { RejectedEvent } from './types.js';
