@@ -6,12 +6,8 @@
 
 import { resolve } from 'node:path';
 import {
-  dispatchSettings,
-  enrichSettings,
   fileInputSettings,
   fileOutputSettings,
-  formatSwitchSettings,
-  functionSettings,
   generatorInputSettings,
   grokSettings,
   harvestInputSettings,
@@ -22,24 +18,22 @@ import {
   type Pipeline,
   type PipelineNode,
   postgresqlOutputSettings,
-  syslogHeaderSettings,
 } from '@drover/channel-model';
+import { dataStream, processingNode } from './build-processing.js';
 import type { EngineNode } from './engine.js';
 import { PipelineError } from './errors.js';
 import { archivePaths, FileOutput } from './nodes/archive/file-output.js';
 import { FileInput } from './nodes/file-input.js';
 import { GeneratorInput } from './nodes/generator-input.js';
-import { addTag, GrokNode } from './nodes/grok.js';
+import { addTag } from './nodes/grok.js';
 import { HarvestInput } from './nodes/harvest-input.js';
 import { KafkaInput } from './nodes/kafka-input.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
 import { PostgresqlOutput } from './nodes/postgres/postgresql-output.js';
-import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './nodes/processing.js';
-import type { NodeSpec } from './threads/protocol.js';
 import { ThreadedNode } from './threads/threaded-node.js';
-import type { Delivery, Fields, NodeLogger, PipelineNodeImpl, ProcessingNode } from './types.js';
+import type { Delivery, Fields, NodeLogger, PipelineNodeImpl } from './types.js';
 
 export interface BuildContext {
   /** Who runs the pipeline: names the default Kafka consumer group. */
@@ -60,13 +54,6 @@ export interface BuildContext {
 /** A file setting (certificate, key) as a path: relative ones are in the channel directory. */
 function inChannel(ctx: BuildContext, path: string | undefined): string | undefined {
   return path === undefined ? undefined : resolve(ctx.baseDir, path);
-}
-
-/** The node's first published stream that is not reserved: where it emits its events. */
-function dataStream(node: PipelineNode): string {
-  const stream = node.publish.find((p) => !p.stream.startsWith('_ppf_'))?.stream;
-  if (stream === undefined) throw new PipelineError('publishes no data stream', node.component);
-  return stream;
 }
 
 function brokersOf(
@@ -163,26 +150,6 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
   }
 }
 
-/** A processing node on the pipeline's thread. */
-async function processingNode(node: PipelineNode, baseDir: string): Promise<ProcessingNode> {
-  switch (node.type) {
-    case 'format_switch':
-      return new FormatSwitch(formatSwitchSettings.parse(node.settings));
-    case 'syslog_header':
-      return new SyslogHeader(syslogHeaderSettings.parse(node.settings), dataStream(node));
-    case 'enrich':
-      return Enrich.load(enrichSettings.parse(node.settings), dataStream(node), baseDir);
-    case 'dispatch':
-      return new Dispatch(dispatchSettings.parse(node.settings));
-    case 'function':
-      return FunctionNode.load(functionSettings.parse(node.settings), baseDir);
-    case 'grok':
-      return GrokNode.load(grokSettings.parse(node.settings), dataStream(node), baseDir);
-    default:
-      throw new PipelineError(`node type ${node.type} is not a processing node`, node.component);
-  }
-}
-
 /**
  * A processing node as its settings say: on the pipeline's thread, or (`workers` > 0; grok always)
  * on worker threads, where it is built again from the same spec (threads/node-worker.ts).
@@ -219,20 +186,6 @@ async function processingOf(node: PipelineNode, ctx: BuildContext): Promise<Pipe
           }),
     },
     ctx.logger,
-  );
-}
-
-/** Builds a processing node inside a worker thread (threads/node-worker.ts). */
-export function buildProcessingNode(spec: NodeSpec, _logger: NodeLogger): Promise<ProcessingNode> {
-  return processingNode(
-    {
-      type: spec.type,
-      component: spec.component,
-      settings: { ...spec.settings },
-      publish: [...spec.publish],
-      subscribe: [],
-    } as unknown as PipelineNode,
-    spec.baseDir,
   );
 }
 

@@ -4,6 +4,7 @@
  * the pipeline thread would call `process`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { buildProcessingNode } from '../build-processing.js';
 import type { Fields, ProcessingNode, ProcessResult } from '../types.js';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.js';
 
@@ -13,16 +14,8 @@ const { spec, progress } = workerData as WorkerData;
 const state = new Int32Array(progress);
 const post = (message: FromWorker) => port.postMessage(message);
 
-const logger = {
-  info: (obj: object, msg: string) => post({ log: 'info', obj, msg }),
-  warn: (obj: object, msg: string) => post({ log: 'warn', obj, msg }),
-  error: (obj: object, msg: string) => post({ log: 'error', obj, msg }),
-};
-
 try {
-  // Imported here, not at the top: the build module imports this one's pool.
-  const { buildProcessingNode } = await import('../build.js');
-  const node: ProcessingNode = await buildProcessingNode(spec, logger);
+  const node: ProcessingNode = await buildProcessingNode(spec);
   port.on('message', (message: ToWorker) => {
     const results: { seq: number; result: ProcessResult }[] = [];
     for (const { seq, event } of message.batch) {

@@ -27,5 +27,4 @@ export type ToWorker = { readonly batch: readonly { readonly seq: number; readon
 export type FromWorker =
   | { readonly ready: true }
   | { readonly failedToStart: string }
-  | { readonly results: readonly { readonly seq: number; readonly result: ProcessResult }[] }
-  | { readonly log: 'info' | 'warn' | 'error'; readonly obj: object; readonly msg: string };
+  | { readonly results: readonly { readonly seq: number; readonly result: ProcessResult }[] };

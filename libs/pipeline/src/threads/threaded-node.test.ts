@@ -43,6 +43,9 @@ async function start(
   return node;
 }
 
+/** The first event a result emitted. */
+const first = (r: ProcessResult | undefined): Fields => (r?.emits[0]?.[1] ?? {}) as Fields;
+
 function send(node: ThreadedNode, fields: Fields[]): Promise<ProcessResult[]> {
   return new Promise((resolve) => {
     const results: ProcessResult[] = [];
@@ -61,8 +64,8 @@ describe('processing nodes on worker threads', () => {
     const node = await start('function', { module: 'fn.js' });
     const events = Array.from({ length: 2000 }, (_, n) => ({ msg: 'x', n }));
     const results = await send(node, events);
-    expect(results.map((r) => (r.emits[0]?.[1] as Fields).n)).toEqual(events.map((e) => e.n));
-    expect(new Set(results.map((r) => (r.emits[0]?.[1] as Fields).thread)).size).toBe(2);
+    expect(results.map((r) => first(r).n)).toEqual(events.map((e) => e.n));
+    expect(new Set(results.map((r) => first(r).thread)).size).toBe(2);
   });
 
   it('releases results as they finish with ordered: false', async () => {
@@ -71,7 +74,7 @@ describe('processing nodes on worker threads', () => {
       node,
       Array.from({ length: 2000 }, (_, n) => ({ msg: 'x', n })),
     );
-    expect(new Set(results.map((r) => (r.emits[0]?.[1] as Fields).n)).size).toBe(2000);
+    expect(new Set(results.map((r) => first(r).n)).size).toBe(2000);
   });
 
   it('reports a throw as the error of that event only', async () => {

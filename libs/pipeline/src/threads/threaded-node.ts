@@ -104,8 +104,7 @@ export class ThreadedNode implements DeferredProcessingNode {
       thread.worker.on('message', (message: FromWorker) => {
         if ('ready' in message) resolve();
         else if ('failedToStart' in message) reject(new Error(message.failedToStart));
-        else if ('results' in message) this.#results(thread, message.results);
-        else this.#logger[message.log](message.obj, message.msg);
+        else this.#results(thread, message.results);
       });
       thread.worker.on('error', (err) => {
         reject(err);
