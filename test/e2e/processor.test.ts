@@ -1,6 +1,6 @@
 /**
  * The processor half, with real processes: punchlinectl runs the shipped processor channel
- * (kafka_input -> grok -> normalize -> postgresql_output + file_output) over 200,000 events in
+ * (kafka_input -> dispatch -> grok -> normalize -> postgresql_output + file_output) over 200,000 events in
  * Kafka, is killed with SIGKILL mid-stream and restarted, and PostgreSQL is restarted
  * mid-stream: afterwards every _ppf_id is in the log table exactly once, every event is in a
  * complete archive file, and no file left by the SIGKILL looks complete without being so.
@@ -183,7 +183,11 @@ describe('the processor channel (real Kafka, PostgreSQL and processes)', () => {
       response: '200',
     });
     expect(fieldsOf(6).tags).toEqual(['_grokparsefailure']);
-    expect(byId.get(`${suffix}-15`)).toMatchObject({ host: 'win1', program: 'Security', device_type: 'ecs' });
+    expect(byId.get(`${suffix}-15`)).toMatchObject({
+      host: 'win1',
+      program: 'Security',
+      device_type: 'winlogbeat',
+    });
     const reader = await readTopics(kafka.brokers, [errorsTopic]);
     await sleep(2000);
     expect(reader.count(errorsTopic)).toBe(0);
@@ -207,7 +211,8 @@ describe('harvest_input (real processes)', () => {
     mkdirSync(upload, { recursive: true });
     const lines = (f: number, n: number) =>
       Array.from({ length: n }, (_, j) => `<13>Nov 23 05:00:00 legacy${f} app: file ${f} line ${j}`);
-    const sizes = Array.from({ length: 20 }, (_, f) => 500 + ((f * 397) % 1500));
+    // The first file is long enough to be caught in the middle (read at `rate` lines a second).
+    const sizes = Array.from({ length: 20 }, (_, f) => (f === 0 ? 6000 : 500 + ((f * 397) % 1500)));
     // 15 files already there; the other 5 arrive while harvest runs, written in pieces.
     for (let f = 0; f < 15; f++)
       writeFileSync(join(upload, `host${f}.log`), `${lines(f, sizes[f] ?? 0).join('\n')}\n`);
@@ -223,6 +228,7 @@ dag:
       complete_when: stable
       stable_ms: 1500
       poll_interval_ms: 200
+      rate: 3000
       fields: { subsystem: harvest }
     publish:
       - stream: logs

@@ -1,6 +1,9 @@
+import { parseSyslog } from '@drover/pipeline';
+
 /**
  * Events as the receivers write them to Kafka (channels/reftenant/receiver: JSON with the
- * syslog message in `log`, the whole line in `raw_log`, the device type from the program name),
+ * syslog message in `log`, the whole line in `raw_log`, its parsed header in `syslog`, the device
+ * type from the program name; a Beats event whole in `beat`),
  * from lines real daemons send: sshd, cron, systemd, Apache access and error logs, a device the
  * receivers do not know, and winlogbeat's ECS JSON. Each carries a unique `_ppf_id`.
  */
