@@ -24,15 +24,18 @@ export function receiverEvent(i: number, idPrefix: string): ReceiverEvent {
     message: string,
     deviceType: string,
     topic: ReceiverEvent['topic'],
-  ) => ({
-    topic,
-    fields: {
+  ) => {
+    const raw = `<${pri}>Nov 23 05:00:${String(i % 60).padStart(2, '0')} front${i % 2} ${program}: ${message}`;
+    const fields = {
       ...base,
+      log_format: 'syslog',
       device_type: deviceType,
       log: message,
-      raw_log: `<${pri}>Nov 23 05:00:${String(i % 60).padStart(2, '0')} front${i % 2} ${program}: ${message}`,
-    },
-  });
+      raw_log: raw,
+      syslog: parseSyslog(raw),
+    };
+    return { topic, fields };
+  };
   switch (i % 8) {
     case 0:
       return syslog(
@@ -73,26 +76,38 @@ export function receiverEvent(i: number, idPrefix: string): ReceiverEvent {
     case 6:
       // An Apache line no pattern knows: kept, tagged _grokparsefailure.
       return syslog(190, 'httpd[2121]', `garbled access line ${i}`, 'apache', 'apache');
-    default:
+    default: {
+      if (i % 16 === 7) {
+        const raw = `<14>Nov 23 05:00:00 badge1 badge-reader[77]: door 3 opened ${i}`;
+        return {
+          topic: 'unknown',
+          fields: {
+            ...base,
+            log_format: 'syslog',
+            device_type: 'unknown',
+            log: `door 3 opened ${i}`,
+            raw_log: raw,
+            syslog: parseSyslog(raw),
+          },
+        };
+      }
+      // Winlogbeat through the receiver: the whole ECS event in `beat`, its message in `log`.
       return {
-        topic: i % 16 === 7 ? 'unknown' : 'winlogbeat',
-        fields:
-          i % 16 === 7
-            ? {
-                ...base,
-                device_type: 'unknown',
-                log: `door 3 opened ${i}`,
-                raw_log: `<14>Nov 23 05:00:00 badge1 badge-reader[77]: door 3 opened ${i}`,
-              }
-            : {
-                ...base,
-                log: JSON.stringify({
-                  '@timestamp': new Date(at).toISOString(),
-                  host: { name: 'win1' },
-                  event: { provider: 'Security' },
-                  message: `An account was logged on ${i}`,
-                }),
-              },
+        topic: 'winlogbeat',
+        fields: {
+          ...base,
+          log_format: 'winlogbeat',
+          log: `An account was logged on ${i}`,
+          beat: {
+            '@timestamp': new Date(at).toISOString(),
+            '@metadata': { beat: 'winlogbeat', type: '_doc', version: '8.15.0' },
+            host: { name: 'win1' },
+            event: { provider: 'Security', code: '4624' },
+            winlog: { channel: 'Security', event_id: 4624 },
+            message: `An account was logged on ${i}`,
+          },
+        },
       };
+    }
   }
 }
