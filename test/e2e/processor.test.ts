@@ -113,8 +113,19 @@ describe('the processor channel (real Kafka, PostgreSQL and processes)', () => {
       postgresUrl: server.url,
       suffix,
     });
-    await createTopics(kafka.brokers, inputTopics, 3);
-    await createTopics(kafka.brokers, [errorsTopic], 1);
+    // A loaded broker sometimes answers a new topic's metadata late: creating is idempotent, try again.
+    await eventually(
+      () =>
+        Promise.all([
+          createTopics(kafka.brokers, inputTopics, 3),
+          createTopics(kafka.brokers, [errorsTopic], 1),
+        ]).then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+      'topics created',
+    );
     const producer = await connectKafkaProducer({ brokers: kafka.brokers, acks: 1 });
     const byTopic = new Map<string, { value: string }[]>();
     for (let i = 0; i < TOTAL; i++) {
