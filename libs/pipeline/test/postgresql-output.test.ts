@@ -10,7 +10,7 @@ import { postgresqlOutputSettings } from '@drover/channel-model';
 import { type PostgresHandle, startPostgres } from '@drover/dev-services';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogTableError, PostgresqlOutput } from '../src/index.js';
+import { LogTableError, PostgresqlOutput, RejectedEvent } from '../src/index.js';
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 let server: PostgresHandle;
@@ -154,6 +154,39 @@ describe('postgresql_output (real PostgreSQL)', () => {
     expect(out.stats.reconnects).toBeGreaterThan(0);
     await out.close();
   }, 120_000);
+
+  it.each(['copy', 'insert'] as const)(
+    'rejects only the rows PostgreSQL refuses (%s), storing the rest of their batch',
+    async (method) => {
+      const table = `logs_checked_${method}`;
+      const out = output(table, { method });
+      expect(await writeAll(out, [event(-1)])).toEqual([]);
+      // An operator's constraint the events do not all meet.
+      await db.query(`ALTER TABLE ${table} ADD CONSTRAINT severity_known CHECK (severity BETWEEN 0 AND 7)`);
+      const events: Record<string, unknown>[] = Array.from({ length: 100 }, (_, i) => ({
+        ...event(i),
+        severity: i === 37 || i === 80 ? 9 : 6,
+      }));
+      const errors = new Map<string, Error>();
+      await new Promise<void>((resolve) => {
+        let left = events.length;
+        for (const fields of events) {
+          out.write({ component: 'in', stream: 'logs', fields }, (err) => {
+            if (err !== undefined) errors.set(String(fields._ppf_id), err);
+            if (--left === 0) resolve();
+          });
+        }
+      });
+      expect([...errors.keys()].sort()).toEqual(['id-37', 'id-80']);
+      expect(errors.get('id-37')).toBeInstanceOf(RejectedEvent);
+      expect(errors.get('id-37')?.message).toMatch(
+        /^PostgreSQL refused the row: .*severity_known.* \(SQLSTATE 23514\)$/,
+      );
+      expect(await count(`SELECT count(*) AS n FROM ${table}`)).toBe(99);
+      expect(out.stats.rejected).toBe(2);
+      await out.close();
+    },
+  );
 
   it('refuses a table without the columns it writes, naming them', async () => {
     await db.query('CREATE TABLE legacy_logs (_ppf_id text PRIMARY KEY, ts timestamptz)');

@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PostgresqlOutputSettings } from '@drover/channel-model';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Delivery, NodeLogger, OutputNode } from '../../types.js';
+import { type Delivery, type NodeLogger, type OutputNode, RejectedEvent } from '../../types.js';
 import { copyLine, createStatements, type LogTable, logTable, qualified, toRow } from './log-table.js';
 
 const STAGE = 'drover_stage';
@@ -29,6 +29,12 @@ const STAGE = 'drover_stage';
 interface Batch {
   readonly rows: (string | null)[][];
   readonly dones: ((err?: Error) => void)[];
+}
+
+/** SQLSTATE classes about the data itself (PostgreSQL docs, Appendix A): splitting finds the row. */
+function refusedData(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
 }
 
 /** A table that exists without the columns Drover writes: every batch fails with this until fixed. */
@@ -56,7 +62,7 @@ export class PostgresqlOutput implements OutputNode {
   #tableReady: Promise<void> | undefined;
   #closing = false;
   readonly #running = new Set<Promise<void>>();
-  readonly stats = { batches: 0, rows: 0, failedBatches: 0, reconnects: 0 };
+  readonly stats = { batches: 0, rows: 0, failedBatches: 0, reconnects: 0, rejected: 0 };
 
   constructor(
     settings: PostgresqlOutputSettings,
@@ -109,25 +115,51 @@ export class PostgresqlOutput implements OutputNode {
 
   async #run(conn: Connection, batch: Batch): Promise<void> {
     try {
-      const client = await this.#connect(conn);
-      await this.#ensureTable(client);
-      if (this.#settings.method === 'copy') await this.#writeCopy(client, batch);
-      else await this.#writeInsert(client, batch);
-      this.stats.batches++;
-      this.stats.rows += batch.rows.length;
-      for (const done of batch.dones) done();
+      await this.#store(conn, batch);
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       this.stats.failedBatches++;
-      // Whatever failed, the connection's state is unknown (an aborted transaction, a dead
-      // socket): start the next batch on a fresh one.
-      this.#drop(conn);
       this.#logger.warn(
         { events: batch.rows.length, err: error.message, code: (err as { code?: string }).code },
         'postgresql batch failed: its events fail back',
       );
+      // Rows already stored or rejected by #store were answered; the engine ignores a second answer.
       for (const done of batch.dones) done(error);
     }
+  }
+
+  /**
+   * Writes the batch and confirms it. When PostgreSQL refuses its data (SQLSTATE classes 22, 23,
+   * 54: a value out of range, a constraint the operator added, a limit), the batch is split in
+   * halves until the refused rows are found: those are rejected (RejectedEvent: the engine sends
+   * them to this output's _ppf_errors, or fails them back without it), the others stored.
+   * Throws what is not about the data (the connection, a timeout): the caller fails the batch.
+   */
+  async #store(conn: Connection, batch: Batch): Promise<void> {
+    try {
+      const client = await this.#connect(conn);
+      await this.#ensureTable(client);
+      if (this.#settings.method === 'copy') await this.#writeCopy(client, batch);
+      else await this.#writeInsert(client, batch);
+    } catch (err) {
+      // Whatever failed, the connection's state is unknown (an aborted transaction, a dead
+      // socket): go on with a fresh one.
+      this.#drop(conn);
+      if (!refusedData(err)) throw err;
+      if (batch.rows.length === 1) {
+        this.stats.rejected++;
+        const e = err as { message: string; code: string };
+        batch.dones[0]?.(new RejectedEvent(`PostgreSQL refused the row: ${e.message} (SQLSTATE ${e.code})`));
+        return;
+      }
+      const half = Math.ceil(batch.rows.length / 2);
+      await this.#store(conn, { rows: batch.rows.slice(0, half), dones: batch.dones.slice(0, half) });
+      await this.#store(conn, { rows: batch.rows.slice(half), dones: batch.dones.slice(half) });
+      return;
+    }
+    this.stats.batches++;
+    this.stats.rows += batch.rows.length;
+    for (const done of batch.dones) done();
   }
 
   async #writeCopy(client: pg.Client, batch: Batch): Promise<void> {
