@@ -14,7 +14,7 @@
  * confirmed at the crash may be archived twice (at-least-once).
  */
 import { type FileHandle, mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { FileOutputSettings } from '@drover/channel-model';
 import type { Delivery, Fields, NodeLogger, OutputNode } from '../../types.js';
 import { fieldAt } from '../processing.js';
@@ -296,7 +296,7 @@ export function archivePaths(
 ) {
   return {
     pattern: resolve(baseDir, settings.path),
-    stateFile: resolve(baseDir, settings.state_file ?? join('.', `${component}.files.json`)),
+    stateFile: resolve(baseDir, settings.state_file ?? `${component}.files.json`),
     writer,
   };
 }

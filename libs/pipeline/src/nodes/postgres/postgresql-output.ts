@@ -284,7 +284,8 @@ export class PostgresqlOutput implements OutputNode {
   async close(): Promise<void> {
     this.#flush();
     this.#closing = true;
-    while (this.#running.size > 0 || this.#queue.length > 0) await Promise.all(this.#running);
+    // Queued batches start as connections free up (#pump); until none is left or running.
+    while (this.#running.size > 0) await Promise.all(this.#running);
     await Promise.all(
       this.#connections.map(async (conn) => {
         const client = conn.client;
