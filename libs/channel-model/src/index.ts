@@ -49,8 +49,8 @@ export {
   postgresqlOutputSettings,
   SQL_TYPES,
   type SyslogHeaderSettings,
-  type Unthreaded,
   syslogHeaderSettings,
+  type Unthreaded,
 } from './node-types.js';
 export {
   type Pipeline,

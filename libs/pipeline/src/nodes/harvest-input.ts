@@ -65,6 +65,7 @@ export class HarvestInput implements InputNode {
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #saver: NodeJS.Timeout | undefined;
+  #stateWrites: Promise<void> = Promise.resolve();
 
   /** Paths are absolute (resolved against the channel directory by the builder). */
   constructor(
@@ -302,10 +303,17 @@ export class HarvestInput implements InputNode {
     }
   }
 
-  async #writeState(current: Current | undefined): Promise<void> {
-    const tmp = `${this.#stateFile}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ current: current ?? null })}\n`);
-    await rename(tmp, this.#stateFile);
+  /** Saves the state atomically; saves run one after the other (the timer's and a retire's share the temp file). */
+  #writeState(current: Current | undefined): Promise<void> {
+    const text = `${JSON.stringify({ current: current === undefined ? null : { ...current } })}\n`;
+    const write = this.#stateWrites.then(async () => {
+      const tmp = `${this.#stateFile}.tmp`;
+      await writeFile(tmp, text);
+      await rename(tmp, this.#stateFile);
+    });
+    // The chain goes on after a failed save; the caller still sees the failure.
+    this.#stateWrites = write.catch(() => undefined);
+    return write;
   }
 
   async #pause(ms: number): Promise<void> {
