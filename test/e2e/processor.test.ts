@@ -136,7 +136,7 @@ describe('the processor channel (real Kafka, PostgreSQL and processes)', () => {
       byTopic.set(topic, list);
     }
     for (const [topic, messages] of byTopic) {
-      for (let i = 0; i < messages.length; i += 5000) await producer.send(topic, messages.slice(i, i + 5000));
+      for (let i = 0; i < messages.length; i += 1000) await producer.send(topic, messages.slice(i, i + 1000));
     }
     await producer.close();
 
