@@ -1,4 +1,4 @@
-/** kafka_input against a real broker: contiguous commits, rewind on failure, resume after restart. */
+/** kafka_input against a real broker: contiguous commits, a failed event emitted again, resume after restart. */
 import { kafkaInputSettings } from '@drover/channel-model';
 import { connectKafkaAdmin, connectKafkaProducer, ensureTopics } from '@drover/kafka-resources';
 import kafkajs from 'kafkajs';

@@ -3,7 +3,7 @@
  * in one transaction; an event is confirmed only after its batch's COMMIT.
  *
  * Exactly-once storage: `_ppf_id` is the primary key and rows go in with ON CONFLICT (_ppf_id)
- * DO NOTHING, so an event written again after a crash, a rewind or a lost COMMIT reply is
+ * DO NOTHING, so an event written again after a crash, a retry or a lost COMMIT reply is
  * absorbed. With `method: copy`, a batch is COPYed into a temporary staging table and moved with
  * INSERT ... SELECT ... ON CONFLICT (COPY itself cannot skip conflicts); with `insert`, one
  * INSERT ... SELECT FROM unnest($1, $2, ...) carries the batch as arrays.
