@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseSyslog, SyslogHeaderError, syslogHeaderSchema } from '../src/index.js';
+import { isSyslogLine, parseSyslog, SyslogHeaderError, syslogHeaderSchema } from '../src/index.js';
 import { realWorldLines } from './real-world-lines.js';
 
 /** The line less its framing trailer (trailing CR, LF, NUL): what "the whole line" means. */
@@ -116,6 +116,15 @@ describe('parseSyslog properties', () => {
           const value = header[field];
           if (value !== null) expect(whole.includes(value), `${field} "${value}"`).toBe(true);
         }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('isSyslogLine (format_switch) and parseSyslog (syslog_header) never disagree', () => {
+    fc.assert(
+      fc.property(anyText, (line) => {
+        expect(isSyslogLine(line)).toBe(parseSyslog(line).header !== 'none');
       }),
       { numRuns: 3000 },
     );
