@@ -92,6 +92,24 @@ describe('processing nodes', () => {
     expect(text).toMatchObject({ log: 'plain text', syslog: { header: 'none', app_name: null } });
   });
 
+  it("syslog_header takes the sender's host name when the line names none (host_fallback)", () => {
+    const node = new SyslogHeader({ field: 'log', output: 'syslog', host_fallback: 'beat.host.name' }, 'out');
+    const beat = { host: { name: 'web-01' } };
+    const withoutHost = run(node, { log: 'Nov 29 20:31:01 sshd[4000]: Accepted publickey', beat })[0]?.[1];
+    expect(withoutHost?.syslog).toMatchObject({
+      host: 'web-01',
+      host_source: 'beat.host.name',
+      app_name: 'sshd',
+    });
+    const withHost = run(node, { log: 'Nov 29 20:31:01 db-7 sshd[4000]: Accepted publickey', beat })[0]?.[1];
+    expect(withHost?.syslog).toMatchObject({ host: 'db-7', host_source: 'header' });
+    // Not syslog: no host is made up for it; nor when the sender gave no name.
+    const text = run(node, { log: 'plain text', beat })[0]?.[1];
+    expect(text?.syslog).toMatchObject({ header: 'none', host: null, host_source: null });
+    const nameless = run(node, { log: 'Nov 29 20:31:01 sshd[4000]: x', beat: {} })[0]?.[1];
+    expect(nameless?.syslog).toMatchObject({ host: null, host_source: null });
+  });
+
   it('dispatch follows a dotted path, with a default for the unknown', () => {
     const d = new Dispatch({ field: 'syslog.app_name', streams: { sshd: 'linux' }, default: 'unknown' });
     expect(run(d, { syslog: { app_name: 'sshd' } })[0]?.[0]).toBe('linux');

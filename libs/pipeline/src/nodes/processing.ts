@@ -72,6 +72,8 @@ export class FormatSwitch implements ProcessingNode {
  * `field` = the message after the header, and `raw_log` = the line as received. A header that
  * cannot be read with confidence is not an error: `output.header` is `partial` or `none`,
  * `output.header_issue` says why, and `field` keeps the whole line (no field is guessed).
+ * `host_fallback` (a dotted path, e.g. `beat.host.name`): the host when the line names none, with
+ * `output.host_source` saying where the host came from.
  */
 export class SyslogHeader implements ProcessingNode {
   readonly kind = 'processing' as const;
@@ -92,8 +94,22 @@ export class SyslogHeader implements ProcessingNode {
       ...event.fields,
       raw_log: raw,
       [this.#settings.field]: header.message,
-      [this.#settings.output]: header,
+      [this.#settings.output]: this.#withHost(header, event.fields),
     });
+  }
+
+  /**
+   * With `host_fallback`: a header that read no host takes the sender's name for it, and
+   * `host_source` says which (`header`, the fallback's path, or null when there is no host). Never
+   * on a header that was not read (`none`): that would make a host up for a line that is not syslog.
+   */
+  #withHost(header: ReturnType<typeof parseSyslog>, fields: Readonly<Fields>): object {
+    const path = this.#settings.host_fallback;
+    if (path === undefined) return header;
+    if (header.host !== null) return { ...header, host_source: 'header' };
+    const fallback = header.header === 'none' ? undefined : fieldAt(fields, path);
+    if (typeof fallback !== 'string' || fallback === '') return { ...header, host_source: null };
+    return { ...header, host: fallback, host_source: path };
   }
 }
 
