@@ -236,7 +236,16 @@ export type FormatSwitchSettings = Unthreaded<z.output<typeof formatSwitchSettin
 
 /** `syslog_header`: parses the syslog header of `field` into the object field `output`. */
 export const syslogHeaderSettings = threaded(
-  z.strictObject({ ...threads, field: z.string().min(1), output: z.string().min(1) }),
+  z.strictObject({
+    ...threads,
+    field: z.string().min(1),
+    output: z.string().min(1),
+    /**
+     * A dotted path to the sender's own name for the host (`beat.host.name` for a Beats event), used
+     * as `host` when the line carries none; `host_source` then says where it came from.
+     */
+    host_fallback: z.string().min(1).optional(),
+  }),
 );
 export type SyslogHeaderSettings = Unthreaded<z.output<typeof syslogHeaderSettings>>;
 
