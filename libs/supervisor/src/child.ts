@@ -8,6 +8,7 @@
  * SIGTERM to the group, then SIGKILL after the grace period, and leaves nothing behind.
  */
 import type { InstanceState, LastExit } from '@drover/cluster-state';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import { type BackoffPolicy, defaultBackoff, nextConsecutive, restartDelay } from './backoff.js';
 import { type Launched, type LaunchSpec, launch, type OutputSink } from './launch.js';
 import type { MemoryCage, MemoryEnforcer } from './memory.js';
@@ -71,7 +72,7 @@ export class SupervisedChild {
   #runDone: Promise<void> = Promise.resolve();
   #startedAt = 0;
   #consecutive = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #stopping = false;
   #launching: Promise<void> | undefined;
   #cage: MemoryCage | undefined;
@@ -129,18 +130,18 @@ export class SupervisedChild {
   /** SIGTERM to the group, SIGKILL after the grace period; resolves once everything is gone. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     await this.#launching;
     const run = this.#run;
     if (run !== undefined) {
       this.#set({ state: 'stopping', reason: null });
       signalGroup(run.pid, 'SIGTERM');
-      const grace = setTimeout(() => signalGroup(run.pid, 'SIGKILL'), this.spec.stopGraceMs ?? 10_000);
+      const grace = setLongTimeout(() => signalGroup(run.pid, 'SIGKILL'), this.spec.stopGraceMs ?? 10_000);
       try {
         await this.#runDone;
       } finally {
-        clearTimeout(grace);
+        grace.clear();
       }
       // The group leader is gone; leave nothing of its group behind.
       signalGroup(run.pid, 'SIGKILL');
@@ -259,7 +260,7 @@ export class SupervisedChild {
       reason: describeExit(lastExit),
       nextAttemptAt: iso(this.#now() + delay),
     });
-    this.#timer = setTimeout(() => {
+    this.#timer = setLongTimeout(() => {
       this.#timer = undefined;
       if (!this.#stopping) this.#spawn(this.#status.restarts + 1);
     }, delay);
@@ -280,21 +281,32 @@ export class SupervisedChild {
       nextRunAt: next.toISOString(),
       ...(waiting ? { reason: `scheduled: next run at ${next.toISOString()}` } : {}),
     });
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        if (this.#stopping) return;
-        if (this.#run !== undefined || this.#launching !== undefined) {
-          this.#options.logger.warn({ tick: next.toISOString() }, 'previous run still going: tick skipped');
-          this.#set({ skippedRuns: this.#status.skippedRuns + 1 });
-          this.#scheduleNext();
-          return;
-        }
-        this.#spawn(this.#status.restarts);
+    this.#armTick(next);
+  }
+
+  /**
+   * Waits for the tick however far away it is (a yearly job waits a year: native timers cap at
+   * 24.8 days), then runs. A timer runs on the monotonic clock and the tick is wall-clock time: a
+   * timer that fires before the wall clock reaches the tick (clock stepped back, timer jitter)
+   * waits the rest instead of computing the same tick again and running it twice.
+   */
+  #armTick(next: Date): void {
+    this.#timer = setLongTimeout(() => {
+      this.#timer = undefined;
+      if (this.#stopping) return;
+      if (next.getTime() > this.#now()) {
+        this.#armTick(next);
+        return;
+      }
+      if (this.#run !== undefined || this.#launching !== undefined) {
+        this.#options.logger.warn({ tick: next.toISOString() }, 'previous run still going: tick skipped');
+        this.#set({ skippedRuns: this.#status.skippedRuns + 1 });
         this.#scheduleNext();
-      },
-      Math.max(0, next.getTime() - this.#now()),
-    );
+        return;
+      }
+      this.#spawn(this.#status.restarts);
+      this.#scheduleNext();
+    }, next.getTime() - this.#now());
   }
 }
 

@@ -14,6 +14,7 @@
  */
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setLongInterval, type Timer } from '@drover/timers';
 import { allProcesses, signalGroup } from './proc.js';
 
 export type MemoryEnforcementKind = 'cgroup2' | 'cgroup1' | 'watchdog';
@@ -175,7 +176,7 @@ class CgroupEnforcer implements MemoryEnforcer {
 export class Watchdog {
   readonly intervalMs: number;
   #groups = new Map<number, { limitBytes: number; rss: number; onBreach: (rss: number) => void }>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #scanning = false;
 
   constructor(intervalMs: number) {
@@ -184,12 +185,11 @@ export class Watchdog {
 
   watch(pgid: number, limitBytes: number, onBreach: (rss: number) => void): () => void {
     this.#groups.set(pgid, { limitBytes, rss: 0, onBreach });
-    this.#timer ??= setInterval(() => void this.scan(), this.intervalMs);
-    this.#timer.unref();
+    this.#timer ??= setLongInterval(() => void this.scan(), this.intervalMs).unref();
     return () => {
       this.#groups.delete(pgid);
-      if (this.#groups.size === 0 && this.#timer !== undefined) {
-        clearInterval(this.#timer);
+      if (this.#groups.size === 0) {
+        this.#timer?.clear();
         this.#timer = undefined;
       }
     };
@@ -222,7 +222,7 @@ export class Watchdog {
   }
 
   close(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     this.#groups.clear();
   }
