@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import { encodeWindow } from './encoder.js';
 import { decodeAck } from './frames.js';
 
@@ -33,9 +34,7 @@ export class LumberjackConnection {
   readonly #socket: net.Socket;
   readonly #options: ClientOptions;
   #buf: Buffer = Buffer.alloc(0);
-  #waiting:
-    | { expect: number; resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
-    | undefined;
+  #waiting: { expect: number; resolve: () => void; reject: (e: Error) => void; timer: Timer } | undefined;
   #closed: Error | undefined;
 
   private constructor(socket: net.Socket, options: ClientOptions) {
@@ -70,17 +69,17 @@ export class LumberjackConnection {
               ...(t.servername === undefined ? {} : { servername: t.servername }),
               rejectUnauthorized: t.rejectUnauthorized ?? true,
             });
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         socket.destroy();
         reject(new LumberjackClientError(`${options.host}:${options.port}: connect timed out`));
       }, options.connectTimeoutMs ?? 5000);
       socket.once(t === undefined ? 'connect' : 'secureConnect', () => {
-        clearTimeout(timer);
+        timer.clear();
         socket.removeAllListeners('error');
         resolve(new LumberjackConnection(socket, options));
       });
       socket.once('error', (err) => {
-        clearTimeout(timer);
+        timer.clear();
         reject(new LumberjackClientError(`${options.host}:${options.port}: ${err.message}`));
       });
     });
@@ -102,9 +101,9 @@ export class LumberjackConnection {
     this.#socket.destroy();
   }
 
-  #deadline(): NodeJS.Timeout {
+  #deadline(): Timer {
     const ms = this.#options.ackTimeoutMs ?? 30_000;
-    return setTimeout(() => {
+    return setLongTimeout(() => {
       this.#fail(new LumberjackClientError(`${this.name}: no ACK progress within ${ms} ms`));
       this.#socket.destroy();
     }, ms);
@@ -125,7 +124,7 @@ export class LumberjackConnection {
       this.#buf = this.#buf.subarray(6);
       const w = this.#waiting;
       if (w === undefined) continue;
-      clearTimeout(w.timer);
+      w.timer.clear();
       if (ack.seq >= w.expect) {
         this.#waiting = undefined;
         w.resolve();
@@ -140,7 +139,7 @@ export class LumberjackConnection {
     const w = this.#waiting;
     this.#waiting = undefined;
     if (w !== undefined) {
-      clearTimeout(w.timer);
+      w.timer.clear();
       w.reject(err);
     }
   }
