@@ -11,7 +11,7 @@ import type { InstanceState, LastExit } from '@drover/cluster-state';
 import { setLongTimeout, type Timer } from '@drover/timers';
 import { type BackoffPolicy, defaultBackoff, nextConsecutive, restartDelay } from './backoff.js';
 import { type Launched, type LaunchSpec, launch, type OutputSink } from './launch.js';
-import type { MemoryCage, MemoryEnforcer } from './memory.js';
+import type { MemoryCage, MemoryEnforcementKind, MemoryEnforcer } from './memory.js';
 import { signalGroup } from './proc.js';
 
 /** What pino's Logger provides; the supervisor needs no more. */
@@ -44,6 +44,11 @@ export interface ChildStatus {
   readonly nextAttemptAt: string | null;
   readonly oomKills: number;
   readonly memoryLimitBytes: number | null;
+  /**
+   * How the limit is enforced for the current run: the enforcer's kind, or `watchdog` when the
+   * child could not be put in its cgroup. Null when not running or without a limit.
+   */
+  readonly memoryEnforcement: MemoryEnforcementKind | null;
   /** Scheduled applications: the last run's start, the next tick, ticks skipped. */
   readonly lastRunAt: string | null;
   readonly nextRunAt: string | null;
@@ -96,6 +101,7 @@ export class SupervisedChild {
       nextAttemptAt: null,
       oomKills: 0,
       memoryLimitBytes: spec.memoryLimitBytes ?? null,
+      memoryEnforcement: null,
       lastRunAt: null,
       nextRunAt: null,
       skippedRuns: 0,
@@ -112,7 +118,7 @@ export class SupervisedChild {
 
   /** Memory in use now (cgroup charge or process-group RSS); undefined when not running. */
   async rssBytes(): Promise<number | undefined> {
-    return this.#run === undefined ? undefined : this.#cage?.usage();
+    return this.#run === undefined ? undefined : this.#run.cage?.usage();
   }
 
   start(): void {
@@ -157,13 +163,27 @@ export class SupervisedChild {
     this.#options.onStatus?.(this.#status);
   }
 
-  async #ensureCage(): Promise<MemoryCage | undefined> {
+  /**
+   * The cage of this instance, made once; when the enforcer cannot make it (a cgroup that cannot
+   * be created), this run gets the watchdog instead and the next run tries the cgroup again.
+   */
+  async #ensureCage(): Promise<{ cage: MemoryCage | undefined; forThisRun: boolean }> {
     const { memory, id } = this.#options;
     const limit = this.spec.memoryLimitBytes;
-    if (this.#cage === undefined && memory !== undefined && limit !== undefined) {
-      this.#cage = await memory.cage(id ?? `child-${process.pid}-${this.#now()}`, limit);
+    if (this.#cage !== undefined || memory === undefined || limit === undefined) {
+      return { cage: this.#cage, forThisRun: false };
     }
-    return this.#cage;
+    try {
+      this.#cage = await memory.cage(id ?? `child-${process.pid}-${this.#now()}`, limit);
+      return { cage: this.#cage, forThisRun: false };
+    } catch (err) {
+      if (memory.kind === 'watchdog') throw err;
+      this.#options.logger.warn(
+        { memoryEnforcement: 'watchdog', err: err instanceof Error ? err.message : String(err) },
+        `cannot create its ${memory.kind} cgroup: the RSS watchdog enforces its memory limit for this run`,
+      );
+      return { cage: await memory.watchdogCage(limit), forThisRun: true };
+    }
   }
 
   /** Starts one run; `onEnd` decides what follows it. */
@@ -172,14 +192,20 @@ export class SupervisedChild {
     this.#launching = (async () => {
       let run: Launched;
       try {
-        const cage = await this.#ensureCage();
-        if (this.#stopping) return;
+        const { cage, forThisRun } = await this.#ensureCage();
+        if (this.#stopping) {
+          if (forThisRun) await cage?.release();
+          return;
+        }
+        const memory = this.#options.memory;
         run = await launch(this.spec, {
           cage,
+          ...(memory === undefined ? {} : { fallback: (limit: number) => memory.watchdogCage(limit) }),
           output: this.#output,
           stopping: () => this.#stopping,
           now: this.#now,
         });
+        if (forThisRun) void run.exit.finally(() => cage?.release());
       } catch (err) {
         this.#onExit({
           code: null,
@@ -192,11 +218,16 @@ export class SupervisedChild {
       }
       this.#run = run;
       this.#startedAt = this.#now();
+      if (run.fallback !== undefined) {
+        this.#options.logger.warn({ memoryEnforcement: run.enforcement, pid: run.pid }, run.fallback);
+      }
       const scheduled = this.spec.schedule !== undefined;
-      if (run.pid !== undefined) {
+      // A refused run never counts as running: it was killed at once, its exit follows.
+      if (run.pid !== undefined && run.refused === undefined) {
         this.#set({
           state: 'running',
           pid: run.pid,
+          memoryEnforcement: run.enforcement,
           ...(scheduled ? { lastRunAt: iso(this.#startedAt), reason: null } : {}),
         });
       }
@@ -215,6 +246,7 @@ export class SupervisedChild {
       this.#set({
         state: 'stopped',
         pid: null,
+        memoryEnforcement: null,
         lastExit,
         oomKills,
         reason: null,
@@ -230,6 +262,7 @@ export class SupervisedChild {
       this.#set({
         state: next === null ? 'stopped' : 'running',
         pid: null,
+        memoryEnforcement: null,
         lastExit,
         oomKills,
         reason: next === null ? 'the schedule has no further run' : `scheduled: next run at ${next}`,
@@ -244,6 +277,7 @@ export class SupervisedChild {
       this.#set({
         state: 'failed',
         pid: null,
+        memoryEnforcement: null,
         lastExit,
         oomKills,
         reason: `gave up after ${this.#status.restarts} restarts (max_restarts)`,
