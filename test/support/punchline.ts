@@ -99,7 +99,8 @@ export function receiverPipeline(
   const text = shipped
     .replace(listen, `host: 127.0.0.1\n        port: ${options.port}`)
     .replace(/topic: (reftenant-receiver-[a-z-]+)/g, `topic: $1-${options.suffix}`);
-  // Several streams may share a topic (unknown formats): each topic once.
+  // Several streams may share a topic (json_logs, text_logs and unknown_device_logs all go to
+  // the unknown topic): each topic once.
   const topics = [
     ...new Set([...text.matchAll(/topic: (reftenant-receiver-[a-z0-9-]+)/g)].map((m) => m[1] ?? '')),
   ];
