@@ -30,6 +30,17 @@ export { KAFKA_VERSION } from './kafka-config.js';
 export { acquireLock, type Lock } from './lock.js';
 export { cacheDir, repoRoot, stateDir } from './paths.js';
 export { assertPortFree, freePort, freePorts, isPortFree } from './ports.js';
+export {
+  ensurePostgresInstalled,
+  POSTGRES_DATABASE,
+  POSTGRES_USER,
+  type PostgresHandle,
+  type PostgresOptions,
+  postgresReady,
+  postgresUrl,
+  startPostgres,
+  stopPostgres,
+} from './postgres.js';
 export { ensureEtcdInstalled, ensureJava, ensureMaven } from './prereq.js';
 export { isAlive } from './process.js';
 export {
@@ -45,6 +56,7 @@ export {
 export {
   type EtcdRecord,
   type KafkaRecord,
+  type PostgresRecord,
   readState,
   SERVICE_NAMES,
   type ServiceName,
