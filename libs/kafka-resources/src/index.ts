@@ -11,6 +11,8 @@ export { isKafkaResourceError, KafkaResourceError, type KafkaResourceErrorCode }
 export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';
 export { MessageBatch, type PackedMessages, unpackMessages } from './message-batch.js';
 export {
+  COMPRESSIONS,
+  type Compression,
   connectKafkaProducer,
   type KafkaProducer,
   type KafkaProducerOptions,

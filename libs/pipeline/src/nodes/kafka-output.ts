@@ -91,6 +91,7 @@ export class KafkaOutput implements OutputNode {
       brokers: this.#brokers,
       acks: this.#acks(),
       compression: this.#settings.compression,
+      idempotent: this.#settings.idempotent,
       // Methods, not a spread: pino's live on its prototype.
       logger: {
         debug: () => {},
