@@ -2,7 +2,7 @@
  * Kafka producers on one broker, in one run: Kafka's own Java producer (`ProducerPerformance`
  * from `org.apache.kafka:kafka-tools`, the anchor), the Node clients that install from the npm
  * registry alone (kafkajs 2.2.4, @platformatic/kafka), and our own producer on the chosen client
- * (`connectKafkaProducer`, and the producer thread kafka_output uses). Then our producer with
+ * (`connectKafkaProducer`, and the batch producer kafka_output uses). Then our producer with
  * each compression codec, with the bytes the broker stored (what went on the wire, less request
  * framing).
  *
@@ -20,7 +20,7 @@
  *
  * DROVER_BENCH_KAFKA_RECORDS (default 600,000) sets the records per run;
  * DROVER_BENCH_KAFKA_CLIENTS=kafkajs,platformatic runs only those Node clients (the compression
- * rows need drover-thread).
+ * rows need drover-batch).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -199,7 +199,7 @@ const CLIENTS: readonly { client: ClientName; label: string }[] = [
   { client: 'kafkajs', label: 'kafkajs 2.2.4, plain producer' },
   { client: 'platformatic', label: '@platformatic/kafka 2.12.1, plain producer' },
   { client: 'drover', label: "Drover's producer (connectKafkaProducer, on the chosen client)" },
-  { client: 'drover-thread', label: "Drover's producer thread, packed batches (kafka_output's path)" },
+  { client: 'drover-batch', label: "kafka_output's batch producer, packed batches (startBatchProducer)" },
 ];
 
 const onlyClients = process.env.DROVER_BENCH_KAFKA_CLIENTS?.split(',');
@@ -293,11 +293,11 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
 
     // ---- compression: our producer, one fresh topic per codec, bytes the broker stored
     const compressionRecords = Math.min(RECORDS, 300 * 1024);
-    for (const compression of clients.some((c) => c.client === 'drover-thread') ? COMPRESSIONS : []) {
+    for (const compression of clients.some((c) => c.client === 'drover-batch') ? COMPRESSIONS : []) {
       const ctopic = `drover-bench-compression-${compression}-${stamp}`;
       await createTopics(brokers, [ctopic], 1, retention);
       const r = await nodeProducer({
-        client: 'drover-thread',
+        client: 'drover-batch',
         brokers,
         topic: ctopic,
         payloadFile,
@@ -312,14 +312,14 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       );
       rows.push(
         {
-          case: `kafka_output's producer thread, compression ${compression}`,
+          case: `kafka_output's batch producer, compression ${compression}`,
           metric: 'records/s',
           value: Math.round(r.rate),
           unit: '/s',
           extra: { cpuMicrosPerRecord: +r.cpuPerRecord.toFixed(2) },
         },
         {
-          case: `kafka_output's producer thread, compression ${compression}: bytes per record on the broker`,
+          case: `kafka_output's batch producer, compression ${compression}: bytes per record on the broker`,
           metric: 'bytes',
           value: +(bytes / stored).toFixed(1),
           unit: 'B',

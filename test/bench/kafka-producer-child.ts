@@ -4,8 +4,8 @@
  *
  * Clients: `kafkajs` and `platformatic` are the libraries themselves (the one place outside
  * libs/ that imports them: this measures the libraries, not our code); `drover` is our own
- * producer (connectKafkaProducer) and `drover-thread` our producer thread (startProducerThread)
- * fed packed batches, as kafka_output feeds it.
+ * producer (connectKafkaProducer) and `drover-batch` kafka_output's batch producer
+ * (startBatchProducer) fed packed batches, as kafka_output feeds it.
  *
  * Records are the lines of `payloadFile` as Buffers, built before the clock starts; they are
  * sent in batches of `batch`, `inFlight` batches at once, to partition 0 of `topic`, with
@@ -18,12 +18,12 @@ import {
   connectKafkaProducer,
   MessageBatch,
   type PackedMessages,
-  startProducerThread,
+  startBatchProducer,
 } from '@drover/kafka-resources';
 import { Producer as PlatformaticProducer } from '@platformatic/kafka';
 import kafkajs from 'kafkajs';
 
-export type ClientName = 'kafkajs' | 'platformatic' | 'drover' | 'drover-thread';
+export type ClientName = 'kafkajs' | 'platformatic' | 'drover' | 'drover-batch';
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 export interface ChildArgs {
@@ -108,15 +108,15 @@ async function droverSender(a: ChildArgs): Promise<{ send: SendBatch; close: () 
   };
 }
 
-async function droverThreadSender(a: ChildArgs): Promise<{ send: SendBatch; close: () => Promise<void> }> {
-  const thread = startProducerThread({ brokers: a.brokers, acks: a.acks, compression: a.compression });
+async function droverBatchSender(a: ChildArgs): Promise<{ send: SendBatch; close: () => Promise<void> }> {
+  const producer = startBatchProducer({ brokers: a.brokers, acks: a.acks, compression: a.compression });
   // Packed as kafka_output packs them: from strings, into one buffer per batch.
   const pack = (values: readonly Buffer[]): PackedMessages => {
     const batch = new MessageBatch({ messages: values.length, bytes: values.length * 512 });
     for (const v of values) batch.add(null, v.toString('utf8'));
     return batch.pack();
   };
-  return { send: (values) => thread.send(a.topic, pack(values)), close: () => thread.close() };
+  return { send: (values) => producer.send(a.topic, pack(values)), close: () => producer.close() };
 }
 
 const senders: Record<
@@ -126,7 +126,7 @@ const senders: Record<
   kafkajs: kafkajsSender,
   platformatic: platformaticSender,
   drover: droverSender,
-  'drover-thread': droverThreadSender,
+  'drover-batch': droverBatchSender,
 };
 
 function cpuMicros(): number {

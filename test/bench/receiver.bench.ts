@@ -15,8 +15,8 @@
  * - Overload: many connections (collectors) pushing as fast as they can for 15 s; the receiver's
  *   RSS (VmRSS) and its events in flight (metrics) sampled every 200 ms, the max reported.
  *
- * The receiver's kafka_output sends through its Kafka producer thread (startProducerThread); the
- * plain producer runs on this process's main thread, as an application would use it.
+ * The receiver's kafka_output sends through its batch producer (startBatchProducer); the plain
+ * producer runs in this process, as an application would use it.
  *
  * Three times: with the heap the runner gives the reference receiver (reftenant/receiver:
  * `--childopts -Xmx96m`, mapped to NODE_OPTIONS=--max-old-space-size=96, inside `memory_limit:

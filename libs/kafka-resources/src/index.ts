@@ -1,4 +1,5 @@
 export type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
+export { type BatchProducer, startBatchProducer } from './batch-producer.js';
 export { compareTopic, describeDifferences, type TopicDifference } from './compare.js';
 export {
   type ConsumedMessage,
@@ -18,10 +19,4 @@ export {
   type KafkaProducerOptions,
   type ProducerMessage,
 } from './producer.js';
-export {
-  type BatchProducer,
-  type ProducerThreadOptions,
-  type ProducerThreadSettings,
-  startProducerThread,
-} from './producer-thread.js';
 export type { ObservedTopic, TopicReport, TopicSpec, TopicState } from './types.js';
