@@ -97,9 +97,9 @@ async function start(flags: StartFlags): Promise<number> {
       const { name, brokers } = parseKafkaCluster(v, '--kafka-cluster');
       kafkaClusters[name] = brokers;
     }
-    const maxPending = Number(pipeline.settings['max.spout.pending'] ?? 5000);
-    const timeout = pipeline.settings.message_timeout;
-    const messageTimeoutMs = timeout === undefined ? 30_000 : duration(String(timeout), 'message_timeout');
+    // Validated and defaulted by the pipeline schema (pipelineSettingsSchema).
+    const maxPending = pipeline.settings['max.spout.pending'];
+    const messageTimeoutMs = pipeline.settings.message_timeout;
     const identity = {
       ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
       ...(flags.channel === undefined ? {} : { channel: flags.channel }),

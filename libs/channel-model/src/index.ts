@@ -44,8 +44,10 @@ export {
 export {
   type Pipeline,
   type PipelineNode,
+  type PipelineSettings,
   parsePipeline,
   pipelineSchema,
+  pipelineSettingsSchema,
   RESERVED_FIELDS,
   RESERVED_STREAMS,
 } from './pipeline.js';
