@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { commanderExitCode, ExitCode } from '@drover/platform';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient } from './client.js';
 import * as cmd from './commands.js';
@@ -38,7 +39,7 @@ function context(): cmd.Context {
   };
 }
 
-let exitCode = 0;
+let exitCode: number = ExitCode.OK;
 const run = (fn: () => Promise<number>) => async () => {
   exitCode = await fn();
 };
@@ -132,14 +133,13 @@ try {
   await program.parseAsync();
   process.exitCode = exitCode;
 } catch (err) {
-  const code = (err as { code?: string; exitCode?: number }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.version') process.exitCode = 0;
-  else if (typeof code === 'string' && code.startsWith('commander.')) process.exitCode = 2;
+  const code = commanderExitCode(err);
+  if (code !== undefined) process.exitCode = code;
   else if (err instanceof cmd.UsageError) {
     process.stderr.write(`channelctl: ${err.message}\n`);
-    process.exitCode = 2;
+    process.exitCode = ExitCode.USAGE;
   } else {
     process.stderr.write(`channelctl: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = ExitCode.FAILURE;
   }
 }

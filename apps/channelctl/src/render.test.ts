@@ -1,6 +1,6 @@
 import type { ChannelView } from '@drover/cluster-state';
 import { describe, expect, it } from 'vitest';
-import { parseChannelRef } from './commands.js';
+import { channelArgument } from './commands.js';
 import { exitSummary, notRunning, renderChannel } from './render.js';
 import { table } from './table.js';
 
@@ -91,9 +91,9 @@ describe('channelctl output', () => {
   });
 
   it('parses TENANT/CHANNEL and refuses anything else', () => {
-    expect(parseChannelRef('reftenant/receiver')).toEqual({ tenant: 'reftenant', channel: 'receiver' });
+    expect(channelArgument('reftenant/receiver')).toEqual({ tenant: 'reftenant', channel: 'receiver' });
     for (const bad of ['reftenant', 'a/b/c', '../x/y', 'a/'])
-      expect(() => parseChannelRef(bad)).toThrow(/TENANT\/CHANNEL/);
+      expect(() => channelArgument(bad)).toThrow(/TENANT\/CHANNEL/);
   });
 
   it('says how an instance last exited', () => {

@@ -6,7 +6,9 @@ import { formatIssue, parseDuration, parsePipeline } from '@drover/channel-model
 import { buildPipeline, Engine } from '@drover/pipeline';
 import {
   ConfigError,
+  commanderExitCode,
   createLogger,
+  ExitCode,
   exitOnFatal,
   parseHostPort,
   parseKafkaCluster,
@@ -81,12 +83,12 @@ async function start(flags: StartFlags): Promise<number> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     process.stderr.write(`punchlinectl: cannot read ${flags.punchline}: ${(err as Error).message}\n`);
-    return 1;
+    return ExitCode.FAILURE;
   }
   const parsed = parsePipeline(text, { file: flags.punchline });
   if (!parsed.ok) {
     for (const issue of parsed.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-    return 1;
+    return ExitCode.FAILURE;
   }
   const pipeline = parsed.value;
   try {
@@ -144,27 +146,25 @@ async function start(flags: StartFlags): Promise<number> {
         if (left > 0) logger.warn({ left }, 'drain timed out: events in flight were failed back');
         else logger.info({ stats: engine.stats() }, 'drained cleanly');
         logger.flush();
-        done(left > 0 ? 3 : 0);
+        done(left > 0 ? ExitCode.DRAIN_TIMEOUT : ExitCode.OK);
       };
       const onTerm = (signal: string) => void stop(signal);
       process.on('SIGTERM', onTerm);
       process.on('SIGINT', onTerm);
     });
   } catch (err) {
-    exitOnFatal(logger, err, err instanceof ConfigError ? 2 : 1);
+    exitOnFatal(logger, err);
   }
 }
 
 try {
   await program.parseAsync();
 } catch (err) {
-  const code = (err as { code?: string }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
-    process.exitCode = 0;
-  else if (typeof code === 'string' && code.startsWith('commander.')) process.exitCode = 2;
+  const code = commanderExitCode(err);
+  if (code !== undefined) process.exitCode = code;
   else {
     process.stderr.write(`punchlinectl: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = ExitCode.FAILURE;
   }
 }
 // Pipelines keep sockets and timers open: leave once start() settled.

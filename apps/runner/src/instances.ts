@@ -5,7 +5,7 @@
  * digest that changed. Runs one pass at a time; a change during a pass triggers another.
  */
 
-import { quartzSchedule } from '@drover/channel-model';
+import { instanceId, quartzSchedule } from '@drover/channel-model';
 import {
   type ChannelSpecRecord,
   channelSpecSchema,
@@ -50,12 +50,8 @@ export interface InstanceManagerOptions {
   readonly logger: Logger;
 }
 
-const keyOf = (p: { tenant: string; channel: string; app: string; index: number }) =>
-  `${p.tenant}/${p.channel}/${p.app}/${p.index}`;
-
-/** `tenant.channel.app.index`: the instance id in the runner's API and its cgroup name. */
-export const instanceId = (p: { tenant: string; channel: string; app: string; index: number }) =>
-  `${p.tenant}.${p.channel}.${p.app}.${p.index}`;
+/** Instances are held by their id. */
+const keyOf = instanceId;
 
 export class InstanceManager {
   #o: InstanceManagerOptions;
@@ -98,7 +94,7 @@ export class InstanceManager {
     }));
   }
 
-  /** An instance by `tenant.channel.app.index` (identifiers never contain a dot). */
+  /** An instance by its id (`instanceId` of @drover/channel-model). */
   find(id: string): LiveInstance | undefined {
     return this.live().find((i) => instanceId(i.placement) === id);
   }

@@ -9,9 +9,29 @@ export {
   parseChannelStructure,
   pipelineFileOf,
 } from './channel-structure.js';
+export {
+  type ApplicationRef,
+  applicationRef,
+  type ChannelRef,
+  channelRef,
+  type InstanceRef,
+  instanceId,
+  parseApplicationRef,
+  parseChannelRef,
+  parseInstanceId,
+} from './ids.js';
 export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwrap } from './issues.js';
 export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
-export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
+export {
+  COMMAND,
+  COMMAND_HINT,
+  ENV_NAME,
+  IDENTIFIER,
+  IDENTIFIER_HINT,
+  INSTANCE_INDEX,
+  isChannelRelativePath,
+  TOPIC,
+} from './names.js';
 export {
   type DispatchSettings,
   dispatchSettings,

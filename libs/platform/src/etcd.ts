@@ -1,3 +1,8 @@
+/**
+ * The etcd connection of the daemons (controller, runner), from the platform file's `etcd`
+ * section and the `--etcd`/`--prefix` flags. Its own entry point, `@drover/platform/etcd`,
+ * because it loads etcd3 and gRPC, which pipeline children must not pay for.
+ */
 import { readFile } from 'node:fs/promises';
 import type { PlatformConfig } from '@drover/channel-model';
 import { connectStore, type Store } from '@drover/store';
