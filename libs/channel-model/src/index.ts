@@ -8,6 +8,8 @@ export {
   kafkaTopicSchema,
   parseChannelStructure,
   pipelineFileOf,
+  type UpdatePolicy,
+  updateSchema,
 } from './channel-structure.js';
 export {
   type ApplicationRef,
@@ -21,7 +23,15 @@ export {
   parseInstanceId,
 } from './ids.js';
 export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwrap } from './issues.js';
-export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
+export {
+  type ChannelLimits,
+  channelBytes,
+  type LoadedChannel,
+  loadChannel,
+  MAX_CHANNEL_BYTES,
+  STRUCTURE_FILE,
+  validateChannelFiles,
+} from './load-channel.js';
 export {
   COMMAND,
   COMMAND_HINT,
@@ -61,6 +71,7 @@ export {
   type SyslogHeaderSettings,
   syslogHeaderSettings,
 } from './node-types.js';
+export { type ChannelFileSet, ownFiles } from './own-files.js';
 export {
   type Pipeline,
   type PipelineNode,
