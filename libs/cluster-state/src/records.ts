@@ -185,6 +185,8 @@ export const rolloutRecordSchema = z.object({
   state: rolloutStateSchema,
   /** The placement digest each application is brought to. */
   targets: z.record(z.string(), z.string()),
+  /** The applications it rolls (those with outdated instances when it started), in order. */
+  apps: z.array(z.string()),
   /** The application being rolled (progressing) or that stopped the rollout (failed). */
   app: z.string().nullable(),
   /** Instances brought to their target so far, out of the placed instances to bring. */
