@@ -61,7 +61,16 @@ function show(ctx: Context, view: ChannelView): void {
   ctx.output.out(ctx.output.json ? JSON.stringify(view, null, 2) : renderChannel(view));
 }
 
-/** Polls until `done(view)` or the timeout; the last view either way. */
+/** A rolling update of what the channel should run now that stopped, with why. */
+function failedRollout(view: ChannelView): string | undefined {
+  const r = view.rollout;
+  return r?.state === 'failed' && r.current ? `rollout stopped at ${r.application}: ${r.reason}` : undefined;
+}
+
+/**
+ * Polls until `done(view)` or the timeout; the last view either way. A rolling update of the
+ * current change that stopped ends the wait at once (nothing will change until the next change).
+ */
 async function waitFor(
   ctx: Context,
   tenant: string,
@@ -75,6 +84,7 @@ async function waitFor(
     try {
       last = await ctx.client.channel(tenant, channel);
       if (done(last)) return { view: last, ok: true };
+      if (failedRollout(last) !== undefined) return { view: last, ok: false };
     } catch (err) {
       // A controller restarting or failing over (unreachable, 503) is no reason to give up waiting.
       const transient = err instanceof ApiError && (err.status === 0 || err.status === 503);
@@ -117,17 +127,14 @@ export async function validate(ctx: Context, ref: string): Promise<number> {
 async function startOne(ctx: Context, loaded: LoadedChannel, wait: WaitOptions): Promise<number> {
   const { tenant, channel } = loaded;
   try {
-    await ctx.client.upload(tenant, channel, loaded.files);
+    await ctx.client.upload(tenant, channel, loaded.files, loaded.binaryFiles);
     let view = await ctx.client.start(tenant, channel);
     if (wait.wait) {
       const result = await waitFor(ctx, tenant, channel, allRunning, wait.timeoutMs);
       view = result.view;
       show(ctx, view);
       if (!result.ok) {
-        ctx.output.err(
-          `${tenant}/${channel}: not every instance is running after ${wait.timeoutMs / 1000} s:`,
-        );
-        for (const line of notRunning(view)) ctx.output.err(`  ${line}`);
+        notReady(ctx, view, wait);
         return ExitCode.FAILURE;
       }
       return ExitCode.OK;
@@ -211,10 +218,32 @@ export async function stopTenant(ctx: Context, tenant: string, wait: WaitOptions
   return code;
 }
 
-export async function reload(ctx: Context, ref: string): Promise<number> {
+/** Why a wait ended without every instance running what it should. */
+function notReady(ctx: Context, view: ChannelView, wait: WaitOptions): void {
+  const { tenant, channel } = view;
+  const failed = failedRollout(view);
+  if (failed !== undefined) ctx.output.err(`${tenant}/${channel}: ${failed}`);
+  else
+    ctx.output.err(`${tenant}/${channel}: not every instance is running after ${wait.timeoutMs / 1000} s:`);
+  for (const line of notRunning(view)) ctx.output.err(`  ${line}`);
+}
+
+/** Restarts the instances of a started channel, rolling (one application, one instance at a time). */
+export async function reload(ctx: Context, ref: string, wait: WaitOptions): Promise<number> {
   const { tenant, channel } = channelArgument(ref);
   try {
-    show(ctx, await ctx.client.reload(tenant, channel));
+    let view = await ctx.client.reload(tenant, channel);
+    if (wait.wait) {
+      const result = await waitFor(ctx, tenant, channel, allRunning, wait.timeoutMs);
+      view = result.view;
+      show(ctx, view);
+      if (!result.ok) {
+        notReady(ctx, view, wait);
+        return ExitCode.FAILURE;
+      }
+      return ExitCode.OK;
+    }
+    show(ctx, view);
     return ExitCode.OK;
   } catch (err) {
     return report(ctx, err);

@@ -91,9 +91,13 @@ program
 
 program
   .command('reload')
-  .description('restart every instance of a started channel (reload_action: kill_then_start)')
+  .description(
+    'restart the instances of a started channel (reload_action: kill_then_start), rolling: one application after another, one instance at a time',
+  )
   .argument('<tenant/channel>')
-  .action(async (ref: string) => run(() => cmd.reload(context(), ref))());
+  .option('--wait', 'return once the rolling restart is done')
+  .option('--timeout <seconds>', 'with --wait', seconds, 120)
+  .action(async (ref: string, o: WaitFlags) => run(() => cmd.reload(context(), ref, waitOf(o)))());
 
 program
   .command('status')

@@ -30,6 +30,7 @@ const view: ChannelView = {
           memoryLimitBytes: null,
           lastRunAt: null,
           nextRunAt: null,
+          upToDate: true,
         },
       ],
     },
@@ -52,6 +53,7 @@ const view: ChannelView = {
           memoryLimitBytes: null,
           lastRunAt: null,
           nextRunAt: null,
+          upToDate: null,
         },
       ],
     },
@@ -59,6 +61,7 @@ const view: ChannelView = {
   resources: [
     { type: 'kafka_topic', name: 'topic-a', cluster: 'kafka_front', state: 'error', error: 'broker down' },
   ],
+  rollout: null,
 };
 
 describe('channelctl output', () => {
@@ -88,6 +91,43 @@ describe('channelctl output', () => {
     expect(notRunning(view)).toEqual([
       'central_receiver2[0] pending: no live runner in cluster shiva_front with tags [centralfront2]',
     ]);
+  });
+
+  it('tells a rolling update and the instances it has not reached', () => {
+    const first = view.applications[0];
+    if (first === undefined) throw new Error('fixture');
+    const rolling: ChannelView = {
+      ...view,
+      applications: [{ ...first, instances: first.instances.map((i) => ({ ...i, upToDate: false })) }],
+      rollout: {
+        state: 'progressing',
+        applications: ['central_receiver1'],
+        application: 'central_receiver1',
+        updated: 0,
+        total: 1,
+        reason: null,
+        startedAt: '2026-11-23T00:00:00.000Z',
+        finishedAt: null,
+        current: true,
+      },
+    };
+    const text = renderChannel(rolling);
+    expect(text).toContain(
+      'rollout: progressing, rolling central_receiver1 (0/1 instance(s) of central_receiver1 updated)',
+    );
+    expect(text).toMatch(/central_receiver1\s+0\s+front1\s+running \(outdated\)/);
+    expect(notRunning(rolling)).toEqual([
+      'central_receiver1[0] running on front1: outdated, the rolling update has not reached it',
+    ]);
+    const stopped = renderChannel({
+      ...rolling,
+      rollout: {
+        ...(rolling.rollout as NonNullable<ChannelView['rollout']>),
+        state: 'failed',
+        reason: 'no progress for 5m: x',
+      },
+    });
+    expect(stopped).toContain('rollout: stopped at central_receiver1: no progress for 5m: x');
   });
 
   it('parses TENANT/CHANNEL and refuses anything else', () => {

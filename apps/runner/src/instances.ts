@@ -23,7 +23,8 @@ import { instanceDir, prepareInstanceDir, removeInstanceDir, writePidFile } from
 const RETRY_MS = 1000;
 
 interface Instance {
-  readonly placement: PlacementRecord;
+  /** Updated in place when only its `specDigest` changes (files it does not use). */
+  placement: PlacementRecord;
   child: SupervisedChild | undefined;
   log: InstanceLog | undefined;
 }
@@ -129,7 +130,12 @@ export class InstanceManager {
     const stops: Promise<void>[] = [];
     for (const [key, instance] of this.#instances) {
       const wanted = this.#desired.get(key);
-      if (wanted !== undefined && wanted.digest === instance.placement.digest) continue;
+      if (wanted !== undefined && wanted.digest === instance.placement.digest) {
+        // Same application and own files: nothing to restart (a new specDigest brings files it
+        // does not use; they are written when it next starts anew).
+        instance.placement = wanted;
+        continue;
+      }
       this.#instances.delete(key);
       stops.push(this.#stop(instance, wanted === undefined));
     }
@@ -173,30 +179,30 @@ export class InstanceManager {
     const log = this.#o.logger.child({ tenant: p.tenant, channel: p.channel, app: p.app, instance: p.index });
     let spec: ChannelSpecRecord | undefined;
     try {
-      spec = (
-        await this.#o.store.get(this.#o.store.layout.channelSpec(p.tenant, p.channel), (raw) =>
-          channelSpecSchema.parse(raw),
-        )
-      )?.value;
+      spec = await this.#files(p);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot read the channel files yet: retrying');
       return false;
     }
-    if (spec?.digest !== p.specDigest) {
-      this.#publish(
-        p,
-        this.#waiting(`waiting for channel files ${p.specDigest} (found ${spec?.digest ?? 'none'})`),
-      );
+    if (spec === undefined) {
+      this.#publish(p, this.#waiting(`waiting for channel files ${p.specDigest} (not in etcd)`));
       return false;
     }
     const dir = instanceDir(this.#o.workdir, p);
-    const command = resolveCommand(p.command, this.#o.allowedCommands, spec.files, dir, this.#o.runner);
+    const shipped = { ...spec.files, ...spec.binaryFiles };
+    const command = resolveCommand(p.command, this.#o.allowedCommands, shipped, dir, this.#o.runner);
     if ('refused' in command) {
       this.#refuse(p, command.refused, log);
       return true;
     }
     try {
-      await prepareInstanceDir(this.#o.workdir, p, spec.files, command.file === p.command ? [] : [p.command]);
+      await prepareInstanceDir(
+        this.#o.workdir,
+        p,
+        spec.files,
+        spec.binaryFiles,
+        command.file === p.command ? [] : [p.command],
+      );
     } catch (err) {
       this.#refuse(p, `cannot prepare the work directory: ${(err as Error).message}`, log);
       return true;
@@ -251,6 +257,20 @@ export class InstanceManager {
     log.info({ command: command.file, args: p.args, digest: p.digest, memoryLimitBytes }, 'starting');
     child.start();
     return true;
+  }
+
+  /**
+   * The files of the upload the placement names: the channel's current spec, or the older
+   * upload kept for it under `versions/` while a rolling update has not reached it.
+   */
+  async #files(p: PlacementRecord): Promise<ChannelSpecRecord | undefined> {
+    const { store } = this.#o;
+    const decode = (raw: unknown) => channelSpecSchema.parse(raw);
+    const current = (await store.get(store.layout.channelSpec(p.tenant, p.channel), decode))?.value;
+    if (current?.digest === p.specDigest) return current;
+    const kept = (await store.get(store.layout.channelVersion(p.tenant, p.channel, p.specDigest), decode))
+      ?.value;
+    return kept?.digest === p.specDigest ? kept : undefined;
   }
 
   #waiting(reason: string): ChildStatus {

@@ -67,6 +67,11 @@ export const rolloutViewSchema = z.object({
   reason: z.string().nullable(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
+  /**
+   * Whether it brings the applications to what the channel should run now; false right after a
+   * change or a reload, until the leader starts the rollout for it.
+   */
+  current: z.boolean(),
 });
 export type RolloutView = z.infer<typeof rolloutViewSchema>;
 
@@ -285,9 +290,15 @@ export function channelView(records: ChannelRecords): ChannelView {
             reason: records.rollout.reason,
             startedAt: records.rollout.startedAt,
             finishedAt: records.rollout.finishedAt,
+            current: isCurrent(records.rollout, records.targets),
           }
         : null,
   };
+}
+
+function isCurrent(rollout: RolloutRecord, targets: ReadonlyMap<string, string> | undefined): boolean {
+  if (targets === undefined) return true;
+  return [...targets].every(([app, digest]) => rollout.targets[app] === digest);
 }
 
 function outlinesFromPlacements(

@@ -56,6 +56,7 @@ export function channelView(tenant = 't', channel = 'c', over: Partial<ChannelVi
       reason: null,
       startedAt: '2026-11-23T00:00:00.000Z',
       finishedAt: '2026-11-23T00:00:10.000Z',
+      current: true,
     },
     ...over,
   };
