@@ -151,6 +151,8 @@ export class TestCluster {
       allow?: readonly string[];
       port?: number;
       extraArgs?: readonly string[];
+      /** Added to the runner's environment (which its children inherit in part). */
+      env?: Readonly<Record<string, string>>;
     } = {},
   ): Promise<Runner> {
     const previous = this.runners.get(name);
@@ -184,7 +186,7 @@ export class TestCluster {
       tags,
       workdir,
       port,
-      proc: new Proc(name, args, this.#logFile(name), this.#env()),
+      proc: new Proc(name, args, this.#logFile(name), { ...this.#env(), ...options.env }),
     };
     this.runners.set(name, runner);
     await eventually(

@@ -196,6 +196,7 @@ function running(i: PlanInput, since = T0 - 60_000): Map<string, StatusRecord> {
       lastRunAt: null,
       nextRunAt: null,
       skippedRuns: 0,
+      readyAt: new Date(since).toISOString(),
     });
   }
   return out;

@@ -36,6 +36,7 @@ function status(
     lastRunAt: null,
     nextRunAt: null,
     skippedRuns: 0,
+    readyAt: state === 'running' ? new Date(sinceMs).toISOString() : null,
   };
 }
 
@@ -127,6 +128,30 @@ describe('rolloutStep', () => {
     });
     expect(complete.record).toMatchObject({ state: 'complete', updated: 2, total: 2, app: null });
     expect(complete.record?.finishedAt).toBe(new Date(T0 + 13_000).toISOString());
+  });
+
+  it('waits for readiness, not the process start: running but not ready is not healthy', () => {
+    const old = [inst('receiver1', 0, 'front1', 'old1'), inst('receiver2', 0, 'front2', 'old2')];
+    const first = rolloutStep({ now: T0, applications: apps, instances: old, record: undefined });
+    const notReady = [
+      inst('receiver1', 0, 'front1', 'new1', { sinceMs: T0 + 1000, readyAt: null }),
+      old[1] as RolloutInstance,
+    ];
+    const step = rolloutStep({
+      now: T0 + 30_000,
+      applications: apps,
+      instances: notReady,
+      record: first.record,
+    });
+    expect(step.restart.size).toBe(0);
+    expect(step.record?.app).toBe('receiver1');
+    const failed = rolloutStep({
+      now: T0 + 61_000,
+      applications: apps,
+      instances: notReady,
+      record: step.record,
+    });
+    expect(failed.record?.reason).toBe('no progress for 1m: receiver1[0] on front1 is running but not ready');
   });
 
   it('rolls only the applications that changed', () => {

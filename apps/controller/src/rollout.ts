@@ -5,8 +5,8 @@
  *
  * Rules (after Nomad's `update` block and Kubernetes' rolling updates):
  * - An instance is *outdated* when its placement's digest is not its application's target, and
- *   *healthy* when its runner reports it `running` with the target digest since at least
- *   `min_healthy_time` (by the runner's `since`).
+ *   *healthy* when its runner reports it `running` with the target digest and *ready* (it serves:
+ *   punchlinectl's inputs listen) since at least `min_healthy_time` (the runner's `readyAt`).
  * - A rollout starts when targets change and some instance is outdated; it covers the
  *   applications that had outdated instances then, rolled one after another in the order of the
  *   channel structure: the next application starts only when every placed instance of the
@@ -81,7 +81,8 @@ function standing(i: RolloutInstance, app: RolloutApplication, now: number): Sta
   const upToDate = i.digest === undefined || i.digest === app.target;
   const s = i.status;
   const running = upToDate && s?.runner === i.runner && s.digest === app.target && s.state === 'running';
-  const since = running ? Date.parse(s?.since ?? '') : Number.NaN;
+  // Health counts from readiness (it serves), not from the process start.
+  const since = running && s?.readyAt != null ? Date.parse(s.readyAt) : Number.NaN;
   const healthyAt = Number.isFinite(since) ? since + app.update.min_healthy_time : undefined;
   const healthy = healthyAt !== undefined && healthyAt <= now;
   return { instance: i, upToDate, healthy, healthyAt: healthy ? undefined : healthyAt };
@@ -94,6 +95,7 @@ function describe(s: Standing, target: string): string {
   if (status === undefined || status.digest !== target || status.runner !== i.runner) {
     return `${where} not reported running since its restart`;
   }
+  if (status.state === 'running' && status.readyAt === null) return `${where} is running but not ready`;
   return `${where} is ${status.state}${status.reason === null ? '' : ` (${status.reason})`}`;
 }
 

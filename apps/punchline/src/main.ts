@@ -17,6 +17,7 @@ import {
 import { Command, Option } from 'commander';
 import { defaultDrainMs } from './drain.js';
 import { prometheus } from './metrics.js';
+import { signalReady } from './ready.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -125,6 +126,10 @@ async function start(flags: StartFlags): Promise<number> {
             await new Promise<void>((ok) => server.listen(port, host, ok));
             return server;
           })();
+    // Inputs listen, metrics answer: ready (a rolling update waits for this before going on).
+    await signalReady(process.env.DROVER_READY_FILE).catch((err: unknown) =>
+      logger.warn({ err: (err as Error).message }, 'cannot tell the runner the pipeline is ready'),
+    );
     const ticker = setInterval(
       () => logger.info({ stats: engine.stats() }, 'pipeline counters'),
       duration(flags.metricsInterval, '--metrics-interval'),

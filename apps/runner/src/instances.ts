@@ -5,6 +5,7 @@
  * digest that changed. Runs one pass at a time; a change during a pass triggers another.
  */
 
+import { join } from 'node:path';
 import { instanceId, quartzSchedule } from '@drover/channel-model';
 import {
   type ChannelSpecRecord,
@@ -17,6 +18,7 @@ import type { Store } from '@drover/store';
 import { type ChildStatus, type MemoryEnforcer, SupervisedChild } from '@drover/supervisor';
 import { childArgs, childEnvironment, heapOptions, resolveCommand } from './commands.js';
 import { InstanceLog } from './instance-log.js';
+import { READY_ENV, READY_FILE, ReadinessWatch, signalsReadiness } from './readiness.js';
 import type { StatusPublisher } from './status-publisher.js';
 import { instanceDir, prepareInstanceDir, removeInstanceDir, writePidFile } from './workdir.js';
 
@@ -27,6 +29,7 @@ interface Instance {
   placement: PlacementRecord;
   child: SupervisedChild | undefined;
   log: InstanceLog | undefined;
+  readiness?: ReadinessWatch | undefined;
 }
 
 /** What the runner's API shows of an instance, live. */
@@ -164,6 +167,7 @@ export class InstanceManager {
       removed ? 'stopping: no longer placed here' : 'restarting: placement changed',
     );
     await instance.child?.stop();
+    instance.readiness?.close();
     if (removed) {
       this.#statuses.delete(keyOf(p));
       this.#o.publisher.remove(p);
@@ -213,6 +217,8 @@ export class InstanceManager {
       ...p.env,
       // How long the child has between SIGTERM and SIGKILL (punchlinectl drains within it).
       DROVER_STOP_GRACE_MS: String(this.#o.stopGraceMs),
+      // Where it says it is ready (readiness.ts).
+      [READY_ENV]: join(dir, READY_FILE),
     });
     let output: InstanceLog;
     try {
@@ -221,6 +227,26 @@ export class InstanceManager {
       this.#refuse(p, `cannot open the instance log: ${(err as Error).message}`, log);
       return true;
     }
+    // Readiness: the pid that said it is ready, and the last status (to publish them together).
+    let last: ChildStatus | undefined;
+    let readyAt: string | null = null;
+    const readyPid = { value: 0 };
+    const publish = () => {
+      if (last !== undefined) this.#publish(p, last, last.state === 'running' ? readyAt : null);
+    };
+    const readiness = signalsReadiness(p.command)
+      ? new ReadinessWatch(
+          dir,
+          (pid) => {
+            if (pid === readyPid.value || pid !== last?.pid || last.state !== 'running') return;
+            readyPid.value = pid;
+            readyAt = new Date().toISOString();
+            log.info({ pid }, 'ready');
+            publish();
+          },
+          (err) => log.warn({ err: err.message }, 'cannot watch for readiness: ready once running'),
+        )
+      : undefined;
     const child = new SupervisedChild(
       {
         file: command.file,
@@ -247,13 +273,24 @@ export class InstanceManager {
         memory: this.#o.memory,
         output: (stream, line) => output.line(stream, line),
         onStatus: (status) => {
-          this.#publish(p, status);
-          if (status.state === 'running' && status.pid !== null)
+          if (status.pid !== last?.pid || status.state !== 'running') {
+            // A new process (or none): ready again only once it says so.
+            readyAt = null;
+            readyPid.value = 0;
+          }
+          last = status;
+          if (status.state === 'running' && (readiness === undefined || !readiness.watching)) {
+            readyAt ??= status.since;
+          }
+          publish();
+          if (status.state === 'running' && status.pid !== null) {
             void writePidFile(dir, status.pid).catch(() => {});
+            readiness?.check();
+          }
         },
       },
     );
-    this.#instances.set(keyOf(p), { placement: p, child, log: output });
+    this.#instances.set(keyOf(p), { placement: p, child, log: output, readiness });
     log.info({ command: command.file, args: p.args, digest: p.digest, memoryLimitBytes }, 'starting');
     child.start();
     return true;
@@ -296,7 +333,7 @@ export class InstanceManager {
     this.#publish(p, { ...this.#waiting(reason), state: 'failed' });
   }
 
-  #publish(p: PlacementRecord, status: ChildStatus): void {
+  #publish(p: PlacementRecord, status: ChildStatus, readyAt: string | null = null): void {
     this.#statuses.set(keyOf(p), status);
     const record: StatusRecord = {
       tenant: p.tenant,
@@ -306,6 +343,7 @@ export class InstanceManager {
       runner: this.#o.runner,
       digest: p.digest,
       ...status,
+      readyAt,
     };
     this.#o.publisher.set(record);
   }

@@ -142,6 +142,11 @@ export const statusRecordSchema = z.object({
   lastRunAt: isoTime.nullable().default(null),
   nextRunAt: isoTime.nullable().default(null),
   skippedRuns: z.number().int().min(0).default(0),
+  /**
+   * While running: since when it serves (punchlinectl: its inputs listen; a command without a
+   * readiness signal: since it runs). Null while not ready. Rolling updates count health from it.
+   */
+  readyAt: isoTime.nullable().default(null),
 });
 export type StatusRecord = z.infer<typeof statusRecordSchema>;
 

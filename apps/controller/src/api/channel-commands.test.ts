@@ -6,8 +6,8 @@ import { bearer, channelView, errorOf, testApi } from './testing/fakes.js';
 const upload = { files: { 'channel_structure.yaml': 'version: "6.0"\n' }, binaryFiles: { 'a.bin': 'AAE=' } };
 
 describe('channel-commands plugin (mutations)', () => {
-  it('PUT uploads the files, binary ones included', async () => {
-    const { app, commands } = await testApi();
+  it('PUT uploads the files, binary ones included, and answers once the cache has them', async () => {
+    const { app, commands, reader } = await testApi();
     const res = await app.inject({
       method: 'PUT',
       url: '/v1/channels/t/c',
@@ -17,6 +17,7 @@ describe('channel-commands plugin (mutations)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ tenant: 't', channel: 'c', specDigest: 'digest1', changed: true });
     expect(commands.uploads).toEqual([upload]);
+    expect(reader.seenRevisions).toEqual([7]);
   });
 
   it.each(['start', 'stop', 'reload'] as const)(

@@ -57,6 +57,8 @@ export const channelCommandsRoutes: FastifyPluginAsync<ChannelCommandsOptions> =
         request.body.files,
         request.body.binaryFiles ?? {},
       );
+      // As for the actions: a read right after sees the new files (and what they change).
+      if (result.revision > 0) await reader.seen(result.revision);
       return { tenant, channel, specDigest: result.specDigest, changed: result.changed };
     },
   );
