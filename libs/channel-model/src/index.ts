@@ -43,6 +43,7 @@ export {
   TOPIC,
 } from './names.js';
 export {
+  type BeatsMapping,
   type DispatchSettings,
   dispatchSettings,
   type EnrichSettings,
