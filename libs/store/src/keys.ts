@@ -17,6 +17,7 @@
  * Placements are grouped by runner first so that a runner watches exactly its own prefix.
  * Every segment is validated: no `/`, not empty, not `.` or `..`.
  */
+import { INSTANCE_INDEX } from '@drover/channel-model';
 import { StoreError } from './errors.js';
 
 export interface InstanceRef {
@@ -203,5 +204,5 @@ function instancePath(ref: InstanceRef): string {
 }
 
 function parseIndex(text: string): number | undefined {
-  return /^(0|[1-9][0-9]{0,8})$/.test(text) ? Number(text) : undefined;
+  return INSTANCE_INDEX.test(text) ? Number(text) : undefined;
 }
