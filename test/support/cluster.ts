@@ -43,9 +43,15 @@ export class Proc {
     const log = createWriteStream(logFile, { flags: 'a' });
     const [file = '', ...rest] = args;
     this.child = spawn(file, rest, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout?.pipe(log);
-    this.child.stderr?.pipe(log);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    this.child.stdout?.pipe(log, { end: false });
+    this.child.stderr?.pipe(log, { end: false });
+    // Exited once the process is gone, its output read to the end and written to its log file
+    // (so a test reading the log right after sees its last lines).
+    this.exited = new Promise((resolve) =>
+      this.child.on('close', (code) => {
+        log.end(() => resolve(code));
+      }),
+    );
   }
 
   get running(): boolean {

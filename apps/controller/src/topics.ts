@@ -37,7 +37,6 @@ export class TopicManager {
   #o: TopicManagerOptions;
   #logger: Logger;
   #inFlight = new Set<string>();
-  #running = new Set<Promise<void>>();
 
   constructor(options: TopicManagerOptions) {
     this.#o = options;
@@ -54,15 +53,14 @@ export class TopicManager {
       list.push(w);
       byCluster.set(w.resource.cluster, list);
     }
-    for (const [cluster, list] of byCluster) {
-      const run = this.#ensureCluster(cluster, list, leadership).finally(() => this.#running.delete(run));
-      this.#running.add(run);
-    }
+    for (const [cluster, list] of byCluster) void this.#ensureCluster(cluster, list, leadership);
   }
 
-  /** Waits for what is in flight, then closes the clients. */
+  /**
+   * Closes the clients at once (a leader stepping down does not wait for Kafka); what was in
+   * flight ends with an error, and its state write is refused (no longer leader).
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.#running]);
     await this.#o.close?.();
   }
 

@@ -126,7 +126,12 @@ export class InstanceManager {
     this.#closed = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     await this.#pass;
-    await Promise.all([...this.#instances.values()].map((i) => i.child?.stop()));
+    await Promise.all(
+      [...this.#instances.values()].map(async (i) => {
+        await i.child?.stop();
+        i.readiness?.close();
+      }),
+    );
   }
 
   async #reconcile(): Promise<void> {
