@@ -234,26 +234,35 @@ export function plan(input: PlanInput): Plan {
   for (const [ck, ch] of startedByKey) {
     const b = of(ck);
     const list = assigned.get(ck) ?? [];
-    const instances: RolloutInstance[] = list.map(({ record, key }) => ({
-      app: record.app,
-      index: record.index,
-      runner: record.runner,
-      digest: input.placements.get(key)?.digest,
-      status: input.statuses.get(layout.status(record)),
-    }));
-    const step = rolloutStep({
-      now,
-      applications: ch.structure.applications.map((app) => ({
-        name: app.name,
-        target: templates.get(appId(ck, app.name))?.digest ?? '',
-        update: app.update,
-      })),
-      instances,
-      record: input.rollouts.get(ck),
+    const before = input.rollouts.get(ck);
+    // Nothing outdated and no rollout going on (the steady state): nothing for the rollout to do.
+    const outdated = list.some(({ record, key }) => {
+      const digest = input.placements.get(key)?.digest;
+      return digest !== undefined && digest !== record.digest;
     });
+    const step =
+      !outdated && before?.state !== 'progressing'
+        ? { restart: new Set<string>(), record: before, requeueAfterMs: undefined }
+        : rolloutStep({
+            now,
+            applications: ch.structure.applications.map((app) => ({
+              name: app.name,
+              target: templates.get(appId(ck, app.name))?.digest ?? '',
+              update: app.update,
+            })),
+            instances: list.map(
+              ({ record, key }): RolloutInstance => ({
+                app: record.app,
+                index: record.index,
+                runner: record.runner,
+                digest: input.placements.get(key)?.digest,
+                status: input.statuses.get(layout.status(record)),
+              }),
+            ),
+            record: before,
+          });
     b.requeueAfterMs = soonest(b.requeueAfterMs, step.requeueAfterMs);
     const rolloutKey = layout.rollout(ch.tenant, ch.channel);
-    const before = input.rollouts.get(ck);
     if (step.record === undefined && before !== undefined) b.delete.push(rolloutKey);
     else if (
       step.record !== undefined &&
@@ -269,9 +278,9 @@ export function plan(input: PlanInput): Plan {
       if (existing === undefined) {
         b.put.push({ key, value: record });
       } else if (existing.digest === record.digest) {
-        // Same application and own files: anything else (the upload it takes files from) is
-        // updated in place, with no restart.
-        if (stableJson(existing) !== stableJson(record)) b.put.push({ key, value: record });
+        // Same application and own files (everything else of the record is in its digest or
+        // its key): only the upload it takes files from may differ, updated with no restart.
+        if (existing.specDigest !== record.specDigest) b.put.push({ key, value: record });
       } else if (step.restart.has(instanceKey(record.app, record.index))) {
         b.put.push({ key, value: record });
       }
@@ -318,7 +327,7 @@ export function plan(input: PlanInput): Plan {
 
   // Older uploads that no placement runs any more.
   const referenced = new Map<string, Set<string>>();
-  for (const [key, p] of input.placements) {
+  for (const [key, p] of input.versions.size === 0 ? [] : input.placements) {
     if (!keep.has(key)) continue;
     const set = referenced.get(channelRef(p)) ?? new Set();
     set.add(p.specDigest);
