@@ -193,6 +193,7 @@ function running(i: PlanInput, since = T0 - 60_000): Map<string, StatusRecord> {
       nextAttemptAt: null,
       oomKills: 0,
       memoryLimitBytes: null,
+      memoryEnforcement: 'cgroup2',
       lastRunAt: null,
       nextRunAt: null,
       skippedRuns: 0,

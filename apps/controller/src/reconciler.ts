@@ -17,6 +17,7 @@
 import { channelRef } from '@drover/channel-model';
 import type { Logger } from '@drover/platform';
 import { isStoreError, type Leadership, NotLeaderError } from '@drover/store';
+import { setLongInterval, type Timer } from '@drover/timers';
 import type { CacheChange, ClusterCache } from './cluster-cache.js';
 import type { ControllerMetrics } from './metrics.js';
 import { type ChannelPlan, type Plan, type PlanInput, plan, type StartedChannel } from './plan.js';
@@ -55,7 +56,7 @@ export class Reconciler {
   #stopped = false;
   #waitFor = 0;
   #unsubscribe: () => void;
-  #resync: NodeJS.Timeout;
+  #resync: Timer;
   #loop: Promise<void>;
   #wake: (() => void) | undefined;
 
@@ -67,8 +68,7 @@ export class Reconciler {
       maxDelayMs: options.retryMaxMs ?? RETRY_MAX_MS,
     });
     this.#unsubscribe = options.cache.onChange((change) => this.#enqueue(change));
-    this.#resync = setInterval(() => this.resync(), options.resyncMs ?? RESYNC_MS);
-    this.#resync.unref();
+    this.#resync = setLongInterval(() => this.resync(), options.resyncMs ?? RESYNC_MS).unref();
     this.resync();
     this.#loop = this.#run();
   }
@@ -82,7 +82,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe();
-    clearInterval(this.#resync);
+    this.#resync.clear();
     this.queue.shutDown();
     this.#wake?.();
     await this.#loop;

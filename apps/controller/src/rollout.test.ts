@@ -33,6 +33,7 @@ function status(
     nextAttemptAt: null,
     oomKills: 0,
     memoryLimitBytes: null,
+    memoryEnforcement: state === 'running' ? 'cgroup2' : null,
     lastRunAt: null,
     nextRunAt: null,
     skippedRuns: 0,

@@ -12,6 +12,7 @@
  *     finally { queue.done(key); }
  *   }
  */
+import { setLongTimeout, type Timer } from '@drover/timers';
 
 export interface WorkQueueOptions {
   /** Delay of the first retry after a failure; doubles with each failure in a row. */
@@ -31,7 +32,7 @@ export class WorkQueue<K> {
   #dirty = new Set<K>();
   #failures = new Map<K, number>();
   /** One timer per key: the earliest timed add wins. */
-  #timers = new Map<K, { at: number; timer: NodeJS.Timeout }>();
+  #timers = new Map<K, { at: number; timer: Timer }>();
   #waiters: ((key: K | undefined) => void)[] = [];
   #shutDown = false;
 
@@ -76,12 +77,12 @@ export class WorkQueue<K> {
     const at = Date.now() + ms;
     const existing = this.#timers.get(key);
     if (existing !== undefined && existing.at <= at) return;
-    if (existing !== undefined) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
+    existing?.timer.clear();
+    // A delay from settings (a rollout's deadline) may exceed what a native timer holds.
+    const timer = setLongTimeout(() => {
       this.#timers.delete(key);
       this.add(key);
-    }, ms);
-    timer.unref?.();
+    }, ms).unref();
     this.#timers.set(key, { at, timer });
   }
 
@@ -127,7 +128,7 @@ export class WorkQueue<K> {
   /** Ends the queue: waiting `next` calls resolve undefined, timers are cleared. */
   shutDown(): void {
     this.#shutDown = true;
-    for (const { timer } of this.#timers.values()) clearTimeout(timer);
+    for (const { timer } of this.#timers.values()) timer.clear();
     this.#timers.clear();
     for (const waiter of this.#waiters.splice(0)) waiter(undefined);
     this.#queue = [];

@@ -35,7 +35,10 @@ function loadedBy(args: readonly string[]): Promise<{ code: number | null; modul
 }
 
 describe('punchlinectl loads nothing of etcd', () => {
-  it('has no etcd3 or gRPC module loaded once its whole import graph is in', async () => {
+  // Real processes: generous safety nets on a loaded machine (nothing here measures time).
+  it('has no etcd3 or gRPC module loaded once its whole import graph is in', {
+    timeout: 60_000,
+  }, async () => {
     // `--version` runs after every static import of the entry has been evaluated.
     const { code, modules } = await loadedBy(['--version']);
     expect(code).toBe(0);
@@ -48,7 +51,9 @@ describe('punchlinectl loads nothing of etcd', () => {
 });
 
 describe('punchlinectl exit codes', () => {
-  it('exits 2 on bad usage and 0 for --help, as every Drover binary (ExitCode of @drover/platform)', async () => {
+  it('exits 2 on bad usage and 0 for --help, as every Drover binary (ExitCode of @drover/platform)', {
+    timeout: 60_000,
+  }, async () => {
     // No command: commander shows the help as an error. punchlinectl used to exit 0 here, and
     // channelctl 2: the two copies of the exit-code map differed.
     expect((await loadedBy([])).code).toBe(2);

@@ -14,6 +14,7 @@ import {
   parseKafkaCluster,
   readPlatformConfig,
 } from '@drover/platform';
+import { setLongInterval } from '@drover/timers';
 import { Command, Option } from 'commander';
 import { defaultDrainMs } from './drain.js';
 import { prometheus } from './metrics.js';
@@ -107,6 +108,8 @@ async function start(flags: StartFlags): Promise<number> {
       ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
       ...(flags.channel === undefined ? {} : { channel: flags.channel }),
       ...(flags.app === undefined ? {} : { app: flags.app }),
+      // Runners give each instance its index.
+      ...(process.env.DROVER_INSTANCE === undefined ? {} : { instance: process.env.DROVER_INSTANCE }),
     };
     const nodes = await buildPipeline(pipeline, { baseDir: dirname(file), kafkaClusters, logger, identity });
     const engine = new Engine(nodes, { maxPending, messageTimeoutMs, logger });
@@ -130,11 +133,10 @@ async function start(flags: StartFlags): Promise<number> {
     await signalReady(process.env.DROVER_READY_FILE).catch((err: unknown) =>
       logger.warn({ err: (err as Error).message }, 'cannot tell the runner the pipeline is ready'),
     );
-    const ticker = setInterval(
+    const ticker = setLongInterval(
       () => logger.info({ stats: engine.stats() }, 'pipeline counters'),
       duration(flags.metricsInterval, '--metrics-interval'),
-    );
-    ticker.unref();
+    ).unref();
 
     const drainMs =
       flags.drainTimeout === undefined
@@ -146,7 +148,7 @@ async function start(flags: StartFlags): Promise<number> {
         process.off('SIGINT', onTerm);
         logger.info({ signal, inFlight: engine.inFlight }, 'draining');
         const left = await engine.drain(drainMs);
-        clearInterval(ticker);
+        ticker.clear();
         metricsServer?.close();
         if (left > 0) logger.warn({ left }, 'drain timed out: events in flight were failed back');
         else logger.info({ stats: engine.stats() }, 'drained cleanly');

@@ -5,7 +5,7 @@
  * digest that changed. Runs one pass at a time; a change during a pass triggers another.
  */
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { instanceId, quartzSchedule } from '@drover/channel-model';
 import {
   type ChannelSpecRecord,
@@ -217,14 +217,20 @@ export class InstanceManager {
       return true;
     }
     const memoryLimitBytes = p.memoryLimitBytes ?? this.#o.defaultMemoryLimitBytes;
-    const env = childEnvironment(process.env, p, {
-      ...heapOptions(p.command, p.args, memoryLimitBytes),
-      ...p.env,
-      // How long the child has between SIGTERM and SIGKILL (punchlinectl drains within it).
-      DROVER_STOP_GRACE_MS: String(this.#o.stopGraceMs),
-      // Where it says it is ready (readiness.ts).
-      [READY_ENV]: join(dir, READY_FILE),
-    });
+    const env = childEnvironment(
+      process.env,
+      p,
+      {
+        ...heapOptions(p.command, p.args, memoryLimitBytes),
+        ...p.env,
+        // How long the child has between SIGTERM and SIGKILL (punchlinectl drains within it).
+        DROVER_STOP_GRACE_MS: String(this.#o.stopGraceMs),
+        // Where it says it is ready (readiness.ts).
+        [READY_ENV]: join(dir, READY_FILE),
+      },
+      // Node scripts (punchlinectl) run on the runner's own Node.
+      dirname(process.execPath),
+    );
     let output: InstanceLog;
     try {
       output = new InstanceLog(this.#o.logDir, p, this.#o.logMaxBytes);
@@ -326,6 +332,7 @@ export class InstanceManager {
       nextAttemptAt: null,
       oomKills: 0,
       memoryLimitBytes: null,
+      memoryEnforcement: null,
       lastRunAt: null,
       nextRunAt: null,
       skippedRuns: 0,

@@ -10,6 +10,10 @@
  * - `quartzcron_schedule` is parsed here (Quartz syntax, see quartz.ts), as the runner will.
  * - The whole channel directory is shipped (load-channel.ts); `resources` lists files the
  *   application depends on, which must exist and are among its own files (own-files.ts).
+ * - A heap cap (`-Xmx`, `--max-old-space-size`, in args or NODE_OPTIONS) must fit under
+ *   `memory_limit` with the runtime's overhead (rule in heap.ts), or the promised heap error
+ *   before the kill cannot happen. Without `memory_limit` the runner's default applies, which
+ *   only the runner knows: nothing is checked here then.
  */
 import { z } from 'zod';
 import {
@@ -22,6 +26,7 @@ import {
   positiveInt,
   topicName,
 } from './fields.js';
+import { heapCaps, heapMisfit } from './heap.js';
 import type { Issue, ParseResult } from './issues.js';
 import { IDENTIFIER, IDENTIFIER_HINT } from './names.js';
 import { quartzError } from './quartz.js';
@@ -174,6 +179,19 @@ const punchlineArgs: Check<ChannelStructure> = (structure, source) => {
   return issues;
 };
 
+const heapUnderLimit: Check<ChannelStructure> = (structure, source) => {
+  const issues: Issue[] = [];
+  structure.applications.forEach((app, i) => {
+    if (app.memory_limit === undefined) return;
+    const written = String(source.doc.getIn(['applications', i, 'memory_limit']) ?? app.memory_limit);
+    for (const cap of heapCaps(app)) {
+      const misfit = heapMisfit(cap, app.memory_limit, written);
+      if (misfit !== undefined) issues.push(issueAt(source, ['applications', i, ...cap.path], misfit));
+    }
+  });
+  return issues;
+};
+
 function nameIssues(
   source: Source,
   names: { tenant?: string | undefined; channel?: string | undefined },
@@ -206,5 +224,10 @@ export function parseChannelStructure(
 ): ParseResult<ChannelStructure> {
   const names: Check<ChannelStructure> = (_structure, source) =>
     nameIssues(source, { tenant: options.tenant, channel: options.channel });
-  return validateYaml(text, options.file, channelStructureSchema, [names, uniqueNames, punchlineArgs]);
+  return validateYaml(text, options.file, channelStructureSchema, [
+    names,
+    uniqueNames,
+    punchlineArgs,
+    heapUnderLimit,
+  ]);
 }

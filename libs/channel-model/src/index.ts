@@ -12,6 +12,18 @@ export {
   updateSchema,
 } from './channel-structure.js';
 export {
+  defaultHeapBytes,
+  type HeapCap,
+  heapCaps,
+  heapFits,
+  heapMisfit,
+  MIN_HEAP_BYTES,
+  maxHeapBytes,
+  RUNTIME_OVERHEAD_MIN_BYTES,
+  RUNTIME_OVERHEAD_RATIO,
+  runtimeOverheadBytes,
+} from './heap.js';
+export {
   type ApplicationRef,
   applicationRef,
   type ChannelRef,
@@ -49,13 +61,19 @@ export {
   type EnrichSettings,
   enrichSettings,
   type FileInputSettings,
+  type FileOutputSettings,
   type FormatSwitchSettings,
   type FunctionSettings,
   fileInputSettings,
+  fileOutputSettings,
   formatSwitchSettings,
   functionSettings,
   type GeneratorInputSettings,
+  type GrokSettings,
   generatorInputSettings,
+  grokSettings,
+  type HarvestInputSettings,
+  harvestInputSettings,
   type KafkaInputSettings,
   type KafkaOutputSettings,
   kafkaInputSettings,
@@ -69,8 +87,12 @@ export {
   type NodeTypeName,
   nodeTypeNames,
   nodeTypes,
+  type PostgresqlOutputSettings,
+  postgresqlOutputSettings,
+  SQL_TYPES,
   type SyslogHeaderSettings,
   syslogHeaderSettings,
+  type Unthreaded,
 } from './node-types.js';
 export { type ChannelFileSet, ownFiles } from './own-files.js';
 export {
@@ -89,5 +111,12 @@ export {
   parsePlatformConfig,
   platformConfigSchema,
 } from './platform-config.js';
-export { quartzError, quartzSchedule } from './quartz.js';
+export {
+  parseQuartz,
+  type QuartzExpression,
+  type QuartzOptions,
+  QuartzSyntaxError,
+  quartzError,
+  quartzSchedule,
+} from './quartz.js';
 export { parseDuration, parseMemory } from './units.js';

@@ -19,8 +19,10 @@
  * Flow control: at most `maxPending` events in flight per input; `ready()` makes inputs wait.
  */
 import { randomBytes } from 'node:crypto';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import { PipelineError } from './errors.js';
 import {
+  type DeferredProcessingNode,
   type Delivery,
   type Fields,
   type InputContext,
@@ -135,7 +137,7 @@ export class Engine {
    * sweep runs only while something is in flight; an event fails at most one period late.
    */
   readonly #open = new Set<Tracker>();
-  #sweeper: NodeJS.Timeout | undefined;
+  #sweeper: Timer | undefined;
 
   constructor(nodes: readonly EngineNode[], options: EngineOptions) {
     this.options = options;
@@ -184,9 +186,9 @@ export class Engine {
     for (const node of this.#nodes) if (node.impl.kind === 'input') await (node.impl as InputNode).stop();
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
+        const timer = setLongTimeout(resolve, timeoutMs);
         this.#drained = () => {
-          clearTimeout(timer);
+          timer.clear();
           resolve();
         };
       });
@@ -194,6 +196,8 @@ export class Engine {
     const left = this.inFlight;
     for (const node of this.#nodes)
       if (node.impl.kind === 'input') await (node.impl as InputNode).drained?.();
+    for (const node of this.#nodes)
+      if (node.impl.kind === 'processing' || node.impl.kind === 'deferred') await node.impl.close?.();
     for (const node of this.#nodes) if (node.impl.kind === 'output') await (node.impl as OutputNode).close();
     return left;
   }
@@ -203,7 +207,10 @@ export class Engine {
     const tracker = new Tracker(input, Date.now(), onDone, fields);
     input.inFlight++;
     this.#open.add(tracker);
-    this.#sweeper ??= setInterval(() => this.#sweep(), sweepPeriod(this.options.messageTimeoutMs)).unref();
+    this.#sweeper ??= setLongInterval(
+      () => this.#sweep(),
+      sweepPeriod(this.options.messageTimeoutMs),
+    ).unref();
     // The input hands the object over; values it set itself win (an event read back from Kafka
     // keeps its original id).
     if (fields._ppf_id === undefined) fields._ppf_id = `${this.#idPrefix}-${(this.#nextId++).toString(36)}`;
@@ -263,6 +270,10 @@ export class Engine {
       this.#process(tracker, route, impl, delivery);
       return;
     }
+    if (impl.kind === 'deferred') {
+      this.#processDeferred(tracker, route, impl, delivery);
+      return;
+    }
     this.#settle(tracker, {
       ok: false,
       reason: `${route.node.component} is an input and subscribes to nothing`,
@@ -279,6 +290,28 @@ export class Engine {
       return;
     }
     this.#close(tracker);
+  }
+
+  /**
+   * A node that completes later (worker threads): its result is published as a synchronous node's
+   * emits would have been, and its error routed as its throw would have been, unless the event
+   * was settled meanwhile (failed elsewhere or timed out), when the result is dropped.
+   */
+  #processDeferred(tracker: Tracker, route: Route, impl: DeferredProcessingNode, delivery: Delivery): void {
+    const node = route.node;
+    impl.process(delivery, (result) => {
+      if (tracker.settled) return;
+      try {
+        for (const [stream, fields] of result.emits)
+          this.#publish(tracker, node, stream, fields, route.stats);
+        if (result.error !== undefined) throw new Error(result.error);
+        route.stats.acked++;
+      } catch (err) {
+        this.#toErrors(tracker, route, delivery, err instanceof Error ? err.message : String(err));
+        return;
+      }
+      this.#close(tracker);
+    });
   }
 
   /**
@@ -325,7 +358,7 @@ export class Engine {
       this.#settle(tracker, { ok: false, reason: `not confirmed within ${timeout} ms` });
     }
     if (this.#open.size === 0) {
-      clearInterval(this.#sweeper);
+      this.#sweeper?.clear();
       this.#sweeper = undefined;
     }
   }

@@ -37,6 +37,7 @@ export function channelView(tenant = 't', channel = 'c', over: Partial<ChannelVi
             since: '2026-11-23T00:00:00.000Z',
             oomKills: 0,
             memoryLimitBytes: 268435456,
+            memoryEnforcement: 'cgroup2',
             lastRunAt: null,
             nextRunAt: null,
             upToDate: true,
