@@ -33,6 +33,7 @@ import {
 } from '@drover/cluster-state';
 import type { Logger } from '@drover/platform';
 import type { KeyLayout, PrefixWatch, SnapshotEntry, Store, WatchEvent, WatchState } from '@drover/store';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import type { z } from 'zod';
 import { ownFileDigests } from './targets.js';
 
@@ -92,7 +93,7 @@ export class ClusterCache {
   #logger: Logger;
   #watch: PrefixWatch | undefined;
   #listeners: ((change: CacheChange) => void)[] = [];
-  #waiters = new Set<{ revision: number; resolve: (seen: boolean) => void; timer: NodeJS.Timeout }>();
+  #waiters = new Set<{ revision: number; resolve: (seen: boolean) => void; timer: Timer }>();
   #state: WatchState = 'disconnected';
   /** The revision of the last listing or event applied to the maps. */
   #applied = 0;
@@ -137,7 +138,7 @@ export class ClusterCache {
       const waiter = {
         revision,
         resolve,
-        timer: setTimeout(() => {
+        timer: setLongTimeout(() => {
           this.#waiters.delete(waiter);
           resolve(false);
         }, timeoutMs),
@@ -149,7 +150,7 @@ export class ClusterCache {
   #wake(): void {
     for (const w of this.#waiters) {
       if (this.revision < w.revision) continue;
-      clearTimeout(w.timer);
+      w.timer.clear();
       this.#waiters.delete(w);
       w.resolve(true);
     }
@@ -173,7 +174,7 @@ export class ClusterCache {
   async close(): Promise<void> {
     await this.#watch?.close();
     for (const w of this.#waiters) {
-      clearTimeout(w.timer);
+      w.timer.clear();
       w.resolve(false);
     }
     this.#waiters.clear();

@@ -17,7 +17,7 @@
 import { channelRef } from '@drover/channel-model';
 import type { Logger } from '@drover/platform';
 import { isStoreError, type Leadership, NotLeaderError } from '@drover/store';
-import { setLongInterval, type Timer } from '@drover/timers';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import type { CacheChange, ClusterCache } from './cluster-cache.js';
 import type { ControllerMetrics } from './metrics.js';
 import { type ChannelPlan, type Plan, type PlanInput, plan, type StartedChannel } from './plan.js';
@@ -131,12 +131,12 @@ export class Reconciler {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         this.#wake = undefined;
         resolve();
       }, ms);
       this.#wake = () => {
-        clearTimeout(timer);
+        timer.clear();
         resolve();
       };
     });

@@ -7,6 +7,8 @@
  * the leader's key still exists with its create revision. A deposed leader (lease expired, key
  * deleted, a new candidate leading) gets `NotLeaderError` and nothing is written.
  */
+
+import { sleep } from '@drover/timers';
 import type { Etcd3 } from 'etcd3';
 import { toStoreError } from './client.js';
 import { NotLeaderError, StoreError } from './errors.js';
@@ -90,7 +92,7 @@ export async function watchUntilGone(
       } catch (err) {
         // etcd unreachable: keep asking; meanwhile the lease alone decides whether we still lead.
         options.onError?.(err instanceof Error ? err : new Error(String(err)));
-        await abortableSleep(RECHECK_MS, signal);
+        await sleep(RECHECK_MS, { signal });
       }
     }
   }
@@ -122,20 +124,6 @@ async function watchOnce(
     watcher.on('error', () => {});
     if (!cancelled) await watcher.cancel().catch(() => {});
   }
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Blocks until this candidate leads, then returns its leadership. */
