@@ -321,6 +321,7 @@ export class Spool {
     }
     await this.#reader?.fh.close();
     await Promise.all(this.#deleting);
+    await unlink(join(this.dir, LOCK_FILE)).catch(() => {});
     for (const w of this.#readable.splice(0)) w();
     for (const w of this.#roomWaiters.splice(0)) w();
   }
@@ -498,6 +499,7 @@ interface OpenedState {
 async function recover(options: SpoolOptions, log: SpoolLogger): Promise<OpenedState> {
   const dir = options.dir;
   await mkdir(dir, { recursive: true });
+  await lock(dir);
   let watermark = 1;
   try {
     const cp = decodeCheckpoint(await readFile(join(dir, 'checkpoint')));
@@ -556,6 +558,37 @@ async function recover(options: SpoolOptions, log: SpoolLogger): Promise<OpenedS
   watermark = Math.max(watermark, segments[0]?.first ?? watermark);
   if (watermark > nextSeq) nextSeq = watermark;
   return { segments, writer, nextSeq, watermark, torn };
+}
+
+const LOCK_FILE = 'lock';
+
+/** One process per spool: `lock` holds the owner's pid; a lock whose process is gone is taken over. */
+async function lock(dir: string): Promise<void> {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(path, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new SpoolError(dir, 'cannot lock it', { cause: err });
+    }
+    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
+      throw new SpoolError(dir, `in use by process ${owner} (its lock file: ${path})`);
+    }
+    await unlink(path).catch(() => {});
+  }
+  throw new SpoolError(dir, `cannot take the lock ${path}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function segmentName(firstSeq: number): string {

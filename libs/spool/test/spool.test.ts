@@ -164,4 +164,14 @@ describe('Spool', () => {
     expect(spool.stats.fsyncs).toBeGreaterThan(0);
     await spool.close();
   });
+
+  it('refuses a spool another live process holds, takes over one whose process is gone', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'lock'), '1'); // pid 1 is alive
+    await expect(Spool.open(opts(dir))).rejects.toThrow(/in use by process 1/);
+    writeFileSync(join(dir, 'lock'), '999999999');
+    const spool = await Spool.open(opts(dir));
+    expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
+    await spool.close();
+  });
 });
