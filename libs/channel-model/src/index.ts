@@ -38,8 +38,14 @@ export {
   type NodeTypeName,
   nodeTypeNames,
   nodeTypes,
+  type SpoolSettings,
   type SyslogHeaderSettings,
+  type SyslogInputSettings,
+  type SyslogListenerSettings,
+  spoolSettings,
   syslogHeaderSettings,
+  syslogInputSettings,
+  syslogListenerSettings,
 } from './node-types.js';
 export {
   type Pipeline,

@@ -19,8 +19,9 @@ import {
   type Pipeline,
   type PipelineNode,
   syslogHeaderSettings,
+  syslogInputSettings,
 } from '@drover/channel-model';
-import type { EngineNode } from './engine.js';
+import { type EngineNode, ERRORS_STREAM } from './engine.js';
 import { PipelineError } from './errors.js';
 import { FileInput } from './nodes/file-input.js';
 import { GeneratorInput } from './nodes/generator-input.js';
@@ -29,6 +30,7 @@ import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
 import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './nodes/processing.js';
+import { SyslogInput } from './nodes/syslog-input.js';
 import type { NodeLogger, PipelineNodeImpl } from './types.js';
 
 export interface BuildContext {
@@ -82,6 +84,25 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
           ssl_trusted_certificate: inChannel(ctx, settings.ssl_trusted_certificate),
         },
         dataStream(node),
+      );
+    }
+    case 'syslog_input': {
+      const settings = syslogInputSettings.parse(node.settings);
+      const listeners = settings.listeners.map((l) => ({
+        ...l,
+        ssl_private_key: inChannel(ctx, l.ssl_private_key),
+        ssl_certificate: inChannel(ctx, l.ssl_certificate),
+        ssl_trusted_certificate: inChannel(ctx, l.ssl_trusted_certificate),
+      }));
+      const spool =
+        settings.spool === undefined
+          ? undefined
+          : { ...settings.spool, dir: resolve(ctx.baseDir, settings.spool.dir) };
+      return new SyslogInput(
+        { ...settings, listeners, ...(spool === undefined ? {} : { spool }) },
+        dataStream(node),
+        node.publish.some((p) => p.stream === ERRORS_STREAM),
+        node.component,
       );
     }
     case 'kafka_output': {

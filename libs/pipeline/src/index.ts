@@ -16,6 +16,8 @@ export { KafkaOutput } from './nodes/kafka-output.js';
 export { LumberjackInput } from './nodes/lumberjack-input.js';
 export { LumberjackOutput } from './nodes/lumberjack-output.js';
 export { Dispatch, Enrich, FormatSwitch, FunctionNode, fieldAt, SyslogHeader } from './nodes/processing.js';
+export { type FeederStats, type RecordDecoder, SpoolFeeder } from './nodes/spool-feeder.js';
+export { SyslogInput, type SyslogInputCounters, type SyslogTransport } from './nodes/syslog-input.js';
 export type {
   Delivery,
   Emit,
