@@ -14,7 +14,7 @@ import {
 } from '@drover/platform';
 import { Command, Option } from 'commander';
 import { defaultDrainMs } from './drain.js';
-import { prometheus } from './metrics.js';
+import { nodeMetrics, prometheus } from './metrics.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -118,13 +118,13 @@ async function start(flags: StartFlags): Promise<number> {
             const { host, port } = parseHostPort(flags.metricsListen as string, '--metrics-listen');
             const server = createServer((_req, res) => {
               res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-              res.end(prometheus(engine.stats(), labels));
+              res.end(prometheus(engine.stats(), labels, nodeMetrics(nodes)));
             });
             await new Promise<void>((ok) => server.listen(port, host, ok));
             return server;
           })();
     const ticker = setInterval(
-      () => logger.info({ stats: engine.stats() }, 'pipeline counters'),
+      () => logger.info({ stats: engine.stats(), nodes: nodeMetrics(nodes) }, 'pipeline counters'),
       duration(flags.metricsInterval, '--metrics-interval'),
     );
     ticker.unref();
