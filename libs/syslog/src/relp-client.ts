@@ -50,6 +50,7 @@ export class RelpClient {
   readonly #session: RelpClientSession;
   readonly #waiters = new Map<MessageId, { resolve: () => void; reject: (err: Error) => void }>();
   #socket: net.Socket | undefined;
+  #out: Buffer[] = [];
   #decoder = new RelpFrameDecoder();
   #retryMs: number;
   #timer: NodeJS.Timeout | undefined;
@@ -122,6 +123,7 @@ export class RelpClient {
             rejectUnauthorized: o.tls.rejectUnauthorized ?? true,
           });
     this.#socket = socket;
+    this.#out = []; // frames meant for the lost connection: the new session resends what matters
     this.#decoder = new RelpFrameDecoder();
     socket.setNoDelay(true);
     socket.once(o.tls === undefined ? 'connect' : 'secureConnect', () => {
@@ -179,10 +181,19 @@ export class RelpClient {
     }
   }
 
+  /** Frames are gathered and written once per turn of the event loop (one syscall for many). */
   #write(frames: Buffer[]): void {
+    if (frames.length === 0) return;
+    if (this.#out.length === 0) queueMicrotask(() => this.#flushOut());
+    for (const f of frames) this.#out.push(f);
+  }
+
+  #flushOut(): void {
+    const out = this.#out;
+    this.#out = [];
     const socket = this.#socket;
-    if (frames.length === 0 || socket === undefined || socket.destroyed) return;
-    socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames));
+    if (out.length === 0 || socket === undefined || socket.destroyed) return;
+    socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
   }
 
   #lost(socket: net.Socket): void {

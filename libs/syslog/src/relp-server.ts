@@ -111,6 +111,7 @@ class RelpConnection implements ConnectionHandler {
   readonly #session: RelpServerSession;
   readonly #maxUnanswered: number;
   #offset = 0;
+  #out: Buffer[] = [];
   #closed = false;
   #draining = false;
 
@@ -178,10 +179,23 @@ class RelpConnection implements ConnectionHandler {
     this.flow();
   }
 
+  /** Responses are gathered and written once per turn of the event loop (one syscall for many). */
+  #write(frames: Buffer[]): void {
+    if (frames.length === 0) return;
+    if (this.#out.length === 0) queueMicrotask(() => this.#flushOut());
+    for (const f of frames) this.#out.push(f);
+  }
+
+  #flushOut(): void {
+    const out = this.#out;
+    this.#out = [];
+    if (out.length === 0 || this.#socket.destroyed) return;
+    this.#socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+  }
+
   #apply(step: RelpServerStep): void {
     if (this.#closed) return;
-    if (step.send.length === 1) this.#socket.write(step.send[0] as Buffer);
-    else if (step.send.length > 1) this.#socket.write(Buffer.concat(step.send));
+    this.#write(step.send);
     for (const m of step.messages) {
       this.#counters.messages++;
       let settled = false;
@@ -211,6 +225,7 @@ class RelpConnection implements ConnectionHandler {
     if (step.close !== undefined) {
       if (step.close.error !== undefined) this.#protocolError(step.close.error, false);
       this.#closed = true;
+      this.#flushOut();
       this.#socket.end();
       // A client that does not close its side is not waited for.
       setTimeout(() => this.#socket.destroy(), 5000).unref();

@@ -20,7 +20,7 @@ export interface FeederStats {
 }
 
 const RETRY_INITIAL_MS = 1000;
-const RETRY_MAX_MS = 30_000;
+const RETRY_MAX_MS = 5000;
 
 export class SpoolFeeder {
   readonly stats: FeederStats = { redelivered: 0, undecodable: 0 };
@@ -31,7 +31,8 @@ export class SpoolFeeder {
   #ctx: InputContext | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
-  readonly #retry: SpoolRecord[] = [];
+  /** Records to emit again (`again`: they failed; else they waited behind those that did). */
+  readonly #retry: { record: SpoolRecord; again: boolean }[] = [];
   #retryMs = RETRY_INITIAL_MS;
   #retryTimer: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
@@ -59,6 +60,11 @@ export class SpoolFeeder {
 
   async #run(ctx: InputContext): Promise<void> {
     while (this.#running) {
+      if (this.#retry.length > 0) {
+        // Downstream is failing: nothing new until what failed went through.
+        await new Promise<void>((r) => (this.#wake = r));
+        continue;
+      }
       if (ctx.inFlight >= ctx.maxPending) {
         await ctx.ready();
         continue;
@@ -68,9 +74,15 @@ export class SpoolFeeder {
         await Promise.race([this.#spool.readable(), new Promise<void>((r) => (this.#wake = r))]);
         continue;
       }
-      for (const r of records) {
+      for (const [i, r] of records.entries()) {
         // Read in a batch: wait for room as the batch goes (never more than one batch past the bound).
         while (this.#running && ctx.inFlight >= ctx.maxPending) await ctx.ready();
+        if (!this.#running) break;
+        if (this.#retry.length > 0) {
+          // Failures meanwhile: the rest of the batch waits with them.
+          for (const record of records.slice(i)) this.#retry.push({ record, again: false });
+          break;
+        }
         this.#emit(r, false);
       }
     }
@@ -97,7 +109,7 @@ export class SpoolFeeder {
         this.#retryMs = RETRY_INITIAL_MS;
         return;
       }
-      this.#retry.push(record);
+      this.#retry.push({ record, again: true });
       if (this.#retryTimer === undefined && this.#running) {
         this.#log.warn(
           { component: this.#component, reason: outcome.reason, retryMs: this.#retryMs },
@@ -118,7 +130,9 @@ export class SpoolFeeder {
         void ctx.ready().then(() => this.#redeliver());
         return;
       }
-      this.#emit(this.#retry.shift() as SpoolRecord, true);
+      const next = this.#retry.shift() as { record: SpoolRecord; again: boolean };
+      this.#emit(next.record, next.again);
     }
+    if (this.#retry.length === 0) this.#wake?.();
   }
 }

@@ -23,9 +23,11 @@
  * there, and the pipeline is fed from the spool (SpoolFeeder), so a crash loses nothing that was
  * acknowledged (RELP) or read (TCP/TLS/UDP) and durable.
  *
- * Flow control: at `max.spout.pending` events in flight (or a full spool, or events waiting to
- * be emitted again), every TCP, TLS and RELP socket stops being read: the senders keep their
- * data. UDP cannot wait: datagrams that arrive meanwhile are dropped and counted (`udp_dropped`).
+ * Flow control: at `max.spout.pending` events in flight (or events waiting to be emitted again),
+ * or, with a spool, when the spool is full (`max_bytes`; the spool absorbs a slow or absent
+ * downstream until then), every TCP, TLS and RELP socket stops being read: the senders keep
+ * their data. UDP cannot wait: datagrams that arrive meanwhile are dropped and counted
+ * (`udp_dropped`).
  */
 import { readFileSync } from 'node:fs';
 import type { SyslogInputSettings, SyslogListenerSettings } from '@drover/channel-model';
@@ -332,8 +334,10 @@ export class SyslogInput implements InputNode {
   // -------------------------------------------------------------------------------------------
   // Flow control
 
+  /** With a spool, only a full spool stops reading (the spool absorbs a slow or absent downstream). */
   #full(ctx: InputContext): boolean {
-    return ctx.inFlight >= ctx.maxPending || this.#retry.length > 0 || (this.#spool?.full ?? false);
+    if (this.#spool !== undefined) return this.#spool.full;
+    return ctx.inFlight >= ctx.maxPending || this.#retry.length > 0;
   }
 
   /** While full, stops reading every stream listener (and UDP drops) until there is room. */
@@ -345,8 +349,10 @@ export class SyslogInput implements InputNode {
     const releases = this.#servers.filter((x) => x.kind !== 'udp').map((x) => x.server.hold());
     void (async () => {
       for (;;) {
-        if (this.#spool?.full === true) await this.#spool.room();
-        else if (ctx.inFlight >= ctx.maxPending) await ctx.ready();
+        if (this.#spool !== undefined) {
+          if (!this.#spool.full) break;
+          await this.#spool.room();
+        } else if (ctx.inFlight >= ctx.maxPending) await ctx.ready();
         else if (this.#retry.length > 0) await new Promise<void>((r) => this.#retryDrained.push(r));
         else break;
       }

@@ -55,8 +55,9 @@ export class RelpClientSession {
   #nextId = 0;
   /** Sent on this session and not answered, by TXNR, in send order. */
   #inFlight = new Map<number, Outstanding>();
-  /** Not sent on this session yet (new ones, and those to resend), in order. */
-  readonly #waiting: Outstanding[] = [];
+  /** Not sent on this session yet (new ones, and those to resend), in order, from `#head`. */
+  #waiting: Outstanding[] = [];
+  #head = 0;
 
   constructor(options: RelpClientSessionOptions = {}) {
     this.#software = options.software ?? 'drover';
@@ -69,7 +70,7 @@ export class RelpClientSession {
 
   /** Messages not yet answered (in flight or waiting). */
   get unacknowledged(): number {
-    return this.#inFlight.size + this.#waiting.length;
+    return this.#inFlight.size + this.#waiting.length - this.#head;
   }
 
   /** Room in the window. */
@@ -82,7 +83,8 @@ export class RelpClientSession {
     // What the last session left unanswered goes first, in its original order.
     const left = [...this.#inFlight.values()];
     this.#inFlight = new Map();
-    this.#waiting.unshift(...left);
+    this.#waiting = [...left, ...this.#waiting.slice(this.#head)];
+    this.#head = 0;
     this.#txnr = 1;
     this.#openTxnr = this.#txnr;
     this.#closeTxnr = 0;
@@ -172,18 +174,23 @@ export class RelpClientSession {
   #pump(): Buffer[] {
     const send: Buffer[] = [];
     if (this.#state !== 'open') return send;
-    while (this.#waiting.length > 0 && this.#inFlight.size < this.windowSize) {
-      const m = this.#waiting.shift() as Outstanding;
+    while (this.#head < this.#waiting.length && this.#inFlight.size < this.windowSize) {
+      const m = this.#waiting[this.#head++] as Outstanding;
       const txnr = this.#txnr;
       send.push(this.#frame('syslog', m.data));
       this.#inFlight.set(txnr, m);
+    }
+    // An array shift per message is quadratic: drop the sent prefix now and then.
+    if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
+      this.#waiting = this.#waiting.slice(this.#head);
+      this.#head = 0;
     }
     return send;
   }
 
   #maybeClose(): Buffer[] {
     const send = this.#pumpWhileClosing();
-    if (this.#inFlight.size > 0 || this.#waiting.length > 0 || this.#closeTxnr !== 0) return send;
+    if (this.#inFlight.size > 0 || this.#head < this.#waiting.length || this.#closeTxnr !== 0) return send;
     this.#closeTxnr = this.#txnr;
     send.push(this.#frame('close'));
     return send;
