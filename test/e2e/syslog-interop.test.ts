@@ -52,6 +52,8 @@ async function startReceiver(): Promise<PunchlineProcess> {
     file: pipelineFile,
     brokers,
     logFile: join(dir, `receiver-${starts++}.log`),
+    // The heap the runner gives the channel's receivers (-Xmx96m).
+    env: { NODE_OPTIONS: '--max-old-space-size=96' },
   });
   return receiver;
 }
