@@ -158,7 +158,8 @@ describe('syslog receiver spool drills (real rsyslog, real Kafka, real processes
     expect(spoolMax - spoolAtStart).toBeGreaterThan(10_000); // the spool took what Kafka could not
     expect(unconfirmed).toBeGreaterThan(0);
     expect(replayed).toBeGreaterThanOrEqual(unconfirmed);
-    // Flat: the spooled messages are on disk, not in the heap (64 MB of slack for the GC).
-    expect(rssMax - rssAtStart).toBeLessThan(64 * 2 ** 20);
+    // Flat: the spooled messages (some 80 MB of them) are on disk, not in the heap; 32 MB of slack
+    // for the GC and the Kafka client's retries.
+    expect(rssMax - rssAtStart).toBeLessThan(32 * 2 ** 20);
   }, 600_000);
 });
