@@ -83,6 +83,8 @@ export const lumberjackInputSettings = z.strictObject({
         }),
     ])
     .prefault({}),
+  /** A durable spool: windows are acknowledged once in it, and the pipeline is fed from it. */
+  spool: spoolSettings.optional(),
 });
 export type LumberjackInputSettings = z.output<typeof lumberjackInputSettings>;
 export type BeatsMapping = Exclude<LumberjackInputSettings['beats'], false>;

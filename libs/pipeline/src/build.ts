@@ -82,8 +82,12 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
           ssl_private_key: inChannel(ctx, settings.ssl_private_key),
           ssl_certificate: inChannel(ctx, settings.ssl_certificate),
           ssl_trusted_certificate: inChannel(ctx, settings.ssl_trusted_certificate),
+          ...(settings.spool === undefined
+            ? {}
+            : { spool: { ...settings.spool, dir: resolve(ctx.baseDir, settings.spool.dir) } }),
         },
         dataStream(node),
+        node.component,
       );
     }
     case 'syslog_input': {

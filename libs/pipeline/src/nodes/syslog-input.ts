@@ -31,7 +31,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SyslogInputSettings, SyslogListenerSettings } from '@drover/channel-model';
-import { Spool } from '@drover/spool';
 import {
   type ListenerTls,
   parseSyslog,
@@ -46,7 +45,7 @@ import {
 } from '@drover/syslog';
 import { ERRORS_STREAM } from '../engine.js';
 import type { Fields, InputContext, InputNode, Outcome } from '../types.js';
-import { SpoolFeeder } from './spool-feeder.js';
+import { InputSpool } from './input-spool.js';
 
 /**
  * The one place `syslog_input` recognises a syslog message: today's header parser (libs/syslog
@@ -97,8 +96,7 @@ export class SyslogInput implements InputNode {
     spool_errors: 0,
   };
   #ctx: InputContext | undefined;
-  #spool: Spool | undefined;
-  #feeder: SpoolFeeder | undefined;
+  #spool: InputSpool | undefined;
   #holding = false;
   /** Events (no spool, no acknowledgement) that failed, to be emitted again. */
   readonly #retry: { fields: Fields; stream: string }[] = [];
@@ -128,15 +126,7 @@ export class SyslogInput implements InputNode {
     this.#ctx = ctx;
     const s = this.#settings;
     if (s.spool !== undefined) {
-      this.#spool = await Spool.open({
-        dir: s.spool.dir,
-        maxBytes: s.spool.max_bytes,
-        fsync: s.spool.fsync,
-        fsyncIntervalMs: s.spool.fsync_interval_ms,
-        logger: ctx.logger,
-      });
-      this.#feeder = new SpoolFeeder(this.#spool, (p) => this.#fromSpool(p), ctx.logger, this.#component);
-      this.#feeder.start(ctx);
+      this.#spool = await InputSpool.open(s.spool, ctx, (p) => this.#fromSpool(p), this.#component);
     }
     try {
       for (const l of s.listeners) this.#servers.push(await this.#listen(l, ctx));
@@ -165,7 +155,7 @@ export class SyslogInput implements InputNode {
     }
     for (const w of this.#retryDrained.splice(0)) w();
     await Promise.all(this.#servers.map((x) => x.server.close()));
-    await this.#feeder?.stop();
+    await this.#spool?.stop();
   }
 
   async drained(): Promise<void> {
@@ -200,21 +190,7 @@ export class SyslogInput implements InputNode {
       framing_errors: framingErrors,
       relp_protocol_errors: relpProtocolErrors,
     });
-    const spool = this.#spool?.stats;
-    if (spool !== undefined) {
-      Object.assign(m, {
-        spool_records: spool.records,
-        spool_bytes: spool.bytes,
-        spool_segments: spool.segments,
-        spool_appended: spool.appended,
-        spool_replayed: spool.replayed,
-        spool_redelivered: this.#feeder?.stats.redelivered ?? 0,
-        spool_torn_records: spool.tornRecords,
-        spool_corrupt_records: spool.corruptRecords,
-        spool_full_events: spool.fullEvents,
-        spool_fsyncs: spool.fsyncs,
-      });
-    }
+    if (this.#spool !== undefined) Object.assign(m, this.#spool.metrics());
     return m;
   }
 
