@@ -369,7 +369,10 @@ export class Spool {
       const first = this.#segments[0] as Segment;
       if (first.end === undefined || first.end > this.#watermark) break;
       this.#segments.shift();
-      this.#readSeg = Math.max(0, this.#readSeg - 1);
+      // The reader is past every record of it (all confirmed, so all read): if it still stands at
+      // its end, it goes to the start of what is now the first segment.
+      if (this.#readSeg === 0) this.#readOffset = 0;
+      else this.#readSeg--;
       this.stats.bytes -= first.size;
       this.stats.segments--;
       const deleting = unlink(first.path)

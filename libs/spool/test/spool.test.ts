@@ -174,4 +174,16 @@ describe('Spool', () => {
     expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
     await spool.close();
   });
+
+  it('reads on from the next segment when the one it finished is released before it moved on', async () => {
+    const spool = await Spool.open(opts(fresh(), { segmentBytes: 60 }));
+    await appendAll(spool, ['first segment'.padEnd(30, '.')]);
+    const [first] = await spool.read();
+    expect(await spool.read()).toEqual([]); // caught up, standing at the end of segment 1
+    await appendAll(spool, ['second segment'.padEnd(30, '.')]); // rolls to segment 2
+    spool.confirm(first?.seq ?? 0); // segment 1 released while the reader stands at its end
+    expect((await spool.read()).map((r) => r.payload.toString())).toEqual(['second segment'.padEnd(30, '.')]);
+    expect(spool.stats.corruptRecords).toBe(0);
+    await spool.close();
+  });
 });
