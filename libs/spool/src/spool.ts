@@ -141,6 +141,7 @@ export class Spool {
   #roomWaiters: (() => void)[] = [];
   #wasFull = false;
   readonly #deleting = new Set<Promise<void>>();
+  #checkpointing: Promise<void> | undefined;
 
   private constructor(options: SpoolOptions, state: OpenedState) {
     this.dir = options.dir;
@@ -392,7 +393,14 @@ export class Spool {
     }
   }
 
-  async #writeCheckpoint(sync = false): Promise<void> {
+  /** One checkpoint write at a time (each renames the same temporary file); a later one waits. */
+  #writeCheckpoint(sync = false): Promise<void> {
+    const next = (this.#checkpointing ?? Promise.resolve()).then(() => this.#writeCheckpointNow(sync));
+    this.#checkpointing = next;
+    return next;
+  }
+
+  async #writeCheckpointNow(sync: boolean): Promise<void> {
     const watermark = this.#watermark;
     if (watermark === this.#checkpointWritten && !sync) return;
     try {

@@ -186,4 +186,24 @@ describe('Spool', () => {
     expect(spool.stats.corruptRecords).toBe(0);
     await spool.close();
   });
+
+  it('writes the checkpoint one write at a time however fast the watermark moves', async () => {
+    const warnings: string[] = [];
+    const logger = { info: () => {}, warn: (_o: object, m: string) => warnings.push(m), error: () => {} };
+    const dir = fresh();
+    const spool = await Spool.open(opts(dir, { checkpointDelayMs: 0, logger }));
+    await appendAll(
+      spool,
+      Array.from({ length: 200 }, (_, i) => `r${i}`),
+    );
+    for (const r of await readAll(spool)) {
+      spool.confirm(r.seq);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await spool.close();
+    expect(warnings).toEqual([]);
+    const reopened = await Spool.open(opts(dir));
+    expect(reopened.stats.replayed).toBe(0);
+    await reopened.close();
+  });
 });
