@@ -141,16 +141,26 @@ describe('syslog_input (real sockets, real engine)', () => {
     expect(c?._ppf_id).not.toBe('spoofed');
   });
 
-  it('sends what it cannot parse to _ppf_errors with the whole message', async () => {
-    const t = await setup({ listeners: [listener('tcp')], format: 'syslog' });
+  it('does not guess a header it cannot read; sends a line that must be JSON and is not to _ppf_errors', async () => {
+    const t = await setup({ listeners: [listener('tcp')] });
     const s = await connect(t.input.ports[0] ?? 0);
     cleanups.push(() => s.destroy());
     s.write('<999>bad priority\n');
-    await eventually(() => t.out.received.length === 1, 5000, 'error event');
-    expect(t.out.received[0]?.stream).toBe(ERRORS_STREAM);
-    expect(t.out.received[0]?.fields._ppf_error_message).toMatch(/priority 999/);
-    expect(t.out.received[0]?.fields.raw_log).toBe('<999>bad priority');
-    expect(t.input.metrics().parse_errors).toBe(1);
+    await eventually(() => t.out.received.length === 1, 5000, 'event');
+    const [bad] = t.out.received.map((d) => d.fields);
+    expect(bad?.syslog).toMatchObject({ header: 'none', header_issue: { code: 'PRI_INVALID' } });
+    expect(bad?.log).toBe('<999>bad priority');
+    expect(t.input.metrics().headers_none).toBe(1);
+
+    const j = await setup({ listeners: [listener('tcp')], format: 'json' });
+    const sj = await connect(j.input.ports[0] ?? 0);
+    cleanups.push(() => sj.destroy());
+    sj.write('not json\n');
+    await eventually(() => j.out.received.length === 1, 5000, 'error event');
+    expect(j.out.received[0]?.stream).toBe(ERRORS_STREAM);
+    expect(j.out.received[0]?.fields._ppf_error_message).toMatch(/not JSON/);
+    expect(j.out.received[0]?.fields.raw_log).toBe('not json');
+    expect(j.input.metrics().parse_errors).toBe(1);
   });
 
   it('RELP: answers only once the output confirmed, in order; a failed event makes the client resend', async () => {

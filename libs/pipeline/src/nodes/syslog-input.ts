@@ -9,7 +9,10 @@
  * - always `_ppf_remote_host/_port`, `_ppf_local_host/_port`, `_ppf_transport` (`tcp`, `tls`,
  *   `udp`, `relp`, `relp+tls`) and, with a verified client certificate, `_ppf_peer_subject`;
  *   `_ppf_timestamp` is when it was received.
- * A message that cannot be parsed goes to `_ppf_errors` (with `_ppf_error_message` and
+ * A syslog header the recogniser cannot read with confidence is not guessed: as with
+ * `syslog_header`, `output` says `header: 'partial'` or `'none'` with a coded `header_issue`, and
+ * `field` is the whole message (counted: `headers_partial`, `headers_none`). A line that must be
+ * JSON (`format: json`) and is not goes to `_ppf_errors` (with `_ppf_error_message` and
  * `_ppf_error_document`) when the node publishes it, else on the data stream with `field` and
  * `raw_log` only; counted either way (`parse_errors`).
  *
@@ -48,8 +51,8 @@ import type { Fields, InputContext, InputNode, Outcome } from '../types.js';
 import { InputSpool } from './input-spool.js';
 
 /**
- * The one place `syslog_input` recognises a syslog message: today's header parser (libs/syslog
- * header.ts). Switching to another recogniser is a change of this line.
+ * The one place `syslog_input` recognises a syslog message: the recogniser `syslog_header` and
+ * `format_switch` use (libs/syslog header.ts). Never throws: what it cannot read is in `header`.
  */
 const recognise = (line: string): SyslogHeader => parseSyslog(line);
 
@@ -69,6 +72,10 @@ type Server =
 
 export interface SyslogInputCounters {
   messages: number;
+  /** Syslog headers read in part / not at all (the event carries the whole message, unguessed). */
+  headers_partial: number;
+  headers_none: number;
+  /** JSON lines (`format: json`) that are not a JSON object. */
   parse_errors: number;
   /** TCP/TLS/UDP events that failed and were emitted again (without spool). */
   retried: number;
@@ -90,6 +97,8 @@ export class SyslogInput implements InputNode {
   readonly #servers: Server[] = [];
   readonly #counters: SyslogInputCounters = {
     messages: 0,
+    headers_partial: 0,
+    headers_none: 0,
     parse_errors: 0,
     retried: 0,
     udp_dropped: 0,
@@ -404,15 +413,13 @@ export class SyslogInput implements InputNode {
       if (format === 'json' && error === undefined) error = 'not a JSON object';
     }
     if (error === undefined) {
-      try {
-        const header = recognise(raw);
-        fields[s.field] = header.message;
-        fields.raw_log = raw;
-        fields[s.output] = header;
-        return { stream: this.#stream, fields: this.#withReceived(fields, received) };
-      } catch (err) {
-        error = (err as Error).message;
-      }
+      const header = recognise(raw);
+      if (header.header === 'partial') this.#counters.headers_partial++;
+      else if (header.header === 'none') this.#counters.headers_none++;
+      fields[s.field] = header.message;
+      fields.raw_log = raw;
+      fields[s.output] = header;
+      return { stream: this.#stream, fields: this.#withReceived(fields, received) };
     }
     this.#counters.parse_errors++;
     fields[s.field] = raw;
@@ -429,7 +436,7 @@ export class SyslogInput implements InputNode {
           parseErrors: this.#counters.parse_errors,
           to: this.#errors ? ERRORS_STREAM : this.#stream,
         },
-        'syslog message not parsed (further ones within 10 s are only counted)',
+        'JSON line not parsed (further ones within 10 s are only counted)',
       );
     }
     if (!this.#errors) return { stream: this.#stream, fields };
