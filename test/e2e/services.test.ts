@@ -93,6 +93,8 @@ describe('deploy/dev/services', () => {
         alive: true,
         healthy: true,
       },
+      // PostgreSQL starts only when named (up postgres).
+      { name: 'postgres', recorded: false, endpoints: [], alive: false, healthy: false },
     ]);
   });
 
@@ -140,7 +142,7 @@ describe('deploy/dev/services', () => {
     expect(isAlive(kafka!.pid)).toBe(false);
     expect(state()).toEqual({});
     const status = JSON.parse((await run('status', '--json')).stdout) as StatusEntry[];
-    expect(status.map((s) => s.recorded)).toEqual([false, false]);
+    expect(status.map((s) => s.recorded)).toEqual([false, false, false]);
   });
 });
 

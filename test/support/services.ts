@@ -11,7 +11,7 @@
  */
 import { inject } from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { acquireServices, type DroverServices, type ServiceName } from './acquire.js';
+import { acquireServices, type DroverServices, SERVICE_ENV, type ServiceName } from './acquire.js';
 
 export type { DroverServices, ServiceName } from './acquire.js';
 
@@ -41,7 +41,7 @@ export function droverServices<K extends ServiceName = never>(...needs: K[]): Ne
       throw new Error(
         `test needs ${name} but no globalSetup provided it: add globalSetup with ` +
           `servicesSetup(['${name}']) from test/support/services.ts, or set ` +
-          `${name === 'etcd' ? 'DROVER_ETCD_ENDPOINTS' : 'DROVER_KAFKA_BROKERS'}`,
+          `${SERVICE_ENV[name]}`,
       );
     }
   }

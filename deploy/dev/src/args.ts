@@ -9,10 +9,10 @@ export type Command =
   | { kind: 'help' };
 
 export const USAGE = `usage: deploy/dev/services <command>
-  up [etcd|kafka ...] [--json]   start (or reuse) local services; default both
-  down [etcd|kafka ...]          stop them; default both
+  up [etcd|kafka|postgres ...] [--json]   start (or reuse) local services; default etcd kafka
+  down [etcd|kafka|postgres ...]          stop them; default all that run
   status [--json]                show each service, its endpoint, pid, alive/healthy
-  env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS
+  env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS / DROVER_POSTGRES_URL
   install rsyslog                install rsyslogd with its RELP, OpenSSL and Kafka modules from Debian
                                  (for the syslog interop tests and benchmarks; starts nothing)
 state: $DROVER_DEV_STATE_DIR or <repo>/.drover-dev; jar cache: $DROVER_DEV_CACHE_DIR or <repo>/.drover-dev/cache`;
@@ -23,12 +23,16 @@ export type Tool = (typeof TOOLS)[number];
 
 export class UsageError extends Error {}
 
-function services(words: string[]): ServiceName[] {
+/** What `up` starts when no service is named (PostgreSQL only on demand). */
+const DEFAULT_UP: readonly ServiceName[] = ['etcd', 'kafka'];
+
+function services(words: string[], defaults: readonly ServiceName[] = SERVICE_NAMES): ServiceName[] {
   for (const word of words) {
-    if (!isServiceName(word)) throw new UsageError(`unknown service '${word}' (expected etcd or kafka)`);
+    if (!isServiceName(word))
+      throw new UsageError(`unknown service '${word}' (expected ${SERVICE_NAMES.join(', ')})`);
   }
   const picked = SERVICE_NAMES.filter((name) => words.includes(name));
-  return picked.length === 0 ? [...SERVICE_NAMES] : picked;
+  return picked.length === 0 ? [...defaults] : picked;
 }
 
 export function parseArgs(argv: readonly string[]): Command {
@@ -45,7 +49,7 @@ export function parseArgs(argv: readonly string[]): Command {
   switch (command) {
     case 'up':
       allowFlags(['--json']);
-      return { kind: 'up', services: services(words), json: flags.includes('--json') };
+      return { kind: 'up', services: services(words, DEFAULT_UP), json: flags.includes('--json') };
     case 'down':
       allowFlags([]);
       return { kind: 'down', services: services(words) };

@@ -31,6 +31,17 @@ export { acquireLock, type Lock } from './lock.js';
 export { cacheDir, repoRoot, stateDir } from './paths.js';
 export { assertPortFree, freePort, freePorts, isPortFree } from './ports.js';
 export {
+  ensurePostgresInstalled,
+  POSTGRES_DATABASE,
+  POSTGRES_USER,
+  type PostgresHandle,
+  type PostgresOptions,
+  postgresReady,
+  postgresUrl,
+  startPostgres,
+  stopPostgres,
+} from './postgres.js';
+export {
   ensureEtcdInstalled,
   ensureJava,
   ensureMaven,
@@ -52,6 +63,7 @@ export {
 export {
   type EtcdRecord,
   type KafkaRecord,
+  type PostgresRecord,
   readState,
   SERVICE_NAMES,
   type ServiceName,

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const SERVICE_NAMES = ['etcd', 'kafka'] as const;
+export const SERVICE_NAMES = ['etcd', 'kafka', 'postgres'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface EtcdRecord {
@@ -22,10 +22,20 @@ export interface KafkaRecord {
   logFile: string;
 }
 
+export interface PostgresRecord {
+  /** `postgres://drover@127.0.0.1:PORT/drover` */
+  url: string;
+  pid: number;
+  dir: string;
+  port: number;
+  logFile: string;
+}
+
 /** The shape of `<stateDir>/services.json`, read by the test harness and by `services env`. */
 export interface ServicesState {
   etcd?: EtcdRecord;
   kafka?: KafkaRecord;
+  postgres?: PostgresRecord;
 }
 
 export function stateFile(dir: string): string {

@@ -56,6 +56,26 @@ export interface ProcessingNode {
   readonly kind: 'processing';
   /** Emits zero or more events; throwing routes the event to `_ppf_errors`. */
   process(event: Delivery, emit: Emit): void;
+  /** After the drain, when nothing is in flight any more (worker threads stop here). */
+  close?(): Promise<void>;
+}
+
+/**
+ * What a processing node made of one event when it completes later (on a worker thread): what it
+ * emitted, in order, and the error it threw after those emits, if it threw. The engine handles it
+ * exactly as a synchronous `process` that emitted the same and threw the same.
+ */
+export interface ProcessResult {
+  readonly emits: readonly (readonly [stream: string, fields: Fields])[];
+  readonly error?: string;
+}
+
+/** A processing node whose work completes asynchronously (`workers: N`). */
+export interface DeferredProcessingNode {
+  readonly kind: 'deferred';
+  /** Calls `done` once with what became of the event. */
+  process(event: Delivery, done: (result: ProcessResult) => void): void;
+  close?(): Promise<void>;
 }
 
 export interface OutputNode {
@@ -80,4 +100,4 @@ export class RejectedEvent extends Error {
   readonly code = 'EVENT_REJECTED';
 }
 
-export type PipelineNodeImpl = InputNode | ProcessingNode | OutputNode;
+export type PipelineNodeImpl = InputNode | ProcessingNode | DeferredProcessingNode | OutputNode;
