@@ -18,7 +18,7 @@ export {
   startEtcd,
 } from './etcd.js';
 export { type EtcdUser, enableEtcdAuth } from './etcd-auth.js';
-export { ensureKafkaJars, jarsSize, type KafkaJars } from './jars.js';
+export { ensureKafkaJars, ensureKafkaToolsJars, jarsSize, type KafkaJars } from './jars.js';
 export {
   type KafkaClusterInfo,
   type KafkaHandle,
@@ -26,7 +26,7 @@ export {
   kafkaReady,
   startKafka,
 } from './kafka.js';
-export { KAFKA_VERSION } from './kafka-config.js';
+export { KAFKA_VERSION, TOOLS_LOG4J } from './kafka-config.js';
 export { acquireLock, type Lock } from './lock.js';
 export { cacheDir, repoRoot, stateDir } from './paths.js';
 export { assertPortFree, freePort, freePorts, isPortFree } from './ports.js';

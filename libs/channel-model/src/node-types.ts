@@ -202,9 +202,18 @@ export const kafkaOutputSettings = z
     'producer.acks': z
       .union([z.enum(['0', '1', 'all', '-1']), z.literal(0), z.literal(1), z.literal(-1)])
       .default('all'),
+    /** Events per batch (one produce request per topic): a batch is sent when it is full... */
     batch_size: z.number().int().positive().default(500),
+    /** ...or this long after its first event (ms). */
     linger_ms: z.number().int().min(0).default(5),
-    compression: z.enum(['none', 'gzip']).default('none'),
+    /** Record batch codec (README "Kafka producer settings" has measured rates and sizes). */
+    compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
+    /** Idempotent producer (KIP-98): a retried batch is never written twice. Needs producer.acks all. */
+    idempotent: z.boolean().default(false),
+  })
+  .refine((s) => !s.idempotent || s['producer.acks'] === 'all' || String(s['producer.acks']) === '-1', {
+    message: 'idempotent needs producer.acks all',
+    path: ['idempotent'],
   })
   .refine((s) => (s.topic === undefined) !== (s.topics === undefined), {
     message: 'give either topic or topics (one per stream)',

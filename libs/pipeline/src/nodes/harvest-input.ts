@@ -14,8 +14,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { HarvestInputSettings } from '@drover/channel-model';
+import { sleep } from '@drover/timers';
 import type { Fields, InputContext, InputNode } from '../types.js';
 import { ConfirmedPrefix, type Slot } from './confirmed-prefix.js';
 import { Pace } from './pace.js';

@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaInputSettings } from '@drover/channel-model';
 import { type ConsumedMessage, connectKafkaConsumer, type KafkaConsumer } from '@drover/kafka-resources';
-import { setLongInterval, type Timer } from '@drover/timers';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import type { Fields, InputContext, InputNode } from '../types.js';
 
 const HEARTBEAT_EVERY_MS = 3_000;
@@ -57,7 +57,7 @@ export class KafkaInput implements InputNode {
   #consumer: KafkaConsumer | undefined;
   #commitTimer: Timer | undefined;
   /** Re-emissions waiting for their backoff. */
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new Set<Timer>();
   #stopped = false;
 
   constructor(settings: KafkaInputSettings, brokers: readonly string[], groupId: string, stream: string) {
@@ -145,7 +145,7 @@ export class KafkaInput implements InputNode {
         },
         'event failed: emitting it again',
       );
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         this.#timers.delete(timer);
         // Stopped meanwhile: the offset stays uncommitted, so the event comes again after a restart.
         if (this.#stopped) return;
@@ -182,7 +182,7 @@ export class KafkaInput implements InputNode {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const timer of this.#timers) timer.clear();
     this.#timers.clear();
     this.#commitTimer?.clear();
     await this.#commit();

@@ -15,6 +15,7 @@
  * worker that dies otherwise fails the events it held as errors and is replaced.
  */
 import { Worker } from 'node:worker_threads';
+import { setLongInterval, type Timer } from '@drover/timers';
 import type { DeferredProcessingNode, Delivery, NodeLogger, ProcessResult } from '../types.js';
 import type { FromWorker, NodeSpec, ToWorker, WorkerData } from './protocol.js';
 
@@ -70,7 +71,7 @@ export class ThreadedNode implements DeferredProcessingNode {
   /** With `ordered`: results waiting for earlier ones, and the next seq to release. */
   readonly #finished = new Map<number, { job: Job; result: ProcessResult }>();
   #nextRelease = 0;
-  readonly #watchdog: NodeJS.Timeout | undefined;
+  readonly #watchdog: Timer | undefined;
   #closed = false;
   readonly stats = { timeouts: 0, restarts: 0 };
 
@@ -80,8 +81,7 @@ export class ThreadedNode implements DeferredProcessingNode {
     this.#logger = logger;
     if (options.timeoutMs !== undefined) {
       const every = Math.max(10, Math.floor(options.timeoutMs / 4));
-      this.#watchdog = setInterval(() => this.#watch(), every);
-      this.#watchdog.unref();
+      this.#watchdog = setLongInterval(() => this.#watch(), every).unref();
     }
   }
 
@@ -246,7 +246,7 @@ export class ThreadedNode implements DeferredProcessingNode {
 
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#watchdog?.clear();
     for (const t of this.#threads) t.dead = true;
     await Promise.all(this.#threads.map((t) => t.worker.terminate()));
   }

@@ -16,6 +16,7 @@
 import { type FileHandle, mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { FileOutputSettings } from '@drover/channel-model';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import type { Delivery, Fields, NodeLogger, OutputNode } from '../../types.js';
 import { fieldAt } from '../processing.js';
 import { bucketPath, eventTime, fileId } from './file-name.js';
@@ -34,7 +35,7 @@ interface OpenFile {
   lines: Buffer[];
   lineBytes: number;
   dones: ((err?: Error) => void)[];
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
   /** Flushes and the finish run one after the other. */
   chain: Promise<void>;
   finishing: boolean;
@@ -52,7 +53,7 @@ export class FileOutput implements OutputNode {
   readonly #inProgress = new Set<string>();
   #journal: Promise<void> = Promise.resolve();
   readonly #ready: Promise<void>;
-  readonly #rotator: NodeJS.Timeout;
+  readonly #rotator: Timer;
   #n = 0;
   readonly stats = { files: 0, flushes: 0, recovered: 0, trimmedBytes: 0 };
 
@@ -70,8 +71,7 @@ export class FileOutput implements OutputNode {
     this.#gzip = settings.gzip ?? paths.pattern.endsWith('.gz');
     this.#ready = this.#recover();
     const every = Math.max(50, Math.min(1000, Math.floor(settings.max_age / 4)));
-    this.#rotator = setInterval(() => this.#rotateAged(), every);
-    this.#rotator.unref();
+    this.#rotator = setLongInterval(() => this.#rotateAged(), every).unref();
   }
 
   write(event: Delivery, done: (err?: Error) => void): void {
@@ -95,7 +95,7 @@ export class FileOutput implements OutputNode {
     file.lineBytes += line.length;
     file.dones.push(done);
     if (file.lineBytes >= this.#s.flush_bytes) this.#flush(file);
-    else file.timer ??= setTimeout(() => this.#flush(file), this.#s.flush_ms);
+    else file.timer ??= setLongTimeout(() => this.#flush(file), this.#s.flush_ms);
   }
 
   #encode(fields: Readonly<Fields>): Buffer {
@@ -136,7 +136,7 @@ export class FileOutput implements OutputNode {
   }
 
   #flush(file: OpenFile): void {
-    if (file.timer !== undefined) clearTimeout(file.timer);
+    file.timer?.clear();
     file.timer = undefined;
     if (file.lines.length === 0) return;
     const lines = file.lines;
@@ -271,7 +271,7 @@ export class FileOutput implements OutputNode {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#rotator);
+    this.#rotator.clear();
     await this.#ready;
     await Promise.all([...this.#files.values()].map((f) => this.#finish(f)));
     await this.#journal;

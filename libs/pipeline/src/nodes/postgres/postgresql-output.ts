@@ -17,8 +17,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { PostgresqlOutputSettings } from '@drover/channel-model';
+import { setLongTimeout, sleep, type Timer } from '@drover/timers';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { type Delivery, type NodeLogger, type OutputNode, RejectedEvent } from '../../types.js';
@@ -57,7 +57,7 @@ export class PostgresqlOutput implements OutputNode {
   readonly #connections: Connection[];
   readonly #queue: Batch[] = [];
   #pending: Batch = { rows: [], dones: [] };
-  #linger: NodeJS.Timeout | undefined;
+  #linger: Timer | undefined;
   #failures = 0;
   #tableReady: Promise<void> | undefined;
   #closing = false;
@@ -85,11 +85,11 @@ export class PostgresqlOutput implements OutputNode {
     this.#pending.rows.push(toRow(this.#table, event.fields));
     this.#pending.dones.push(done);
     if (this.#pending.rows.length >= this.#settings.batch_size) this.#flush();
-    else this.#linger ??= setTimeout(() => this.#flush(), this.#settings.linger_ms);
+    else this.#linger ??= setLongTimeout(() => this.#flush(), this.#settings.linger_ms);
   }
 
   #flush(): void {
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#linger?.clear();
     this.#linger = undefined;
     if (this.#pending.rows.length === 0) return;
     this.#queue.push(this.#pending);
