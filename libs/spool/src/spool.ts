@@ -34,6 +34,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import {
   decodeCheckpoint,
   decodeRecord,
@@ -126,9 +127,9 @@ export class Spool {
   // Confirmation
   #watermark: number;
   readonly #confirmedAbove = new Set<number>();
-  #checkpointTimer: NodeJS.Timeout | undefined;
+  #checkpointTimer: Timer | undefined;
   #checkpointWritten: number;
-  #syncTimer: NodeJS.Timeout | undefined;
+  #syncTimer: Timer | undefined;
   // Reading
   #readSeg = 0;
   #readOffset = 0;
@@ -169,8 +170,10 @@ export class Spool {
       fullEvents: 0,
     };
     if (options.fsync === 'interval') {
-      this.#syncTimer = setInterval(() => void this.#periodicSync(), options.fsyncIntervalMs ?? 1000);
-      this.#syncTimer.unref();
+      this.#syncTimer = setLongInterval(
+        () => void this.#periodicSync(),
+        options.fsyncIntervalMs ?? 1000,
+      ).unref();
     }
   }
 
@@ -302,7 +305,7 @@ export class Spool {
     this.#watermark++;
     while (this.#confirmedAbove.delete(this.#watermark)) this.#watermark++;
     this.#release();
-    this.#checkpointTimer ??= setTimeout(() => {
+    this.#checkpointTimer ??= setLongTimeout(() => {
       this.#checkpointTimer = undefined;
       void this.#writeCheckpoint();
     }, this.#options.checkpointDelayMs ?? 50);
@@ -313,8 +316,8 @@ export class Spool {
     if (this.#closed) return;
     while (this.#flushing !== undefined) await this.#flushing;
     this.#closed = true;
-    if (this.#syncTimer !== undefined) clearInterval(this.#syncTimer);
-    if (this.#checkpointTimer !== undefined) clearTimeout(this.#checkpointTimer);
+    this.#syncTimer?.clear();
+    this.#checkpointTimer?.clear();
     await this.#writeCheckpoint(true);
     if (this.#writer !== undefined) {
       if (!this.#writerSynced) await this.#writer.datasync();

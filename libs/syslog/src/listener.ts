@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { setLongTimeout } from '@drover/timers';
 
 /** TLS settings of a listener (the same as `lumberjack_input`'s). */
 export interface ListenerTls {
@@ -168,11 +169,11 @@ export async function listen(
     close: async (graceMs = 5000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const h of handlers) h.drain();
-      const deadline = setTimeout(() => {
+      const deadline = setLongTimeout(() => {
         for (const h of handlers) h.destroy('shutdown');
       }, graceMs);
       await closed;
-      clearTimeout(deadline);
+      deadline.clear();
     },
   };
 }

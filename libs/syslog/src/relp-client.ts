@@ -11,6 +11,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import { type MessageId, RelpClientSession, type RelpClientStep } from './relp/client-session.js';
 import { RelpFrameDecoder, RelpProtocolError } from './relp/frame.js';
 
@@ -53,7 +54,7 @@ export class RelpClient {
   #out: Buffer[] = [];
   #decoder = new RelpFrameDecoder();
   #retryMs: number;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #closing: (() => void) | undefined;
   #stopped = false;
   /** Sessions opened so far (1 + reconnections). */
@@ -102,7 +103,7 @@ export class RelpClient {
 
   #shutdown(): void {
     this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#socket?.destroy();
     this.#socket = undefined;
   }
@@ -205,7 +206,7 @@ export class RelpClient {
       this.#closing();
       return;
     }
-    this.#timer = setTimeout(() => this.#connect(), this.#retryMs);
+    this.#timer = setLongTimeout(() => this.#connect(), this.#retryMs);
     this.#retryMs = Math.min(this.#retryMs * 2, this.#options.retryMaxMs ?? 5000);
   }
 }

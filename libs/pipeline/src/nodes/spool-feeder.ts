@@ -7,6 +7,7 @@
  * flight, as for any input.
  */
 import type { Spool, SpoolRecord } from '@drover/spool';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Fields, InputContext, NodeLogger } from '../types.js';
 
 /** A spooled record as an event: the stream it goes to and its fields. */
@@ -34,7 +35,7 @@ export class SpoolFeeder {
   /** Records to emit again (`again`: they failed; else they waited behind those that did). */
   readonly #retry: { record: SpoolRecord; again: boolean }[] = [];
   #retryMs = RETRY_INITIAL_MS;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTimer: Timer | undefined;
   #wake: (() => void) | undefined;
 
   constructor(spool: Spool, decode: RecordDecoder, log: NodeLogger, component: string) {
@@ -53,7 +54,7 @@ export class SpoolFeeder {
   /** Stops emitting (events in flight still complete and are confirmed to the spool). */
   async stop(): Promise<void> {
     this.#running = false;
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer?.clear();
     this.#wake?.();
     await this.#loop;
   }
@@ -115,7 +116,7 @@ export class SpoolFeeder {
           { component: this.#component, reason: outcome.reason, retryMs: this.#retryMs },
           'spooled event failed: it stays in the spool and is emitted again',
         );
-        this.#retryTimer = setTimeout(() => this.#redeliver(), this.#retryMs);
+        this.#retryTimer = setLongTimeout(() => this.#redeliver(), this.#retryMs);
         this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
       }
     });

@@ -46,6 +46,7 @@ import {
   startUdpServer,
   type UdpServer,
 } from '@drover/syslog';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import { ERRORS_STREAM } from '../engine.js';
 import type { Fields, InputContext, InputNode, Outcome } from '../types.js';
 import { InputSpool } from './input-spool.js';
@@ -110,7 +111,7 @@ export class SyslogInput implements InputNode {
   /** Events (no spool, no acknowledgement) that failed, to be emitted again. */
   readonly #retry: { fields: Fields; stream: string }[] = [];
   #retryMs = RETRY_INITIAL_MS;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTimer: Timer | undefined;
   #retryDrained: (() => void)[] = [];
   #lastParseWarn = 0;
   readonly #metaCache = new WeakMap<SyslogPeer, Buffer>();
@@ -154,7 +155,7 @@ export class SyslogInput implements InputNode {
   }
 
   async stop(): Promise<void> {
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer?.clear();
     this.#retryTimer = undefined;
     if (this.#retry.length > 0) {
       (this.#ctx as InputContext | undefined)?.logger.warn(
@@ -369,7 +370,7 @@ export class SyslogInput implements InputNode {
           { component: this.#component, reason: outcome.reason, retryMs: this.#retryMs },
           'syslog event failed: kept and emitted again (reading stops meanwhile)',
         );
-        this.#retryTimer = setTimeout(() => this.#emitAgain(), this.#retryMs);
+        this.#retryTimer = setLongTimeout(() => this.#emitAgain(), this.#retryMs);
         this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
       }
     });
