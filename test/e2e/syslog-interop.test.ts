@@ -187,7 +187,7 @@ describe('syslog receiver with real senders', () => {
     const r = await sender(run, omfwdTcp(ports.tcp, 'octet-counted'));
     await eventually(() => numbers(run).distinct.size === TOTAL, 120_000, `${TOTAL} numbers of ${run}`);
     await r.stop();
-  });
+  }, 300_000);
 
   it(`rsyslog omfwd over TLS with a client certificate: ${TOTAL} numbered messages, all in Kafka, with the peer's subject`, async () => {
     const run = 'omfwdtls';
@@ -201,7 +201,7 @@ describe('syslog receiver with real senders', () => {
     await r.stop();
     const one = events().find((x) => String(x.log).startsWith(`${run} `));
     expect(one).toMatchObject({ _ppf_transport: 'tls', _ppf_peer_subject: 'CN=collector-1' });
-  });
+  }, 300_000);
 
   it(`rsyslog omrelp: ${TOTAL} numbered messages across a SIGKILL of the receiver, every one in Kafka`, async () => {
     const run = 'omrelpkill';
@@ -234,5 +234,5 @@ describe('syslog receiver with real senders', () => {
         `${TOTAL - distinct.size} lost, ${messages - distinct.size} duplicates`,
     );
     expect(distinct.size).toBeGreaterThan(TOTAL * 0.3);
-  });
+  }, 300_000);
 });
