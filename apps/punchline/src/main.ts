@@ -17,7 +17,7 @@ import {
 import { setLongInterval } from '@drover/timers';
 import { Command, Option } from 'commander';
 import { defaultDrainMs } from './drain.js';
-import { prometheus } from './metrics.js';
+import { nodeMetrics, prometheus } from './metrics.js';
 import { signalReady } from './ready.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -124,7 +124,7 @@ async function start(flags: StartFlags): Promise<number> {
             const { host, port } = parseHostPort(flags.metricsListen as string, '--metrics-listen');
             const server = createServer((_req, res) => {
               res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-              res.end(prometheus(engine.stats(), labels));
+              res.end(prometheus(engine.stats(), labels, nodeMetrics(nodes)));
             });
             await new Promise<void>((ok) => server.listen(port, host, ok));
             return server;
@@ -134,7 +134,7 @@ async function start(flags: StartFlags): Promise<number> {
       logger.warn({ err: (err as Error).message }, 'cannot tell the runner the pipeline is ready'),
     );
     const ticker = setLongInterval(
-      () => logger.info({ stats: engine.stats() }, 'pipeline counters'),
+      () => logger.info({ stats: engine.stats(), nodes: nodeMetrics(nodes) }, 'pipeline counters'),
       duration(flags.metricsInterval, '--metrics-interval'),
     ).unref();
 

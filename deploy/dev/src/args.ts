@@ -5,6 +5,7 @@ export type Command =
   | { kind: 'down'; services: ServiceName[] }
   | { kind: 'status'; json: boolean }
   | { kind: 'env' }
+  | { kind: 'install'; tools: Tool[] }
   | { kind: 'help' };
 
 export const USAGE = `usage: deploy/dev/services <command>
@@ -12,7 +13,13 @@ export const USAGE = `usage: deploy/dev/services <command>
   down [etcd|kafka|postgres ...]          stop them; default all that run
   status [--json]                show each service, its endpoint, pid, alive/healthy
   env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS / DROVER_POSTGRES_URL
+  install rsyslog                install rsyslogd with its RELP, OpenSSL and Kafka modules from Debian
+                                 (for the syslog interop tests and benchmarks; starts nothing)
 state: $DROVER_DEV_STATE_DIR or <repo>/.drover-dev; jar cache: $DROVER_DEV_CACHE_DIR or <repo>/.drover-dev/cache`;
+
+/** Tools `install` brings from Debian for tests and benchmarks (not services: nothing is started). */
+export const TOOLS = ['rsyslog'] as const;
+export type Tool = (typeof TOOLS)[number];
 
 export class UsageError extends Error {}
 
@@ -54,6 +61,13 @@ export function parseArgs(argv: readonly string[]): Command {
       allowFlags([]);
       noWords();
       return { kind: 'env' };
+    case 'install': {
+      allowFlags([]);
+      const bad = words.find((w) => !(TOOLS as readonly string[]).includes(w));
+      if (bad !== undefined) throw new UsageError(`unknown tool '${bad}' (expected ${TOOLS.join(', ')})`);
+      if (words.length === 0) throw new UsageError(`install needs a tool: ${TOOLS.join(', ')}`);
+      return { kind: 'install', tools: words as Tool[] };
+    }
     case 'help':
     case '--help':
     case '-h':

@@ -41,7 +41,14 @@ export {
   startPostgres,
   stopPostgres,
 } from './postgres.js';
-export { ensureEtcdInstalled, ensureJava, ensureMaven } from './prereq.js';
+export {
+  ensureEtcdInstalled,
+  ensureJava,
+  ensureMaven,
+  ensureRsyslog,
+  RSYSLOG_MODULE_DIR,
+  RSYSLOG_PACKAGES,
+} from './prereq.js';
 export { isAlive } from './process.js';
 export {
   defaultDirs,

@@ -89,9 +89,15 @@ export {
   nodeTypes,
   type PostgresqlOutputSettings,
   postgresqlOutputSettings,
+  type SpoolSettings,
   SQL_TYPES,
   type SyslogHeaderSettings,
+  type SyslogInputSettings,
+  type SyslogListenerSettings,
+  spoolSettings,
   syslogHeaderSettings,
+  syslogInputSettings,
+  syslogListenerSettings,
   type Unthreaded,
 } from './node-types.js';
 export { type ChannelFileSet, ownFiles } from './own-files.js';

@@ -13,6 +13,28 @@ export interface NodeType {
   readonly settings: z.ZodType<Record<string, unknown>>;
 }
 
+/**
+ * `spool` of an input: a durable spool on local disk (libs/spool). With it, what the input
+ * receives is acknowledged to its sender once it is in the spool, and the pipeline is fed from
+ * the spool, so a broker outage or a crash loses nothing that was acknowledged. `dir` is one
+ * spool's own directory (one process at a time; relative paths are in the channel directory,
+ * which a runner rewrites at each start: give an absolute path outside the runner's work
+ * directory).
+ */
+export const spoolSettings = z.strictObject({
+  dir: z.string().min(1),
+  /** Bytes on disk at which the spool is full and the input stops reading. */
+  max_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024 * 1024),
+  /** `always`: acknowledge after fdatasync; `interval`: after the write, synced every fsync_interval_ms. */
+  fsync: z.enum(['always', 'interval']).default('always'),
+  fsync_interval_ms: z.number().int().positive().default(1000),
+});
+export type SpoolSettings = z.output<typeof spoolSettings>;
+
 /** `lumberjack_input`: a Lumberjack v1/v2 receiver (libs/pipeline/src/nodes/lumberjack-input.ts). */
 export const lumberjackInputSettings = z.strictObject({
   listen: z.strictObject({ host: z.string().default('0.0.0.0'), port: z.number().int().min(0).max(65535) }),
@@ -62,9 +84,101 @@ export const lumberjackInputSettings = z.strictObject({
         }),
     ])
     .prefault({}),
+  /** A durable spool: windows are acknowledged once in it, and the pipeline is fed from it. */
+  spool: spoolSettings.optional(),
 });
 export type LumberjackInputSettings = z.output<typeof lumberjackInputSettings>;
 export type BeatsMapping = Exclude<LumberjackInputSettings['beats'], false>;
+
+/** TLS of a listener, as `lumberjack_input` has it. */
+const listenerTls = {
+  ssl_private_key: z.string().optional(),
+  ssl_certificate: z.string().optional(),
+  /** CA bundle for client certificates: with it, clients must present one it signed (unless ssl_client_auth says otherwise). */
+  ssl_trusted_certificate: z.string().optional(),
+  ssl_client_auth: z.enum(['none', 'optional', 'required']).optional(),
+};
+
+/**
+ * One listener of `syslog_input`: `tcp` (RFC 6587, octet counting or LF per frame), `tls`
+ * (RFC 5425, same framing detection), `udp` (RFC 5426) or `relp` (librelp/omrelp; over TLS with
+ * `ssl: true`).
+ */
+export const syslogListenerSettings = z
+  .strictObject({
+    protocol: z.enum(['tcp', 'tls', 'udp', 'relp']),
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535),
+    /** RELP over TLS (a `tls` listener is TLS already). */
+    ssl: z.boolean().default(false),
+    ...listenerTls,
+  })
+  .refine(
+    (l) =>
+      !(l.protocol === 'tls' || (l.protocol === 'relp' && l.ssl)) ||
+      (l.ssl_private_key !== undefined && l.ssl_certificate !== undefined),
+    {
+      message: 'a TLS listener needs ssl_private_key and ssl_certificate',
+    },
+  )
+  .refine((l) => l.protocol === 'relp' || !l.ssl, {
+    message: 'ssl applies to relp listeners (use protocol: tls for syslog over TLS)',
+  })
+  .refine(
+    (l) => l.protocol !== 'udp' || (l.ssl_private_key === undefined && l.ssl_certificate === undefined),
+    {
+      message: 'a udp listener takes no TLS settings',
+    },
+  );
+export type SyslogListenerSettings = z.output<typeof syslogListenerSettings>;
+
+/**
+ * `syslog_input`: a syslog server (libs/pipeline/src/nodes/syslog-input.ts) on one or more
+ * listeners. Messages (RFC 5424, RFC 3164 and its variants, JSON lines) become events with the
+ * fields `syslog_header` produces, plus `_ppf_remote_host/_port`, `_ppf_local_host/_port`,
+ * `_ppf_transport` and, with mutual TLS, `_ppf_peer_subject`.
+ */
+export const syslogInputSettings = z.strictObject({
+  listeners: z.array(syslogListenerSettings).min(1, 'at least one listener'),
+  /** `auto`: a line that is a JSON object is JSON, anything else syslog; `syslog`; `json`. */
+  format: z.enum(['auto', 'syslog', 'json']).default('auto'),
+  /** The field that gets the message (the syslog MSG; a JSON line whole, unless it has this key). */
+  field: z.string().min(1).default('log'),
+  /** The object field that gets the parsed header (as syslog_header's `output`). */
+  output: z.string().min(1).default('syslog'),
+  /** Messages longer than this are truncated (counted and logged), as rsyslog's maxMessageSize. */
+  max_message_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** An octet count above this is a malformed frame: the connection is closed. */
+  max_frame_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+  /** RELP DATA above this ends the session (librelp's default: 128 KiB). */
+  relp_max_data_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(128 * 1024),
+  /** RELP messages of one connection awaiting confirmation before it stops being read. */
+  relp_max_unanswered: z.number().int().positive().default(1024),
+  /** Per stream listener; past it new connections are refused. */
+  max_connections: z.number().int().positive().default(512),
+  /**
+   * A connection with no byte for this long is closed (never one we stopped reading); 0: never.
+   * Off by default: a plain TCP sender (rsyslog omfwd) learns that the server closed only when a
+   * write fails, and the message it wrote into the closed connection is lost.
+   */
+  idle_timeout_ms: z.number().int().min(0).default(0),
+  /** SO_RCVBUF of UDP listeners (default: the system's). */
+  udp_recv_buffer_bytes: z.number().int().positive().optional(),
+  spool: spoolSettings.optional(),
+});
+export type SyslogInputSettings = z.output<typeof syslogInputSettings>;
 
 const hostPort = z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected HOST:PORT');
 
@@ -458,6 +572,7 @@ export type HarvestInputSettings = z.output<typeof harvestInputSettings>;
 
 export const nodeTypes = {
   lumberjack_input: { kind: 'input', settings: lumberjackInputSettings },
+  syslog_input: { kind: 'input', settings: syslogInputSettings },
   kafka_input: { kind: 'input', settings: kafkaInputSettings },
   generator_input: { kind: 'input', settings: generatorInputSettings },
   file_input: { kind: 'input', settings: fileInputSettings },

@@ -27,6 +27,10 @@ export const RESERVED_FIELDS = [
   '_ppf_local_port',
   '_ppf_remote_host',
   '_ppf_remote_port',
+  /** How an input received the event: `tcp`, `tls`, `udp`, `relp`, `relp+tls` (syslog_input). */
+  '_ppf_transport',
+  /** The verified client certificate's subject, with mutual TLS (syslog_input). */
+  '_ppf_peer_subject',
   '_ppf_error_message',
   '_ppf_error_document',
   '_ppf_latency',

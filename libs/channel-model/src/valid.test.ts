@@ -20,7 +20,7 @@ describe('the shipped channels', () => {
     const root = join(repo, 'channels');
     const refs = readdirSync(root).flatMap((t) => readdirSync(join(root, t)).map((c) => [t, c] as const));
     expect(refs.map(([t, c]) => `${t}/${c}`)).toEqual(
-      expect.arrayContaining(['reftenant/receiver', 'reftenant/forwarder']),
+      expect.arrayContaining(['reftenant/receiver', 'reftenant/forwarder', 'reftenant/syslog']),
     );
     for (const [t, c] of refs) {
       const result = await loadChannel(join(root, t, c));

@@ -18,9 +18,10 @@ import {
   type Pipeline,
   type PipelineNode,
   postgresqlOutputSettings,
+  syslogInputSettings,
 } from '@drover/channel-model';
 import { dataStream, processingNode } from './build-processing.js';
-import type { EngineNode } from './engine.js';
+import { type EngineNode, ERRORS_STREAM } from './engine.js';
 import { PipelineError } from './errors.js';
 import { archivePaths, FileOutput } from './nodes/archive/file-output.js';
 import { FileInput } from './nodes/file-input.js';
@@ -32,6 +33,7 @@ import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
 import { PostgresqlOutput } from './nodes/postgres/postgresql-output.js';
+import { SyslogInput } from './nodes/syslog-input.js';
 import { ThreadedNode } from './threads/threaded-node.js';
 import type { Delivery, Fields, NodeLogger, PipelineNodeImpl } from './types.js';
 
@@ -83,8 +85,31 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
           ssl_private_key: inChannel(ctx, settings.ssl_private_key),
           ssl_certificate: inChannel(ctx, settings.ssl_certificate),
           ssl_trusted_certificate: inChannel(ctx, settings.ssl_trusted_certificate),
+          ...(settings.spool === undefined
+            ? {}
+            : { spool: { ...settings.spool, dir: resolve(ctx.baseDir, settings.spool.dir) } }),
         },
         dataStream(node),
+        node.component,
+      );
+    }
+    case 'syslog_input': {
+      const settings = syslogInputSettings.parse(node.settings);
+      const listeners = settings.listeners.map((l) => ({
+        ...l,
+        ssl_private_key: inChannel(ctx, l.ssl_private_key),
+        ssl_certificate: inChannel(ctx, l.ssl_certificate),
+        ssl_trusted_certificate: inChannel(ctx, l.ssl_trusted_certificate),
+      }));
+      const spool =
+        settings.spool === undefined
+          ? undefined
+          : { ...settings.spool, dir: resolve(ctx.baseDir, settings.spool.dir) };
+      return new SyslogInput(
+        { ...settings, listeners, ...(spool === undefined ? {} : { spool }) },
+        dataStream(node),
+        node.publish.some((p) => p.stream === ERRORS_STREAM),
+        node.component,
       );
     }
     case 'kafka_output': {

@@ -31,6 +31,8 @@ export {
 } from './nodes/postgres/log-table.js';
 export { LogTableError, PostgresqlOutput } from './nodes/postgres/postgresql-output.js';
 export { Dispatch, Enrich, FormatSwitch, FunctionNode, fieldAt, SyslogHeader } from './nodes/processing.js';
+export { type FeederStats, type RecordDecoder, SpoolFeeder } from './nodes/spool-feeder.js';
+export { SyslogInput, type SyslogInputCounters, type SyslogTransport } from './nodes/syslog-input.js';
 export { ThreadedNode, type ThreadOptions } from './threads/threaded-node.js';
 export type {
   DeferredProcessingNode,

@@ -45,6 +45,11 @@ export interface InputNode {
   stop(): Promise<void>;
   /** After the drain: nothing of this input is in flight any more (or the drain timed out). */
   drained?(): Promise<void>;
+  /**
+   * The input's own gauges and counters (listener connections, spool depth...), by metric name
+   * in snake_case; the runtime exports them as `punchline_node_<name>{component=...}`.
+   */
+  metrics?(): Readonly<Record<string, number>>;
 }
 
 export interface ProcessingNode {
