@@ -1,6 +1,6 @@
 /**
- * Real etcd and Kafka for tests and benchmarks: endpoints from DROVER_ETCD_ENDPOINTS /
- * DROVER_KAFKA_BROKERS when set, else started with `deploy/dev/services up`. No vitest here, so
+ * Real etcd, Kafka and OpenSearch for tests and benchmarks: endpoints from DROVER_ETCD_ENDPOINTS /
+ * DROVER_KAFKA_BROKERS / DROVER_SEARCH_NODES when set, else started with `deploy/dev/services up`. No vitest here, so
  * benchmarks (run with tsx) can use it too.
  */
 import { execFile } from 'node:child_process';
@@ -8,12 +8,21 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export type ServiceName = 'etcd' | 'kafka';
+export type ServiceName = 'etcd' | 'kafka' | 'search';
 
 export interface DroverServices {
   etcd?: { endpoints: string[] };
   kafka?: { brokers: string[] };
+  /** OpenSearch node URLs (`http://127.0.0.1:PORT`). */
+  search?: { nodes: string[] };
 }
+
+/** The environment variable that points the tests at an existing service (nothing is started). */
+export const SERVICE_ENV: Readonly<Record<ServiceName, string>> = {
+  etcd: 'DROVER_ETCD_ENDPOINTS',
+  kafka: 'DROVER_KAFKA_BROKERS',
+  search: 'DROVER_SEARCH_NODES',
+};
 
 const execFileAsync = promisify(execFile);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,10 +31,11 @@ const servicesCli = join(repoRoot, 'deploy', 'dev', 'services');
 interface UpOutput {
   etcd?: { endpoints: string[]; started: boolean };
   kafka?: { brokers: string[]; started: boolean };
+  search?: { endpoints: string[]; started: boolean };
 }
 
 function fromEnv(name: ServiceName, env: NodeJS.ProcessEnv): string[] | undefined {
-  const value = name === 'etcd' ? env.DROVER_ETCD_ENDPOINTS : env.DROVER_KAFKA_BROKERS;
+  const value = env[SERVICE_ENV[name]];
   const list = (value ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -59,6 +69,7 @@ export async function acquireServices(
     const list = fromEnv(name, process.env);
     if (list === undefined) missing.push(name);
     else if (name === 'etcd') provided.etcd = { endpoints: list };
+    else if (name === 'search') provided.search = { nodes: list };
     else provided.kafka = { brokers: list };
   }
 
@@ -72,6 +83,10 @@ export async function acquireServices(
     if (missing.includes('kafka') && result.kafka) {
       provided.kafka = { brokers: result.kafka.brokers };
       if (result.kafka.started) started.push('kafka');
+    }
+    if (missing.includes('search') && result.search) {
+      provided.search = { nodes: result.search.endpoints };
+      if (result.search.started) started.push('search');
     }
   }
   return {

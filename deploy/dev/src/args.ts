@@ -1,4 +1,4 @@
-import { isServiceName, SERVICE_NAMES, type ServiceName } from './state.js';
+import { DEFAULT_SERVICES, isServiceName, SERVICE_NAMES, type ServiceName } from './state.js';
 
 export type Command =
   | { kind: 'up'; services: ServiceName[]; json: boolean }
@@ -8,20 +8,21 @@ export type Command =
   | { kind: 'help' };
 
 export const USAGE = `usage: deploy/dev/services <command>
-  up [etcd|kafka ...] [--json]   start (or reuse) local services; default both
-  down [etcd|kafka ...]          stop them; default both
+  up [etcd|kafka|search ...] [--json]   start (or reuse) local services; default etcd and kafka
+  down [etcd|kafka|search ...]          stop them; default all that run
   status [--json]                show each service, its endpoint, pid, alive/healthy
-  env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS
+  env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS / DROVER_SEARCH_NODES
 state: $DROVER_DEV_STATE_DIR or <repo>/.drover-dev; jar cache: $DROVER_DEV_CACHE_DIR or <repo>/.drover-dev/cache`;
 
 export class UsageError extends Error {}
 
-function services(words: string[]): ServiceName[] {
+function services(words: string[], defaults: readonly ServiceName[]): ServiceName[] {
   for (const word of words) {
-    if (!isServiceName(word)) throw new UsageError(`unknown service '${word}' (expected etcd or kafka)`);
+    if (!isServiceName(word))
+      throw new UsageError(`unknown service '${word}' (expected ${SERVICE_NAMES.join(', ')})`);
   }
   const picked = SERVICE_NAMES.filter((name) => words.includes(name));
-  return picked.length === 0 ? [...SERVICE_NAMES] : picked;
+  return picked.length === 0 ? [...defaults] : picked;
 }
 
 export function parseArgs(argv: readonly string[]): Command {
@@ -38,10 +39,10 @@ export function parseArgs(argv: readonly string[]): Command {
   switch (command) {
     case 'up':
       allowFlags(['--json']);
-      return { kind: 'up', services: services(words), json: flags.includes('--json') };
+      return { kind: 'up', services: services(words, DEFAULT_SERVICES), json: flags.includes('--json') };
     case 'down':
       allowFlags([]);
-      return { kind: 'down', services: services(words) };
+      return { kind: 'down', services: services(words, SERVICE_NAMES) };
     case 'status':
       allowFlags(['--json']);
       noWords();

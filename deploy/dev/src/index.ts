@@ -23,6 +23,15 @@ export { assertPortFree, freePort, freePorts, isPortFree } from './ports.js';
 export { ensureEtcdInstalled, ensureJava, ensureMaven } from './prereq.js';
 export { isAlive } from './process.js';
 export {
+  ensureSearchHome,
+  type SearchHandle,
+  type SearchOptions,
+  searchHandleFor,
+  searchHealthy,
+  startSearch,
+} from './search.js';
+export { OPENSEARCH_VERSION } from './search-config.js';
+export {
   defaultDirs,
   down,
   envLines,
@@ -37,6 +46,7 @@ export {
   type KafkaRecord,
   readState,
   SERVICE_NAMES,
+  type SearchRecord,
   type ServiceName,
   type ServicesState,
 } from './state.js';

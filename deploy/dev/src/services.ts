@@ -5,7 +5,16 @@ import { kafkaReady, startKafka } from './kafka.js';
 import { acquireLock } from './lock.js';
 import { cacheDir as defaultCacheDir, stateDir as defaultStateDir } from './paths.js';
 import { commandLine, isAlive, stopProcess } from './process.js';
-import { type EtcdRecord, type KafkaRecord, readState, type ServiceName, writeState } from './state.js';
+import { searchHealthy, startSearch } from './search.js';
+import {
+  type EtcdRecord,
+  type KafkaRecord,
+  readState,
+  SERVICE_NAMES,
+  type SearchRecord,
+  type ServiceName,
+  writeState,
+} from './state.js';
 
 export interface ServicesDirs {
   stateDir: string;
@@ -28,10 +37,15 @@ export interface ServiceStatus {
 export interface UpResult {
   etcd?: EtcdRecord & { started: boolean };
   kafka?: KafkaRecord & { started: boolean };
+  search?: SearchRecord & { started: boolean };
 }
 
-const PROCESS_MARKER: Record<ServiceName, string> = { etcd: 'etcd', kafka: 'kafka.Kafka' };
-const STOP_GRACE_MS: Record<ServiceName, number> = { etcd: 10_000, kafka: 30_000 };
+const PROCESS_MARKER: Record<ServiceName, string> = {
+  etcd: 'etcd',
+  kafka: 'kafka.Kafka',
+  search: 'org.opensearch.bootstrap.OpenSearch',
+};
+const STOP_GRACE_MS: Record<ServiceName, number> = { etcd: 10_000, kafka: 30_000, search: 20_000 };
 
 /** Alive and still the program we started (a recycled pid would run something else). */
 function ownsProcess(name: ServiceName, pid: number): boolean {
@@ -42,6 +56,7 @@ function ownsProcess(name: ServiceName, pid: number): boolean {
 
 async function healthy(name: ServiceName, endpoints: string[]): Promise<boolean> {
   if (name === 'etcd') return endpoints[0] !== undefined && etcdHealthy(endpoints[0], 2_000);
+  if (name === 'search') return endpoints[0] !== undefined && searchHealthy(endpoints[0], 5_000);
   try {
     await kafkaReady(endpoints, 5_000);
     return true;
@@ -50,7 +65,7 @@ async function healthy(name: ServiceName, endpoints: string[]): Promise<boolean>
   }
 }
 
-function endpointsOf(record: EtcdRecord | KafkaRecord): string[] {
+function endpointsOf(record: EtcdRecord | KafkaRecord | SearchRecord): string[] {
   return 'endpoints' in record ? record.endpoints : record.brokers;
 }
 
@@ -81,6 +96,7 @@ export function up(names: readonly ServiceName[], dirs: ServicesDirs = defaultDi
         if (await healthy(name, endpointsOf(existing))) {
           log(`${name} already up at ${endpointsOf(existing).join(',')} (pid ${existing.pid})`);
           if (name === 'etcd') result.etcd = { ...(existing as EtcdRecord), started: false };
+          else if (name === 'search') result.search = { ...(existing as SearchRecord), started: false };
           else result.kafka = { ...(existing as KafkaRecord), started: false };
           continue;
         }
@@ -105,6 +121,18 @@ export function up(names: readonly ServiceName[], dirs: ServicesDirs = defaultDi
         };
         await writeState(dirs.stateDir, { ...(await readState(dirs.stateDir)), etcd: record });
         result.etcd = { ...record, started: true };
+      } else if (name === 'search') {
+        const h = await startSearch({ dir: serviceDir, cacheDir: dirs.cacheDir });
+        const record: SearchRecord = {
+          endpoints: h.endpoints,
+          pid: h.pid,
+          dir: h.dir,
+          port: h.port,
+          transportPort: h.transportPort,
+          logFile: h.logFile,
+        };
+        await writeState(dirs.stateDir, { ...(await readState(dirs.stateDir)), search: record });
+        result.search = { ...record, started: true };
       } else {
         const h = await startKafka({ dir: serviceDir, cacheDir: dirs.cacheDir });
         const record: KafkaRecord = {
@@ -153,7 +181,7 @@ export function down(names: readonly ServiceName[], dirs: ServicesDirs = default
 export async function status(dirs: ServicesDirs = defaultDirs()): Promise<ServiceStatus[]> {
   const state = await readState(dirs.stateDir);
   const out: ServiceStatus[] = [];
-  for (const name of ['etcd', 'kafka'] as const) {
+  for (const name of SERVICE_NAMES) {
     const record = state[name];
     if (record === undefined) {
       out.push({ name, recorded: false, endpoints: [], pid: undefined, alive: false, healthy: false });
@@ -174,9 +202,14 @@ export async function status(dirs: ServicesDirs = defaultDirs()): Promise<Servic
 }
 
 /** Shell lines exporting the endpoints of what is recorded, for `eval "$(deploy/dev/services env)"`. */
-export function envLines(state: { etcd?: { endpoints: string[] }; kafka?: { brokers: string[] } }): string[] {
+export function envLines(state: {
+  etcd?: { endpoints: string[] };
+  kafka?: { brokers: string[] };
+  search?: { endpoints: string[] };
+}): string[] {
   const lines: string[] = [];
   if (state.etcd) lines.push(`export DROVER_ETCD_ENDPOINTS=${state.etcd.endpoints.join(',')}`);
   if (state.kafka) lines.push(`export DROVER_KAFKA_BROKERS=${state.kafka.brokers.join(',')}`);
+  if (state.search) lines.push(`export DROVER_SEARCH_NODES=${state.search.endpoints.join(',')}`);
   return lines;
 }

@@ -1,8 +1,10 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const SERVICE_NAMES = ['etcd', 'kafka'] as const;
+export const SERVICE_NAMES = ['etcd', 'kafka', 'search'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** What `up` and `down` mean without names: the heavier services start only when named. */
+export const DEFAULT_SERVICES: readonly ServiceName[] = ['etcd', 'kafka'];
 
 export interface EtcdRecord {
   endpoints: string[];
@@ -22,10 +24,22 @@ export interface KafkaRecord {
   logFile: string;
 }
 
+/** A single-node OpenSearch (search.ts). */
+export interface SearchRecord {
+  /** `http://127.0.0.1:<port>` */
+  endpoints: string[];
+  pid: number;
+  dir: string;
+  port: number;
+  transportPort: number;
+  logFile: string;
+}
+
 /** The shape of `<stateDir>/services.json`, read by the test harness and by `services env`. */
 export interface ServicesState {
   etcd?: EtcdRecord;
   kafka?: KafkaRecord;
+  search?: SearchRecord;
 }
 
 export function stateFile(dir: string): string {
