@@ -6,8 +6,8 @@
  *
  * The function throws for the events marked bad. Those events are still confirmed (the window is
  * ACKed): they reach the errors topic with `_ppf_error_message` naming the error and
- * `_ppf_error_document` equal to the document the function was given; the good ones reach the
- * good topic; none crosses over.
+ * `_ppf_error_document` equal to the whole event as the input received it (fields its publish
+ * does not declare included); the good ones reach the good topic; none crosses over.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,7 +103,14 @@ interface Sent {
     fields: { log: string; env: string };
     host: { name: string };
     tags: string[];
+    /** Not declared by the input's publish: it travels only in error documents. */
+    agent: { type: string; version: string };
   };
+}
+
+/** What the pipeline carries of a sent document: its declared fields. */
+function declared(doc: Sent['doc']): Record<string, unknown> {
+  return Object.fromEntries(DOC_FIELDS.map((f) => [f, doc[f as keyof Sent['doc']]]));
 }
 
 const KINDS: readonly Kind[] = ['ok', 'BAD', 'ok', 'HALF'];
@@ -118,10 +125,24 @@ const sent: Sent[] = Array.from({ length: WINDOWS * PER_WINDOW }, (_, i) => {
       fields: { log: `Line ${i} ${kind === 'ok' ? 'fine' : kind}`, env: 'e2e' },
       host: { name: 'collector-1' },
       tags: ['e2e', kind],
+      agent: { type: 'filebeat', version: '8.15.0' },
     },
   };
 });
 const idsOf = (kinds: readonly Kind[]) => sent.filter((s) => kinds.includes(s.kind)).map((s) => s.doc.id);
+
+/** The whole event as lumberjack_input produced it: the document plus the engine's and the peer's fields. */
+function asReceived(doc: Sent['doc'], error: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...doc,
+    _ppf_id: error._ppf_id,
+    _ppf_timestamp: error._ppf_timestamp,
+    _ppf_local_host: '127.0.0.1',
+    _ppf_local_port: ljPort,
+    _ppf_remote_host: '127.0.0.1',
+    _ppf_remote_port: expect.any(Number),
+  };
+}
 
 /** The errors-topic messages of the HALF events, for the known-bug check below. */
 const halfErrors: Record<string, unknown>[] = [];
@@ -176,16 +197,16 @@ describe('function node errors to _ppf_errors (real process, real Kafka)', () =>
     expect(goodMessages.map((m) => String(m.id)).sort()).toEqual([...good].sort());
     const byId = new Map(sent.map((s) => [s.doc.id, s]));
     for (const m of goodMessages) {
-      const original = byId.get(String(m.id))?.doc;
+      const original = byId.get(String(m.id))?.doc as Sent['doc'];
       expect(m).toEqual({
-        ...original,
+        ...declared(original),
         checked: true,
         _ppf_id: expect.any(String),
         _ppf_timestamp: expect.any(Number),
       });
     }
 
-    // Failing events: all of them, only them, with the error and the document given to the function.
+    // Failing events: all of them, only them, with the error and the whole event as received.
     const errorMessages = r.json(errorsTopic);
     expect(errorMessages.map((m) => String(m.id)).sort()).toEqual([...bad].sort());
     for (const m of errorMessages) {
@@ -203,7 +224,7 @@ describe('function node errors to _ppf_errors (real process, real Kafka)', () =>
       expect(document._ppf_timestamp).toBe(m._ppf_timestamp);
       expect(document.id).toBe(s.doc.id);
       if (s.kind === 'HALF') halfErrors.push(m);
-      else expect(document).toEqual({ ...s.doc, _ppf_id: m._ppf_id, _ppf_timestamp: m._ppf_timestamp });
+      else expect(document).toEqual(asReceived(s.doc, m));
     }
 
     // No duplicates, no crossing over (the sorted lists above are exact), and the counters agree.
@@ -226,11 +247,7 @@ describe('function node errors to _ppf_errors (real process, real Kafka)', () =>
     expect(halfErrors).toHaveLength(idsOf(['HALF']).length);
     for (const m of halfErrors) {
       const original = sent.find((s) => s.doc.id === m.id)?.doc;
-      expect(JSON.parse(String(m._ppf_error_document))).toEqual({
-        ...original,
-        _ppf_id: m._ppf_id,
-        _ppf_timestamp: m._ppf_timestamp,
-      });
+      expect(JSON.parse(String(m._ppf_error_document))).toEqual(asReceived(original as Sent['doc'], m));
     }
   });
 });

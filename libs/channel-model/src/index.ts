@@ -13,6 +13,7 @@ export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwr
 export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
 export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
 export {
+  type BeatsMapping,
   type DispatchSettings,
   dispatchSettings,
   type EnrichSettings,

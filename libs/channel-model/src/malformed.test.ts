@@ -443,6 +443,21 @@ export const cases: Case[] = [
     message: 'component "in" does not publish stream "metrics"',
   },
   {
+    name: 'output that publishes a data stream',
+    parse: pipe,
+    text: pipeline(
+      input() +
+        output(
+          '      - component: in\n        stream: logs\n',
+          '    publish:\n      - stream: copy\n        fields: [log]\n',
+        ),
+    ),
+    line: 14,
+    column: 17,
+    path: 'dag[1].publish[0].stream',
+    message: 'is an output: it publishes only _ppf_errors',
+  },
+  {
     name: 'duplicate component',
     parse: pipe,
     text: pipeline(input() + input()),

@@ -39,8 +39,31 @@ export const lumberjackInputSettings = z.strictObject({
   max_pending_windows: z.number().int().positive().default(2),
   /** Past it, new connections are refused: memory is bounded by connections x pending windows. */
   max_connections: z.number().int().positive().default(512),
+  /**
+   * Events from Elastic Beats (Filebeat, Winlogbeat, ...: recognised by their `@metadata.beat`)
+   * become three fields instead of their own keys, so nothing of them collides with the pipeline's
+   * field names or is dropped by a `publish` list: `event_field` holds the whole event (an object),
+   * `message_field` its `message` when that is a string (else the whole event as JSON text), and
+   * `type_field` the Beat's name (`filebeat`, `winlogbeat`). `false`: Beats events are taken like
+   * any other, their keys as fields.
+   */
+  beats: z
+    .union([
+      z.literal(false),
+      z
+        .strictObject({
+          event_field: z.string().min(1).default('beat'),
+          message_field: z.string().min(1).default('log'),
+          type_field: z.string().min(1).default('log_format'),
+        })
+        .refine((m) => new Set([m.event_field, m.message_field, m.type_field]).size === 3, {
+          message: 'event_field, message_field and type_field must be three different fields',
+        }),
+    ])
+    .prefault({}),
 });
 export type LumberjackInputSettings = z.output<typeof lumberjackInputSettings>;
+export type BeatsMapping = Exclude<LumberjackInputSettings['beats'], false>;
 
 const hostPort = z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected HOST:PORT');
 

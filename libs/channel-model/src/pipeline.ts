@@ -5,7 +5,7 @@
  * Graph rules:
  * - component names are unique identifiers;
  * - each `subscribe` names an existing component and a stream that component publishes;
- * - inputs subscribe to nothing; outputs publish nothing; the graph has no cycle.
+ * - inputs subscribe to nothing; outputs publish nothing but `_ppf_errors`; the graph has no cycle.
  * Reserved names (DESIGN.md, "Pipelines"):
  * - streams starting with `_ppf_` are reserved: only `_ppf_errors` and `_ppf_metrics` exist;
  * - `_ppf_errors` carries the failed event, so it publishes `_ppf_error_message` and
@@ -93,8 +93,19 @@ const graph: Check<Pipeline> = (pipeline, source) => {
         issueAt(source, ['dag', i, 'subscribe'], `${node.type} is an input: it subscribes to nothing`),
       );
     }
-    if (kind === 'output' && node.publish.length > 0) {
-      issues.push(issueAt(source, ['dag', i, 'publish'], `${node.type} is an output: it publishes nothing`));
+    if (kind === 'output') {
+      // An output publishes nothing but `_ppf_errors`: the events it rejects for good.
+      node.publish.forEach((pub, j) => {
+        if (pub.stream !== '_ppf_errors') {
+          issues.push(
+            issueAt(
+              source,
+              ['dag', i, 'publish', j, 'stream'],
+              `${node.type} is an output: it publishes only _ppf_errors (the events it rejects)`,
+            ),
+          );
+        }
+      });
     }
     if (kind !== 'input' && node.subscribe.length === 0) {
       issues.push(

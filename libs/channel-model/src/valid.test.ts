@@ -335,3 +335,34 @@ describe('node settings with a strict schema (lumberjack_input)', () => {
     expect(lines).toMatch(/lisen/);
   });
 });
+
+describe('outputs and _ppf_errors', () => {
+  it('accepts an output that publishes _ppf_errors (the events it rejects), subscribed by another output', () => {
+    const text = `version: "6.0"
+dag:
+  - type: lumberjack_input
+    component: in
+    settings:
+      listen: {port: 2002}
+    publish:
+      - stream: logs
+        fields: [log, _ppf_id]
+  - type: kafka_output
+    component: store
+    settings: {brokers: ["127.0.0.1:9092"], topic: logs}
+    subscribe:
+      - {component: in, stream: logs}
+    publish:
+      - stream: _ppf_errors
+        fields: [_ppf_id, _ppf_error_message, _ppf_error_document]
+  - type: kafka_output
+    component: errors
+    settings: {brokers: ["127.0.0.1:9092"], topic: errors}
+    subscribe:
+      - {component: store, stream: _ppf_errors}
+`;
+    const result = parsePipeline(text, { file: 'p.yaml' });
+    if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+    expect(result.value.dag[1]?.publish.map((p) => p.stream)).toEqual(['_ppf_errors']);
+  });
+});

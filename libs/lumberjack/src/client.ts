@@ -3,7 +3,9 @@
  * when an ACK reaches the window's last seq. ACK 0 keepalives and partial ACKs count as progress:
  * each one restarts the ACK deadline (as go-lumber's client does); no progress within
  * `ackTimeoutMs`, or the connection closing, fails the window so the caller resends it
- * (perhaps elsewhere).
+ * (perhaps elsewhere). The failure says how many of the window's first events a partial ACK
+ * confirmed (`LumberjackClientError.acked`), so only the rest need resending (go-lumber forgets a
+ * partial ACK on error and resends the whole window: protocols.md §1.3).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -27,6 +29,13 @@ export interface ClientOptions {
 
 export class LumberjackClientError extends Error {
   override readonly name = 'LumberjackClientError';
+  /** Of the failed window, how many events (its first ones) the receiver acknowledged. */
+  readonly acked: number;
+
+  constructor(message: string, acked = 0) {
+    super(message);
+    this.acked = acked;
+  }
 }
 
 export class LumberjackConnection {
@@ -34,7 +43,14 @@ export class LumberjackConnection {
   readonly #options: ClientOptions;
   #buf: Buffer = Buffer.alloc(0);
   #waiting:
-    | { expect: number; resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+    | {
+        expect: number;
+        /** The highest seq a partial ACK confirmed. */
+        acked: number;
+        resolve: () => void;
+        reject: (e: Error) => void;
+        timer: NodeJS.Timeout;
+      }
     | undefined;
   #closed: Error | undefined;
 
@@ -93,7 +109,7 @@ export class LumberjackConnection {
       return Promise.reject(new LumberjackClientError(`${this.name}: a window is already in flight`));
     if (events.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.#waiting = { expect: events.length, resolve, reject, timer: this.#deadline() };
+      this.#waiting = { expect: events.length, acked: 0, resolve, reject, timer: this.#deadline() };
       this.#socket.write(encodeWindow(events, { compressionLevel: this.#options.compressionLevel ?? 3 }));
     });
   }
@@ -130,6 +146,7 @@ export class LumberjackConnection {
         this.#waiting = undefined;
         w.resolve();
       } else {
+        if (ack.seq > w.acked) w.acked = ack.seq; // a partial ACK: these events are safe
         w.timer = this.#deadline(); // keepalive or partial ACK: progress
       }
     }
@@ -141,7 +158,9 @@ export class LumberjackConnection {
     this.#waiting = undefined;
     if (w !== undefined) {
       clearTimeout(w.timer);
-      w.reject(err);
+      w.reject(
+        w.acked > 0 ? new LumberjackClientError(`${err.message} (${w.acked} acknowledged)`, w.acked) : err,
+      );
     }
   }
 }

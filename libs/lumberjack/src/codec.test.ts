@@ -119,6 +119,34 @@ describe('Lumberjack codec', () => {
     }
   });
 
+  it('accepts a window frame inside a compressed frame, as Logstash does', () => {
+    const events = [{ message: 'one' }, { message: 'two' }];
+    const whole = Buffer.concat([
+      encodeWindowHeader(2, 2),
+      ...events.map((e, i) => encodeJsonFrame(2, i + 1, json(e))),
+    ]);
+    const reader = new WindowReader();
+    const windows = reader.push(encodeCompressedFrame(2, deflateSync(whole)));
+    expect(windows.map((w) => [w.ackSeq, w.events.map((e) => e.fields)])).toEqual([[2, events]]);
+    expect(reader.inWindow).toBe(false);
+  });
+
+  it('accepts frames split across two compressed frames, at every split point', () => {
+    const events = [{ message: 'one' }, { message: 'two', n: 2 }, { message: 'three' }];
+    const frames = Buffer.concat(events.map((e, i) => encodeJsonFrame(2, i + 1, json(e))));
+    for (let cut = 1; cut < frames.length; cut++) {
+      const reader = new WindowReader();
+      const bytes = Buffer.concat([
+        encodeWindowHeader(2, 3),
+        encodeCompressedFrame(2, deflateSync(frames.subarray(0, cut))),
+        encodeCompressedFrame(2, deflateSync(frames.subarray(cut))),
+      ]);
+      const windows = reader.push(bytes);
+      expect(windows.map((w) => w.events.map((e) => e.fields))).toEqual([events]);
+      expect(reader.buffered).toBe(0);
+    }
+  });
+
   it('answers an empty window with ACK 0', () => {
     const [w] = readAll(encodeWindowHeader(2, 0));
     expect(w).toMatchObject({ events: [], ackSeq: 0 });
@@ -180,20 +208,21 @@ describe('Lumberjack codec', () => {
         'INFLATED_TOO_LARGE',
       ],
       [
-        'a compressed frame cut inside a frame',
+        'compressed content cut inside a frame, then a plain frame',
         Buffer.concat([
-          encodeWindowHeader(2, 1),
+          encodeWindowHeader(2, 2),
           encodeCompressedFrame(2, deflateSync(encodeJsonFrame(2, 1, json({ a: 1 })).subarray(0, 12))),
+          encodeJsonFrame(2, 2, json({ b: 2 })),
         ]),
         'TRUNCATED_COMPRESSED',
       ],
       [
-        'a window inside a compressed frame',
+        'a window inside a compressed frame while another is incomplete',
         Buffer.concat([
           encodeWindowHeader(2, 1),
           encodeCompressedFrame(2, deflateSync(encodeWindowHeader(2, 1))),
         ]),
-        'WINDOW_IN_COMPRESSED',
+        'WINDOW_INTERRUPTED',
       ],
       [
         'a new window before the previous one is complete',
@@ -241,7 +270,8 @@ describe('Lumberjack codec', () => {
           try {
             for (let at = 0; at < bytes.length; at += chunk) {
               reader.push(bytes.subarray(at, at + chunk));
-              expect(reader.buffered).toBeLessThanOrEqual(limits.maxFrameBytes + 10 + chunk);
+              // One frame on the wire (plus the read) and one unfinished inflated frame at most.
+              expect(reader.buffered).toBeLessThanOrEqual(2 * (limits.maxFrameBytes + 10) + chunk);
             }
           } catch (err) {
             expect(err).toBeInstanceOf(LumberjackProtocolError);

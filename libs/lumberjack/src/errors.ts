@@ -4,7 +4,6 @@ export type LumberjackErrorCode =
   | 'WINDOW_TOO_LARGE'
   | 'FRAME_TOO_LARGE'
   | 'DATA_OUTSIDE_WINDOW'
-  | 'WINDOW_IN_COMPRESSED'
   | 'NESTED_TOO_DEEP'
   | 'INFLATE_FAILED'
   | 'INFLATED_TOO_LARGE'

@@ -338,7 +338,9 @@ class Connection {
   #armKeepalive(): void {
     if (this.#keepalive !== undefined) return;
     this.#keepalive = setInterval(() => {
-      if (this.#queue.length > 0 && !this.#closed) this.#socket.write(encodeAck(2, 0));
+      // In the framing of the window it keeps alive: a v1 sender reads only '1A' frames.
+      const head = this.#queue[0];
+      if (head !== undefined && !this.#closed) this.#socket.write(encodeAck(head.version, 0));
     }, this.#options.keepaliveMs ?? 5000);
   }
 

@@ -2,6 +2,11 @@
  * Windows from frames (protocols.md §1.2-1.5): a 'W' announces N events; the window is complete
  * when N data frames ('J' or 'D', plain or inside 'C' frames, in any mix) have arrived. Its ACK is
  * the seq of its last event. `W 0` is an empty window (acknowledged with 0, as Logstash does).
+ *
+ * What Logstash's beats input accepts, we accept: a 'W' inside a compressed frame (a sender that
+ * compresses the whole window, header included), and a frame whose bytes are split across two
+ * compressed frames (the inflated content is one stream: what one 'C' leaves unfinished, the next
+ * 'C' continues). A plain frame arriving while compressed content is unfinished is an error.
  */
 import { inflateSync } from 'node:zlib';
 import { type DecoderLimits, defaultLimits, FrameDecoder } from './decoder.js';
@@ -35,6 +40,8 @@ const MAX_NESTING = 2;
 export class WindowReader {
   readonly #limits: ReaderLimits;
   readonly #decoder: FrameDecoder;
+  /** Inflated content that ends inside a frame, continued by the next compressed frame. */
+  #inflated: FrameDecoder | undefined;
   #current: { version: Version; size: number; events: LumberjackEvent[]; offset: number } | undefined;
 
   constructor(limits: ReaderLimits = defaultReaderLimits) {
@@ -42,13 +49,14 @@ export class WindowReader {
     this.#decoder = new FrameDecoder(limits);
   }
 
-  /** True while a window has started and not all its events have arrived. */
+  /** True while a window has started and not all its events have arrived (or a frame is half inflated). */
   get inWindow(): boolean {
-    return this.#current !== undefined;
+    return this.#current !== undefined || this.#inflated !== undefined;
   }
 
+  /** Bytes held that are not yet a complete frame: at most one frame on the wire plus one inflated. */
   get buffered(): number {
-    return this.#decoder.buffered;
+    return this.#decoder.buffered + (this.#inflated?.buffered ?? 0);
   }
 
   /** Feeds bytes; returns every window they complete, in order. Throws LumberjackProtocolError. */
@@ -59,15 +67,15 @@ export class WindowReader {
   }
 
   #frame(frame: Frame, done: Window[], depth: number): void {
+    if (depth === 0 && frame.type !== 'compressed' && this.#inflated !== undefined) {
+      throw new LumberjackProtocolError(
+        'TRUNCATED_COMPRESSED',
+        `a ${frame.type} frame arrived while the compressed content before it ends inside a frame (${this.#inflated.buffered} bytes left over)`,
+        frame.offset,
+      );
+    }
     switch (frame.type) {
       case 'window': {
-        if (depth > 0) {
-          throw new LumberjackProtocolError(
-            'WINDOW_IN_COMPRESSED',
-            'window frame inside a compressed frame',
-            frame.offset,
-          );
-        }
         if (this.#current !== undefined) {
           throw new LumberjackProtocolError(
             'WINDOW_INTERRUPTED',
@@ -94,14 +102,21 @@ export class WindowReader {
             frame.offset,
           );
         }
-        const inner = new FrameDecoder(this.#limits, frame.offset);
-        for (const f of inner.push(inflate(frame.payload, this.#limits.maxInflatedBytes, frame.offset))) {
-          this.#frame(f, done, depth + 1);
+        const content = inflate(frame.payload, this.#limits.maxInflatedBytes, frame.offset);
+        if (depth === 0) {
+          const inner = this.#inflated ?? new FrameDecoder(this.#limits, frame.offset);
+          this.#inflated = undefined;
+          for (const f of inner.push(content)) this.#frame(f, done, depth + 1);
+          if (inner.buffered > 0) this.#inflated = inner;
+          return;
         }
+        // Nested (go-lumber allows it): the inner compressed frame must hold whole frames.
+        const inner = new FrameDecoder(this.#limits, frame.offset);
+        for (const f of inner.push(content)) this.#frame(f, done, depth + 1);
         if (inner.buffered > 0) {
           throw new LumberjackProtocolError(
             'TRUNCATED_COMPRESSED',
-            `compressed frame ends inside a frame (${inner.buffered} bytes left over)`,
+            `nested compressed frame ends inside a frame (${inner.buffered} bytes left over)`,
             frame.offset,
           );
         }

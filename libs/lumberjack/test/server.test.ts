@@ -7,6 +7,7 @@ import { eventually } from '../../../test/support/eventually.js';
 import {
   decodeAck,
   encodeJsonFrame,
+  encodeKvFrame,
   encodeWindow,
   encodeWindowHeader,
   type LumberjackServer,
@@ -106,6 +107,31 @@ describe('Lumberjack server (real sockets)', () => {
     expect(keepalives.length).toBeGreaterThanOrEqual(3);
     expect(keepalives.every((a) => a === 0)).toBe(true);
     c.socket.destroy();
+  });
+
+  it('keeps a v1 window alive with v1 keepalives (1A), then acknowledges it in v1', async () => {
+    const pending: WindowDone[] = [];
+    const server = await serve((_w, _p, done) => pending.push(done), { keepaliveMs: 50 });
+    const socket = await connect(server.port);
+    let bytes = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      bytes = Buffer.concat([bytes, d]);
+    });
+    socket.write(
+      Buffer.concat([
+        encodeWindowHeader(1, 2),
+        encodeKvFrame(1, 1, { line: 'first' }),
+        encodeKvFrame(1, 2, { line: 'second' }),
+      ]),
+    );
+    await eventually(() => bytes.length >= 12, 5000, 'two keepalives');
+    pending[0]?.ack();
+    await eventually(() => bytes.length % 6 === 0 && bytes.readUInt32BE(bytes.length - 4) === 2);
+    const frames = Array.from({ length: bytes.length / 6 }, (_, i) => bytes.subarray(i * 6, i * 6 + 6));
+    // Every frame a v1 sender reads: '1' 'A' seq, keepalives (0) then the window's ACK (2).
+    expect(frames.map((f) => f.toString('latin1', 0, 2))).toEqual(frames.map(() => '1A'));
+    expect(frames.map((f) => f.readUInt32BE(2))).toEqual([...frames.slice(0, -1).map(() => 0), 2]);
+    socket.destroy();
   });
 
   it('closes only the connection that sent a malformed frame, and keeps serving', async () => {

@@ -1,13 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Engine, type EngineNode } from './engine.js';
-import type {
-  Delivery,
-  Fields,
-  InputContext,
-  InputNode,
-  Outcome,
-  OutputNode,
-  ProcessingNode,
+import { Engine, type EngineNode, errorDocument } from './engine.js';
+import {
+  type Delivery,
+  type Fields,
+  type InputContext,
+  type InputNode,
+  type Outcome,
+  type OutputNode,
+  type ProcessingNode,
+  RejectedEvent,
 } from './types.js';
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -157,6 +158,105 @@ describe('pipeline engine', () => {
     errors.pending[0]?.();
     await Promise.resolve();
     expect(outcome).toEqual({ ok: true });
+  });
+
+  it('puts the whole input event in _ppf_error_document, undeclared fields included, however far downstream', async () => {
+    const input = new TestInput();
+    const errors = new TestOutput();
+    const engine = build([
+      inputNode(input),
+      {
+        component: 'first',
+        impl: processing((event, emit) => emit('next', { ...event.fields, step: 1 })),
+        publish: [{ stream: 'next', fields: ['msg', 'step', '_ppf_id'] }],
+        subscribe: [{ component: 'in', stream: 'logs' }],
+      },
+      {
+        component: 'second',
+        impl: processing(() => {
+          throw new Error('no parser for this');
+        }),
+        publish: [
+          { stream: '_ppf_errors', fields: ['_ppf_id', '_ppf_error_message', '_ppf_error_document'] },
+        ],
+        subscribe: [{ component: 'first', stream: 'next' }],
+      },
+      {
+        component: 'errors',
+        impl: errors,
+        publish: [],
+        subscribe: [{ component: 'second', stream: '_ppf_errors' }],
+      },
+    ]);
+    await engine.start();
+    // A Filebeat-shaped event: only `msg` is declared by the input's publish.
+    const event = {
+      msg: 'x',
+      message: 'Sep 11 13:56:05 host1 sshd[1]: hello',
+      host: { name: 'host1' },
+      log: { file: { path: '/var/log/auth.log' }, offset: 42 },
+    };
+    expect(await input.send(structuredClone(event))).toEqual({ ok: true });
+    const error = errors.received[0]?.fields;
+    expect(error?._ppf_error_message).toBe('no parser for this');
+    expect(JSON.parse(String(error?._ppf_error_document))).toEqual({
+      ...event,
+      _ppf_id: error?._ppf_id,
+      _ppf_timestamp: expect.any(Number),
+    });
+  });
+
+  it("routes an event an output rejects to the output's _ppf_errors with the whole input event", async () => {
+    const input = new TestInput();
+    const store = new TestOutput(false);
+    const errors = new TestOutput();
+    const engine = build([
+      inputNode(input),
+      {
+        component: 'store',
+        impl: store,
+        publish: [
+          { stream: '_ppf_errors', fields: ['_ppf_id', '_ppf_error_message', '_ppf_error_document'] },
+        ],
+        subscribe: [{ component: 'in', stream: 'logs' }],
+      },
+      {
+        component: 'errors',
+        impl: errors,
+        publish: [],
+        subscribe: [{ component: 'store', stream: '_ppf_errors' }],
+      },
+    ]);
+    await engine.start();
+    const outcome = input.send({ msg: 'x', extra: { nested: true } });
+    store.pending[0]?.(new RejectedEvent('mapper_parsing_exception: failed to parse field [status]'));
+    expect(await outcome).toEqual({ ok: true });
+    const error = errors.received[0]?.fields;
+    expect(error?._ppf_error_message).toBe('mapper_parsing_exception: failed to parse field [status]');
+    expect(JSON.parse(String(error?._ppf_error_document))).toMatchObject({
+      msg: 'x',
+      extra: { nested: true },
+    });
+    expect(engine.stats().components.store).toMatchObject({ errors: 1, failed: 0 });
+  });
+
+  it('fails a rejected event back to its input when the output publishes no _ppf_errors', async () => {
+    const input = new TestInput();
+    const store = new TestOutput(false);
+    const engine = build([
+      inputNode(input),
+      { component: 'store', impl: store, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+    ]);
+    await engine.start();
+    const outcome = input.send({ msg: 'x' });
+    store.pending[0]?.(new RejectedEvent('cannot encode'));
+    expect(await outcome).toEqual({ ok: false, reason: 'store: cannot encode' });
+  });
+
+  it('writes an error document even for values JSON cannot carry', () => {
+    const root: Fields = { big: 12n, msg: 'x' };
+    root.self = root;
+    expect(JSON.parse(errorDocument(root))).toEqual({ big: '12', msg: 'x', self: '[cycle]' });
   });
 
   it('fails the event when a node throws and publishes no _ppf_errors', async () => {

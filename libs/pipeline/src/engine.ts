@@ -6,24 +6,31 @@
  * handled it (its emits opened new deliveries first); a delivery to an output closes when the
  * output confirms it. When nothing is open the event is confirmed to its input; when an output
  * fails it, a node throws with no `_ppf_errors` stream to route to, or `messageTimeoutMs` passes,
- * it fails back to its input (which must not acknowledge it upstream). A node that throws while
- * publishing `_ppf_errors` turns the event into an error event there (with
- * `_ppf_error_message` and `_ppf_error_document`), confirmed when that stream's output confirms.
+ * it fails back to its input (which must not acknowledge it upstream). A processing node that
+ * throws, or an output that rejects an event (`RejectedEvent`), while publishing `_ppf_errors`
+ * turns the event into an error event there, confirmed when that stream's output confirms.
+ *
+ * An error loses nothing: the error event carries `_ppf_error_message` and
+ * `_ppf_error_document`, the event exactly as its input produced it (every field it had, declared
+ * in `publish` or not, with its `_ppf_id` and `_ppf_timestamp`) as JSON, whatever node failed and
+ * however far downstream. The tracker keeps a reference to that object for this; nodes never
+ * change an event they receive (they emit new objects; `function` works on a deep copy).
  *
  * Flow control: at most `maxPending` events in flight per input; `ready()` makes inputs wait.
  */
 import { randomBytes } from 'node:crypto';
 import { PipelineError } from './errors.js';
-import type {
-  Delivery,
-  Fields,
-  InputContext,
-  InputNode,
-  NodeLogger,
-  Outcome,
-  OutputNode,
-  PipelineNodeImpl,
-  ProcessingNode,
+import {
+  type Delivery,
+  type Fields,
+  type InputContext,
+  type InputNode,
+  type NodeLogger,
+  type Outcome,
+  type OutputNode,
+  type PipelineNodeImpl,
+  type ProcessingNode,
+  RejectedEvent,
 } from './types.js';
 
 export const ERRORS_STREAM = '_ppf_errors';
@@ -69,6 +76,8 @@ class Tracker {
     readonly input: InputRunner,
     readonly startedAt: number,
     readonly onDone: (outcome: Outcome) => void,
+    /** The event as its input produced it: what `_ppf_error_document` holds. */
+    readonly root: Fields,
   ) {}
 }
 
@@ -191,7 +200,7 @@ export class Engine {
 
   emitRoot(input: InputRunner, stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void {
     const stats = this.#stats[input.node.component] as ComponentStats;
-    const tracker = new Tracker(input, Date.now(), onDone);
+    const tracker = new Tracker(input, Date.now(), onDone, fields);
     input.inFlight++;
     this.#open.add(tracker);
     this.#sweeper ??= setInterval(() => this.#sweep(), sweepPeriod(this.options.messageTimeoutMs)).unref();
@@ -241,6 +250,8 @@ export class Engine {
         if (err === undefined) {
           route.stats.acked++;
           this.#close(tracker);
+        } else if (err instanceof RejectedEvent) {
+          this.#toErrors(tracker, route, delivery, err.message);
         } else {
           route.stats.failed++;
           this.#settle(tracker, { ok: false, reason: `${route.node.component}: ${err.message}` });
@@ -264,30 +275,37 @@ export class Engine {
       impl.process(delivery, (stream, fields) => this.#publish(tracker, node, stream, fields, route.stats));
       route.stats.acked++;
     } catch (err) {
-      route.stats.errors++;
-      const message = err instanceof Error ? err.message : String(err);
-      if (this.#declared.get(node.component)?.has(ERRORS_STREAM) === true && !tracker.settled) {
-        try {
-          this.#publish(
-            tracker,
-            node,
-            ERRORS_STREAM,
-            {
-              ...delivery.fields,
-              _ppf_error_message: message,
-              _ppf_error_document: JSON.stringify(delivery.fields),
-            },
-            route.stats,
-          );
-        } catch (inner) {
-          this.#settle(tracker, { ok: false, reason: (inner as Error).message });
-          return;
-        }
-      } else {
-        route.stats.failed++;
-        this.#settle(tracker, { ok: false, reason: `${node.component}: ${message}` });
-        return;
-      }
+      this.#toErrors(tracker, route, delivery, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    this.#close(tracker);
+  }
+
+  /**
+   * A node failed one event for good (a processing node threw, an output rejected it): it goes to
+   * the node's `_ppf_errors` stream with the whole input event, and this delivery closes; without
+   * that stream the event fails back to its input.
+   */
+  #toErrors(tracker: Tracker, route: Route, delivery: Delivery, message: string): void {
+    const node = route.node;
+    route.stats.errors++;
+    if (tracker.settled) return;
+    if (this.#declared.get(node.component)?.has(ERRORS_STREAM) !== true) {
+      route.stats.failed++;
+      this.#settle(tracker, { ok: false, reason: `${node.component}: ${message}` });
+      return;
+    }
+    try {
+      this.#publish(
+        tracker,
+        node,
+        ERRORS_STREAM,
+        { ...delivery.fields, _ppf_error_message: message, _ppf_error_document: errorDocument(tracker.root) },
+        route.stats,
+      );
+    } catch (inner) {
+      this.#settle(tracker, { ok: false, reason: (inner as Error).message });
+      return;
     }
     this.#close(tracker);
   }
@@ -341,6 +359,26 @@ export class Engine {
 /** A tenth of the timeout, between 10 ms and 1 s. */
 function sweepPeriod(timeoutMs: number): number {
   return Math.min(1000, Math.max(10, Math.floor(timeoutMs / 10)));
+}
+
+/**
+ * `_ppf_error_document`: the input's event as JSON. A value JSON cannot carry (a BigInt, a
+ * cycle) is written as its string form rather than losing the document.
+ */
+export function errorDocument(root: Readonly<Fields>): string {
+  try {
+    return JSON.stringify(root);
+  } catch {
+    const seen = new WeakSet<object>();
+    return JSON.stringify(root, (_key, value: unknown) => {
+      if (typeof value === 'bigint') return value.toString();
+      if (value !== null && typeof value === 'object') {
+        if (seen.has(value)) return '[cycle]';
+        seen.add(value);
+      }
+      return value;
+    });
+  }
 }
 
 function routeKey(component: string, stream: string): string {

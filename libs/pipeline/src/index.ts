@@ -7,6 +7,7 @@ export {
   type EngineOptions,
   type EngineStats,
   ERRORS_STREAM,
+  errorDocument,
 } from './engine.js';
 export { PipelineError } from './errors.js';
 export { FileInput } from './nodes/file-input.js';
@@ -28,3 +29,4 @@ export type {
   PipelineNodeImpl,
   ProcessingNode,
 } from './types.js';
+export { RejectedEvent } from './types.js';

@@ -55,9 +55,24 @@ export interface ProcessingNode {
 
 export interface OutputNode {
   readonly kind: 'output';
-  /** Writes the event; `done()` once it is safely stored downstream, `done(err)` if it cannot be. */
+  /**
+   * Writes the event; `done()` once it is safely stored downstream, `done(err)` if it cannot be
+   * now (the event fails back to its input, which has it sent again). `done(new RejectedEvent(..))`
+   * when it can never be stored as it is (a mapping conflict, a value the encoding cannot carry):
+   * retrying would fail forever, so the engine routes it to the output's `_ppf_errors` stream.
+   */
   write(event: Delivery, done: (err?: Error) => void): void;
   close(): Promise<void>;
+}
+
+/**
+ * An output's verdict that one event can never be stored as it is. The engine sends the event to
+ * the output's `_ppf_errors` stream (with this message and the whole input event), or, when the
+ * output publishes none, fails it back to its input like any other error.
+ */
+export class RejectedEvent extends Error {
+  override readonly name = 'RejectedEvent';
+  readonly code = 'EVENT_REJECTED';
 }
 
 export type PipelineNodeImpl = InputNode | ProcessingNode | OutputNode;

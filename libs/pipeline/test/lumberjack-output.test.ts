@@ -1,9 +1,12 @@
 /** lumberjack_output against real receivers: load balancing, resend elsewhere, keepalives. */
+import net from 'node:net';
 import { lumberjackOutputSettings } from '@drover/channel-model';
 import {
+  encodeAck,
   type LumberjackServer,
   type LumberjackServerOptions,
   startLumberjackServer,
+  WindowReader,
 } from '@drover/lumberjack';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine.js';
@@ -110,5 +113,40 @@ describe('lumberjack_output (real receivers)', () => {
     const { input, output } = await sender([slow.port], { ack_timeout_ms: 150 });
     expect(await input.send({ id: 1, log: 'x' })).toEqual({ ok: true });
     expect(output.stats.resent).toBe(0);
+  });
+
+  it('after a partial ACK, resends only the unacknowledged rest of the window', async () => {
+    // A receiver that acknowledges the first 4 events of the window, then drops the connection.
+    const partial: number[] = [];
+    const flaky = net.createServer((socket) => {
+      const reader = new WindowReader();
+      socket.on('error', () => {});
+      socket.on('data', (chunk: Buffer) => {
+        for (const window of reader.push(chunk)) {
+          partial.push(...window.events.map((e) => Number(e.fields.id)));
+          socket.write(encodeAck(window.version, window.events[3]?.seq ?? 0));
+          setTimeout(() => socket.destroy(), 20);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const good: number[] = [];
+    const ok = await receiver((w, _p, done) => {
+      good.push(...w.events.map((e) => Number(e.fields.id)));
+      done.ack();
+    });
+    try {
+      const { input, output } = await sender([(flaky.address() as net.AddressInfo).port, ok.port], {
+        linger_ms: 1000,
+      });
+      // One window of 10, which the round-robin hands to the flaky receiver first.
+      const outcomes = await Promise.all(Array.from({ length: 10 }, (_, id) => input.send({ id, log: 'x' })));
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      expect(partial).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(good).toEqual([4, 5, 6, 7, 8, 9]);
+      expect(output.stats.resent).toBe(1);
+    } finally {
+      flaky.close();
+    }
   });
 });

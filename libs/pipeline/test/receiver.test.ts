@@ -12,6 +12,7 @@ import { connectKafkaAdmin, ensureTopics } from '@drover/kafka-resources';
 import { decodeAck, encodeWindow } from '@drover/lumberjack';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { filebeatEvent, winlogbeatLogon } from '../../../test/support/beats-events.js';
 import { droverServices } from '../../../test/support/services.js';
 import { buildPipeline } from '../src/build.js';
 import { Engine } from '../src/engine.js';
@@ -50,7 +51,7 @@ async function consumeAll(
 }
 
 describe('the receiver pipeline (real Kafka, real sockets)', () => {
-  it('routes syslog by device type, ECS by log_format, errors to the errors topic; ACKs after Kafka', async () => {
+  it('routes syslog by device type, Beats events whole, Winlogbeat by log_format, errors to the errors topic; ACKs after Kafka', async () => {
     const { brokers } = droverServices('kafka').kafka;
     const file = join(channelDir, 'logs_receiver.yaml');
     const pipeline = unwrap(parsePipeline(readFileSync(file, 'utf8'), { file }));
@@ -81,7 +82,16 @@ describe('the receiver pipeline (real Kafka, real sockets)', () => {
     if (first === undefined) throw new Error('no nodes');
     const port = (first.impl as LumberjackInput).port ?? 0;
 
-    const events = [
+    const filebeat = filebeatEvent('Nov 23 05:00:03 web-01 sshd[20431]: Accepted publickey for deploy', {
+      path: '/var/log/auth.log',
+      offset: 120934,
+    });
+    const filebeatJson = filebeatEvent('{"level":"info","msg":"started"}', {
+      path: '/srv/app.log',
+      offset: 0,
+    });
+    const winlogbeat = winlogbeatLogon(1063578, 'user1');
+    const events: Record<string, unknown>[] = [
       { log: '<38>Nov 23 05:00:00 front1 sshd[42]: Accepted publickey for root', subsystem: 'auth' },
       { log: '<134>Nov 23 05:00:01 web1 httpd: GET / 200', subsystem: 'web' },
       { log: '<13>1 2026-11-23T05:00:02Z host9 mystery - - - who am I', subsystem: 'x' },
@@ -90,7 +100,11 @@ describe('the receiver pipeline (real Kafka, real sockets)', () => {
         log_format: 'winlogbeat',
         subsystem: 'win',
       },
-      { log: 'neither json nor syslog', subsystem: 'bad' },
+      { log: 'neither json nor syslog', subsystem: 'text' },
+      { subsystem: 'bad', message: 'no log field at all' },
+      filebeat,
+      winlogbeat,
+      filebeatJson,
     ];
     const socket = await new Promise<net.Socket>((ok) => {
       const s = net.connect(port, '127.0.0.1', () => ok(s));
@@ -107,27 +121,40 @@ describe('the receiver pipeline (real Kafka, real sockets)', () => {
       events.length,
     );
     const topicOf = (stream: string) => topics.find((t) => t.stream === stream)?.topic ?? '';
-    expect(byTopic.get(topicOf('linux_os_logs'))?.[0]).toMatchObject({
+    const inTopic = (stream: string) => byTopic.get(topicOf(stream)) ?? [];
+    const linux = inTopic('linux_os_logs');
+    expect(linux.find((m) => m.subsystem === 'auth')).toMatchObject({
       log: 'Accepted publickey for root',
       raw_log: events[0]?.log,
       device_type: 'linux_os',
-      subsystem: 'auth',
     });
-    expect(byTopic.get(topicOf('apache_logs'))?.[0]).toMatchObject({
-      device_type: 'apache',
-      log: 'GET / 200',
+    // Filebeat's syslog line takes the syslog path, and the event travels whole.
+    expect(linux.find((m) => m.log_format === 'filebeat')).toMatchObject({
+      log: 'Accepted publickey for deploy',
+      raw_log: filebeat.message,
+      device_type: 'linux_os',
+      syslog: { host: 'web-01', app_name: 'sshd', procid: '20431' },
+      beat: filebeat,
     });
-    expect(byTopic.get(topicOf('unknown_device_logs'))?.[0]).toMatchObject({
-      device_type: 'unknown',
-      log: 'who am I',
+    expect(inTopic('apache_logs')).toMatchObject([{ device_type: 'apache', log: 'GET / 200' }]);
+    const unknown = inTopic('unknown_device_logs');
+    expect(unknown.map((m) => m.log).sort()).toEqual(
+      ['who am I', 'neither json nor syslog', filebeatJson.message].sort(),
+    );
+    expect(unknown.find((m) => m.log === filebeatJson.message)?.beat).toEqual(filebeatJson);
+    const windows = inTopic('winlogbeat_logs');
+    expect(windows.find((m) => m.subsystem === 'win')).toMatchObject({ log_format: 'winlogbeat' });
+    expect(windows.find((m) => m.beat !== undefined)).toMatchObject({
+      log_format: 'winlogbeat',
+      beat: winlogbeat,
     });
-    expect(byTopic.get(topicOf('winlogbeat_logs'))?.[0]).toMatchObject({ subsystem: 'win' });
-    const error = byTopic.get(topicOf('_ppf_errors'))?.[0];
-    expect(error?._ppf_error_message).toMatch(/none of the formats/);
-    expect(JSON.parse(String(error?._ppf_error_document))).toMatchObject({ log: 'neither json nor syslog' });
+    const errors = inTopic('_ppf_errors');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?._ppf_error_message).toMatch(/field "log" is missing/);
+    expect(JSON.parse(String(errors[0]?._ppf_error_document))).toMatchObject(events[5] ?? {});
 
     await new Promise((r) => setTimeout(r, 200));
-    expect(acks).toEqual([5]);
+    expect(acks).toEqual([events.length]);
     socket.destroy();
     expect(await engine.drain(5000)).toBe(0);
   });

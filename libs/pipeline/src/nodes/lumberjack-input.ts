@@ -1,7 +1,8 @@
 /**
  * `lumberjack_input`: a Lumberjack v1/v2 receiver (libs/lumberjack) as a pipeline input. Each
- * event of a window becomes one tracked event, with the event's keys as fields plus
- * `_ppf_local_host/_port` and `_ppf_remote_host/_port`; the window is acknowledged once every one
+ * event of a window becomes one tracked event, with the event's keys as fields (a Beats event:
+ * three fields holding it whole, see beats.ts) plus `_ppf_local_host/_port` and
+ * `_ppf_remote_host/_port`; the window is acknowledged once every one
  * of its events is confirmed by the outputs, and failed (connection closed without ACK, so the
  * sender resends) as soon as one fails.
  *
@@ -21,6 +22,7 @@ import {
   type WindowDone,
 } from '@drover/lumberjack';
 import type { Fields, InputContext, InputNode, Outcome } from '../types.js';
+import { beatsFields } from './beats.js';
 
 export class LumberjackInput implements InputNode {
   readonly kind = 'input' as const;
@@ -109,8 +111,9 @@ export class LumberjackInput implements InputNode {
       if (open === 0) done.ack();
     };
     for (const event of window.events) {
-      // The decoder made this object for this event alone: add to it rather than copy it.
-      const fields: Fields = event.fields;
+      // The decoder made this object for this event alone: add to it rather than copy it (a
+      // Beats event is wrapped instead, and stays as the Beat sent it).
+      const fields: Fields = beatsFields(event.fields, this.#settings.beats);
       fields._ppf_local_host = peer.localHost;
       fields._ppf_local_port = peer.localPort;
       fields._ppf_remote_host = peer.remoteHost;

@@ -2,12 +2,13 @@
  * `lumberjack_output`: events to Lumberjack receivers in windows (`window_size`, or what gathered
  * within `linger_ms`), load-balanced over every live destination (one window in flight per
  * destination). An event is confirmed only when its window is acknowledged. A window cut by a
- * closed connection or not acknowledged in time is resent to another destination; a failing
- * destination is retried with exponential backoff.
+ * closed connection or not acknowledged in time is resent to another destination, less the
+ * events a partial ACK already confirmed; a failing destination is retried with exponential
+ * backoff.
  */
 import { readFileSync } from 'node:fs';
 import type { LumberjackOutputSettings } from '@drover/channel-model';
-import { LumberjackConnection } from '@drover/lumberjack';
+import { LumberjackClientError, LumberjackConnection } from '@drover/lumberjack';
 import type { Delivery, NodeLogger, OutputNode } from '../types.js';
 
 interface Item {
@@ -133,6 +134,10 @@ export class LumberjackOutput implements OutputNode {
     } catch (err) {
       d.conn?.close();
       d.conn = undefined;
+      // A partial ACK confirmed the window's first events: only the rest is resent.
+      const acked = err instanceof LumberjackClientError ? Math.min(err.acked, window.length) : 0;
+      for (const item of window.splice(0, acked)) item.done();
+      this.stats.events += acked;
       d.failures++;
       const backoff = Math.min(
         this.#settings.retry_initial_ms * 2 ** (d.failures - 1),
@@ -141,7 +146,13 @@ export class LumberjackOutput implements OutputNode {
       d.retryAt = Date.now() + backoff;
       this.stats.resent++;
       this.#logger.warn(
-        { destination: d.name, events: window.length, retryInMs: backoff, err: (err as Error).message },
+        {
+          destination: d.name,
+          events: window.length,
+          acked,
+          retryInMs: backoff,
+          err: (err as Error).message,
+        },
         'window not acknowledged: resending it elsewhere',
       );
       if (this.#closed) for (const item of window) item.done(err as Error);
