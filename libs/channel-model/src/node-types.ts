@@ -10,6 +10,11 @@ export type NodeKind = 'input' | 'processing' | 'output';
 export interface NodeType {
   readonly kind: NodeKind;
   readonly settings: z.ZodType<Record<string, unknown>>;
+  /**
+   * `required`: the node must publish `_ppf_errors`, because it refuses some events for good (an
+   * output whose store rejects a document) and those must neither be dropped nor retried forever.
+   */
+  readonly errorStream?: 'required';
 }
 
 /** `lumberjack_input`: a Lumberjack v1/v2 receiver (libs/pipeline/src/nodes/lumberjack-input.ts). */
@@ -232,6 +237,68 @@ export type EnrichSettings = z.output<typeof enrichSettings>;
 export const functionSettings = z.strictObject({ module: z.string().min(1) });
 export type FunctionSettings = z.output<typeof functionSettings>;
 
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+(?:\/[^\s]*)?$/, 'expected http://HOST:PORT or https://HOST:PORT');
+
+/**
+ * `elasticsearch_output`: documents to Elasticsearch or OpenSearch through `_bulk`
+ * (libs/pipeline/src/nodes/elasticsearch-output.ts). Each event is confirmed once its bulk item is
+ * stored; 429 and 5xx are retried with backoff (at most `max_retries` times, then the event fails
+ * back to its input); a document the engine refuses (400: mapping conflict, parse error) goes to
+ * `_ppf_errors` with the engine's reason.
+ */
+export const elasticsearchOutputSettings = z
+  .strictObject({
+    /** Node URLs, round-robin; a dead node is skipped and tried again later. */
+    hosts: z.array(httpUrl).min(1, 'at least one host'),
+    /**
+     * The index: text, `{field.path}` and `%Y %m %d %H` of the event time in UTC
+     * (`logs-{device_type}-%Y.%m.%d`). Used when `index_field` is not given or the event lacks it.
+     */
+    index: z.string().min(1).optional(),
+    /** A field holding the whole index name (the seed's `es_index`). */
+    index_field: z.string().min(1).optional(),
+    /** The event time for the date parts: epoch ms, or an RFC 3339 / ISO 8601 string. */
+    timestamp_field: z.string().min(1).default('_ppf_timestamp'),
+    /** The document `_id`: a replay overwrites the same document (exactly once in the index). */
+    id_field: z.string().min(1).default('_ppf_id'),
+    /** `index` overwrites a document with the same id; `create` keeps the first (409 counts as stored). */
+    op_type: z.enum(['index', 'create']).default('index'),
+    routing_field: z.string().min(1).optional(),
+    /** An ingest pipeline every document goes through. */
+    pipeline: z.string().min(1).optional(),
+    /** A field whose value (an object, or JSON text) is the document; default: the event's fields. */
+    document_field: z.string().min(1).optional(),
+    batch_size: z.number().int().positive().default(1000),
+    batch_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(5 * 1024 * 1024),
+    linger_ms: z.number().int().min(0).default(200),
+    /** Bulk requests in flight at once. */
+    max_in_flight: z.number().int().positive().default(2),
+    compression: z.enum(['none', 'gzip']).default('none'),
+    request_timeout_ms: z.number().int().positive().default(30_000),
+    retry_initial_ms: z.number().int().positive().default(200),
+    retry_max_ms: z.number().int().positive().default(10_000),
+    /** Attempts after the first for an event the engine answers 429/5xx (or no node answers). */
+    max_retries: z.number().int().min(0).default(8),
+    credentials: z.strictObject({ user: z.string().min(1), password: z.string() }).optional(),
+    /** The CA that signed the nodes' certificates (for https hosts). */
+    ssl_trusted_certificate: z.string().optional(),
+    ssl_certificate: z.string().optional(),
+    ssl_private_key: z.string().optional(),
+  })
+  .refine((s) => s.index !== undefined || s.index_field !== undefined, {
+    message: 'give index (a pattern) or index_field',
+  })
+  .refine((s) => (s.ssl_certificate === undefined) === (s.ssl_private_key === undefined), {
+    message: 'ssl_certificate and ssl_private_key go together',
+  });
+export type ElasticsearchOutputSettings = z.output<typeof elasticsearchOutputSettings>;
+
 export const nodeTypes = {
   lumberjack_input: { kind: 'input', settings: lumberjackInputSettings },
   kafka_input: { kind: 'input', settings: kafkaInputSettings },
@@ -244,6 +311,7 @@ export const nodeTypes = {
   function: { kind: 'processing', settings: functionSettings },
   lumberjack_output: { kind: 'output', settings: lumberjackOutputSettings },
   kafka_output: { kind: 'output', settings: kafkaOutputSettings },
+  elasticsearch_output: { kind: 'output', settings: elasticsearchOutputSettings, errorStream: 'required' },
 } as const satisfies Record<string, NodeType>;
 
 export type NodeTypeName = keyof typeof nodeTypes;

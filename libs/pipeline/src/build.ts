@@ -4,9 +4,11 @@
  * platform (Kafka brokers by cluster name, the channel directory for shipped files).
  */
 
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   dispatchSettings,
+  elasticsearchOutputSettings,
   enrichSettings,
   fileInputSettings,
   formatSwitchSettings,
@@ -20,8 +22,10 @@ import {
   type PipelineNode,
   syslogHeaderSettings,
 } from '@drover/channel-model';
+import { connectSearch } from '@drover/search';
 import type { EngineNode } from './engine.js';
 import { PipelineError } from './errors.js';
+import { ElasticsearchOutput } from './nodes/elasticsearch-output.js';
 import { FileInput } from './nodes/file-input.js';
 import { GeneratorInput } from './nodes/generator-input.js';
 import { KafkaInput } from './nodes/kafka-input.js';
@@ -114,6 +118,39 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
         ssl_trusted_certificate: inChannel(ctx, d.ssl_trusted_certificate),
       }));
       return new LumberjackOutput({ ...settings, destinations }, log);
+    }
+    case 'elasticsearch_output': {
+      const settings = elasticsearchOutputSettings.parse(node.settings);
+      const file = (path: string | undefined) => {
+        const at = inChannel(ctx, path);
+        return at === undefined ? undefined : readFileSync(at);
+      };
+      const ca = file(settings.ssl_trusted_certificate);
+      const cert = file(settings.ssl_certificate);
+      const key = file(settings.ssl_private_key);
+      const client = connectSearch({
+        nodes: settings.hosts,
+        compression: settings.compression === 'gzip',
+        requestTimeoutMs: settings.request_timeout_ms,
+        ...(settings.credentials === undefined
+          ? {}
+          : { auth: { username: settings.credentials.user, password: settings.credentials.password } }),
+        ...(ca === undefined && cert === undefined
+          ? {}
+          : {
+              tls: {
+                ...(ca === undefined ? {} : { ca }),
+                ...(cert === undefined ? {} : { cert }),
+                ...(key === undefined ? {} : { key }),
+              },
+            }),
+      });
+      try {
+        return new ElasticsearchOutput(settings, client, log);
+      } catch (err) {
+        await client.close();
+        throw err;
+      }
     }
     case 'format_switch':
       return new FormatSwitch(formatSwitchSettings.parse(node.settings));

@@ -10,6 +10,7 @@ export {
   errorDocument,
 } from './engine.js';
 export { PipelineError } from './errors.js';
+export { ElasticsearchOutput, type ElasticsearchOutputStats } from './nodes/elasticsearch-output.js';
 export { FileInput } from './nodes/file-input.js';
 export { compileMessage, GeneratorInput, rfc3164Time } from './nodes/generator-input.js';
 export { KafkaInput } from './nodes/kafka-input.js';
