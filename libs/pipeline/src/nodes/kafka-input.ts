@@ -1,9 +1,12 @@
 /**
  * `kafka_input`: events from Kafka topics in a consumer group. Each message is one tracked event
  * (its JSON object's keys, or its value in `raw_field`); a partition's offset is committed only up
- * to the last contiguously confirmed message, so a restart resumes at the first unconfirmed one.
+ * to the first message not yet confirmed, so a restart resumes there.
  * A failed event rewinds its partition to it (the messages after it come again: at-least-once).
- * Reading waits while max_pending events are in flight.
+ * Outcomes come back in any order (an output's batches complete out of order, timeouts fail the
+ * oldest first): a failure at or after the rewind point is read again anyway and needs nothing; one
+ * before it rewinds further back. Events of an earlier pass still in flight hold the commit back
+ * until they settle. Reading waits while max_pending events are in flight.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaInputSettings } from '@drover/channel-model';
@@ -29,15 +32,33 @@ async function readyWithHeartbeats(ctx: InputContext, message: ConsumedMessage):
 }
 
 class PartitionOffsets {
-  /** Offsets emitted and not yet confirmed, in the order read (ascending). */
-  readonly open: number[] = [];
-  lastRead = -1;
+  /** Offsets emitted and not settled, with how many times (one may be in flight from two passes). */
+  readonly open = new Map<number, number>();
+  /** The offset Kafka delivers next: after the last one read, or where a rewind sent it. */
+  next: number;
   committed = -1;
+  /** Counts rewinds: a message that waited for room across one is stale (Kafka re-reads from the rewind point). */
   epoch = 0;
 
-  /** The next offset safe to commit: the first still open, else the one after the last read. */
+  constructor(first: number) {
+    this.next = first;
+  }
+
+  add(offset: number): void {
+    this.open.set(offset, (this.open.get(offset) ?? 0) + 1);
+  }
+
+  settle(offset: number): void {
+    const n = this.open.get(offset) ?? 0;
+    if (n <= 1) this.open.delete(offset);
+    else this.open.set(offset, n - 1);
+  }
+
+  /** The next offset safe to commit: the lowest still in flight, else the next to read. */
   committable(): number {
-    return this.open.length > 0 ? (this.open[0] as number) : this.lastRead + 1;
+    let low = this.next;
+    for (const offset of this.open.keys()) if (offset < low) low = offset;
+    return low;
   }
 }
 
@@ -84,17 +105,20 @@ export class KafkaInput implements InputNode {
 
   async #message(ctx: InputContext, message: ConsumedMessage): Promise<void> {
     if (this.#stopped) return;
-    await readyWithHeartbeats(ctx, message);
-    if (this.#stopped) return;
+    const offset = Number(message.offset);
     const key = `${message.topic}\u0000${message.partition}`;
     let p = this.#partitions.get(key);
     if (p === undefined) {
-      p = new PartitionOffsets();
+      p = new PartitionOffsets(offset);
       this.#partitions.set(key, p);
     }
-    const offset = Number(message.offset);
     const partition = p;
     const epoch = p.epoch;
+    await readyWithHeartbeats(ctx, message);
+    if (this.#stopped) return;
+    // Rewound while this message waited: Kafka drops the rest of its batch and reads again from
+    // the rewind point, which is at or before this message.
+    if (partition.epoch !== epoch) return;
     let fields: Fields;
     try {
       fields = this.#decode(message);
@@ -104,25 +128,22 @@ export class KafkaInput implements InputNode {
         { topic: message.topic, partition: message.partition, offset, err: (err as Error).message },
         'undecodable message skipped',
       );
-      partition.lastRead = Math.max(partition.lastRead, offset);
+      partition.next = offset + 1;
       return;
     }
-    partition.open.push(offset);
-    partition.lastRead = Math.max(partition.lastRead, offset);
+    partition.add(offset);
+    partition.next = offset + 1;
     ctx.emit(this.#stream, fields, (outcome) => {
-      if (partition.epoch !== epoch) return; // rewound since: this message comes again
-      if (outcome.ok) {
-        const at = partition.open.indexOf(offset);
-        if (at !== -1) partition.open.splice(at, 1);
-        return;
-      }
+      partition.settle(offset);
+      if (outcome.ok) return;
+      // At or after the next offset to read (a rewind since went to or before it): read again anyway.
+      if (offset >= partition.next) return;
       ctx.logger.warn(
         { topic: message.topic, partition: message.partition, offset, reason: outcome.reason },
         'event failed: rewinding',
       );
       partition.epoch++;
-      partition.open.length = 0;
-      partition.lastRead = offset - 1;
+      partition.next = offset;
       this.#consumer?.seek(message.topic, message.partition, String(offset));
     });
   }
