@@ -22,8 +22,18 @@ function host(name: string, os: { family: string; name: string; version: string;
   };
 }
 
-const linux = { family: 'debian', name: 'Ubuntu', version: '24.04.1 LTS (Noble Numbat)', kernel: '6.8.0-49-generic' };
-const windows = { family: 'windows', name: 'Windows Server 2022 Standard', version: '10.0', kernel: '10.0.20348.2849' };
+const linux = {
+  family: 'debian',
+  name: 'Ubuntu',
+  version: '24.04.1 LTS (Noble Numbat)',
+  kernel: '6.8.0-49-generic',
+};
+const windows = {
+  family: 'windows',
+  name: 'Windows Server 2022 Standard',
+  version: '10.0',
+  kernel: '10.0.20348.2849',
+};
 
 function agent(type: string, name: string) {
   return {
