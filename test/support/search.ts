@@ -27,9 +27,20 @@ export async function searchRequest(
   return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
-/** `_refresh` then `_count` of `index` (a name, a pattern or a comma list); 0 when it does not exist. */
-export async function countDocuments(node: string, index: string, query?: unknown): Promise<number> {
-  await searchRequest(node, 'POST', `/${index}/_refresh?ignore_unavailable=true&allow_no_indices=true`);
+/**
+ * `_refresh` then `_count` of `index` (a name, a pattern or a comma list); 0 when it does not
+ * exist. `refresh: false` counts what the periodic refresh (1 s) made visible: for progress polls,
+ * which should not force a refresh each time.
+ */
+export async function countDocuments(
+  node: string,
+  index: string,
+  query?: unknown,
+  options: { readonly refresh?: boolean } = {},
+): Promise<number> {
+  if (options.refresh !== false) {
+    await searchRequest(node, 'POST', `/${index}/_refresh?ignore_unavailable=true&allow_no_indices=true`);
+  }
   const r = await searchRequest(
     node,
     'POST',
