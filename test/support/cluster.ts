@@ -25,6 +25,10 @@ export interface ClusterOptions {
   readonly electionTtl?: number;
   readonly leaseTtl?: number;
   readonly token?: string;
+  /** A platform file for controllers and runners (`--config`): etcd TLS and auth, for one. */
+  readonly configFile?: string;
+  /** The key prefix (default: one of its own per cluster). */
+  readonly prefix?: string;
 }
 
 export class Proc {
@@ -79,7 +83,7 @@ export interface Controller {
 
 export class TestCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'drover-e2e-'));
-  readonly prefix = `/drover-e2e-${Math.random().toString(16).slice(2, 10)}`;
+  readonly prefix: string;
   readonly options: ClusterOptions;
   readonly controllers: Controller[] = [];
   readonly runners = new Map<string, Runner>();
@@ -88,6 +92,7 @@ export class TestCluster {
 
   constructor(options: ClusterOptions) {
     this.options = options;
+    this.prefix = options.prefix ?? `/drover-e2e-${Math.random().toString(16).slice(2, 10)}`;
     if (options.token !== undefined) {
       this.tokenFile = join(this.dir, 'token');
       writeFileSync(this.tokenFile, `${options.token}\n`, { mode: 0o600 });
@@ -112,6 +117,7 @@ export class TestCluster {
     const listen = port ?? (await freePorts(1))[0] ?? 0;
     const args = [
       controllerBin,
+      ...(this.options.configFile === undefined ? [] : ['--config', this.options.configFile]),
       '--id',
       id,
       '--etcd',
@@ -136,7 +142,11 @@ export class TestCluster {
     if (existing >= 0) this.controllers[existing] = controller;
     else this.controllers.push(controller);
     await eventually(
-      async () => (await fetchJson(`${controller.api}/healthz`)).status === 200,
+      async () => {
+        if (!controller.proc.running)
+          throw new Error(`${id} exited before serving:\n${controller.proc.log()}`);
+        return (await fetchJson(`${controller.api}/healthz`)).status === 200;
+      },
       20_000,
       `${id} up`,
     );
@@ -159,6 +169,7 @@ export class TestCluster {
     mkdirSync(workdir, { recursive: true });
     const args = [
       runnerBin,
+      ...(this.options.configFile === undefined ? [] : ['--config', this.options.configFile]),
       '--etcd',
       this.options.etcd.join(','),
       '--prefix',
@@ -188,7 +199,10 @@ export class TestCluster {
     };
     this.runners.set(name, runner);
     await eventually(
-      async () => (await fetchJson(`http://127.0.0.1:${port}/healthz`)).status === 200,
+      async () => {
+        if (!runner.proc.running) throw new Error(`${name} exited before serving:\n${runner.proc.log()}`);
+        return (await fetchJson(`http://127.0.0.1:${port}/healthz`)).status === 200;
+      },
       20_000,
       `${name} up`,
     );
