@@ -41,8 +41,12 @@ export {
   type NodeTypeName,
   nodeTypeNames,
   nodeTypes,
+  type PackSettings,
+  packSettings,
   type SyslogHeaderSettings,
   syslogHeaderSettings,
+  type UnpackSettings,
+  unpackSettings,
 } from './node-types.js';
 export {
   type Pipeline,

@@ -237,6 +237,40 @@ export type EnrichSettings = z.output<typeof enrichSettings>;
 export const functionSettings = z.strictObject({ module: z.string().min(1) });
 export type FunctionSettings = z.output<typeof functionSettings>;
 
+/**
+ * `pack` (pyloggr's packers): joins events into one, by count, bytes and time. `lines`: the
+ * values of `field` (text without a line feed), one per line; `json_array`: the events whole, as a
+ * JSON array. The packed event is confirmed downstream before any of its parts is confirmed to
+ * its input (libs/pipeline/src/nodes/pack.ts).
+ */
+export const packSettings = z.strictObject({
+  format: z.enum(['lines', 'json_array']).default('lines'),
+  /** `lines`: the field whose text is packed. */
+  field: z.string().min(1).default('log'),
+  /** The packed event's field that holds the pack. */
+  output: z.string().min(1).default('log'),
+  max_count: z.number().int().positive().default(100),
+  max_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  linger_ms: z.number().int().min(0).default(100),
+  /** A field of the packed event that gets the number of events in it. */
+  count_field: z.string().min(1).optional(),
+});
+export type PackSettings = z.output<typeof packSettings>;
+
+/** `unpack`: splits what `pack` joined, one event per part, in order. */
+export const unpackSettings = z.strictObject({
+  format: z.enum(['lines', 'json_array']).default('lines'),
+  /** The field holding the pack. */
+  field: z.string().min(1).default('log'),
+  /** `lines`: the field each line goes to. */
+  output: z.string().min(1).default('log'),
+});
+export type UnpackSettings = z.output<typeof unpackSettings>;
+
 const httpUrl = z
   .string()
   .regex(/^https?:\/\/[^\s/]+(?:\/[^\s]*)?$/, 'expected http://HOST:PORT or https://HOST:PORT');
@@ -309,6 +343,8 @@ export const nodeTypes = {
   dispatch: { kind: 'processing', settings: dispatchSettings },
   enrich: { kind: 'processing', settings: enrichSettings },
   function: { kind: 'processing', settings: functionSettings },
+  pack: { kind: 'processing', settings: packSettings },
+  unpack: { kind: 'processing', settings: unpackSettings },
   lumberjack_output: { kind: 'output', settings: lumberjackOutputSettings },
   kafka_output: { kind: 'output', settings: kafkaOutputSettings },
   elasticsearch_output: { kind: 'output', settings: elasticsearchOutputSettings, errorStream: 'required' },

@@ -20,7 +20,9 @@ import {
   lumberjackOutputSettings,
   type Pipeline,
   type PipelineNode,
+  packSettings,
   syslogHeaderSettings,
+  unpackSettings,
 } from '@drover/channel-model';
 import { connectSearch } from '@drover/search';
 import type { EngineNode } from './engine.js';
@@ -32,6 +34,7 @@ import { KafkaInput } from './nodes/kafka-input.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
+import { Pack, Unpack } from './nodes/pack.js';
 import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './nodes/processing.js';
 import type { NodeLogger, PipelineNodeImpl } from './types.js';
 
@@ -152,6 +155,10 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
         throw err;
       }
     }
+    case 'pack':
+      return new Pack(packSettings.parse(node.settings), dataStream(node));
+    case 'unpack':
+      return new Unpack(unpackSettings.parse(node.settings), dataStream(node));
     case 'format_switch':
       return new FormatSwitch(formatSwitchSettings.parse(node.settings));
     case 'syslog_header':

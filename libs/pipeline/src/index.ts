@@ -17,13 +17,16 @@ export { KafkaInput } from './nodes/kafka-input.js';
 export { KafkaOutput } from './nodes/kafka-output.js';
 export { LumberjackInput } from './nodes/lumberjack-input.js';
 export { LumberjackOutput } from './nodes/lumberjack-output.js';
+export { Pack, PackError, packableLine, Unpack, unpackJsonArray, unpackLines } from './nodes/pack.js';
 export { Dispatch, Enrich, FormatSwitch, FunctionNode, fieldAt, SyslogHeader } from './nodes/processing.js';
 export type {
   Delivery,
   Emit,
   Fields,
+  HeldEvent,
   InputContext,
   InputNode,
+  JoinContext,
   NodeLogger,
   Outcome,
   OutputNode,
