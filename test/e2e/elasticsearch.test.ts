@@ -7,7 +7,7 @@
  * (`_count` of documents whose `_id` is the `_ppf_id`), and every event whose field conflicts with
  * the mapping must be in the errors topic with the engine's reason.
  */
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,7 +39,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopPunchline(processor?.proc);
   await search?.stop();
+  // The node's data is a few hundred MB; its log and the shipper's stay when the test failed.
+  if (passed) rmSync(dir, { recursive: true, force: true });
 });
+
+let passed = false;
 
 function pipelineFile(
   topic: string,
@@ -199,6 +203,7 @@ describe('Kafka -> elasticsearch_output -> OpenSearch', () => {
         /^elasticsearch_output: 400 mapper_parsing_exception: failed to parse field \[n\] of type \[long\]/,
       );
       expect(JSON.parse(one._ppf_error_document as string)).toMatchObject({ n: 'not a number 500' });
+      passed = true;
     } finally {
       await errors.close();
     }

@@ -45,7 +45,16 @@ export async function aptInstall(tool: string, packages: readonly string[]): Pro
   let code: number;
   try {
     code = await run('apt-get', ['update']);
-    if (code === 0) code = await run('apt-get', ['install', '-y', '--no-install-recommends', ...packages]);
+    // Others may hold the dpkg lock (a shared machine): wait for it rather than fail.
+    if (code === 0)
+      code = await run('apt-get', [
+        'install',
+        '-y',
+        '-o',
+        'DPkg::Lock::Timeout=600',
+        '--no-install-recommends',
+        ...packages,
+      ]);
   } catch (err) {
     throw new PrerequisiteError(
       tool,
@@ -111,4 +120,61 @@ export async function ensureJava(): Promise<string> {
     );
   }
   return java;
+}
+
+/** Where Debian's rsyslog keeps its modules. */
+export const RSYSLOG_MODULE_DIR = '/usr/lib/x86_64-linux-gnu/rsyslog';
+
+/**
+ * The rsyslog modules the syslog tests and benchmarks drive, by the Debian package that ships
+ * each: RELP (`imrelp`/`omrelp`) and the TLS stream driver (`lmnsd_ossl`, OpenSSL).
+ */
+export const RSYSLOG_PACKAGES: Readonly<Record<string, string>> = {
+  'imrelp.so': 'rsyslog-relp',
+  'omrelp.so': 'rsyslog-relp',
+  'lmnsd_ossl.so': 'rsyslog-openssl',
+};
+
+async function readable(path: string, mode = constants.R_OK): Promise<boolean> {
+  try {
+    await access(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * rsyslogd and the modules above, installed from Debian when missing (`rsyslog`, `rsyslog-relp`,
+ * `rsyslog-openssl`). Tests run it as an ordinary foreground process with a configuration of
+ * their own (`rsyslogd -n -f FILE -i PIDFILE`); the package's service is never started here.
+ * Returns the path of rsyslogd and its module directory.
+ */
+export async function ensureRsyslog(
+  moduleDir = RSYSLOG_MODULE_DIR,
+): Promise<{ rsyslogd: string; moduleDir: string }> {
+  const missing = new Set<string>();
+  if ((await which('rsyslogd')) === undefined && !(await readable('/usr/sbin/rsyslogd', constants.X_OK)))
+    missing.add('rsyslog');
+  for (const [module, pkg] of Object.entries(RSYSLOG_PACKAGES)) {
+    if (!(await readable(join(moduleDir, module)))) missing.add(pkg);
+  }
+  if (missing.size > 0)
+    await aptInstall('rsyslog', ['rsyslog', ...[...missing].filter((p) => p !== 'rsyslog')]);
+  const rsyslogd = (await which('rsyslogd')) ?? '/usr/sbin/rsyslogd';
+  if (!(await readable(rsyslogd, constants.X_OK))) {
+    throw new PrerequisiteError(
+      'rsyslog',
+      `rsyslogd is still missing after apt-get install ${[...missing].join(' ')}`,
+    );
+  }
+  for (const module of Object.keys(RSYSLOG_PACKAGES)) {
+    if (!(await readable(join(moduleDir, module)))) {
+      throw new PrerequisiteError(
+        'rsyslog',
+        `${join(moduleDir, module)} is still missing after apt-get install`,
+      );
+    }
+  }
+  return { rsyslogd, moduleDir };
 }

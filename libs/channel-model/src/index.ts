@@ -44,7 +44,9 @@ export {
   type PackSettings,
   packSettings,
   type SyslogHeaderSettings,
+  type SyslogOutputSettings,
   syslogHeaderSettings,
+  syslogOutputSettings,
   type UnpackSettings,
   unpackSettings,
 } from './node-types.js';

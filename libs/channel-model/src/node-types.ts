@@ -333,6 +333,59 @@ export const elasticsearchOutputSettings = z
   });
 export type ElasticsearchOutputSettings = z.output<typeof elasticsearchOutputSettings>;
 
+/**
+ * `syslog_output` (pyloggr's shipper2syslog): events as syslog lines to one or several servers,
+ * load-balanced, resent elsewhere when a server goes away (libs/pipeline/src/nodes/syslog-output.ts).
+ * Over RELP an event is confirmed when the server answered `200`; over TCP or TLS when it was
+ * written to the socket (nothing acknowledges it: see the README).
+ */
+export const syslogOutputSettings = z.strictObject({
+  destinations: z
+    .array(
+      z.strictObject({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535),
+        protocol: z.enum(['tcp', 'relp']).default('tcp'),
+        ssl: z.boolean().default(false),
+        ssl_trusted_certificate: z.string().optional(),
+        ssl_certificate: z.string().optional(),
+        ssl_private_key: z.string().optional(),
+      }),
+    )
+    .min(1, 'at least one destination'),
+  /** `raw`: the text of `field` as it is (a relay); else a line built from the header fields. */
+  format: z.enum(['rfc5424', 'rfc3164', 'raw']).default('rfc5424'),
+  /** TCP/TLS framing (RFC 6587); RFC 5425 wants octet counting over TLS. RELP frames itself. */
+  framing: z.enum(['octet_counting', 'lf']).default('octet_counting'),
+  /** The message text (MSG), or with `format: raw` the whole line. */
+  field: z.string().min(1).default('log'),
+  /**
+   * An object field holding a parsed header (syslog_header's output: facility, severity,
+   * timestamp, host, app_name, procid, msgid, structured_data, message); its values win over the
+   * defaults below, and its `message` is the MSG.
+   */
+  header_field: z.string().min(1).optional(),
+  facility: z.number().int().min(0).max(23).default(1),
+  severity: z.number().int().min(0).max(7).default(5),
+  /** Default: this host's name. */
+  hostname: z.string().min(1).optional(),
+  app_name: z.string().min(1).default('drover'),
+  /** Messages sent and not yet confirmed, per destination (RELP's window; librelp's default is 128). */
+  window_size: z.number().int().positive().default(128),
+  connect_timeout_ms: z.number().int().positive().default(5000),
+  /** RELP: a server that does not answer within this is dropped, its messages sent again. */
+  ack_timeout_ms: z.number().int().positive().default(30_000),
+  retry_initial_ms: z.number().int().positive().default(500),
+  retry_max_ms: z.number().int().positive().default(10_000),
+  /** Bigger messages are refused (to `_ppf_errors`) rather than cut by the server. */
+  max_message_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+});
+export type SyslogOutputSettings = z.output<typeof syslogOutputSettings>;
+
 export const nodeTypes = {
   lumberjack_input: { kind: 'input', settings: lumberjackInputSettings },
   kafka_input: { kind: 'input', settings: kafkaInputSettings },
@@ -347,6 +400,7 @@ export const nodeTypes = {
   unpack: { kind: 'processing', settings: unpackSettings },
   lumberjack_output: { kind: 'output', settings: lumberjackOutputSettings },
   kafka_output: { kind: 'output', settings: kafkaOutputSettings },
+  syslog_output: { kind: 'output', settings: syslogOutputSettings },
   elasticsearch_output: { kind: 'output', settings: elasticsearchOutputSettings, errorStream: 'required' },
 } as const satisfies Record<string, NodeType>;
 

@@ -22,6 +22,7 @@ import {
   type PipelineNode,
   packSettings,
   syslogHeaderSettings,
+  syslogOutputSettings,
   unpackSettings,
 } from '@drover/channel-model';
 import { connectSearch } from '@drover/search';
@@ -36,6 +37,7 @@ import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
 import { Pack, Unpack } from './nodes/pack.js';
 import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './nodes/processing.js';
+import { SyslogOutput } from './nodes/syslog-output.js';
 import type { NodeLogger, PipelineNodeImpl } from './types.js';
 
 export interface BuildContext {
@@ -154,6 +156,16 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
         await client.close();
         throw err;
       }
+    }
+    case 'syslog_output': {
+      const settings = syslogOutputSettings.parse(node.settings);
+      const destinations = settings.destinations.map((d) => ({
+        ...d,
+        ssl_private_key: inChannel(ctx, d.ssl_private_key),
+        ssl_certificate: inChannel(ctx, d.ssl_certificate),
+        ssl_trusted_certificate: inChannel(ctx, d.ssl_trusted_certificate),
+      }));
+      return new SyslogOutput({ ...settings, destinations }, log);
     }
     case 'pack':
       return new Pack(packSettings.parse(node.settings), dataStream(node));

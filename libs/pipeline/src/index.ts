@@ -19,6 +19,7 @@ export { LumberjackInput } from './nodes/lumberjack-input.js';
 export { LumberjackOutput } from './nodes/lumberjack-output.js';
 export { Pack, PackError, packableLine, Unpack, unpackJsonArray, unpackLines } from './nodes/pack.js';
 export { Dispatch, Enrich, FormatSwitch, FunctionNode, fieldAt, SyslogHeader } from './nodes/processing.js';
+export { SyslogOutput, type SyslogOutputStats } from './nodes/syslog-output.js';
 export type {
   Delivery,
   Emit,
