@@ -8,7 +8,7 @@
  * (SIGTERM, or SIGKILL for crash tests). No vitest here: benchmarks use it too.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureRsyslog } from '@drover/dev-services';
@@ -35,6 +35,8 @@ export interface RsyslogServer {
   readonly received: string;
   /** The messages received so far, in order. */
   lines(): string[];
+  /** How many messages were received so far (reads only what was added since the last call). */
+  count(): number;
   stop(): Promise<void>;
   kill(): Promise<void>;
 }
@@ -103,11 +105,28 @@ ruleset(name="received" queue.type="Direct") {
     30_000,
     `rsyslogd listening on ${listener.port} (log: ${join(dir, 'rsyslogd.log')})`,
   );
+  let counted = 0;
+  let offset = 0;
+  const chunk = Buffer.alloc(1024 * 1024);
   return {
     proc,
     dir,
     received,
     lines: () => (existsSync(received) ? readFileSync(received, 'utf8').split('\n').slice(0, -1) : []),
+    count: () => {
+      if (!existsSync(received)) return 0;
+      const fd = openSync(received, 'r');
+      try {
+        for (;;) {
+          const n = readSync(fd, chunk, 0, chunk.length, offset);
+          if (n === 0) return counted;
+          for (let i = 0; i < n; i++) if (chunk[i] === 0x0a) counted++;
+          offset += n;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
     stop: async () => {
       if (!proc.running) return;
       const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
