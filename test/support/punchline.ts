@@ -99,7 +99,11 @@ export function receiverPipeline(
   const text = shipped
     .replace(listen, `host: 127.0.0.1\n        port: ${options.port}`)
     .replace(/topic: (reftenant-receiver-[a-z-]+)/g, `topic: $1-${options.suffix}`);
-  const topics = [...text.matchAll(/topic: (reftenant-receiver-[a-z0-9-]+)/g)].map((m) => m[1] ?? '');
+  // Several streams may share a topic (json_logs, text_logs and unknown_device_logs all go to
+  // the unknown topic): each topic once.
+  const topics = [
+    ...new Set([...text.matchAll(/topic: (reftenant-receiver-[a-z0-9-]+)/g)].map((m) => m[1] ?? '')),
+  ];
   if (topics.length === 0) throw new Error('logs_receiver.yaml names no topic');
   const file = join(dir, options.file ?? 'logs_receiver.yaml');
   writeFileSync(file, text);

@@ -213,7 +213,15 @@ export const formatSwitchSettings = z.strictObject({
 export type FormatSwitchSettings = z.output<typeof formatSwitchSettings>;
 
 /** `syslog_header`: parses the syslog header of `field` into the object field `output`. */
-export const syslogHeaderSettings = z.strictObject({ field: z.string().min(1), output: z.string().min(1) });
+export const syslogHeaderSettings = z.strictObject({
+  field: z.string().min(1),
+  output: z.string().min(1),
+  /**
+   * A dotted path to the sender's own name for the host (`beat.host.name` for a Beats event), used
+   * as `host` when the line carries none; `host_source` then says where it came from.
+   */
+  host_fallback: z.string().min(1).optional(),
+});
 export type SyslogHeaderSettings = z.output<typeof syslogHeaderSettings>;
 
 /** `dispatch`: the stream is chosen by the value of `field` (dotted path), else `default`. */

@@ -1,4 +1,4 @@
-export { parseSyslog, type SyslogHeader as SyslogHeaderFields, SyslogParseError } from '@drover/syslog';
+export { parseSyslog, type SyslogHeader as SyslogHeaderFields, SyslogHeaderError } from '@drover/syslog';
 export { type BuildContext, buildPipeline } from './build.js';
 export {
   type ComponentStats,

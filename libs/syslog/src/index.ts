@@ -1,7 +1,35 @@
-export { parseSyslog, type SyslogHeader, SyslogParseError } from './header.js';
+/**
+ * @drover/syslog: the syslog wire formats, pure at the core.
+ *
+ * ```ts
+ * import { parseSyslog } from '@drover/syslog';
+ * const h = parseSyslog('<30>Sep 11 13:56:05 2001:db8::a:1 named[16548]: edns-disabled');
+ * // h.header === 'parsed', h.host === '2001:db8::a:1', h.app_name === 'named', h.procid === '16548'
+ * // A header that cannot be read with confidence: h.header === 'partial' | 'none',
+ * // h.header_issue.code says why, h.message is the whole line.
+ * ```
+ */
+export {
+  SYSLOG_HEADER_ERROR_CODES,
+  SYSLOG_HEADER_ISSUE_CODES,
+  SyslogHeaderError,
+  type SyslogHeaderErrorCode,
+  type SyslogHeaderIssueCode,
+} from './errors.js';
+export { isSyslogLine, parseSyslog, parseSyslogStrict } from './header.js';
+export {
+  type HeaderStatus,
+  type StructuredDataParams,
+  type SyslogHeader,
+  type SyslogHeaderIssue,
+  syslogHeaderIssueSchema,
+  syslogHeaderSchema,
+  type TimestampForm,
+} from './header-schema.js';
 export {
   formatRfc3164,
   formatRfc5424,
+  isRfc3339,
   priority,
   SyslogFormatError,
   type SyslogMessageParts,

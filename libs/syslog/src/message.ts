@@ -53,6 +53,11 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2
 /** SD-ELEMENTs side by side: `[SD-ID *(SP PARAM="VALUE")]` with `"`, `\` and `]` escaped in values. */
 const STRUCTURED_DATA = /^(?:\[[^\s=\]"]{1,32}(?: [^\s=\]"]{1,32}="(?:[^"\\\]]|\\["\\\]])*")*\])+$/;
 
+/** An RFC 3339 timestamp as RFC 5424 takes it (TIME-SECFRAC at most 6 digits): usable as it is. */
+export function isRfc3339(value: string): boolean {
+  return RFC3339.test(value);
+}
+
 function timestamp5424(value: Date | string | null): string {
   if (value === null) return '-';
   if (typeof value === 'string') return RFC3339.test(value) ? value : '-';
