@@ -22,6 +22,7 @@ import type { SyslogOutputSettings } from '@drover/channel-model';
 import {
   formatRfc3164,
   formatRfc5424,
+  isRfc3339,
   RelpSender,
   type SenderTls,
   StreamSender,
@@ -164,10 +165,11 @@ export class SyslogOutput implements OutputNode {
         timestamp: ts !== null && !Number.isNaN(Date.parse(ts)) ? ts : eventTime,
       });
     }
-    // An RFC 3339 header time is kept as it was written; a 3164 one (no year, no zone) gives way to the event's.
+    // An RFC 3339 header time is kept as it was written; any other (a BSD one has no year and no
+    // zone) gives way to the event's time.
     return formatRfc5424({
       ...parts,
-      timestamp: ts !== null && /^\d{4}-\d{2}-\d{2}T/.test(ts) ? ts : eventTime,
+      timestamp: ts !== null && isRfc3339(ts) ? ts : eventTime,
     });
   }
 
