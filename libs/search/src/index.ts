@@ -26,3 +26,12 @@ export {
   type IndexNamer,
   timestampMs,
 } from './index-name.js';
+export {
+  DECLARATION_META_KEY,
+  ensureIndexTemplates,
+  type IndexTemplateReport,
+  type IndexTemplateSpec,
+  type IndexTemplateState,
+  templateDigest,
+  withDeclaration,
+} from './templates.js';
