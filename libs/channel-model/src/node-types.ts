@@ -408,7 +408,7 @@ export const nodeTypes = {
   unpack: { kind: 'processing', settings: unpackSettings },
   lumberjack_output: { kind: 'output', settings: lumberjackOutputSettings },
   kafka_output: { kind: 'output', settings: kafkaOutputSettings },
-  syslog_output: { kind: 'output', settings: syslogOutputSettings },
+  syslog_output: { kind: 'output', settings: syslogOutputSettings, errorStream: 'required' },
   elasticsearch_output: { kind: 'output', settings: elasticsearchOutputSettings, errorStream: 'required' },
 } as const satisfies Record<string, NodeType>;
 

@@ -418,3 +418,29 @@ ${publish}
     expect(messages.join('\n')).toMatch(/give index \(a pattern\) or index_field/);
   });
 });
+
+describe('syslog_output', () => {
+  it('must publish _ppf_errors, like elasticsearch_output', () => {
+    const text = `version: "6.0"
+dag:
+  - type: kafka_input
+    component: in
+    settings: {brokers: ["127.0.0.1:9092"], topic: logs}
+    publish:
+      - stream: logs
+        fields: [log]
+  - type: syslog_output
+    component: forward
+    settings:
+      destinations: [{host: siem.example.com, port: 2514, protocol: relp}]
+      format: raw
+    subscribe:
+      - {component: in, stream: logs}
+`;
+    const result = parsePipeline(text, { file: 'p.yaml' });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.issues.map(formatIssue).join('\n')).toMatch(
+      /p\.yaml:9:\d+: .*syslog_output must publish _ppf_errors/,
+    );
+  });
+});

@@ -13,8 +13,8 @@
  * connection loses nothing (the server may see a message twice). Over TCP or TLS it is confirmed
  * when written to the socket: RFC 6587 has no acknowledgement, so what sat in the kernel's or the
  * server's buffers when the connection broke is lost. A message the server refuses (RELP
- * non-200), one too big, or an event no line can be made of, is rejected: `_ppf_errors` when the
- * node publishes it, else it fails back to its input.
+ * non-200), one too big, or an event no line can be made of, is rejected to the node's
+ * `_ppf_errors` (which the node type requires).
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
