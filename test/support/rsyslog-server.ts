@@ -26,7 +26,15 @@ export type RsyslogListener =
       readonly cert: string;
       readonly key: string;
     }
-  | { readonly kind: 'relp'; readonly port: number };
+  | { readonly kind: 'relp'; readonly port: number }
+  | {
+      /** RELP over TLS (librelp with OpenSSL), asking for a client certificate the CA signed. */
+      readonly kind: 'relp_tls';
+      readonly port: number;
+      readonly ca: string;
+      readonly cert: string;
+      readonly key: string;
+    };
 
 export interface RsyslogServer {
   readonly proc: Proc;
@@ -54,6 +62,12 @@ function listenerConfig(l: RsyslogListener): string {
       ].join('\n');
     case 'relp':
       return `module(load="imrelp")\ninput(type="imrelp" address="127.0.0.1" port="${l.port}" ruleset="received" maxDataSize="200k")`;
+    case 'relp_tls':
+      return [
+        'module(load="imrelp" tls.tlslib="openssl")',
+        `input(type="imrelp" address="127.0.0.1" port="${l.port}" ruleset="received" maxDataSize="200k"`,
+        `  tls="on" tls.cacert="${l.ca}" tls.mycert="${l.cert}" tls.myprivkey="${l.key}" tls.authmode="certvalid")`,
+      ].join('\n');
   }
 }
 

@@ -192,6 +192,39 @@ describe('syslog_output to rsyslog', () => {
     expect(output.stats.resent).toBeGreaterThan(0);
   });
 
+  it('RELP over TLS with a client certificate', async () => {
+    const pki = createTestPki(dir());
+    const [port = 0] = await freePorts(1);
+    const server = await startRsyslogServer(dir(), {
+      kind: 'relp_tls',
+      port,
+      ca: pki.ca.certFile,
+      cert: pki.server.certFile,
+      key: pki.server.keyFile,
+    });
+    servers.push(server);
+    const { input } = await pipeline({
+      destinations: [
+        {
+          host: '127.0.0.1',
+          port,
+          protocol: 'relp',
+          ssl: true,
+          ssl_trusted_certificate: pki.ca.certFile,
+          ssl_certificate: pki.client.certFile,
+          ssl_private_key: pki.client.keyFile,
+        },
+      ],
+      format: 'raw',
+    });
+    const outcomes = await input.flood(1000, (i) => ({
+      log: `<13>Nov 29 10:00:00 host app: relp tls seq=${i}`,
+    }));
+    // Confirmed over RELP means answered 200: already in the file.
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(new Set(server.lines().map(seqOf)).size).toBe(1000);
+  });
+
   it('balances over two RELP servers, and moves everything to the other when one dies', async () => {
     const [a = 0, b = 0] = await freePorts(2);
     const first = await startRsyslogServer(dir(), { kind: 'relp', port: a });
