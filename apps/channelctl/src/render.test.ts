@@ -27,7 +27,8 @@ const view: ChannelView = {
           reason: null,
           since: null,
           oomKills: 0,
-          memoryLimitBytes: null,
+          memoryLimitBytes: 256 * 1024 * 1024,
+          memoryEnforcement: 'watchdog',
           lastRunAt: null,
           nextRunAt: null,
         },
@@ -50,6 +51,7 @@ const view: ChannelView = {
           since: null,
           oomKills: 0,
           memoryLimitBytes: null,
+          memoryEnforcement: null,
           lastRunAt: null,
           nextRunAt: null,
         },
@@ -77,9 +79,10 @@ describe('channelctl output', () => {
   it('renders a channel with instances, reasons and topics', () => {
     const text = renderChannel(view);
     expect(text).toContain('reftenant/receiver: started');
-    expect(text).toMatch(/central_receiver1\s+0\s+front1\s+running\s+42\s+0/);
+    // The memory column says how the limit is enforced where the instance runs.
+    expect(text).toMatch(/central_receiver1\s+0\s+front1\s+running\s+42\s+0\s+256Mi watchdog/);
     expect(text).toMatch(
-      /central_receiver2\s+0\s+-\s+pending\s+-\s+0\s+no live runner in cluster shiva_front with tags \[centralfront2\]/,
+      /central_receiver2\s+0\s+-\s+pending\s+-\s+0\s+-\s+no live runner in cluster shiva_front with tags \[centralfront2\]/,
     );
     expect(text).toMatch(/topic-a\s+kafka_front\s+error\s+broker down/);
   });

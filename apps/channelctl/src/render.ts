@@ -17,6 +17,16 @@ export function exitSummary(exit: LastExit): string {
   return exit.message === undefined ? how : `${how}: ${exit.message}`;
 }
 
+type InstanceView = ChannelView['applications'][number]['instances'][number];
+
+/** `256Mi cgroup2`: the instance's limit and how its runner enforces it now; `-` without one. */
+function memoryColumn(i: InstanceView): string {
+  if (i.memoryLimitBytes === null) return '-';
+  const mib = i.memoryLimitBytes / 1024 / 1024;
+  const limit = Number.isInteger(mib) ? `${mib}Mi` : `${i.memoryLimitBytes}`;
+  return i.memoryEnforcement === null ? limit : `${limit} ${i.memoryEnforcement}`;
+}
+
 export function renderChannel(view: ChannelView): string {
   const rows = view.applications.flatMap((app) =>
     app.instances.map((i) => [
@@ -26,13 +36,14 @@ export function renderChannel(view: ChannelView): string {
       i.state,
       i.pid === null ? '-' : String(i.pid),
       String(i.restarts),
+      memoryColumn(i),
       i.reason ?? (i.lastExit === null ? '' : `last exit: ${exitSummary(i.lastExit)}`),
     ]),
   );
   const parts = [
     `${view.tenant}/${view.channel}: ${view.desired}`,
     rows.length > 0
-      ? table(['APPLICATION', '#', 'RUNNER', 'STATE', 'PID', 'RESTARTS', 'REASON'], rows)
+      ? table(['APPLICATION', '#', 'RUNNER', 'STATE', 'PID', 'RESTARTS', 'MEMORY', 'REASON'], rows)
       : '(no applications)',
   ];
   if (view.resources.length > 0) {

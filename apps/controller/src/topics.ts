@@ -13,6 +13,7 @@ import {
 } from '@drover/kafka-resources';
 import type { Logger } from '@drover/platform';
 import type { Leadership } from '@drover/store';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import type { TopicWork } from './plan.js';
 
 export const RETRY_MS = 5000;
@@ -22,7 +23,7 @@ export class TopicManager {
   #logger: Logger;
   #admins = new Map<string, KafkaAdmin>();
   #inFlight = new Set<string>();
-  #retryTimer: NodeJS.Timeout | undefined;
+  #retryTimer: Timer | undefined;
   #onRetry: () => void;
 
   constructor(clusters: Readonly<Record<string, readonly string[]>>, logger: Logger, onRetry: () => void) {
@@ -47,7 +48,7 @@ export class TopicManager {
       due.push(w);
     }
     if (Number.isFinite(nextRetry) && this.#retryTimer === undefined) {
-      this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = setLongTimeout(() => {
         this.#retryTimer = undefined;
         this.#onRetry();
       }, nextRetry - now);
@@ -63,7 +64,7 @@ export class TopicManager {
   }
 
   async close(): Promise<void> {
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer?.clear();
     await Promise.all([...this.#admins.values()].map((a) => a.close().catch(() => {})));
     this.#admins.clear();
   }

@@ -12,6 +12,7 @@ import {
   parseKafkaCluster,
   readPlatformConfig,
 } from '@drover/platform';
+import { setLongInterval } from '@drover/timers';
 import { Command, Option } from 'commander';
 import { defaultDrainMs } from './drain.js';
 import { prometheus } from './metrics.js';
@@ -123,11 +124,10 @@ async function start(flags: StartFlags): Promise<number> {
             await new Promise<void>((ok) => server.listen(port, host, ok));
             return server;
           })();
-    const ticker = setInterval(
+    const ticker = setLongInterval(
       () => logger.info({ stats: engine.stats() }, 'pipeline counters'),
       duration(flags.metricsInterval, '--metrics-interval'),
-    );
-    ticker.unref();
+    ).unref();
 
     const drainMs =
       flags.drainTimeout === undefined
@@ -139,7 +139,7 @@ async function start(flags: StartFlags): Promise<number> {
         process.off('SIGINT', onTerm);
         logger.info({ signal, inFlight: engine.inFlight }, 'draining');
         const left = await engine.drain(drainMs);
-        clearInterval(ticker);
+        ticker.clear();
         metricsServer?.close();
         if (left > 0) logger.warn({ left }, 'drain timed out: events in flight were failed back');
         else logger.info({ stats: engine.stats() }, 'drained cleanly');

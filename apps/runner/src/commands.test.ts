@@ -98,3 +98,16 @@ describe('heap options for punchlinectl', () => {
     expect(heapOptions('other', ['--childopts', '-Xmx96m'], 256 * Mi)).toEqual({});
   });
 });
+
+describe('heap options follow the heap rule of @drover/channel-model', () => {
+  it('lowers the default heap of a small limit to what fits with the runtime overhead', () => {
+    const Mi = 1024 * 1024;
+    // 75% of 192Mi is 144 MiB, but 144 + 64 > 192: the heap gets 128 MiB.
+    expect(heapOptions('punchlinectl', ['start'], 192 * Mi)).toEqual({
+      NODE_OPTIONS: '--max-old-space-size=128',
+    });
+    expect(heapOptions('punchlinectl', ['--childopts', '-Xmx98304k'], 256 * Mi)).toEqual({
+      NODE_OPTIONS: '--max-old-space-size=96',
+    });
+  });
+});

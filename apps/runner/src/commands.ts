@@ -4,6 +4,7 @@
  * directory, any other resolves through the child's PATH. Arguments never pass through a shell.
  */
 import { join } from 'node:path';
+import { defaultHeapBytes, heapCaps, MIN_HEAP_BYTES } from '@drover/channel-model';
 
 export type CommandResolution = { readonly file: string } | { readonly refused: string };
 
@@ -63,7 +64,8 @@ export function childArgs(args: readonly string[], tenant: string, channel: stri
  * Punch's `--childopts "-Xms96m -Xmx96m"` sets the JVM heap of a punchline; for punchlinectl (a
  * Node process) `-Xmx` becomes `--max-old-space-size`, so the heap limit sits below the hard
  * memory limit and a growing heap fails as a clean heap error, not a kill. Without -Xmx, the
- * heap gets 75% of the memory limit.
+ * heap gets 75% of the memory limit, lowered to what fits with the runtime's overhead (the rule
+ * and the parsing of -Xmx live in @drover/channel-model's heap.ts, which validation uses too).
  */
 export function heapOptions(
   command: string,
@@ -71,19 +73,7 @@ export function heapOptions(
   memoryLimitBytes: number,
 ): Record<string, string> {
   if (command !== 'punchlinectl') return {};
-  const at = args.indexOf('--childopts');
-  const childopts = at === -1 ? '' : (args[at + 1] ?? '');
-  const xmx = /-Xmx(\d+)([kKmMgG]?)/.exec(childopts);
-  const unit = (xmx?.[2] ?? 'm').toLowerCase();
-  const mb =
-    xmx === null
-      ? Math.floor((memoryLimitBytes * 0.75) / 1024 / 1024)
-      : Math.max(
-          16,
-          Math.floor(
-            Number(xmx[1]) *
-              (unit === 'g' ? 1024 : unit === 'k' ? 1 / 1024 : unit === '' ? 1 / 1024 / 1024 : 1),
-          ),
-        );
-  return { NODE_OPTIONS: `--max-old-space-size=${mb}` };
+  const xmx = heapCaps({ command, args }).find((cap) => cap.text.startsWith('-Xmx'));
+  const bytes = xmx === undefined ? defaultHeapBytes(memoryLimitBytes) : Math.max(MIN_HEAP_BYTES, xmx.bytes);
+  return { NODE_OPTIONS: `--max-old-space-size=${Math.floor(bytes / 1024 / 1024)}` };
 }

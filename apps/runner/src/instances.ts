@@ -268,6 +268,7 @@ export class InstanceManager {
       nextAttemptAt: null,
       oomKills: 0,
       memoryLimitBytes: null,
+      memoryEnforcement: null,
       lastRunAt: null,
       nextRunAt: null,
       skippedRuns: 0,

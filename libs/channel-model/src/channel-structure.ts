@@ -8,6 +8,10 @@
  *   path inside the channel directory (checked here) that must exist (checked by loadChannel).
  *   Files an application needs are shipped from the channel directory, as Punch does.
  * - `quartzcron_schedule` is parsed here (Quartz syntax, see quartz.ts), as the runner will.
+ * - A heap cap (`-Xmx`, `--max-old-space-size`, in args or NODE_OPTIONS) must fit under
+ *   `memory_limit` with the runtime's overhead (rule in heap.ts), or the promised heap error
+ *   before the kill cannot happen. Without `memory_limit` the runner's default applies, which
+ *   only the runner knows: nothing is checked here then.
  */
 import { z } from 'zod';
 import {
@@ -20,6 +24,7 @@ import {
   positiveInt,
   topicName,
 } from './fields.js';
+import { heapCaps, heapMisfit } from './heap.js';
 import type { Issue, ParseResult } from './issues.js';
 import { IDENTIFIER, IDENTIFIER_HINT } from './names.js';
 import { quartzError } from './quartz.js';
@@ -158,6 +163,19 @@ const punchlineArgs: Check<ChannelStructure> = (structure, source) => {
   return issues;
 };
 
+const heapUnderLimit: Check<ChannelStructure> = (structure, source) => {
+  const issues: Issue[] = [];
+  structure.applications.forEach((app, i) => {
+    if (app.memory_limit === undefined) return;
+    const written = String(source.doc.getIn(['applications', i, 'memory_limit']) ?? app.memory_limit);
+    for (const cap of heapCaps(app)) {
+      const misfit = heapMisfit(cap, app.memory_limit, written);
+      if (misfit !== undefined) issues.push(issueAt(source, ['applications', i, ...cap.path], misfit));
+    }
+  });
+  return issues;
+};
+
 function nameIssues(
   source: Source,
   names: { tenant?: string | undefined; channel?: string | undefined },
@@ -190,5 +208,10 @@ export function parseChannelStructure(
 ): ParseResult<ChannelStructure> {
   const names: Check<ChannelStructure> = (_structure, source) =>
     nameIssues(source, { tenant: options.tenant, channel: options.channel });
-  return validateYaml(text, options.file, channelStructureSchema, [names, uniqueNames, punchlineArgs]);
+  return validateYaml(text, options.file, channelStructureSchema, [
+    names,
+    uniqueNames,
+    punchlineArgs,
+    heapUnderLimit,
+  ]);
 }

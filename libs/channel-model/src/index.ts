@@ -9,6 +9,18 @@ export {
   parseChannelStructure,
   pipelineFileOf,
 } from './channel-structure.js';
+export {
+  defaultHeapBytes,
+  type HeapCap,
+  heapCaps,
+  heapFits,
+  heapMisfit,
+  MIN_HEAP_BYTES,
+  maxHeapBytes,
+  RUNTIME_OVERHEAD_MIN_BYTES,
+  RUNTIME_OVERHEAD_RATIO,
+  runtimeOverheadBytes,
+} from './heap.js';
 export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwrap } from './issues.js';
 export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
 export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
@@ -64,5 +76,12 @@ export {
   parsePlatformConfig,
   platformConfigSchema,
 } from './platform-config.js';
-export { quartzError, quartzSchedule } from './quartz.js';
+export {
+  parseQuartz,
+  type QuartzExpression,
+  type QuartzOptions,
+  QuartzSyntaxError,
+  quartzError,
+  quartzSchedule,
+} from './quartz.js';
 export { parseDuration, parseMemory } from './units.js';

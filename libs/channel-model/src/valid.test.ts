@@ -265,7 +265,7 @@ describe('robustness', () => {
 describe('quartz schedules', () => {
   const from = new Date('2026-11-23T05:00:02.000Z');
   const runs = (expr: string, n = 3) => {
-    const next = quartzSchedule(expr);
+    const next = quartzSchedule(expr, { timeZone: 'UTC' });
     const out: string[] = [];
     let at = from;
     for (let i = 0; i < n; i++) {

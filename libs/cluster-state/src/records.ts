@@ -95,6 +95,14 @@ export const instanceStateSchema = z.enum([
 ]);
 export type InstanceState = z.infer<typeof instanceStateSchema>;
 
+/**
+ * How an instance's memory limit is enforced for its current run (libs/supervisor memory.ts):
+ * its cgroup (v2 `memory.max`, v1 `memory.limit_in_bytes`), or the runner's RSS watchdog, also
+ * when the runner's cgroups are in use but the child could not be moved into its own.
+ */
+export const memoryEnforcementSchema = z.enum(['cgroup2', 'cgroup1', 'watchdog']);
+export type MemoryEnforcement = z.infer<typeof memoryEnforcementSchema>;
+
 export const lastExitSchema = z.object({
   code: z.number().int().nullable(),
   signal: z.string().nullable(),
@@ -123,6 +131,8 @@ export const statusRecordSchema = z.object({
   /** Kills for memory (kernel OOM in the instance's cgroup, or the runner's watchdog). */
   oomKills: z.number().int().min(0).default(0),
   memoryLimitBytes: z.number().int().positive().nullable().default(null),
+  /** How that limit is enforced now; null when not running or without a limit. */
+  memoryEnforcement: memoryEnforcementSchema.nullable().default(null),
   /** Scheduled applications: the last run's start, the next tick, ticks skipped (run still going). */
   lastRunAt: isoTime.nullable().default(null),
   nextRunAt: isoTime.nullable().default(null),

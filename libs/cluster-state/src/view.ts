@@ -8,6 +8,7 @@ import {
   desiredStateSchema,
   instanceStateSchema,
   lastExitSchema,
+  memoryEnforcementSchema,
   type PendingRecord,
   type PlacementRecord,
   type ResourceRecord,
@@ -27,6 +28,8 @@ export const instanceViewSchema = z.object({
   since: z.string().nullable(),
   oomKills: z.number().int(),
   memoryLimitBytes: z.number().int().nullable(),
+  /** cgroup2, cgroup1 or watchdog: how the limit is enforced on the instance's runner, now. */
+  memoryEnforcement: memoryEnforcementSchema.nullable(),
   lastRunAt: z.string().nullable(),
   nextRunAt: z.string().nullable(),
 });
@@ -140,6 +143,7 @@ function instanceView(
     since: null,
     oomKills: 0,
     memoryLimitBytes: placement?.memoryLimitBytes ?? null,
+    memoryEnforcement: null,
     lastRunAt: null,
     nextRunAt: null,
   };
@@ -156,6 +160,7 @@ function instanceView(
       lastExit: still.lastExit,
       since: still.since,
       oomKills: still.oomKills,
+      memoryEnforcement: still.memoryEnforcement,
       reason: `stopping on runner ${still.runner}`,
     };
   }
@@ -187,6 +192,7 @@ function instanceView(
     reason: status.reason,
     oomKills: status.oomKills,
     memoryLimitBytes: status.memoryLimitBytes,
+    memoryEnforcement: status.memoryEnforcement,
     lastRunAt: status.lastRunAt,
     nextRunAt: status.nextRunAt,
   };

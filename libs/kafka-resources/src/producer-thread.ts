@@ -14,6 +14,7 @@
  * next send starts a new one. It keeps the process alive only while a batch is in flight.
  */
 import { Worker } from 'node:worker_threads';
+import { setLongTimeout } from '@drover/timers';
 import type { ResourceLogger } from './admin.js';
 import { KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
 import { type PackedMessages, packedProblem } from './message-batch.js';
@@ -106,9 +107,9 @@ class ProducerThread implements BatchProducer {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.ref();
     worker.postMessage({ type: 'close' } satisfies ToProducerThread);
-    const timer = setTimeout(() => void worker.terminate(), this.#closeTimeoutMs);
+    const timer = setLongTimeout(() => void worker.terminate(), this.#closeTimeoutMs);
     await exited;
-    clearTimeout(timer);
+    timer.clear();
   }
 
   #spawn(): Worker {

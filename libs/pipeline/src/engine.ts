@@ -25,6 +25,7 @@
  * Flow control: at most `maxPending` events in flight per input; `ready()` makes inputs wait.
  */
 import { randomBytes } from 'node:crypto';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import { PipelineError } from './errors.js';
 import {
   type Delivery,
@@ -157,7 +158,7 @@ export class Engine {
    * sweep runs only while something is in flight; an event fails at most one period late.
    */
   readonly #open = new Set<Tracker>();
-  #sweeper: NodeJS.Timeout | undefined;
+  #sweeper: Timer | undefined;
 
   constructor(nodes: readonly EngineNode[], options: EngineOptions) {
     this.options = options;
@@ -212,9 +213,9 @@ export class Engine {
     for (const node of this.#nodes) if (node.impl.kind === 'processing') node.impl.flush?.();
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
+        const timer = setLongTimeout(resolve, timeoutMs);
         this.#drained = () => {
-          clearTimeout(timer);
+          timer.clear();
           resolve();
         };
       });
@@ -273,7 +274,10 @@ export class Engine {
     const tracker = new Tracker(input, Date.now(), onDone, fields);
     input.inFlight++;
     this.#open.add(tracker);
-    this.#sweeper ??= setInterval(() => this.#sweep(), sweepPeriod(this.options.messageTimeoutMs)).unref();
+    this.#sweeper ??= setLongInterval(
+      () => this.#sweep(),
+      sweepPeriod(this.options.messageTimeoutMs),
+    ).unref();
     // The input hands the object over; values it set itself win (an event read back from Kafka
     // keeps its original id).
     if (fields._ppf_id === undefined) fields._ppf_id = `${this.#idPrefix}-${(this.#nextId++).toString(36)}`;
@@ -405,7 +409,7 @@ export class Engine {
       this.#settle(tracker, { ok: false, reason: `not confirmed within ${timeout} ms` });
     }
     if (this.#open.size === 0) {
-      clearInterval(this.#sweeper);
+      this.#sweeper?.clear();
       this.#sweeper = undefined;
     }
   }

@@ -1,3 +1,4 @@
+import { setLongTimeout } from '@drover/timers';
 import type { Logger } from 'pino';
 
 /**
@@ -13,11 +14,10 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, timeoutMs 
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
+    setLongTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown took too long: exiting');
       process.exit(1);
-    }, timeoutMs);
-    timer.unref();
+    }, timeoutMs).unref();
     stop().then(
       () => {
         logger.info('stopped');

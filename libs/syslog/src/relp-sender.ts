@@ -8,6 +8,7 @@
  * resent frames as well), so the server may see a message twice, never miss one.
  */
 import type net from 'node:net';
+import { setLongInterval, sleep, type Timer } from '@drover/timers';
 import {
   encodeCommand,
   nextTxnr,
@@ -50,7 +51,7 @@ export class RelpSender implements SyslogSender {
   #closing = false;
   #closed = false;
   #error: Error | undefined;
-  #watchdog: NodeJS.Timeout | undefined;
+  #watchdog: Timer | undefined;
 
   private constructor(socket: net.Socket, peer: string, options: RelpSenderOptions) {
     this.#socket = socket;
@@ -120,7 +121,7 @@ export class RelpSender implements SyslogSender {
         this.#socket.uncork();
       });
     }
-    this.#watchdog ??= setInterval(
+    this.#watchdog ??= setLongInterval(
       () => this.#checkTimeouts(),
       Math.min(1000, this.#ackTimeoutMs / 4),
     ).unref();
@@ -166,7 +167,7 @@ export class RelpSender implements SyslogSender {
         waiter.reject(new SyslogSendError('REJECTED', this.peer, `answered ${answer.code} ${answer.text}`));
     }
     if (this.#waiting.size === 0 && this.#watchdog !== undefined) {
-      clearInterval(this.#watchdog);
+      this.#watchdog.clear();
       this.#watchdog = undefined;
     }
   }
@@ -187,7 +188,7 @@ export class RelpSender implements SyslogSender {
   #lost(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#watchdog?.clear();
     const cause = this.#error;
     const error =
       cause instanceof SyslogSendError
@@ -213,7 +214,7 @@ export class RelpSender implements SyslogSender {
     }
     if (!this.#closed) {
       const closed = this.#command('close', Buffer.alloc(0)).catch(() => '');
-      await Promise.race([closed, new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      await Promise.race([closed, sleep(Math.max(0, deadline - Date.now()))]);
     }
     this.#socket.destroy();
   }

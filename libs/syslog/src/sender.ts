@@ -15,6 +15,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { setLongTimeout } from '@drover/timers';
 
 export interface SenderTls {
   readonly ca?: Buffer;
@@ -85,19 +86,19 @@ export function connectSocket(options: SenderOptions): Promise<net.Socket> {
             ...(t.key === undefined ? {} : { key: t.key }),
             rejectUnauthorized: t.rejectUnauthorized ?? true,
           });
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       socket.destroy();
       reject(new SyslogSendError('TIMEOUT', peer, `no connection within ${options.connectTimeoutMs} ms`));
     }, options.connectTimeoutMs ?? 5000);
     socket.once(t === undefined ? 'connect' : 'secureConnect', () => {
-      clearTimeout(timer);
+      timer.clear();
       socket.removeAllListeners('error');
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 30_000);
       resolve(socket);
     });
     socket.once('error', (err) => {
-      clearTimeout(timer);
+      timer.clear();
       socket.destroy();
       reject(new SyslogSendError('CONNECTION', peer, err.message, { cause: err }));
     });

@@ -4,6 +4,7 @@
  * promise). Writes made in one event-loop turn go out together (cork/uncork).
  */
 import type net from 'node:net';
+import { setLongTimeout } from '@drover/timers';
 import { connectSocket, type SenderOptions, SyslogSendError, type SyslogSender } from './sender.js';
 
 export type StreamFraming = 'octet_counting' | 'lf';
@@ -130,12 +131,12 @@ export class StreamSender implements SyslogSender {
     if (this.#closed) return;
     this.#closing = true;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         this.#socket.destroy();
         resolve();
       }, timeoutMs);
       this.#socket.once('close', () => {
-        clearTimeout(timer);
+        timer.clear();
         resolve();
       });
       this.#socket.end();

@@ -31,6 +31,7 @@ import {
   type SearchClient,
   SearchRequestError,
 } from '@drover/search';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import { type Delivery, type NodeLogger, type OutputNode, RejectedEvent } from '../types.js';
 
 interface Item {
@@ -69,11 +70,11 @@ export class ElasticsearchOutput implements OutputNode {
   readonly #documentField: readonly string[] | undefined;
   #gathering: Item[] = [];
   #gatheringBytes = 0;
-  #linger: NodeJS.Timeout | undefined;
+  #linger: Timer | undefined;
   /** Batches cut and waiting for a request slot. */
   #ready: Item[][] = [];
   /** Batches waiting out their backoff. */
-  readonly #backoff = new Map<NodeJS.Timeout, Item[]>();
+  readonly #backoff = new Map<Timer, Item[]>();
   #inFlight = 0;
   readonly #sending = new Set<Promise<void>>();
   #closed = false;
@@ -109,7 +110,7 @@ export class ElasticsearchOutput implements OutputNode {
     this.#gathering.push(item);
     this.#gatheringBytes += item.bytes;
     if (this.#gathering.length >= s.batch_size || this.#gatheringBytes >= s.batch_bytes) this.#cut();
-    else this.#linger ??= setTimeout(() => this.#cut(), s.linger_ms);
+    else this.#linger ??= setLongTimeout(() => this.#cut(), s.linger_ms);
   }
 
   /** The event's bulk lines; throws (IndexNameError, ...) when the event cannot be written at all. */
@@ -152,7 +153,7 @@ export class ElasticsearchOutput implements OutputNode {
   }
 
   #cut(): void {
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#linger?.clear();
     this.#linger = undefined;
     if (this.#gathering.length === 0) return;
     this.#ready.push(this.#gathering);
@@ -263,7 +264,7 @@ export class ElasticsearchOutput implements OutputNode {
       { events: again.length, attempt: attempts, retryInMs: delay, reason },
       'bulk items not stored: retrying',
     );
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       this.#backoff.delete(timer);
       this.#ready.push(again);
       this.#pump();
@@ -275,10 +276,10 @@ export class ElasticsearchOutput implements OutputNode {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#linger?.clear();
     const error = new Error('elasticsearch_output closed');
     for (const [timer, items] of this.#backoff) {
-      clearTimeout(timer);
+      timer.clear();
       for (const item of items) item.done(error);
     }
     this.#backoff.clear();

@@ -7,8 +7,8 @@
  * (at-least-once). A failed line is emitted again before any new one.
  */
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileInputSettings } from '@drover/channel-model';
+import { sleep } from '@drover/timers';
 import type { Fields, InputContext, InputNode } from '../types.js';
 import { Pace } from './pace.js';
 

@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaInputSettings } from '@drover/channel-model';
 import { type ConsumedMessage, connectKafkaConsumer, type KafkaConsumer } from '@drover/kafka-resources';
+import { setLongInterval, type Timer } from '@drover/timers';
 import type { Fields, InputContext, InputNode } from '../types.js';
 
 const HEARTBEAT_EVERY_MS = 3_000;
@@ -70,7 +71,7 @@ export class KafkaInput implements InputNode {
   readonly #stream: string;
   readonly #partitions = new Map<string, PartitionOffsets>();
   #consumer: KafkaConsumer | undefined;
-  #commitTimer: NodeJS.Timeout | undefined;
+  #commitTimer: Timer | undefined;
   #stopped = false;
 
   constructor(settings: KafkaInputSettings, brokers: readonly string[], groupId: string, stream: string) {
@@ -99,7 +100,7 @@ export class KafkaInput implements InputNode {
       },
       onMessage: (message) => this.#message(ctx, message),
     });
-    this.#commitTimer = setInterval(() => void this.#commit(), Math.max(50, s.commit_interval_ms));
+    this.#commitTimer = setLongInterval(() => void this.#commit(), Math.max(50, s.commit_interval_ms));
     ctx.logger.info({ group: this.#groupId, topics: s.topics ?? [s.topic] }, 'kafka_input consuming');
   }
 
@@ -175,7 +176,7 @@ export class KafkaInput implements InputNode {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#commitTimer !== undefined) clearInterval(this.#commitTimer);
+    this.#commitTimer?.clear();
     await this.#commit();
     await this.#consumer?.close();
   }

@@ -11,12 +11,13 @@
  */
 import type { KafkaOutputSettings } from '@drover/channel-model';
 import { type BatchProducer, MessageBatch, startProducerThread } from '@drover/kafka-resources';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Delivery, NodeLogger, OutputNode } from '../types.js';
 
 interface Batch {
   readonly messages: MessageBatch;
   readonly dones: ((err?: Error) => void)[];
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
 }
 
 export class KafkaOutput implements OutputNode {
@@ -70,7 +71,7 @@ export class KafkaOutput implements OutputNode {
     batch.messages.add(key, value);
     batch.dones.push(done);
     if (batch.dones.length >= this.#settings.batch_size) this.#flush(topic);
-    else batch.timer ??= setTimeout(() => this.#flush(topic), this.#settings.linger_ms);
+    else batch.timer ??= setLongTimeout(() => this.#flush(topic), this.#settings.linger_ms);
   }
 
   #encode(event: Delivery): string {
@@ -106,7 +107,7 @@ export class KafkaOutput implements OutputNode {
     const batch = this.#batches.get(topic);
     if (batch === undefined) return;
     this.#batches.delete(topic);
-    if (batch.timer !== undefined) clearTimeout(batch.timer);
+    batch.timer?.clear();
     this.#lastBytes.set(topic, batch.messages.bytes);
     const sending = (async () => {
       try {

@@ -18,6 +18,7 @@
  * than that alone goes out alone), or `linger_ms` after its first event; on a drain at once.
  */
 import type { PackSettings, UnpackSettings } from '@drover/channel-model';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Delivery, Emit, Fields, HeldEvent, JoinContext, ProcessingNode } from '../types.js';
 
 export class PackError extends Error {
@@ -73,7 +74,7 @@ export class Pack implements ProcessingNode {
   #ctx: JoinContext | undefined;
   #parts: Part[] = [];
   #bytes = 0;
-  #linger: NodeJS.Timeout | undefined;
+  #linger: Timer | undefined;
 
   /** `stream`: where packed events go (the node's data stream). */
   constructor(settings: PackSettings, stream: string) {
@@ -94,11 +95,11 @@ export class Pack implements ProcessingNode {
     this.#parts.push({ held: hold(), text, bytes });
     this.#bytes += bytes;
     if (this.#parts.length >= s.max_count || this.#bytes >= s.max_bytes) this.#emit();
-    else this.#linger ??= setTimeout(() => this.#emit(), s.linger_ms);
+    else this.#linger ??= setLongTimeout(() => this.#emit(), s.linger_ms);
   }
 
   #emit(): void {
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#linger?.clear();
     this.#linger = undefined;
     const parts = this.#parts;
     if (parts.length === 0) return;
@@ -123,7 +124,7 @@ export class Pack implements ProcessingNode {
   }
 
   close(): void {
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#linger?.clear();
     this.#linger = undefined;
     const parts = this.#parts;
     this.#parts = [];

@@ -29,6 +29,7 @@ import {
   SyslogSendError,
   type SyslogSender,
 } from '@drover/syslog';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import { type Delivery, type Fields, type NodeLogger, type OutputNode, RejectedEvent } from '../types.js';
 
 interface Item {
@@ -77,7 +78,7 @@ export class SyslogOutput implements OutputNode {
   readonly #hostname: string;
   #queue: Item[] = [];
   #next = 0;
-  #wake: NodeJS.Timeout | undefined;
+  #wake: Timer | undefined;
   #scheduled = false;
   #closed = false;
 
@@ -209,7 +210,7 @@ export class SyslogOutput implements OutputNode {
       const waiting = this.#destinations.filter((d) => d.sender === undefined && !d.connecting);
       if (waiting.length > 0) {
         const at = Math.min(...waiting.map((d) => d.retryAt));
-        this.#wake = setTimeout(
+        this.#wake = setLongTimeout(
           () => {
             this.#wake = undefined;
             this.#pump();
@@ -296,7 +297,7 @@ export class SyslogOutput implements OutputNode {
   /** Fails what is still queued back to the inputs, then closes every session cleanly (RELP `close`). */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#wake !== undefined) clearTimeout(this.#wake);
+    this.#wake?.clear();
     const error = new Error('syslog_output closed');
     for (const item of this.#queue.splice(0)) item.done(error);
     await Promise.all(
