@@ -94,6 +94,8 @@ describe('deploy/dev/services', () => {
         alive: true,
         healthy: true,
       },
+      // PostgreSQL starts only when named (up postgres).
+      { name: 'postgres', recorded: false, endpoints: [], alive: false, healthy: false },
     ]);
   });
 

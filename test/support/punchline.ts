@@ -109,3 +109,29 @@ export function receiverPipeline(
   writeFileSync(file, text);
   return { file, topics };
 }
+
+/**
+ * The shipped processor channel (`channels/reftenant/processor`) copied into `dir`, storing into
+ * `postgresUrl` and reading the receiver topics (and writing its errors topic) with `-<suffix>`
+ * added. Returns the pipeline file and the topics it reads and writes. Throws if the shipped
+ * file no longer has what is rewritten.
+ */
+export function processorPipeline(
+  dir: string,
+  options: { readonly postgresUrl: string; readonly suffix: string },
+): { file: string; inputTopics: string[]; errorsTopic: string } {
+  cpSync(join(repoRoot, 'channels', 'reftenant', 'processor'), dir, { recursive: true });
+  const file = join(dir, 'logs_processor.yaml');
+  const shipped = readFileSync(file, 'utf8');
+  const url = 'url: postgres://drover@127.0.0.1:5432/drover';
+  if (!shipped.includes(url)) throw new Error(`logs_processor.yaml no longer has "${url}"`);
+  const text = shipped
+    .replace(url, `url: ${options.postgresUrl}`)
+    .replace(/(reftenant-(?:receiver|processor)-[a-z-]+)/g, `$1-${options.suffix}`);
+  writeFileSync(file, text);
+  const inputTopics = [...text.matchAll(/- (reftenant-receiver-[a-z0-9-]+)/g)].map((m) => m[1] ?? '');
+  const errorsTopic = /topic: (reftenant-processor-errors-[a-z0-9-]+)/.exec(text)?.[1];
+  if (inputTopics.length === 0 || errorsTopic === undefined)
+    throw new Error('logs_processor.yaml names no topic');
+  return { file, inputTopics, errorsTopic };
+}

@@ -40,7 +40,8 @@ export function droverServices<K extends ServiceName = never>(...needs: K[]): Ne
     if (services?.[name] === undefined) {
       throw new Error(
         `test needs ${name} but no globalSetup provided it: add globalSetup with ` +
-          `servicesSetup(['${name}']) from test/support/services.ts, or set ${SERVICE_ENV[name]}`,
+          `servicesSetup(['${name}']) from test/support/services.ts, or set ` +
+          `${SERVICE_ENV[name]}`,
       );
     }
   }

@@ -105,6 +105,8 @@ async function start(flags: StartFlags): Promise<number> {
       ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
       ...(flags.channel === undefined ? {} : { channel: flags.channel }),
       ...(flags.app === undefined ? {} : { app: flags.app }),
+      // Runners give each instance its index.
+      ...(process.env.DROVER_INSTANCE === undefined ? {} : { instance: process.env.DROVER_INSTANCE }),
     };
     const nodes = await buildPipeline(pipeline, { baseDir: dirname(file), kafkaClusters, logger, identity });
     const engine = new Engine(nodes, { maxPending, messageTimeoutMs, logger });

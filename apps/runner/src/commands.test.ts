@@ -38,6 +38,19 @@ describe('commands', () => {
     });
   });
 
+  it("puts the runner's Node first on the child's PATH, once", () => {
+    const env = childEnvironment(
+      { PATH: '/usr/local/bin:/opt/node24/bin:/usr/bin' },
+      { tenant: 't', channel: 'c', app: 'a', index: 0, runner: 'r' },
+      {},
+      '/opt/node24/bin',
+    );
+    expect(env.PATH).toBe('/opt/node24/bin:/usr/local/bin:/usr/bin');
+    expect(
+      childEnvironment({}, { tenant: 't', channel: 'c', app: 'a', index: 0, runner: 'r' }, {}, '/n').PATH,
+    ).toBe('/n');
+  });
+
   it('adds --tenant, --channel and --app as Shiva does', () => {
     expect(childArgs(['start'], 't', 'c', 'a')).toEqual([
       'start',

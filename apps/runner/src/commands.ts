@@ -3,7 +3,7 @@
  * the channel ships as a file of the same name (a script in its resources) runs from the work
  * directory, any other resolves through the child's PATH. Arguments never pass through a shell.
  */
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { defaultHeapBytes, heapCaps, MIN_HEAP_BYTES } from '@drover/channel-model';
 
 export type CommandResolution = { readonly file: string } | { readonly refused: string };
@@ -35,15 +35,26 @@ const INHERITED = [
   'DROVER_KAFKA_CLUSTERS',
 ] as const;
 
+/**
+ * The child's environment: what it inherits from the runner, the application's `env`, its identity.
+ * `nodeDir` (the directory of the runner's own Node, `dirname(process.execPath)`) goes first on
+ * PATH, so a Node script (punchlinectl's `#!/usr/bin/env node`) runs on the runner's Node (the
+ * project's Node 24, README "Prerequisites"), whatever else the host's PATH holds.
+ */
 export function childEnvironment(
   runnerEnv: NodeJS.ProcessEnv,
   instance: { tenant: string; channel: string; app: string; index: number; runner: string },
   appEnv: Readonly<Record<string, string>>,
+  nodeDir?: string,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of INHERITED) {
     const value = runnerEnv[key];
     if (value !== undefined) env[key] = value;
+  }
+  if (nodeDir !== undefined) {
+    const path = (env.PATH ?? '').split(delimiter).filter((dir) => dir !== '' && dir !== nodeDir);
+    env.PATH = [nodeDir, ...path].join(delimiter);
   }
   Object.assign(env, appEnv, {
     DROVER_TENANT: instance.tenant,

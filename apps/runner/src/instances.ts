@@ -5,6 +5,7 @@
  * digest that changed. Runs one pass at a time; a change during a pass triggers another.
  */
 
+import { dirname } from 'node:path';
 import { quartzSchedule } from '@drover/channel-model';
 import {
   type ChannelSpecRecord,
@@ -206,12 +207,18 @@ export class InstanceManager {
       return true;
     }
     const memoryLimitBytes = p.memoryLimitBytes ?? this.#o.defaultMemoryLimitBytes;
-    const env = childEnvironment(process.env, p, {
-      ...heapOptions(p.command, p.args, memoryLimitBytes),
-      ...p.env,
-      // How long the child has between SIGTERM and SIGKILL (punchlinectl drains within it).
-      DROVER_STOP_GRACE_MS: String(this.#o.stopGraceMs),
-    });
+    const env = childEnvironment(
+      process.env,
+      p,
+      {
+        ...heapOptions(p.command, p.args, memoryLimitBytes),
+        ...p.env,
+        // How long the child has between SIGTERM and SIGKILL (punchlinectl drains within it).
+        DROVER_STOP_GRACE_MS: String(this.#o.stopGraceMs),
+      },
+      // Node scripts (punchlinectl) run on the runner's own Node.
+      dirname(process.execPath),
+    );
     let output: InstanceLog;
     try {
       output = new InstanceLog(this.#o.logDir, p, this.#o.logMaxBytes);

@@ -1,4 +1,4 @@
-import { DEFAULT_SERVICES, isServiceName, SERVICE_NAMES, type ServiceName } from './state.js';
+import { isServiceName, SERVICE_NAMES, type ServiceName } from './state.js';
 
 export type Command =
   | { kind: 'up'; services: ServiceName[]; json: boolean }
@@ -8,15 +8,18 @@ export type Command =
   | { kind: 'help' };
 
 export const USAGE = `usage: deploy/dev/services <command>
-  up [etcd|kafka|search ...] [--json]   start (or reuse) local services; default etcd and kafka
-  down [etcd|kafka|search ...]          stop them; default all that run
+  up [etcd|kafka|postgres|search ...] [--json]   start (or reuse) local services; default etcd kafka
+  down [etcd|kafka|postgres|search ...]          stop them; default all that run
   status [--json]                show each service, its endpoint, pid, alive/healthy
-  env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS / DROVER_SEARCH_NODES
+  env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS / DROVER_POSTGRES_URL / DROVER_SEARCH_NODES
 state: $DROVER_DEV_STATE_DIR or <repo>/.drover-dev; jar cache: $DROVER_DEV_CACHE_DIR or <repo>/.drover-dev/cache`;
 
 export class UsageError extends Error {}
 
-function services(words: string[], defaults: readonly ServiceName[]): ServiceName[] {
+/** What `up` starts when no service is named (PostgreSQL and OpenSearch only on demand). */
+const DEFAULT_UP: readonly ServiceName[] = ['etcd', 'kafka'];
+
+function services(words: string[], defaults: readonly ServiceName[] = SERVICE_NAMES): ServiceName[] {
   for (const word of words) {
     if (!isServiceName(word))
       throw new UsageError(`unknown service '${word}' (expected ${SERVICE_NAMES.join(', ')})`);
@@ -39,7 +42,7 @@ export function parseArgs(argv: readonly string[]): Command {
   switch (command) {
     case 'up':
       allowFlags(['--json']);
-      return { kind: 'up', services: services(words, DEFAULT_SERVICES), json: flags.includes('--json') };
+      return { kind: 'up', services: services(words, DEFAULT_UP), json: flags.includes('--json') };
     case 'down':
       allowFlags([]);
       return { kind: 'down', services: services(words, SERVICE_NAMES) };

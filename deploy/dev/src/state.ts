@@ -1,10 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const SERVICE_NAMES = ['etcd', 'kafka', 'search'] as const;
+export const SERVICE_NAMES = ['etcd', 'kafka', 'postgres', 'search'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
-/** What `up` and `down` mean without names: the heavier services start only when named. */
-export const DEFAULT_SERVICES: readonly ServiceName[] = ['etcd', 'kafka'];
 
 export interface EtcdRecord {
   endpoints: string[];
@@ -24,6 +22,15 @@ export interface KafkaRecord {
   logFile: string;
 }
 
+export interface PostgresRecord {
+  /** `postgres://drover@127.0.0.1:PORT/drover` */
+  url: string;
+  pid: number;
+  dir: string;
+  port: number;
+  logFile: string;
+}
+
 /** A single-node OpenSearch (search.ts). */
 export interface SearchRecord {
   /** `http://127.0.0.1:<port>` */
@@ -39,6 +46,7 @@ export interface SearchRecord {
 export interface ServicesState {
   etcd?: EtcdRecord;
   kafka?: KafkaRecord;
+  postgres?: PostgresRecord;
   search?: SearchRecord;
 }
 

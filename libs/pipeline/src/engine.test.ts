@@ -417,7 +417,7 @@ class Joiner implements ProcessingNode {
     this.flushed++;
     this.join();
   }
-  close() {
+  async close() {
     this.closed = true;
     this.ctx?.fail(this.held.splice(0), 'closed');
   }

@@ -28,6 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import { PipelineError } from './errors.js';
 import {
+  type DeferredProcessingNode,
   type Delivery,
   type Fields,
   type HeldEvent,
@@ -223,7 +224,8 @@ export class Engine {
     const left = this.inFlight;
     for (const node of this.#nodes)
       if (node.impl.kind === 'input') await (node.impl as InputNode).drained?.();
-    for (const node of this.#nodes) if (node.impl.kind === 'processing') node.impl.close?.();
+    for (const node of this.#nodes)
+      if (node.impl.kind === 'processing' || node.impl.kind === 'deferred') await node.impl.close?.();
     for (const node of this.#nodes) if (node.impl.kind === 'output') await (node.impl as OutputNode).close();
     return left;
   }
@@ -337,6 +339,10 @@ export class Engine {
       this.#process(tracker, route, impl, delivery);
       return;
     }
+    if (impl.kind === 'deferred') {
+      this.#processDeferred(tracker, route, impl, delivery);
+      return;
+    }
     this.#settle(tracker, {
       ok: false,
       reason: `${route.node.component} is an input and subscribes to nothing`,
@@ -363,6 +369,28 @@ export class Engine {
       return;
     }
     if (held === undefined) this.#close(tracker);
+  }
+
+  /**
+   * A node that completes later (worker threads): its result is published as a synchronous node's
+   * emits would have been, and its error routed as its throw would have been, unless the event
+   * was settled meanwhile (failed elsewhere or timed out), when the result is dropped.
+   */
+  #processDeferred(tracker: Tracker, route: Route, impl: DeferredProcessingNode, delivery: Delivery): void {
+    const node = route.node;
+    impl.process(delivery, (result) => {
+      if (tracker.settled) return;
+      try {
+        for (const [stream, fields] of result.emits)
+          this.#publish(tracker, node, stream, fields, route.stats);
+        if (result.error !== undefined) throw new Error(result.error);
+        route.stats.acked++;
+      } catch (err) {
+        this.#toErrors(tracker, route, delivery, err instanceof Error ? err.message : String(err));
+        return;
+      }
+      this.#close(tracker);
+    });
   }
 
   /**

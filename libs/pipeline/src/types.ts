@@ -60,8 +60,11 @@ export interface ProcessingNode {
   start?(ctx: JoinContext): void;
   /** The inputs stopped (a drain): emit what is held now rather than after a linger. */
   flush?(): void;
-  /** After the drain: stop timers, and fail (JoinContext.fail) anything still held. */
-  close?(): void;
+  /**
+   * After the drain, when nothing is in flight any more (worker threads stop here; a joining node
+   * stops its timers and fails, through JoinContext.fail, anything still held).
+   */
+  close?(): Promise<void>;
 }
 
 /** A delivery a joining node holds (see ProcessingNode.process): its fields, and the engine's handle on it. */
@@ -79,6 +82,24 @@ export interface JoinContext {
   /** Fails held parts back to their inputs (the node closes with events it could not emit). */
   fail(parts: readonly HeldEvent[], reason: string): void;
   readonly logger: NodeLogger;
+}
+
+/**
+ * What a processing node made of one event when it completes later (on a worker thread): what it
+ * emitted, in order, and the error it threw after those emits, if it threw. The engine handles it
+ * exactly as a synchronous `process` that emitted the same and threw the same.
+ */
+export interface ProcessResult {
+  readonly emits: readonly (readonly [stream: string, fields: Fields])[];
+  readonly error?: string;
+}
+
+/** A processing node whose work completes asynchronously (`workers: N`). */
+export interface DeferredProcessingNode {
+  readonly kind: 'deferred';
+  /** Calls `done` once with what became of the event. */
+  process(event: Delivery, done: (result: ProcessResult) => void): void;
+  close?(): Promise<void>;
 }
 
 export interface OutputNode {
@@ -103,4 +124,4 @@ export class RejectedEvent extends Error {
   readonly code = 'EVENT_REJECTED';
 }
 
-export type PipelineNodeImpl = InputNode | ProcessingNode | OutputNode;
+export type PipelineNodeImpl = InputNode | ProcessingNode | DeferredProcessingNode | OutputNode;

@@ -1,17 +1,17 @@
 /**
  * `kafka_input`: events from Kafka topics in a consumer group. Each message is one tracked event
  * (its JSON object's keys, or its value in `raw_field`); a partition's offset is committed only up
- * to the first message not yet confirmed, so a restart resumes there.
- * A failed event rewinds its partition to it (the messages after it come again: at-least-once).
- * Outcomes come back in any order (an output's batches complete out of order, timeouts fail the
- * oldest first): a failure at or after the rewind point is read again anyway and needs nothing; one
- * before it rewinds further back. Events of an earlier pass still in flight hold the commit back
- * until they settle. Reading waits while max_pending events are in flight.
+ * to the last contiguously confirmed message, so a restart resumes at the first unconfirmed one.
+ * A failed event is emitted again, from the message this input still holds, after a backoff
+ * (0.1 s doubling to 5 s), and its offset stays uncommitted meanwhile: at-least-once, without
+ * seeking the consumer (kafkajs can let a seek made while messages of the partition are in hand
+ * go unheeded, which lost or stalled the rest of the partition). Reading waits while max_pending
+ * events are in flight.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaInputSettings } from '@drover/channel-model';
 import { type ConsumedMessage, connectKafkaConsumer, type KafkaConsumer } from '@drover/kafka-resources';
-import { setLongInterval, type Timer } from '@drover/timers';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import type { Fields, InputContext, InputNode } from '../types.js';
 
 const HEARTBEAT_EVERY_MS = 3_000;
@@ -33,35 +33,19 @@ async function readyWithHeartbeats(ctx: InputContext, message: ConsumedMessage):
 }
 
 class PartitionOffsets {
-  /** Offsets emitted and not settled, with how many times (one may be in flight from two passes). */
-  readonly open = new Map<number, number>();
-  /** The offset Kafka delivers next: after the last one read, or where a rewind sent it. */
-  next: number;
+  /** Offsets emitted and not yet confirmed (failed ones stay until they are). */
+  readonly open: number[] = [];
+  lastRead = -1;
   committed = -1;
-  /** Counts rewinds: a message that waited for room across one is stale (Kafka re-reads from the rewind point). */
-  epoch = 0;
 
-  constructor(first: number) {
-    this.next = first;
-  }
-
-  add(offset: number): void {
-    this.open.set(offset, (this.open.get(offset) ?? 0) + 1);
-  }
-
-  settle(offset: number): void {
-    const n = this.open.get(offset) ?? 0;
-    if (n <= 1) this.open.delete(offset);
-    else this.open.set(offset, n - 1);
-  }
-
-  /** The next offset safe to commit: the lowest still in flight, else the next to read. */
+  /** The next offset safe to commit: the lowest still open, else the one after the last read. */
   committable(): number {
-    let low = this.next;
-    for (const offset of this.open.keys()) if (offset < low) low = offset;
-    return low;
+    return this.open.length > 0 ? Math.min(...this.open) : this.lastRead + 1;
   }
 }
+
+const RETRY_INITIAL_MS = 100;
+const RETRY_MAX_MS = 5_000;
 
 export class KafkaInput implements InputNode {
   readonly kind = 'input' as const;
@@ -72,6 +56,8 @@ export class KafkaInput implements InputNode {
   readonly #partitions = new Map<string, PartitionOffsets>();
   #consumer: KafkaConsumer | undefined;
   #commitTimer: Timer | undefined;
+  /** Re-emissions waiting for their backoff. */
+  readonly #timers = new Set<Timer>();
   #stopped = false;
 
   constructor(settings: KafkaInputSettings, brokers: readonly string[], groupId: string, stream: string) {
@@ -106,20 +92,16 @@ export class KafkaInput implements InputNode {
 
   async #message(ctx: InputContext, message: ConsumedMessage): Promise<void> {
     if (this.#stopped) return;
-    const offset = Number(message.offset);
     const key = `${message.topic}\u0000${message.partition}`;
     let p = this.#partitions.get(key);
     if (p === undefined) {
-      p = new PartitionOffsets(offset);
+      p = new PartitionOffsets();
       this.#partitions.set(key, p);
     }
     const partition = p;
-    const epoch = p.epoch;
     await readyWithHeartbeats(ctx, message);
     if (this.#stopped) return;
-    // Rewound while this message waited: Kafka drops the rest of its batch and reads again from
-    // the rewind point, which is at or before this message.
-    if (partition.epoch !== epoch) return;
+    const offset = Number(message.offset);
     let fields: Fields;
     try {
       fields = this.#decode(message);
@@ -129,23 +111,47 @@ export class KafkaInput implements InputNode {
         { topic: message.topic, partition: message.partition, offset, err: (err as Error).message },
         'undecodable message skipped',
       );
-      partition.next = offset + 1;
+      partition.lastRead = Math.max(partition.lastRead, offset);
       return;
     }
-    partition.add(offset);
-    partition.next = offset + 1;
+    partition.open.push(offset);
+    partition.lastRead = Math.max(partition.lastRead, offset);
+    this.#emit(ctx, partition, message, offset, fields, 0);
+  }
+
+  /** Emits one message's event; a failure emits it again after a backoff, until it is confirmed or the input stops. */
+  #emit(
+    ctx: InputContext,
+    partition: PartitionOffsets,
+    message: ConsumedMessage,
+    offset: number,
+    fields: Fields,
+    attempt: number,
+  ): void {
     ctx.emit(this.#stream, fields, (outcome) => {
-      partition.settle(offset);
-      if (outcome.ok) return;
-      // At or after the next offset to read (a rewind since went to or before it): read again anyway.
-      if (offset >= partition.next) return;
+      if (outcome.ok) {
+        const at = partition.open.indexOf(offset);
+        if (at !== -1) partition.open.splice(at, 1);
+        return;
+      }
+      const delay = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** attempt);
       ctx.logger.warn(
-        { topic: message.topic, partition: message.partition, offset, reason: outcome.reason },
-        'event failed: rewinding',
+        {
+          topic: message.topic,
+          partition: message.partition,
+          offset,
+          reason: outcome.reason,
+          retry_in_ms: delay,
+        },
+        'event failed: emitting it again',
       );
-      partition.epoch++;
-      partition.next = offset;
-      this.#consumer?.seek(message.topic, message.partition, String(offset));
+      const timer = setLongTimeout(() => {
+        this.#timers.delete(timer);
+        // Stopped meanwhile: the offset stays uncommitted, so the event comes again after a restart.
+        if (this.#stopped) return;
+        this.#emit(ctx, partition, message, offset, this.#decode(message), attempt + 1);
+      }, delay);
+      this.#timers.add(timer);
     });
   }
 
@@ -176,6 +182,8 @@ export class KafkaInput implements InputNode {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    for (const timer of this.#timers) timer.clear();
+    this.#timers.clear();
     this.#commitTimer?.clear();
     await this.#commit();
     await this.#consumer?.close();

@@ -6,11 +6,11 @@
  * producer reconnects on the next batch.
  *
  * Events are encoded straight into their batch's one buffer (MessageBatch), which is handed whole
- * to the Kafka producer thread (startProducerThread): kafkajs's per-message garbage stays out of
- * the pipeline's heap.
+ * to the batch producer (startBatchProducer): the bytes waiting for the broker stay out of the
+ * pipeline's heap.
  */
 import type { KafkaOutputSettings } from '@drover/channel-model';
-import { type BatchProducer, MessageBatch, startProducerThread } from '@drover/kafka-resources';
+import { type BatchProducer, MessageBatch, startBatchProducer } from '@drover/kafka-resources';
 import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Delivery, NodeLogger, OutputNode } from '../types.js';
 
@@ -87,11 +87,12 @@ export class KafkaOutput implements OutputNode {
     return a === 0 || a === '0' ? 0 : a === 1 || a === '1' ? 1 : -1;
   }
 
-  #thread(): BatchProducer {
-    this.#producer ??= startProducerThread({
+  #batchProducer(): BatchProducer {
+    this.#producer ??= startBatchProducer({
       brokers: this.#brokers,
       acks: this.#acks(),
       compression: this.#settings.compression,
+      idempotent: this.#settings.idempotent,
       // Methods, not a spread: pino's live on its prototype.
       logger: {
         debug: () => {},
@@ -111,7 +112,7 @@ export class KafkaOutput implements OutputNode {
     this.#lastBytes.set(topic, batch.messages.bytes);
     const sending = (async () => {
       try {
-        await this.#thread().send(topic, batch.messages.pack());
+        await this.#batchProducer().send(topic, batch.messages.pack());
         for (const done of batch.dones) done();
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));

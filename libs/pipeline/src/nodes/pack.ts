@@ -123,7 +123,7 @@ export class Pack implements ProcessingNode {
     this.#emit();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#linger?.clear();
     this.#linger = undefined;
     const parts = this.#parts;
