@@ -548,6 +548,18 @@ export const elasticsearchOutputSettings = z
     ssl_trusted_certificate: z.string().optional(),
     ssl_certificate: z.string().optional(),
     ssl_private_key: z.string().optional(),
+    /**
+     * An index template (a JSON file shipped with the channel, as `_index_template` takes it)
+     * ensured before the first bulk request, as Logstash's `manage_template`: created when
+     * missing, left as it is when it differs unless `overwrite` (libs/search ensureIndexTemplates).
+     */
+    template: z
+      .strictObject({
+        name: z.string().min(1),
+        file: z.string().min(1),
+        overwrite: z.boolean().default(false),
+      })
+      .optional(),
   })
   .refine((s) => s.index !== undefined || s.index_field !== undefined, {
     message: 'give index (a pattern) or index_field',

@@ -24,7 +24,7 @@ import {
   syslogOutputSettings,
   unpackSettings,
 } from '@drover/channel-model';
-import { connectSearch } from '@drover/search';
+import { connectSearch, type IndexTemplateBody } from '@drover/search';
 import { dataStream, processingNode } from './build-processing.js';
 import type { EngineNode } from './engine.js';
 import { PipelineError } from './errors.js';
@@ -153,8 +153,18 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
               },
             }),
       });
+      let template: IndexTemplateBody | undefined;
+      if (settings.template !== undefined) {
+        const at = resolve(ctx.baseDir, settings.template.file);
+        try {
+          template = JSON.parse(readFileSync(at, 'utf8')) as IndexTemplateBody;
+        } catch (err) {
+          await client.close();
+          throw new PipelineError(`template file ${at}: ${(err as Error).message}`, node.component);
+        }
+      }
       try {
-        return new ElasticsearchOutput(settings, client, log);
+        return new ElasticsearchOutput(settings, client, log, template);
       } catch (err) {
         await client.close();
         throw err;

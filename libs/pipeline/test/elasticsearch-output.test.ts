@@ -114,4 +114,60 @@ describe('elasticsearch_output (real OpenSearch)', () => {
     });
     expect(output.stats.stored).toBe(3960);
   });
+
+  it('ensures its index template before the first documents, so the first daily index takes its mappings', async () => {
+    const node = droverServices('search').search.nodes[0] as string;
+    const prefix = `tpl-out-${Date.now().toString(36)}`;
+    const body = {
+      index_patterns: [`${prefix}-*`],
+      template: { mappings: { properties: { device_type: { type: 'keyword' }, n: { type: 'long' } } } },
+    };
+    const settings = elasticsearchOutputSettings.parse({
+      hosts: [node],
+      index: `${prefix}-{device_type}-%Y.%m.%d`,
+      template: { name: prefix, file: 'unused-here.json' },
+      linger_ms: 5,
+    });
+    const output = new ElasticsearchOutput(settings, connectSearch({ nodes: [node] }), quiet, body);
+    const input = new TestInput();
+    const errors = new Collect();
+    const engine = new Engine(
+      [
+        {
+          component: 'in',
+          impl: input,
+          publish: [{ stream: 'logs', fields: ['device_type', 'n', '_ppf_id', '_ppf_timestamp'] }],
+          subscribe: [],
+        },
+        {
+          component: 'es',
+          impl: output,
+          publish: [
+            { stream: '_ppf_errors', fields: ['_ppf_id', '_ppf_error_message', '_ppf_error_document'] },
+          ],
+          subscribe: [{ component: 'in', stream: 'logs' }],
+        },
+        {
+          component: 'errors',
+          impl: errors,
+          publish: [],
+          subscribe: [{ component: 'es', stream: '_ppf_errors' }],
+        },
+      ],
+      { maxPending: 100, messageTimeoutMs: 30_000, logger: quiet },
+    );
+    await engine.start();
+    const at = Date.UTC(2026, 10, 29, 12);
+    const outcomes = await Promise.all([
+      input.send({ device_type: 'linux', n: 1, _ppf_timestamp: at }),
+      input.send({ device_type: 'linux', n: 'text', _ppf_timestamp: at }),
+    ]);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    await engine.drain(5000);
+    // The template was there before the index: n is a long, so the text was refused.
+    expect(errors.received).toHaveLength(1);
+    expect(await countDocuments(node, `${prefix}-linux-2026.11.29`)).toBe(1);
+    const mapping = await searchRequest(node, 'GET', `/${prefix}-linux-2026.11.29/_mapping`);
+    expect(JSON.stringify(mapping.body)).toContain('"device_type":{"type":"keyword"}');
+  });
 });

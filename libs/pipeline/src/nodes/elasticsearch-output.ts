@@ -25,9 +25,11 @@ import {
   bulkOutcomes,
   compileIndexName,
   encodeBulkItem,
+  ensureIndexTemplates,
   fieldAtPath,
   IndexNameError,
   type IndexNamer,
+  type IndexTemplateBody,
   type SearchClient,
   SearchRequestError,
 } from '@drover/search';
@@ -78,9 +80,30 @@ export class ElasticsearchOutput implements OutputNode {
   #inFlight = 0;
   readonly #sending = new Set<Promise<void>>();
   #closed = false;
+  /** The index template to ensure before the first bulk request; undefined once it is done. */
+  #template:
+    | { readonly name: string; readonly body: IndexTemplateBody; readonly overwrite: boolean }
+    | undefined;
+  #templateReady: Promise<void> | undefined;
 
-  /** `settings` validated; `client` connected to the hosts (libs/search connectSearch). Throws on an unreadable index pattern. */
-  constructor(settings: ElasticsearchOutputSettings, client: SearchClient, logger: NodeLogger) {
+  /**
+   * `settings` validated; `client` connected to the hosts (libs/search connectSearch); `template`
+   * the body of `settings.template` (read from the channel's file). Throws on an unreadable index
+   * pattern.
+   */
+  constructor(
+    settings: ElasticsearchOutputSettings,
+    client: SearchClient,
+    logger: NodeLogger,
+    template?: IndexTemplateBody,
+  ) {
+    if (settings.template !== undefined && template !== undefined) {
+      this.#template = {
+        name: settings.template.name,
+        body: template,
+        overwrite: settings.template.overwrite,
+      };
+    }
     this.#settings = settings;
     this.#client = client;
     this.#logger = logger;
@@ -176,6 +199,7 @@ export class ElasticsearchOutput implements OutputNode {
     try {
       let response: unknown;
       try {
+        await this.#ensureTemplate();
         response = await this.#client.bulk(batch.map((i) => i.lines).join(''), {
           ...(this.#settings.pipeline === undefined ? {} : { pipeline: this.#settings.pipeline }),
         });
@@ -214,6 +238,27 @@ export class ElasticsearchOutput implements OutputNode {
       this.#inFlight--;
       this.#pump();
     }
+  }
+
+  /**
+   * Ensures the index template once, before the first documents (so the first daily index takes
+   * its mappings). An error fails this attempt (the batch waits and goes again, and so does the
+   * template); a template that differs is reported and used as it is.
+   */
+  #ensureTemplate(): Promise<void> {
+    const template = this.#template;
+    if (template === undefined) return Promise.resolve();
+    this.#templateReady ??= (async () => {
+      const [report] = await ensureIndexTemplates(this.#client, [template]);
+      if (report?.state === 'error') throw new Error(`index template ${template.name}: ${report.error}`);
+      if (report?.state === 'mismatch')
+        this.#logger.warn({ template: template.name, err: report.error }, 'index template differs');
+      else this.#logger.info({ template: template.name, state: report?.state }, 'index template ready');
+      this.#template = undefined;
+    })().finally(() => {
+      this.#templateReady = undefined;
+    });
+    return this.#templateReady;
   }
 
   /** A request that failed whole: 413 splits the batch, anything else waits and goes again. */
