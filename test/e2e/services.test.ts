@@ -94,9 +94,12 @@ describe('deploy/dev/services', () => {
         alive: true,
         healthy: true,
       },
-      // PostgreSQL starts only when named (up postgres).
-      { name: 'postgres', recorded: false, endpoints: [], alive: false, healthy: false },
     ]);
+    // PostgreSQL and OpenSearch start only when named (up postgres, up search).
+    expect(entries.filter((e) => !e.recorded).map((e) => e.name)).toEqual(['postgres', 'search']);
+    for (const e of entries.filter((x) => !x.recorded)) {
+      expect(e).toMatchObject({ recorded: false, endpoints: [], alive: false, healthy: false });
+    }
   });
 
   it('env prints export lines for the recorded endpoints', async () => {
