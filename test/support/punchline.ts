@@ -179,15 +179,18 @@ export function syslogReceiverPipeline(
  */
 export function processorPipeline(
   dir: string,
-  options: { readonly postgresUrl: string; readonly suffix: string },
+  options: { readonly postgresUrl: string; readonly searchUrl: string; readonly suffix: string },
 ): { file: string; inputTopics: string[]; errorsTopic: string } {
   cpSync(join(repoRoot, 'channels', 'reftenant', 'processor'), dir, { recursive: true });
   const file = join(dir, 'logs_processor.yaml');
   const shipped = readFileSync(file, 'utf8');
   const url = 'url: postgres://drover@127.0.0.1:5432/drover';
   if (!shipped.includes(url)) throw new Error(`logs_processor.yaml no longer has "${url}"`);
+  const hosts = 'hosts: ["http://127.0.0.1:9200"]';
+  if (!shipped.includes(hosts)) throw new Error(`logs_processor.yaml no longer has "${hosts}"`);
   const text = shipped
     .replace(url, `url: ${options.postgresUrl}`)
+    .replace(hosts, `hosts: ["${options.searchUrl}"]`)
     .replace(/(reftenant-(?:receiver|processor)-[a-z-]+)/g, `$1-${options.suffix}`);
   writeFileSync(file, text);
   const inputTopics = [...text.matchAll(/- (reftenant-receiver-[a-z0-9-]+)/g)].map((m) => m[1] ?? '');

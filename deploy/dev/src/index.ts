@@ -51,6 +51,15 @@ export {
 } from './prereq.js';
 export { isAlive } from './process.js';
 export {
+  ensureSearchHome,
+  type SearchHandle,
+  type SearchOptions,
+  searchHandleFor,
+  searchHealthy,
+  startSearch,
+} from './search.js';
+export { OPENSEARCH_VERSION } from './search-config.js';
+export {
   defaultDirs,
   down,
   envLines,
@@ -66,6 +75,7 @@ export {
   type PostgresRecord,
   readState,
   SERVICE_NAMES,
+  type SearchRecord,
   type ServiceName,
   type ServicesState,
 } from './state.js';

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { duration, identifier, positiveInt } from './fields.js';
 import type { Issue, ParseResult } from './issues.js';
-import { type NodeTypeName, nodeTypeNames, nodeTypes } from './node-types.js';
+import { type NodeType, type NodeTypeName, nodeTypeNames, nodeTypes } from './node-types.js';
 import { issueAt, type Source } from './source.js';
 import { type Check, validateYaml, zodIssues } from './validate.js';
 
@@ -123,6 +123,18 @@ const graph: Check<PipelineShape> = (pipeline, source) => {
     if (kind === 'input' && node.subscribe.length > 0) {
       issues.push(
         issueAt(source, ['dag', i, 'subscribe'], `${node.type} is an input: it subscribes to nothing`),
+      );
+    }
+    if (
+      (nodeTypes[node.type] as NodeType).errorStream === 'required' &&
+      !node.publish.some((p) => p.stream === '_ppf_errors')
+    ) {
+      issues.push(
+        issueAt(
+          source,
+          ['dag', i, 'type'],
+          `${node.type} must publish _ppf_errors: the events it refuses for good go there with the reason, never dropped nor retried forever`,
+        ),
       );
     }
     if (kind === 'output') {

@@ -39,6 +39,14 @@ export {
 } from './header-schema.js';
 export type { ListenerLogger, ListenerTls, SyslogPeer } from './listener.js';
 export {
+  formatRfc3164,
+  formatRfc5424,
+  isRfc3339,
+  priority,
+  SyslogFormatError,
+  type SyslogMessageParts,
+} from './message.js';
+export {
   type MessageId,
   RELP_DEFAULT_WINDOW,
   RelpClientSession,
@@ -73,6 +81,7 @@ export {
   SERVERCLOSE,
 } from './relp/server-session.js';
 export { RelpClient, type RelpClientOptions, RelpRejectedError } from './relp-client.js';
+export { RelpSender, type RelpSenderOptions } from './relp-sender.js';
 export {
   type RelpDone,
   type RelpServer,
@@ -80,6 +89,15 @@ export {
   type RelpServerStats,
   startRelpServer,
 } from './relp-server.js';
+export {
+  connectSocket,
+  type SenderOptions,
+  type SenderTls,
+  SyslogSendError,
+  type SyslogSendErrorCode,
+  type SyslogSender,
+} from './sender.js';
+export { frameMessage, type StreamFraming, StreamSender } from './stream-sender.js';
 export {
   type StreamServer,
   type StreamServerOptions,

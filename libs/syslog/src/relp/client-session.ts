@@ -14,7 +14,7 @@
  *   rejected and not resent.
  */
 import { encodeRelpFrame, nextTxnr, parseRelpResponse, type RelpFrame, RelpProtocolError } from './frame.js';
-import { encodeOffers, offeredVersion, parseOffers, RELP_PROTOCOL_VERSION } from './offers.js';
+import { clientOpenOffers, offeredVersion, parseOffers } from './offers.js';
 
 export const RELP_DEFAULT_WINDOW = 128;
 
@@ -89,12 +89,7 @@ export class RelpClientSession {
     this.#openTxnr = this.#txnr;
     this.#closeTxnr = 0;
     this.#state = 'opening';
-    const offers = encodeOffers([
-      ['relp_version', [String(RELP_PROTOCOL_VERSION)]],
-      ['relp_software', [this.#software]],
-      ['commands', ['syslog']],
-    ]);
-    return [this.#frame('open', offers)];
+    return [this.#frame('open', clientOpenOffers(this.#software))];
   }
 
   /** Queues a message; returns its id and the frames that may go now (none while opening or the window is full). */

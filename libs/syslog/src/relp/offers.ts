@@ -57,6 +57,18 @@ export function encodeOffers(offers: Iterable<readonly [string, readonly string[
   return lines.join('\n');
 }
 
+/**
+ * What a client offers on `open` (librelp `relpSessConnect`): relp_version 0, its software, and
+ * `commands=syslog`, the one command rsyslog's imrelp requires.
+ */
+export function clientOpenOffers(software: string): string {
+  return encodeOffers([
+    ['relp_version', [String(RELP_PROTOCOL_VERSION)]],
+    ['relp_software', [software]],
+    ['commands', ['syslog']],
+  ]);
+}
+
 /** `relp_version` of offers: a non-negative integer, or undefined when missing or not a number. */
 export function offeredVersion(offers: RelpOffers): number | undefined {
   const v = offers.get('relp_version')?.[0];
