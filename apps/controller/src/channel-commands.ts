@@ -21,21 +21,13 @@ import {
   type DesiredRecord,
   decoder,
   desiredRecordSchema,
-  digestOf,
+  uploadDigest,
 } from '@drover/cluster-state';
 import type { Store } from '@drover/store';
 import { ApiProblem, channelUnknown } from './api/errors.js';
 import type { ChannelCommands, Written } from './api/ports.js';
 
 const CAS_ATTEMPTS = 10;
-
-/** The digest of an upload: its text and binary files. */
-export function uploadDigest(
-  files: Readonly<Record<string, string>>,
-  binaryFiles: Readonly<Record<string, string>>,
-): string {
-  return Object.keys(binaryFiles).length === 0 ? digestOf(files) : digestOf({ files, binaryFiles });
-}
 
 type DesiredChange = (current: DesiredRecord | undefined) => DesiredRecord | undefined;
 

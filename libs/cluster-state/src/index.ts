@@ -1,4 +1,5 @@
 export * from './api-errors.js';
-export { digestOf, stableJson } from './digest.js';
+export * from './audit.js';
+export { digestOf, stableJson, uploadDigest } from './digest.js';
 export * from './records.js';
 export * from './view.js';
