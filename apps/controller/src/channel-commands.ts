@@ -88,6 +88,14 @@ export class EtcdChannelCommands implements ChannelCommands {
     throw new ApiProblem('DRV_CONFLICT', `channel ${tenant}/${channel} changed concurrently: try again`);
   }
 
+  async specDigest(ref: ChannelRef): Promise<string | undefined> {
+    const spec = await this.#store.get(
+      this.#store.layout.channelSpec(ref.tenant, ref.channel),
+      decoder(channelSpecSchema),
+    );
+    return spec?.value.digest;
+  }
+
   async start(ref: ChannelRef): Promise<Written> {
     await this.#requireSpec(ref);
     return this.#changeDesired(ref, (d) =>

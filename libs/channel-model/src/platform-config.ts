@@ -49,7 +49,9 @@ export const platformConfigSchema = z.strictObject({
   audit: z
     .strictObject({
       /** Entries older than this are purged by the leader (default 365d, as Punch keeps a year). */
-      retention: duration.default(DEFAULT_AUDIT_RETENTION_MS),
+      retention: duration
+        .refine((ms) => ms >= 1000, 'the retention is at least 1s')
+        .default(DEFAULT_AUDIT_RETENTION_MS),
       /** At most this many entries are kept: the oldest go first past it (etcd's space is finite). */
       max_entries: positiveInt('max_entries').default(DEFAULT_AUDIT_MAX_ENTRIES),
     })

@@ -1,10 +1,11 @@
 /**
  * What the API needs from the rest of the controller, as small interfaces of our own: the cache
- * behind reads, etcd behind mutations, the election, metrics and the runners' log endpoints.
+ * behind reads, etcd behind mutations and the audit log, the election, metrics and the runners'
+ * log endpoints.
  * Tests give fakes (api/*.test.ts); controller.ts gives the real ones.
  */
 import type { ChannelRef, InstanceRef } from '@drover/channel-model';
-import type { ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
+import type { AuditEntry, ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
 
 /** The read side: views of what etcd holds, as this controller's cache mirrors it. */
 export interface ClusterReader {
@@ -36,6 +37,8 @@ export interface ChannelCommands {
     files: Readonly<Record<string, string>>,
     binaryFiles: Readonly<Record<string, string>>,
   ): Promise<Written & { readonly specDigest: string; readonly changed: boolean }>;
+  /** The digest of the channel's uploaded files (its `spec`, read from etcd); undefined: never uploaded. */
+  specDigest(ref: ChannelRef): Promise<string | undefined>;
   start(ref: ChannelRef): Promise<Written>;
   stop(ref: ChannelRef): Promise<Written>;
   reload(ref: ChannelRef): Promise<Written>;
@@ -57,3 +60,14 @@ export interface MetricsSource {
 
 /** How the API reaches a runner's own HTTP API (global fetch in production). */
 export type RunnerFetch = (url: string, init: { signal: AbortSignal }) => Promise<Response>;
+
+/** The audit log of mutations (in etcd: apps/controller/src/audit-log.ts). */
+export interface AuditLog {
+  /** Appends one entry; rejects when it could not be written (a StoreError). */
+  append(entry: AuditEntry): Promise<void>;
+  /** The newest `limit` entries written at or after `since`, oldest first; `truncated` when there were more. */
+  list(query: { readonly since: Date; readonly limit: number }): Promise<{
+    readonly entries: AuditEntry[];
+    readonly truncated: boolean;
+  }>;
+}
