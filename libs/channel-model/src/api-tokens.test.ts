@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseApiTokenFile, roleAllows, tokenDigest } from './api-tokens.js';
 import { formatIssue } from './issues.js';
@@ -49,6 +51,17 @@ describe('the API token file', () => {
         { name: 'grafana', role: 'read', sha256: tokenDigest('grafana-secret') },
       ],
     });
+  });
+
+  it('accepts the example token file', () => {
+    const file = join(import.meta.dirname, '..', '..', '..', 'deploy', 'api-tokens.example.yaml');
+    const result = parseApiTokenFile(readFileSync(file, 'utf8'), { file });
+    expect(result.issues).toEqual([]);
+    expect(result.ok && result.value.tokens.map((t) => [t.name, t.role])).toEqual([
+      ['alice', 'admin'],
+      ['night-shift', 'operate'],
+      ['grafana', 'read'],
+    ]);
   });
 
   it('reads the single-token file of before as one admin token named default', () => {
