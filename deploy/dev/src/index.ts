@@ -53,6 +53,7 @@ export {
   ensureJava,
   ensureMaven,
   ensureRsyslog,
+  ensureSystemdAnalyze,
   RSYSLOG_MODULE_DIR,
   RSYSLOG_PACKAGES,
 } from './prereq.js';
