@@ -5,6 +5,7 @@
  * digest that changed. Runs one pass at a time; a change during a pass triggers another.
  */
 
+import { join } from 'node:path';
 import { quartzSchedule } from '@drover/channel-model';
 import {
   type ChannelSpecRecord,
@@ -18,7 +19,7 @@ import { type ChildStatus, type MemoryEnforcer, SupervisedChild } from '@drover/
 import { childArgs, childEnvironment, heapOptions, resolveCommand } from './commands.js';
 import { InstanceLog } from './instance-log.js';
 import type { StatusPublisher } from './status-publisher.js';
-import { instanceDir, prepareInstanceDir, removeInstanceDir, writePidFile } from './workdir.js';
+import { instanceDir, METRICS_FILE, prepareInstanceDir, removeInstanceDir, writePidFile } from './workdir.js';
 
 const RETRY_MS = 1000;
 
@@ -34,6 +35,8 @@ export interface LiveInstance {
   readonly status: ChildStatus | undefined;
   rssBytes(): Promise<number | undefined>;
   readonly log: InstanceLog | undefined;
+  /** Where the child says its metrics address (see METRICS_FILE). */
+  readonly metricsFile: string;
 }
 
 export interface InstanceManagerOptions {
@@ -95,6 +98,7 @@ export class InstanceManager {
       status: this.#statuses.get(keyOf(i.placement)) ?? i.child?.status,
       rssBytes: () => i.child?.rssBytes() ?? Promise.resolve(undefined),
       log: i.log,
+      metricsFile: join(instanceDir(this.#o.workdir, i.placement), METRICS_FILE),
     }));
   }
 
@@ -211,6 +215,7 @@ export class InstanceManager {
       ...p.env,
       // How long the child has between SIGTERM and SIGKILL (punchlinectl drains within it).
       DROVER_STOP_GRACE_MS: String(this.#o.stopGraceMs),
+      DROVER_METRICS_FILE: join(dir, METRICS_FILE),
     });
     let output: InstanceLog;
     try {

@@ -45,7 +45,16 @@ export async function aptInstall(tool: string, packages: readonly string[]): Pro
   let code: number;
   try {
     code = await run('apt-get', ['update']);
-    if (code === 0) code = await run('apt-get', ['install', '-y', '--no-install-recommends', ...packages]);
+    // Others may hold the dpkg lock (several engineers share a machine): wait for it.
+    if (code === 0)
+      code = await run('apt-get', [
+        'install',
+        '-y',
+        '-o',
+        'DPkg::Lock::Timeout=600',
+        '--no-install-recommends',
+        ...packages,
+      ]);
   } catch (err) {
     throw new PrerequisiteError(
       tool,
@@ -83,6 +92,14 @@ async function ensureBinary(bin: string, tool: string, packages: readonly string
  */
 export function ensureEtcdInstalled(): Promise<string> {
   return ensureBinary('etcd', 'etcd', ['etcd-server', 'etcd-client']);
+}
+
+/**
+ * Debian's Chromium, for the console's browser tests (driven by playwright-core, which downloads
+ * no browser of its own). Fonts come with it so that screenshots show text.
+ */
+export function ensureChromium(): Promise<string> {
+  return ensureBinary('chromium', 'Chromium', ['chromium', 'fonts-liberation', 'fonts-dejavu-core']);
 }
 
 export function ensureMaven(): Promise<string> {

@@ -1,3 +1,5 @@
 export { digestOf, stableJson } from './digest.js';
+export * from './live.js';
+export * from './pipeline-stats.js';
 export * from './records.js';
 export * from './view.js';
