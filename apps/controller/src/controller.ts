@@ -59,6 +59,7 @@ export class Controller {
       cache: this.cache,
       metrics: this.metrics,
       token: this.config.token,
+      logStore: this.config.logStore,
       logger: this.#logger,
       self: { id: this.config.id, isLeader: () => this.isLeader() },
       leader: async () => {

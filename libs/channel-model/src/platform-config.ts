@@ -41,6 +41,25 @@ export const platformConfigSchema = z.strictObject({
       election_ttl: positiveInt('election_ttl').default(3),
     })
     .prefault({}),
+  /**
+   * The PostgreSQL log store the console searches: the table postgresql_output writes (its
+   * `schema` and `table` defaults are the same). The password comes from `password_file`, else
+   * the URL, else PGPASSWORD.
+   */
+  log_store: z
+    .strictObject({
+      url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// URL'),
+      password_file: z.string().min(1).optional(),
+      schema: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'an SQL name')
+        .default('public'),
+      table: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'an SQL name')
+        .default('logs'),
+    })
+    .optional(),
   runner: z
     .strictObject({
       name: identifier.optional(),

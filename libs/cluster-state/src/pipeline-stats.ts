@@ -56,23 +56,3 @@ export const channelRuntimeSchema = z.object({
   instances: z.array(instanceRuntimeSchema),
 });
 export type ChannelRuntime = z.infer<typeof channelRuntimeSchema>;
-
-/**
- * Events per second between consecutive samples (one point per interval, at the later sample's
- * time). A counter that went down (the pipeline restarted) starts over from zero.
- */
-export function ratesOf(
-  samples: readonly StatsSample[],
-  field: 'in' | 'acked' | 'failed',
-): { at: number; perSecond: number }[] {
-  const out: { at: number; perSecond: number }[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1] as StatsSample;
-    const b = samples[i] as StatsSample;
-    const seconds = (b.at - a.at) / 1000;
-    if (seconds <= 0) continue;
-    const delta = b[field] >= a[field] ? b[field] - a[field] : b[field];
-    out.push({ at: b.at, perSecond: delta / seconds });
-  }
-  return out;
-}

@@ -15,6 +15,7 @@ import {
 } from '@drover/cluster-state';
 import type { Logger } from '@drover/platform';
 import type { Store } from '@drover/store';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -26,6 +27,8 @@ import {
   uploadChannel,
 } from '../channel-commands.js';
 import type { ClusterCache } from '../cluster-cache.js';
+import type { LogStoreConfig } from '../config.js';
+import { consolePlugin } from '../console/plugin.js';
 import type { ControllerMetrics } from '../metrics.js';
 import { channelViewOf, channelViews, runnerOf, runnerViews } from '../views.js';
 import { tokenGuard } from './auth.js';
@@ -40,6 +43,8 @@ export interface ApiContext {
   readonly self: { id: string; isLeader(): boolean };
   /** The current leader's identity, if any (read from etcd). */
   leader(): Promise<z.infer<typeof controllerIdentitySchema> | undefined>;
+  /** The PostgreSQL log store the console searches, if configured. */
+  readonly logStore?: LogStoreConfig | undefined;
 }
 
 const NAME = '^[A-Za-z0-9][A-Za-z0-9_-]*$';
@@ -105,6 +110,8 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
+  // Parses cookies before the guard reads the console's session cookie.
+  await app.register(cookie);
   app.addHook('onRequest', tokenGuard(ctx.token));
   // Reads come from the cache: until its first listing from etcd is in, say so rather than
   // answer "unknown channel" for channels that exist.
@@ -289,6 +296,8 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
       return reply.send(Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream));
     },
   );
+
+  await app.register(consolePlugin, { ctx, logStore: ctx.logStore });
 
   return app;
 }
