@@ -25,6 +25,10 @@ export interface ClusterOptions {
   readonly electionTtl?: number;
   readonly leaseTtl?: number;
   readonly token?: string;
+  /** More environment for every daemon (and what runners pass on to their children). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** More arguments for every controller. */
+  readonly controllerArgs?: readonly string[];
 }
 
 export class Proc {
@@ -100,6 +104,7 @@ export class TestCluster {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       DROVER_LOG_LEVEL: 'debug',
+      ...this.options.env,
     };
     return env;
   }
@@ -125,6 +130,7 @@ export class TestCluster {
         : ['--kafka-cluster', `kafka_front=${this.options.kafka.join(',')}`]),
       ...(this.options.electionTtl === undefined ? [] : ['--election-ttl', String(this.options.electionTtl)]),
       ...(this.tokenFile === undefined ? [] : ['--token-file', this.tokenFile]),
+      ...(this.options.controllerArgs ?? []),
     ];
     const controller: Controller = {
       id,

@@ -20,7 +20,7 @@ export { KAFKA_VERSION } from './kafka-config.js';
 export { acquireLock, type Lock } from './lock.js';
 export { cacheDir, repoRoot, stateDir } from './paths.js';
 export { assertPortFree, freePort, freePorts, isPortFree } from './ports.js';
-export { ensureChromium, ensureEtcdInstalled, ensureJava, ensureMaven } from './prereq.js';
+export { aptInstall, ensureChromium, ensureEtcdInstalled, ensureJava, ensureMaven } from './prereq.js';
 export { isAlive } from './process.js';
 export {
   defaultDirs,

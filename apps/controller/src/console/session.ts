@@ -39,5 +39,11 @@ export function hasSession(request: FastifyRequest, token: string): boolean {
 
 /** Paths anyone may fetch: the page shell and its assets (no data), and the session routes. */
 export function isConsoleOpenPath(path: string): boolean {
-  return path === '/' || path === '/index.html' || path.startsWith('/assets/') || path === '/v1/console';
+  return (
+    path === '/' ||
+    path === '/index.html' ||
+    path.startsWith('/assets/') ||
+    path === '/v1/console' ||
+    path === '/v1/console/session'
+  );
 }
