@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { freePorts } from '@drover/dev-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchChromium, type Page, screenshot } from '../support/browser.js';
-import { type Controller, eventually, repoRoot, TestCluster } from '../support/cluster.js';
+import { type Controller, repoRoot, TestCluster } from '../support/cluster.js';
 import { seedLogTable, startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { droverServices } from '../support/services.js';
 
@@ -44,7 +44,10 @@ function receiverChannel(dir: string, ports: readonly [number, number]): void {
   writeFileSync(join(target, 'logs_receiver2.yaml'), on(ports[1]));
   const structure = join(target, 'channel_structure.yaml');
   const text = readFileSync(structure, 'utf8');
-  const second = text.replace(/(name: central_receiver2[\s\S]*?)logs_receiver\.yaml/, '$1logs_receiver2.yaml');
+  const second = text.replace(
+    /(name: central_receiver2[\s\S]*?)logs_receiver\.yaml/,
+    '$1logs_receiver2.yaml',
+  );
   if (second === text) throw new Error('central_receiver2 no longer runs logs_receiver.yaml');
   writeFileSync(structure, second);
 }
@@ -53,7 +56,10 @@ const row = (app: string, index = 0) => page.locator(`tr[data-instance="${app}/$
 const stateOf = async (app: string) => row(app).locator('[data-state]').first().getAttribute('data-state');
 
 async function waitState(app: string, state: string, timeoutMs = 30_000): Promise<void> {
-  await page.locator(`tr[data-instance="${app}/0"] [data-state="${state}"]`).first().waitFor({ timeout: timeoutMs });
+  await page
+    .locator(`tr[data-instance="${app}/0"] [data-state="${state}"]`)
+    .first()
+    .waitFor({ timeout: timeoutMs });
 }
 
 beforeAll(async () => {
@@ -115,7 +121,11 @@ afterAll(async () => {
   await cluster?.stop();
   await postgres?.stop();
   if (Object.keys(shots).length > 0) {
-    process.stderr.write(`console screenshots:\n${Object.entries(shots).map(([k, v]) => `  ${k}: ${v}`).join('\n')}\n`);
+    process.stderr.write(
+      `console screenshots:\n${Object.entries(shots)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}\n`,
+    );
   }
 });
 
@@ -149,7 +159,9 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
     const counters = page.locator('[data-testid="counters-central_receiver1-0"]');
     await counters.waitFor({ timeout: 20_000 });
     expect(await counters.innerText()).toContain('lumberjack_input_logs');
-    expect(await counters.locator('tr[data-component] td').first().innerText()).toMatch(/input|processing|output/);
+    expect(await counters.locator('tr[data-component] td').first().innerText()).toMatch(
+      /input|processing|output/,
+    );
     shots.channel = await screenshot(page, 'channel');
   });
 
@@ -157,7 +169,9 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
     await row('central_receiver1').locator('a', { hasText: 'logs' }).click();
     const lines = page.locator('[data-testid=log-lines] .log-line');
     await expect.poll(() => lines.count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    expect(await page.locator('[data-testid=log-lines]').innerText()).toMatch(/pipeline running|metrics listening/);
+    expect(await page.locator('[data-testid=log-lines]').innerText()).toMatch(
+      /pipeline running|metrics listening/,
+    );
     expect(await page.locator('[data-testid=logs-status]').innerText()).toContain('following');
     shots.logs = await screenshot(page, 'logs');
   });
@@ -174,12 +188,16 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
       'no live runner in cluster shiva_front with tags [centralfront1]',
     );
     expect(await page.locator('tr[data-runner=front1] [data-state=lost]').count()).toBe(1);
-    expect(await page.locator('tr[data-channel="reftenant/receiver"]').innerText()).toContain('1 pending, 1 running');
+    expect(await page.locator('tr[data-channel="reftenant/receiver"]').innerText()).toContain(
+      '1 pending, 1 running',
+    );
     shots['overview-pending'] = await screenshot(page, 'overview-pending');
 
     await cluster.startRunner('front1', front1.tags, { allow: ['punchlinectl'] });
     await page.locator('[data-testid=attention-none]').waitFor({ timeout: 60_000 });
-    await expect.poll(() => page.locator('tr[data-channel="reftenant/receiver"]').innerText()).toContain('2 running');
+    await expect
+      .poll(() => page.locator('tr[data-channel="reftenant/receiver"]').innerText())
+      .toContain('2 running');
     expect(await page.locator('tr[data-runner=front1] [data-state=live]').count()).toBe(1);
   });
 
@@ -200,7 +218,9 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
 
   it('reload with the token (entered once, kept in an HttpOnly cookie): every receiver restarts', async () => {
     const pids = async () =>
-      Promise.all(['central_receiver1', 'central_receiver2'].map((a) => row(a).locator('td').nth(3).innerText()));
+      Promise.all(
+        ['central_receiver1', 'central_receiver2'].map((a) => row(a).locator('td').nth(3).innerText()),
+      );
     const before = await pids();
     await page.locator('button', { hasText: 'Enter token' }).first().click();
     const dialog = page.locator('dialog[open]');
@@ -213,14 +233,19 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
     // The session is a cookie scripts cannot read.
     expect(await page.evaluate(() => document.cookie)).toBe('');
     const cookies = await page.context().cookies();
-    expect(cookies.find((c) => c.name === 'drover_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(cookies.find((c) => c.name === 'drover_session')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
 
     await page.locator('button[data-action=reload]').click();
     await page.locator('dialog[open] button[type=submit]').click();
     await expect.poll(() => page.locator('[data-testid=action-outcome]').innerText()).toContain('accepted');
     // Each receiver is killed and started again: new processes, running.
     await expect
-      .poll(async () => (await pids()).every((pid, i) => pid !== before[i] && /^\d+$/.test(pid)), { timeout: 60_000 })
+      .poll(async () => (await pids()).every((pid, i) => pid !== before[i] && /^\d+$/.test(pid)), {
+        timeout: 60_000,
+      })
       .toBe(true);
     await waitState('central_receiver1', 'running', 60_000);
     await waitState('central_receiver2', 'running', 60_000);
@@ -245,7 +270,9 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
     await page.locator('.search-form button[type=submit]').click();
     const results = page.locator('[data-testid=search-results] tbody tr');
     await expect.poll(() => results.count()).toBe(1);
-    expect(await results.first().innerText()).toContain('Failed password for invalid user orchestrator-canary');
+    expect(await results.first().innerText()).toContain(
+      'Failed password for invalid user orchestrator-canary',
+    );
     await results.first().locator('button.message').click();
     const detail = page.locator('[data-testid=event-detail] pre');
     await detail.waitFor();
@@ -284,8 +311,11 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
     // controller-b leads once controller-a's lease is gone (if a led); a comes back on its port.
     await cluster.startController('controller-a', a.port);
     await page.locator('[data-testid=link][data-link=live]').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.locator('[data-testid=leader]').innerText(), { timeout: 30_000 }).toContain('controller-b');
-    if (leaderBefore.includes('controller-a')) expect(await page.locator('[data-testid=leader]').innerText()).not.toBe(leaderBefore);
+    await expect
+      .poll(() => page.locator('[data-testid=leader]').innerText(), { timeout: 30_000 })
+      .toContain('controller-b');
+    if (leaderBefore.includes('controller-a'))
+      expect(await page.locator('[data-testid=leader]').innerText()).not.toBe(leaderBefore);
     // Still live: a change in etcd shows without a reload of the page.
     await cluster.runner('front2').proc.kill('SIGKILL');
     await page.locator('tr[data-runner=front2] [data-state=lost]').waitFor({ timeout: 30_000 });

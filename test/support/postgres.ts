@@ -73,14 +73,27 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   await chmod(dir, 0o700);
   if (who !== undefined) await chown(dir, who.uid, who.gid);
   const data = join(dir, 'data');
-  await execFileAsync(join(bin, 'initdb'), ['-D', data, '-U', 'drover', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'], {
-    ...(who ?? {}),
-    env: { ...process.env, LC_ALL: 'C.UTF-8' },
-  });
+  await execFileAsync(
+    join(bin, 'initdb'),
+    ['-D', data, '-U', 'drover', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'],
+    {
+      ...(who ?? {}),
+      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    },
+  );
   const [port = 0] = await freePorts(1);
   const child = spawn(
     join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`],
+    [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dir}`,
+    ],
     { ...(who ?? {}), stdio: 'ignore', env: { ...process.env, LC_ALL: 'C.UTF-8' } },
   );
   const url = `postgres://drover@127.0.0.1:${port}/postgres`;

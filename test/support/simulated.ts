@@ -3,7 +3,12 @@
  * records on one lease, no processes), channels uploaded and started, and — once the real
  * controller has placed them — a status record for every placement, as the runners would write.
  */
-import { digestOf, type PlacementRecord, placementRecordSchema, type StatusRecord } from '@drover/cluster-state';
+import {
+  digestOf,
+  type PlacementRecord,
+  placementRecordSchema,
+  type StatusRecord,
+} from '@drover/cluster-state';
 import type { LeaseHandle, Store } from '@drover/store';
 
 export async function simulateRunners(store: Store, lease: LeaseHandle, count: number): Promise<string[]> {

@@ -1,0 +1,247 @@
+/**
+ * The web console's live stream, measured with real Chromium pages (playwright-core) on a real
+ * controller over simulated runners (records in etcd):
+ *
+ * - latency from a status change written to etcd to its text on an open overview page, with 1
+ *   and with 50 pages open (median and p99 over every page's sighting of every change);
+ * - the controller's RSS and CPU with 10,000 instances on 1,000 runners, with no page and with
+ *   50 pages open, idle and while 100 statuses change per second (the no-page run is the anchor:
+ *   the same machine, the same run).
+ *
+ * Page and bench share the machine's clock (Date.now in both). The machine is shared: compare
+ * rows of one run.
+ */
+import { readFileSync } from 'node:fs';
+import type { PlacementRecord } from '@drover/cluster-state';
+import { connectStore, type LeaseHandle, type Store } from '@drover/store';
+import { acquireServices } from '../support/acquire.js';
+import { type Browser, launchChromium, type Page } from '../support/browser.js';
+import { eventually, fetchJson, TestCluster } from '../support/cluster.js';
+import {
+  placements,
+  reportStatuses,
+  simulateChannels,
+  simulateRunners,
+  statusOf,
+} from '../support/simulated.js';
+import { type BenchContext, type BenchRow, median, percentile } from './harness.js';
+
+export const name = 'console';
+
+const MB = 1024 * 1024;
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) * 1024;
+}
+
+/** utime + stime of a process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+async function platform(etcd: string[], runners: number, channels: number, apps: number, instances: number) {
+  const cluster = new TestCluster({ etcd });
+  const store = connectStore({ endpoints: etcd, prefix: cluster.prefix });
+  const lease = await store.grantLease(120);
+  await simulateRunners(store, lease, runners);
+  await simulateChannels(store, 'bench', channels, apps, instances);
+  const controller = await cluster.startController('console-bench');
+  const total = channels * apps * instances;
+  await eventually(
+    async () =>
+      new RegExp(`^drover_placements ${total}$`, 'm').test(
+        String((await fetchJson(`${controller.api}/metrics`)).body),
+      ),
+    180_000,
+    `${total} placed`,
+  );
+  const placed = await placements(store);
+  await reportStatuses(store, lease, placed);
+  return { cluster, store, lease, controller, placed };
+}
+
+async function teardown(p: { cluster: TestCluster; store: Store; lease: LeaseHandle }): Promise<void> {
+  await p.cluster.stop();
+  await p.lease.revoke().catch(() => {});
+  await p.store.deletePrefix(p.store.layout.root).catch(() => {});
+  p.store.close();
+}
+
+/** Opens `count` overview pages that each record when a marker text first appears in a reason. */
+async function openPages(browser: Browser, url: string, count: number, expectTotal: number): Promise<Page[]> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const pages: Page[] = [];
+  for (let i = 0; i < count; i++) {
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      const w = window as unknown as { seen: Record<string, number> };
+      w.seen = {};
+      new MutationObserver(() => {
+        for (const el of document.querySelectorAll('td.reason')) {
+          const m = /bench-marker-(\d+)/.exec(el.textContent ?? '');
+          if (m !== null && w.seen[m[1] as string] === undefined) w.seen[m[1] as string] = Date.now();
+        }
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    await page.goto(url);
+    pages.push(page);
+  }
+  for (const page of pages) {
+    await page.waitForFunction(
+      (n) =>
+        new RegExp(`running\\s+${n}`).test(
+          document.querySelector('[data-testid=instance-totals]')?.textContent ?? '',
+        ),
+      expectTotal,
+      { timeout: 120_000 },
+    );
+  }
+  return pages;
+}
+
+async function latency(
+  store: Store,
+  lease: LeaseHandle,
+  target: PlacementRecord,
+  pages: readonly Page[],
+  samples: number,
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let k = 0; k < samples; k++) {
+    const marker = `${Date.now()}${k}`;
+    const t0 = Date.now();
+    await store.put(
+      store.layout.status(target),
+      statusOf(target, { state: 'backoff', reason: `exited with code 1 bench-marker-${marker}` }),
+      { lease: lease.id },
+    );
+    for (const page of pages) {
+      const seen = await page.waitForFunction(
+        (m) => (window as unknown as { seen: Record<string, number> }).seen[m],
+        marker,
+        {
+          timeout: 30_000,
+        },
+      );
+      out.push(((await seen.jsonValue()) as number) - t0);
+    }
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
+  }
+  return out;
+}
+
+async function latencyRows(etcd: string[], browser: Browser, ctx: BenchContext): Promise<BenchRow[]> {
+  const p = await platform(etcd, 100, 10, 10, 10);
+  const rows: BenchRow[] = [];
+  try {
+    const target = p.placed[0] as PlacementRecord;
+    for (const count of [1, 50]) {
+      const pages = await openPages(browser, `${p.controller.api}/`, count, 1000);
+      const ms = await latency(p.store, p.lease, target, pages, count === 1 ? 60 : 20);
+      ctx.log(
+        `  console latency, ${count} page(s): median ${median(ms)} ms, p99 ${percentile(ms, 99)} ms over ${ms.length} sightings`,
+      );
+      rows.push({
+        case: `etcd status change to its text on an open overview page, ${count} page${count === 1 ? '' : 's'} open (1,000 instances)`,
+        metric: 'median / p99',
+        value: median(ms),
+        unit: `ms (p99 ${percentile(ms, 99)} ms)`,
+        goal: '< 1000',
+        extra: { p99: percentile(ms, 99), sightings: ms.length },
+      });
+      await pages[0]?.context().close();
+    }
+  } finally {
+    await teardown(p);
+  }
+  return rows;
+}
+
+async function measure(
+  pid: number,
+  seconds: number,
+  churn?: () => Promise<void>,
+): Promise<{ cpu: number; rss: number }> {
+  const cpu0 = cpuSeconds(pid);
+  const t0 = Date.now();
+  let rss = rssBytes(pid);
+  while (Date.now() - t0 < seconds * 1000) {
+    if (churn !== undefined) await churn();
+    else await new Promise((r) => setTimeout(r, 100));
+    rss = Math.max(rss, rssBytes(pid));
+  }
+  const wall = (Date.now() - t0) / 1000;
+  return { cpu: ((cpuSeconds(pid) - cpu0) / wall) * 100, rss };
+}
+
+async function resourceRows(etcd: string[], browser: Browser, ctx: BenchContext): Promise<BenchRow[]> {
+  // 1,000 runners; 100 channels x 20 applications x 5 instances.
+  const p = await platform(etcd, 1000, 100, 20, 5);
+  const rows: BenchRow[] = [];
+  try {
+    const pid = p.controller.proc.pid;
+    let n = 0;
+    // 10 status changes every 100 ms: 100 a second, spread over the instances.
+    const churn = async () => {
+      const batch = Array.from(
+        { length: 10 },
+        () => p.placed[(n++ * 7919) % p.placed.length] as PlacementRecord,
+      );
+      await Promise.all(
+        batch.map((pl) =>
+          p.store.put(p.store.layout.status(pl), statusOf(pl, { restarts: n }), { lease: p.lease.id }),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    };
+    const SECONDS = 20;
+    const quiet0 = await measure(pid, SECONDS);
+    const busy0 = await measure(pid, SECONDS, churn);
+    const pages = await openPages(browser, `${p.controller.api}/`, 50, 10_000);
+    const quiet50 = await measure(pid, SECONDS);
+    const busy50 = await measure(pid, SECONDS, churn);
+    await pages[0]?.context().close();
+    ctx.log(
+      `  console resources: no page quiet ${quiet0.cpu.toFixed(1)}% ${(quiet0.rss / MB).toFixed(0)} MB, churn ${busy0.cpu.toFixed(1)}% ${(busy0.rss / MB).toFixed(0)} MB; 50 pages quiet ${quiet50.cpu.toFixed(1)}% ${(quiet50.rss / MB).toFixed(0)} MB, churn ${busy50.cpu.toFixed(1)}% ${(busy50.rss / MB).toFixed(0)} MB`,
+    );
+    const row = (what: string, m: { cpu: number; rss: number }, goal?: string): BenchRow[] => [
+      {
+        case: `controller, 10,000 instances / 1,000 runners, ${what}`,
+        metric: 'RSS',
+        value: +(m.rss / MB).toFixed(1),
+        unit: 'MB',
+        ...(goal ? { goal } : {}),
+      },
+      {
+        case: `controller, 10,000 instances / 1,000 runners, ${what}`,
+        metric: 'CPU',
+        value: +m.cpu.toFixed(1),
+        unit: '% of a core',
+      },
+    ];
+    rows.push(
+      ...row('no page open, quiet (anchor)', quiet0),
+      ...row('no page open, 100 status changes/s (anchor)', busy0),
+      ...row('50 pages open, quiet', quiet50),
+      ...row('50 pages open, 100 status changes/s', busy50, '< 250'),
+    );
+  } finally {
+    await teardown(p);
+  }
+  return rows;
+}
+
+export async function run(ctx: BenchContext): Promise<BenchRow[]> {
+  const { services, release } = await acquireServices(['etcd']);
+  const browser = await launchChromium();
+  try {
+    const etcd = services.etcd?.endpoints ?? [];
+    return [...(await latencyRows(etcd, browser, ctx)), ...(await resourceRows(etcd, browser, ctx))];
+  } finally {
+    await browser.close();
+    await release();
+  }
+}
