@@ -22,11 +22,17 @@ export interface Issued {
 export interface IssueOptions {
   /** Subject common name. */
   readonly cn: string;
-  /** `serverAuth` or `clientAuth` (extended key usage). */
-  readonly usage: 'server' | 'client';
+  /** `serverAuth`, `clientAuth` or both (a server that is also a client of itself, as etcd's gateway). */
+  readonly usage: 'server' | 'client' | 'server+client';
   /** Subject alternative names: `DNS:localhost`, `IP:127.0.0.1`... */
   readonly altNames?: readonly string[];
 }
+
+const EXTENDED_USAGE = {
+  server: 'serverAuth',
+  client: 'clientAuth',
+  'server+client': 'serverAuth,clientAuth',
+};
 
 // Our own minimal configuration: the result does not depend on the system's openssl.cnf.
 const REQ_CONFIG = '[req]\ndistinguished_name = dn\n[dn]\n';
@@ -77,7 +83,7 @@ export function issueCertificate(dir: string, ca: Issued, name: string, options:
     join(dir, `${name}.cnf`),
     `${REQ_CONFIG}[ext]\nbasicConstraints = critical,CA:FALSE\n` +
       'keyUsage = critical,digitalSignature,keyEncipherment\n' +
-      `extendedKeyUsage = ${options.usage === 'server' ? 'serverAuth' : 'clientAuth'}\n` +
+      `extendedKeyUsage = ${EXTENDED_USAGE[options.usage]}\n` +
       'authorityKeyIdentifier = keyid\n' +
       (alt.length > 0 ? `subjectAltName = ${alt.join(',')}\n` : ''),
   );

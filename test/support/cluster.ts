@@ -29,6 +29,10 @@ export interface ClusterOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** More arguments for every controller. */
   readonly controllerArgs?: readonly string[];
+  /** A platform file for controllers and runners (`--config`): etcd TLS and auth, for one. */
+  readonly configFile?: string;
+  /** The key prefix (default: one of its own per cluster). */
+  readonly prefix?: string;
 }
 
 export class Proc {
@@ -83,7 +87,7 @@ export interface Controller {
 
 export class TestCluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'drover-e2e-'));
-  readonly prefix = `/drover-e2e-${Math.random().toString(16).slice(2, 10)}`;
+  readonly prefix: string;
   readonly options: ClusterOptions;
   readonly controllers: Controller[] = [];
   readonly runners = new Map<string, Runner>();
@@ -92,6 +96,7 @@ export class TestCluster {
 
   constructor(options: ClusterOptions) {
     this.options = options;
+    this.prefix = options.prefix ?? `/drover-e2e-${Math.random().toString(16).slice(2, 10)}`;
     if (options.token !== undefined) {
       this.tokenFile = join(this.dir, 'token');
       writeFileSync(this.tokenFile, `${options.token}\n`, { mode: 0o600 });
@@ -117,6 +122,7 @@ export class TestCluster {
     const listen = port ?? (await freePorts(1))[0] ?? 0;
     const args = [
       controllerBin,
+      ...(this.options.configFile === undefined ? [] : ['--config', this.options.configFile]),
       '--id',
       id,
       '--etcd',
@@ -142,7 +148,11 @@ export class TestCluster {
     if (existing >= 0) this.controllers[existing] = controller;
     else this.controllers.push(controller);
     await eventually(
-      async () => (await fetchJson(`${controller.api}/healthz`)).status === 200,
+      async () => {
+        if (!controller.proc.running)
+          throw new Error(`${id} exited before serving:\n${controller.proc.log()}`);
+        return (await fetchJson(`${controller.api}/healthz`)).status === 200;
+      },
       20_000,
       `${id} up`,
     );
@@ -165,6 +175,7 @@ export class TestCluster {
     mkdirSync(workdir, { recursive: true });
     const args = [
       runnerBin,
+      ...(this.options.configFile === undefined ? [] : ['--config', this.options.configFile]),
       '--etcd',
       this.options.etcd.join(','),
       '--prefix',
@@ -194,7 +205,10 @@ export class TestCluster {
     };
     this.runners.set(name, runner);
     await eventually(
-      async () => (await fetchJson(`http://127.0.0.1:${port}/healthz`)).status === 200,
+      async () => {
+        if (!runner.proc.running) throw new Error(`${name} exited before serving:\n${runner.proc.log()}`);
+        return (await fetchJson(`http://127.0.0.1:${port}/healthz`)).status === 200;
+      },
       20_000,
       `${name} up`,
     );

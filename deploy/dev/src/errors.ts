@@ -68,3 +68,13 @@ export class LockTimeoutError extends DevServicesError {
     this.holderPid = holderPid;
   }
 }
+
+/** A call to a running service's own API failed (e.g. enabling etcd authentication). */
+export class ServiceCallError extends DevServicesError {
+  readonly service: string;
+
+  constructor(service: string, message: string) {
+    super('SERVICE_CALL_FAILED', `${service}: ${message}`);
+    this.service = service;
+  }
+}

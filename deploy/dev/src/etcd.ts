@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PortInUseError, ServiceStartError } from './errors.js';
@@ -14,6 +17,27 @@ export interface EtcdOptions {
   /** Defaults to `<dataDir>.log`, beside the data dir (etcd wants its data dir to itself). */
   logFile?: string;
   startTimeoutMs?: number;
+  /**
+   * Client TLS: etcd serves https with this certificate, and with `clientCertAuth` accepts only
+   * clients whose certificate `ca` signed (`--client-cert-auth`). The peer URL stays plain
+   * (one member, loopback).
+   */
+  tls?: EtcdTls;
+}
+
+/** PEM files of etcd's client-facing TLS (see `EtcdOptions.tls`). */
+export interface EtcdTls {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+  readonly clientCertAuth?: boolean;
+}
+
+/** What a client needs to reach a TLS etcd: the CA and, with client-cert auth, its own pair (PEM files). */
+export interface EtcdClientTls {
+  readonly ca: string;
+  readonly cert?: string;
+  readonly key?: string;
 }
 
 export interface EtcdHandle {
@@ -29,10 +53,23 @@ export interface EtcdHandle {
 const STOP_GRACE_MS = 10_000;
 const MEMBER_NAME = 'drover-dev';
 
-export function etcdArgs(dataDir: string, clientPort: number, peerPort: number): string[] {
-  const client = `http://127.0.0.1:${clientPort}`;
+export function etcdArgs(dataDir: string, clientPort: number, peerPort: number, tls?: EtcdTls): string[] {
+  const client = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
+  const secure =
+    tls === undefined
+      ? []
+      : [
+          '--cert-file',
+          tls.cert,
+          '--key-file',
+          tls.key,
+          '--trusted-ca-file',
+          tls.ca,
+          ...(tls.clientCertAuth === true ? ['--client-cert-auth'] : []),
+        ];
   return [
+    ...secure,
     '--name',
     MEMBER_NAME,
     '--data-dir',
@@ -63,15 +100,74 @@ export function etcdArgs(dataDir: string, clientPort: number, peerPort: number):
 }
 
 /** True when GET /health answers {"health":"true"} (etcd 3.4 only says so once it has a leader). */
-export async function etcdHealthy(endpoint: string, timeoutMs = 1_000): Promise<boolean> {
+export async function etcdHealthy(
+  endpoint: string,
+  timeoutMs = 1_000,
+  tls?: EtcdClientTls,
+): Promise<boolean> {
   try {
-    const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return false;
-    const body = (await response.json()) as { health?: unknown };
+    const response = await etcdHttp(endpoint, 'GET', '/health', undefined, { timeoutMs, tls });
+    if (response.status !== 200) return false;
+    const body = response.body as { health?: unknown };
     return body.health === 'true' || body.health === true;
   } catch {
     return false;
   }
+}
+
+/**
+ * One request to etcd's HTTP API (its gRPC gateway: `/health`, `/v3/...`), over https with the
+ * client's TLS files when given. Resolves with the status and the parsed JSON body.
+ */
+export function etcdHttp(
+  endpoint: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  options: { timeoutMs?: number; tls?: EtcdClientTls | undefined; token?: string } = {},
+): Promise<{ status: number; body: unknown }> {
+  const url = new URL(path, endpoint);
+  const tls = options.tls;
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolvePromise, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      {
+        method,
+        timeout: options.timeoutMs ?? 5_000,
+        headers: {
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(options.token === undefined ? {} : { authorization: options.token }),
+        },
+        ...(tls === undefined
+          ? {}
+          : {
+              ca: readFileSync(tls.ca),
+              ...(tls.cert === undefined ? {} : { cert: readFileSync(tls.cert) }),
+              ...(tls.key === undefined ? {} : { key: readFileSync(tls.key) }),
+            }),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // not JSON
+          }
+          resolvePromise({ status: response.statusCode ?? 0, body: parsed });
+        });
+      },
+    );
+    request.on('timeout', () =>
+      request.destroy(new Error(`${url.href}: no answer within ${options.timeoutMs ?? 5_000} ms`)),
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 function stopper(pid: number): () => Promise<void> {
@@ -101,13 +197,20 @@ export async function startEtcd(options: EtcdOptions): Promise<EtcdHandle> {
 
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const logFile = resolve(options.logFile ?? `${dataDir}.log`);
-  const child = await spawnDetached(etcd, etcdArgs(dataDir, clientPort, peerPort), logFile);
+  const child = await spawnDetached(etcd, etcdArgs(dataDir, clientPort, peerPort, options.tls), logFile);
   const pid = child.pid!;
-  const handle = etcdHandleFor({ pid, dataDir, clientPort, peerPort, logFile });
+  const base = etcdHandleFor({ pid, dataDir, clientPort, peerPort, logFile });
+  const handle =
+    options.tls === undefined ? base : { ...base, endpoints: [`https://127.0.0.1:${clientPort}`] };
   const endpoint = handle.endpoints[0]!;
+  // etcd answers /health only to clients it accepts: with client-cert auth, ours is needed.
+  const probe =
+    options.tls === undefined
+      ? undefined
+      : { ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key };
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  while (!(await etcdHealthy(endpoint))) {
+  while (!(await etcdHealthy(endpoint, 1_000, probe))) {
     if (!isAlive(pid)) {
       const tail = tailFile(logFile, 40);
       if (/address already in use/.test(tail)) {

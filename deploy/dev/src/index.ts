@@ -5,9 +5,19 @@ export {
   LockTimeoutError,
   PortInUseError,
   PrerequisiteError,
+  ServiceCallError,
   ServiceStartError,
 } from './errors.js';
-export { type EtcdHandle, type EtcdOptions, etcdHealthy, startEtcd } from './etcd.js';
+export {
+  type EtcdClientTls,
+  type EtcdHandle,
+  type EtcdOptions,
+  type EtcdTls,
+  etcdHealthy,
+  etcdHttp,
+  startEtcd,
+} from './etcd.js';
+export { type EtcdUser, enableEtcdAuth } from './etcd-auth.js';
 export { ensureKafkaJars, jarsSize, type KafkaJars } from './jars.js';
 export {
   type KafkaClusterInfo,

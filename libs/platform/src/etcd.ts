@@ -3,6 +3,7 @@ import type { PlatformConfig } from '@drover/channel-model';
 import { connectStore, type Store } from '@drover/store';
 import { readSecretFile } from './config-file.js';
 import { ConfigError } from './errors.js';
+import { probeEtcd } from './etcd-probe.js';
 import { parseUrls } from './values.js';
 
 export type EtcdSettings = PlatformConfig['etcd'];
@@ -29,7 +30,11 @@ async function readPem(file: string, what: string): Promise<Buffer> {
   }
 }
 
-/** A store client from the `etcd` section: endpoints, prefix, TLS files, user and password file. */
+/**
+ * A store client from the `etcd` section: endpoints, prefix, TLS files, user and password file.
+ * Throws EtcdAccessError when etcd refuses the certificate, the user or its rights (see
+ * etcd-probe.ts); an unreachable etcd is waited for, not an error.
+ */
 export async function storeFromSettings(etcd: EtcdSettings): Promise<Store> {
   const tls =
     etcd.tls === undefined
@@ -46,10 +51,17 @@ export async function storeFromSettings(etcd: EtcdSettings): Promise<Store> {
           username: etcd.auth.username,
           password: await readSecretFile(etcd.auth.password_file, 'etcd password'),
         };
-  return connectStore({
+  const store = connectStore({
     endpoints: etcd.endpoints,
     prefix: etcd.prefix,
     ...(tls === undefined ? {} : { tls }),
     ...(auth === undefined ? {} : { auth }),
   });
+  try {
+    await probeEtcd(etcd, tls, store);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  return store;
 }

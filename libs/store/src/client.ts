@@ -4,7 +4,7 @@
  */
 import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
 import { Etcd3, type IKeyValue, isRecoverableError } from 'etcd3';
-import { StoreError } from './errors.js';
+import { StoreError, type StoreErrorCode } from './errors.js';
 
 export interface StoreOptions {
   /** etcd client URLs, e.g. `http://127.0.0.1:2379`. */
@@ -39,7 +39,14 @@ export interface PutOptions {
 export function toStoreError(err: unknown, key?: string): StoreError {
   if (err instanceof StoreError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  const code = err instanceof Error && isRecoverableError(err) ? 'UNAVAILABLE' : 'ETCD';
+  const code: StoreErrorCode =
+    err instanceof Error && isRecoverableError(err)
+      ? 'UNAVAILABLE'
+      : /authentication failed|user name is empty/.test(message)
+        ? 'AUTH'
+        : /permission denied/.test(message)
+          ? 'PERMISSION'
+          : 'ETCD';
   return new StoreError(code, key === undefined ? message : `${key}: ${message}`, {
     cause: err,
     ...(key === undefined ? {} : { key }),

@@ -5,6 +5,10 @@ export type StoreErrorCode =
   | 'NOT_LEADER'
   | 'LEASE_LOST'
   | 'CLOSED'
+  /** etcd refused the user or password (or requires authentication). */
+  | 'AUTH'
+  /** The user has no right to this key. */
+  | 'PERMISSION'
   | 'ETCD';
 
 /** Every failure of the store carries a code and, where there is one, the key. */
