@@ -86,7 +86,7 @@ async function openPages(browser: Browser, url: string, count: number, expectTot
         }
       }).observe(document, { subtree: true, childList: true, characterData: true });
     });
-    await page.goto(url);
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
     pages.push(page);
   }
   for (const page of pages) {
@@ -96,7 +96,7 @@ async function openPages(browser: Browser, url: string, count: number, expectTot
           document.querySelector('[data-testid=instance-totals]')?.textContent ?? '',
         ),
       expectTotal,
-      { timeout: 120_000 },
+      { timeout: 300_000 },
     );
   }
   return pages;
