@@ -122,9 +122,8 @@ async function openStreams(api: string, count: number): Promise<StreamReaders> {
       const mine = new Map<string, number>();
       seen[i] = mine;
       const res = await fetch(`${api}/v1/events`, { signal: abort.signal });
-      const reader = (res.body as ReadableStream<Uint8Array>)
-        .pipeThrough(new TextDecoderStream())
-        .getReader();
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
       void (async () => {
         let tail = '';
         try {
