@@ -88,7 +88,8 @@ describe('the live hub', () => {
     f.put(layout.runner('r3'), runner('r3'));
     await settle();
     expect(s.frames.map((x) => x.event)).toEqual(['runners']);
-    const live = (s.frames[0]?.data as { runners: { name: string }[] }).runners.map((r) => r.name);
+    const data = s.frames[0]?.data as { runners: { name: string }[] } | undefined;
+    const live = data?.runners.map((r) => r.name);
     expect(live).toEqual(['r1', 'r2', 'r3']);
   });
 
