@@ -187,6 +187,8 @@ async function latency(
     }
     await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
   }
+  // Back to running, so the next pages see every instance running.
+  await store.put(store.layout.status(target), statusOf(target), { lease: lease.id });
   return { all: out, pages: onPages };
 }
 
