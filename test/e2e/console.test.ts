@@ -320,5 +320,8 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
     await cluster.runner('front2').proc.kill('SIGKILL');
     await page.locator('tr[data-runner=front2] [data-state=lost]').waitFor({ timeout: 30_000 });
     expect(await stateOf('central_receiver2').catch(() => null)).toBeNull(); // (the overview lists no instance rows)
+    // Its receiver outlives the runner (as in Shiva): the runner, back, stops what it left.
+    await cluster.startRunner('front2', cluster.runner('front2').tags, { allow: ['punchlinectl'] });
+    await page.locator('tr[data-runner=front2] [data-state=live]').waitFor({ timeout: 30_000 });
   });
 });
