@@ -36,6 +36,14 @@ const filebeatSyslog = Array.from({ length: 150 }, (_, i) => {
     },
   );
 });
+// Lines that name no host (an app logging through journald to a file): the Beat's host.name is used.
+const filebeatHostless = Array.from({ length: 10 }, (_, i) =>
+  filebeatEvent(`Nov 29 20:32:${String(i).padStart(2, '0')} sshd[${5000 + i}]: hostless seq=${i}`, {
+    path: '/var/log/auth.log',
+    offset: i * 90,
+    host: 'app-07',
+  }),
+);
 const filebeatOther = [
   filebeatEvent('{"level":"info","msg":"listening","port":8080}', {
     path: '/srv/app/app.json.log',
@@ -47,7 +55,7 @@ const filebeatOther = [
   }),
 ];
 const winlogbeat = Array.from({ length: 50 }, (_, i) => winlogbeatLogon(1_063_000 + i, `user${i}`));
-const all = [...filebeatSyslog, ...filebeatOther, ...winlogbeat];
+const all = [...filebeatSyslog, ...filebeatHostless, ...filebeatOther, ...winlogbeat];
 
 /** An event as comparable text: JSON with its keys sorted (the Go client re-encodes objects in key order). */
 function keyOf(value: unknown): string {
@@ -121,7 +129,9 @@ describe('Beats senders into the shipped receiver (go-lumber client, punchlinect
     const [linux, unknown, windows, errors] = ['linux-os', 'unknown', 'winlogbeat', 'switch-errors'].map(
       topic,
     );
-    const linuxCount = filebeatSyslog.filter((_, i) => APPS[i % APPS.length] !== 'postfix/smtpd').length;
+    const linuxCount =
+      filebeatSyslog.filter((_, i) => APPS[i % APPS.length] !== 'postfix/smtpd').length +
+      filebeatHostless.length;
     await eventually(
       () =>
         r.count(linux as string) >= linuxCount &&
@@ -137,8 +147,15 @@ describe('Beats senders into the shipped receiver (go-lumber client, punchlinect
       const beat = m.beat as ReturnType<typeof filebeatEvent>;
       expect(m).toMatchObject({ log_format: 'filebeat', device_type: 'linux_os', raw_log: beat.message });
       expect(m.log).toBe(beat.message.replace(/^.*?\]: /, ''));
-      expect(m.syslog).toMatchObject({ host: 'web-01', app_name: expect.stringMatching(/^(sshd|sudo)$/) });
+      expect(m.syslog).toMatchObject({ app_name: expect.stringMatching(/^(sshd|sudo)$/) });
+      // The host from the line, or from the Beat when the line names none.
+      expect(m.syslog).toMatchObject(
+        beat.host.name === 'app-07'
+          ? { host: 'app-07', host_source: 'beat.host.name' }
+          : { host: 'web-01', host_source: 'header' },
+      );
     }
+    expect(linuxMessages.filter((m) => (m.syslog as { host: string }).host === 'app-07')).toHaveLength(10);
     const unknownMessages = r.json(unknown as string);
     expect(unknownMessages.filter((m) => m.device_type === 'unknown').map((m) => m.syslog)).toEqual(
       filebeatSyslog

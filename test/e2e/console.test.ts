@@ -1,9 +1,9 @@
 /**
  * The web console in a real browser (Debian's headless Chromium, driven by playwright-core) on
  * the demo topology: two controllers, the two front runners, the shipped receiver pair running
- * real punchlinectl pipelines into Kafka, and a PostgreSQL log store. Everything the page shows
- * comes from the live stream and the API of a real controller; every view is saved as a
- * screenshot in test/artifacts/console/.
+ * real punchlinectl pipelines into Kafka, and a PostgreSQL log table filled by postgresql_output
+ * (from servicesSetup). Everything the page shows comes from the live stream and the API of a
+ * real controller; every view is saved as a screenshot in test/artifacts/console/.
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,22 +11,28 @@ import { freePorts } from '@drover/dev-services';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchChromium, type Page, screenshot } from '../support/browser.js';
 import { type Controller, repoRoot, TestCluster } from '../support/cluster.js';
-import { seedLogTable, startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { storeEvents } from '../support/log-store.js';
 import { droverServices } from '../support/services.js';
 
 const TOKEN = 'console-e2e-token';
+/** The test's own log table (the processor e2e and the demo write `logs`). */
+const LOG_TABLE = 'console_e2e_logs';
+/** An event as the processor channel's normalize hands it to postgresql_output. */
 const STORED = {
-  id: 'e2e-stored-0001',
-  ts: '2026-11-02T10:15:00.000Z',
+  _ppf_id: 'e2e-stored-0001',
+  _ppf_timestamp: Date.parse('2026-11-02T10:15:00.250Z'),
+  timestamp: '2026-11-02T10:15:00.000Z',
   host: 'web-frontal-7',
   program: 'sshd',
   severity: 3,
+  facility: 10,
+  device_type: 'linux',
   message: 'Failed password for invalid user orchestrator-canary from 10.1.2.3 port 4242 ssh2',
-  fields: { device_type: 'linux', vendor: 'openssh', src_ip: '10.1.2.3', tenant: 'reftenant' },
+  vendor: 'openssh',
+  src_ip: '10.1.2.3',
 };
 
 let cluster: TestCluster;
-let postgres: TestPostgres;
 let browser: Browser;
 let page: Page;
 let channelsDir: string;
@@ -63,19 +69,24 @@ async function waitState(app: string, state: string, timeoutMs = 30_000): Promis
 }
 
 beforeAll(async () => {
-  const { etcd, kafka } = droverServices('etcd', 'kafka');
-  postgres = await startTestPostgres();
-  await seedLogTable(postgres.url, [
+  const { etcd, kafka, postgres } = droverServices('etcd', 'kafka', 'postgres');
+  await storeEvents(postgres.url, LOG_TABLE, [
     STORED,
-    ...Array.from({ length: 60 }, (_, i) => ({
-      id: `e2e-filler-${String(i).padStart(4, '0')}`,
-      ts: new Date(Date.parse(STORED.ts) - (i + 1) * 60_000).toISOString(),
-      host: 'web-frontal-7',
-      program: 'sshd',
-      severity: 6,
-      message: `Accepted publickey for deploy from 10.1.2.${i} port ${40000 + i} ssh2`,
-      fields: { device_type: 'linux', n: i },
-    })),
+    ...Array.from({ length: 60 }, (_, i) => {
+      const ts = Date.parse(STORED.timestamp) - (i + 1) * 60_000;
+      return {
+        _ppf_id: `e2e-filler-${String(i).padStart(4, '0')}`,
+        _ppf_timestamp: ts + 250,
+        timestamp: new Date(ts).toISOString(),
+        host: 'web-frontal-7',
+        program: 'sshd',
+        severity: 6,
+        facility: 4,
+        device_type: 'linux',
+        message: `Accepted publickey for deploy from 10.1.2.${i} port ${40000 + i} ssh2`,
+        n: i,
+      };
+    }),
   ]);
   cluster = new TestCluster({
     etcd: etcd.endpoints,
@@ -88,7 +99,7 @@ beforeAll(async () => {
       PATH: `${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
       DROVER_KAFKA_CLUSTERS: `kafka_front=${kafka.brokers.join(',')}`,
     },
-    controllerArgs: ['--log-store-url', postgres.url],
+    controllerArgs: ['--log-store-url', postgres.url, '--log-store-table', `public.${LOG_TABLE}`],
   });
   channelsDir = join(cluster.dir, 'channels');
   receiverChannel(channelsDir, (await freePorts(2)) as [number, number]);
@@ -119,7 +130,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await cluster?.stop();
-  await postgres?.stop();
   if (Object.keys(shots).length > 0) {
     process.stderr.write(
       `console screenshots:\n${Object.entries(shots)
@@ -277,14 +287,19 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
     const detail = page.locator('[data-testid=event-detail] pre');
     await detail.waitFor();
     const event = JSON.parse(await detail.innerText()) as Record<string, unknown>;
+    // Every column postgresql_output wrote, the event's other fields in `fields`.
     expect(event).toMatchObject({
-      _ppf_id: STORED.id,
+      _ppf_id: STORED._ppf_id,
       host: STORED.host,
       program: STORED.program,
       severity: STORED.severity,
+      facility: STORED.facility,
+      device_type: STORED.device_type,
       message: STORED.message,
-      fields: STORED.fields,
+      fields: { vendor: 'openssh', src_ip: '10.1.2.3' },
     });
+    expect(Date.parse(event.ts as string)).toBe(Date.parse(STORED.timestamp));
+    expect(Date.parse(event.received_at as string)).toBe(STORED._ppf_timestamp);
     expect(event).not.toHaveProperty('message_tsv');
     shots.search = await screenshot(page, 'search');
 
@@ -292,12 +307,12 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
     await page.locator('input[name=q]').fill('');
     await page.locator('.search-form button[type=submit]').click();
     await expect.poll(() => results.count()).toBe(50);
-    expect(await results.first().getAttribute('data-id')).toBe(STORED.id);
+    expect(await results.first().getAttribute('data-id')).toBe(STORED._ppf_id);
     await page.locator('button', { hasText: 'Older' }).click();
     await expect.poll(() => results.count()).toBe(11);
     expect(await page.locator('button', { hasText: 'Older' }).isDisabled()).toBe(true);
     await page.locator('button', { hasText: 'Newer' }).click();
-    await expect.poll(() => results.first().getAttribute('data-id')).toBe(STORED.id);
+    await expect.poll(() => results.first().getAttribute('data-id')).toBe(STORED._ppf_id);
   });
 
   it('the live stream resumes after the controller serving the page restarts, and shows the new leader', async () => {

@@ -86,6 +86,20 @@ describe('runner supervision (real processes, real cgroups when root)', () => {
     }
   });
 
+  it('says per instance how its memory limit is enforced (runner -> etcd -> API)', async () => {
+    await eventually(async () => (await instance('chatty')).state === 'running', 30_000, 'chatty running');
+    const chatty = await instance('chatty');
+    // runner-cg enforces with cgroups when it may (root); runner-wd was told to use the watchdog.
+    expect(chatty.memoryEnforcement).toEqual(
+      process.getuid?.() === 0 ? expect.stringMatching(/^cgroup[12]$/) : 'watchdog',
+    );
+    await eventually(
+      async () => (await instance('hog_watchdog')).memoryEnforcement === 'watchdog',
+      30_000,
+      'hog_watchdog running under the watchdog',
+    );
+  });
+
   it('keeps each instance output in its log, readable through the controller', async () => {
     await eventually(
       async () => {

@@ -30,7 +30,7 @@ export async function createTopics(
         ...(config === undefined ? {} : { config }),
       })),
     );
-    const failed = reports.filter((r) => r.state !== 'created');
+    const failed = reports.filter((r) => r.state !== 'created' && r.state !== 'present');
     if (failed.length > 0)
       throw new Error(failed.map((r) => `topic ${r.spec.name}: ${r.state} ${r.error ?? ''}`).join('; '));
   } finally {

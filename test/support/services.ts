@@ -1,17 +1,17 @@
 /**
- * Vitest globalSetup for tests that need real etcd and/or Kafka.
+ * Vitest globalSetup for tests that need real etcd, Kafka and/or OpenSearch.
  *
  *   // <pkg>/test/global-setup.ts
  *   import { servicesSetup } from '../../../test/support/services.js';
  *   export default servicesSetup(['etcd']);
  *
- * Endpoints come from DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS when set (nothing is started);
+ * Endpoints come from DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS / DROVER_SEARCH_NODES when set (nothing is started);
  * otherwise `deploy/dev/services up` starts what is missing. Teardown stops only what this setup
  * started, unless DROVER_DEV_KEEP=1. Tests read the endpoints with `droverServices('etcd')`.
  */
 import { inject } from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { acquireServices, type DroverServices, type ServiceName } from './acquire.js';
+import { acquireServices, type DroverServices, SERVICE_ENV, type ServiceName } from './acquire.js';
 
 export type { DroverServices, ServiceName } from './acquire.js';
 
@@ -41,7 +41,7 @@ export function droverServices<K extends ServiceName = never>(...needs: K[]): Ne
       throw new Error(
         `test needs ${name} but no globalSetup provided it: add globalSetup with ` +
           `servicesSetup(['${name}']) from test/support/services.ts, or set ` +
-          `${name === 'etcd' ? 'DROVER_ETCD_ENDPOINTS' : 'DROVER_KAFKA_BROKERS'}`,
+          `${SERVICE_ENV[name]}`,
       );
     }
   }

@@ -94,9 +94,11 @@ export function statusOf(p: PlacementRecord, patch: Partial<StatusRecord> = {}):
     nextAttemptAt: null,
     oomKills: 0,
     memoryLimitBytes: 512 * 1024 * 1024,
+    memoryEnforcement: 'cgroup2',
     lastRunAt: null,
     nextRunAt: null,
     skippedRuns: 0,
+    readyAt: new Date().toISOString(),
     ...patch,
   };
 }

@@ -1,14 +1,14 @@
 /** The controller's settings: flags win over environment variables, over the platform file. */
 import { hostname } from 'node:os';
-import type { PlatformConfig } from '@drover/channel-model';
+import { type PlatformConfig, SQL_IDENTIFIER, SQL_IDENTIFIER_HINT } from '@drover/channel-model';
 import {
   ConfigError,
-  etcdSettings,
   parseHostPort,
   parseKafkaCluster,
   parsePositiveInt,
   readSecretFile,
 } from '@drover/platform';
+import { etcdSettings } from '@drover/platform/etcd';
 
 export interface ControllerFlags {
   readonly etcd?: string;
@@ -43,8 +43,6 @@ export interface ControllerConfig {
   readonly logStore: LogStoreConfig | undefined;
 }
 
-const SQL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
 async function resolveLogStore(
   file: PlatformConfig,
   flags: ControllerFlags,
@@ -58,10 +56,10 @@ async function resolveLogStore(
   let table = file.log_store?.table ?? 'logs';
   if (flags.logStoreTable !== undefined) {
     const parts = flags.logStoreTable.split('.');
-    if (parts.length > 2 || parts.some((p) => !SQL_NAME.test(p))) {
+    if (parts.length > 2 || parts.some((p) => !SQL_IDENTIFIER.test(p))) {
       throw new ConfigError(
         '--log-store-table',
-        `--log-store-table: expected [schema.]table, got "${flags.logStoreTable}"`,
+        `--log-store-table: expected [schema.]table (${SQL_IDENTIFIER_HINT}), got "${flags.logStoreTable}"`,
       );
     }
     table = parts.at(-1) as string;

@@ -6,15 +6,19 @@ import { formatIssue, parseDuration, parsePipeline } from '@drover/channel-model
 import { buildPipeline, Engine } from '@drover/pipeline';
 import {
   ConfigError,
+  commanderExitCode,
   createLogger,
+  ExitCode,
   exitOnFatal,
   parseHostPort,
   parseKafkaCluster,
   readPlatformConfig,
 } from '@drover/platform';
+import { setLongInterval } from '@drover/timers';
 import { Command, Option } from 'commander';
 import { defaultDrainMs } from './drain.js';
-import { prometheus } from './metrics.js';
+import { nodeMetrics, prometheus } from './metrics.js';
+import { signalReady } from './ready.js';
 import { type ComponentKind, inputTotals, StatsHistory, statsJson } from './stats-history.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -82,12 +86,12 @@ async function start(flags: StartFlags): Promise<number> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     process.stderr.write(`punchlinectl: cannot read ${flags.punchline}: ${(err as Error).message}\n`);
-    return 1;
+    return ExitCode.FAILURE;
   }
   const parsed = parsePipeline(text, { file: flags.punchline });
   if (!parsed.ok) {
     for (const issue of parsed.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-    return 1;
+    return ExitCode.FAILURE;
   }
   const pipeline = parsed.value;
   try {
@@ -98,13 +102,15 @@ async function start(flags: StartFlags): Promise<number> {
       const { name, brokers } = parseKafkaCluster(v, '--kafka-cluster');
       kafkaClusters[name] = brokers;
     }
-    const maxPending = Number(pipeline.settings['max.spout.pending'] ?? 5000);
-    const timeout = pipeline.settings.message_timeout;
-    const messageTimeoutMs = timeout === undefined ? 30_000 : duration(String(timeout), 'message_timeout');
+    // Validated and defaulted by the pipeline schema (pipelineSettingsSchema).
+    const maxPending = pipeline.settings['max.spout.pending'];
+    const messageTimeoutMs = pipeline.settings.message_timeout;
     const identity = {
       ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
       ...(flags.channel === undefined ? {} : { channel: flags.channel }),
       ...(flags.app === undefined ? {} : { app: flags.app }),
+      // Runners give each instance its index.
+      ...(process.env.DROVER_INSTANCE === undefined ? {} : { instance: process.env.DROVER_INSTANCE }),
     };
     const nodes = await buildPipeline(pipeline, { baseDir: dirname(file), kafkaClusters, logger, identity });
     const engine = new Engine(nodes, { maxPending, messageTimeoutMs, logger });
@@ -117,11 +123,10 @@ async function start(flags: StartFlags): Promise<number> {
     for (const n of nodes) kinds[n.component] = n.impl.kind as ComponentKind;
     const history = new StatsHistory();
     history.add(inputTotals(engine.stats(), kinds, startedAt));
-    const sampler = setInterval(
+    const sampler = setLongInterval(
       () => history.add(inputTotals(engine.stats(), kinds, Date.now())),
       history.intervalMs,
-    );
-    sampler.unref();
+    ).unref();
     // Under a runner, DROVER_METRICS_FILE names where to say our metrics address (the runner
     // reads it to pass our counters on): then we listen even without --metrics-listen, on a
     // loopback port the kernel picks.
@@ -140,7 +145,7 @@ async function start(flags: StartFlags): Promise<number> {
                 return;
               }
               res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-              res.end(prometheus(engine.stats(), labels));
+              res.end(prometheus(engine.stats(), labels, nodeMetrics(nodes)));
             });
             await new Promise<void>((ok) => server.listen(port, host, ok));
             const bound = server.address();
@@ -151,11 +156,14 @@ async function start(flags: StartFlags): Promise<number> {
             }
             return server;
           })();
-    const ticker = setInterval(
-      () => logger.info({ stats: engine.stats() }, 'pipeline counters'),
-      duration(flags.metricsInterval, '--metrics-interval'),
+    // Inputs listen, metrics answer: ready (a rolling update waits for this before going on).
+    await signalReady(process.env.DROVER_READY_FILE).catch((err: unknown) =>
+      logger.warn({ err: (err as Error).message }, 'cannot tell the runner the pipeline is ready'),
     );
-    ticker.unref();
+    const ticker = setLongInterval(
+      () => logger.info({ stats: engine.stats(), nodes: nodeMetrics(nodes) }, 'pipeline counters'),
+      duration(flags.metricsInterval, '--metrics-interval'),
+    ).unref();
 
     const drainMs =
       flags.drainTimeout === undefined
@@ -167,33 +175,31 @@ async function start(flags: StartFlags): Promise<number> {
         process.off('SIGINT', onTerm);
         logger.info({ signal, inFlight: engine.inFlight }, 'draining');
         const left = await engine.drain(drainMs);
-        clearInterval(ticker);
-        clearInterval(sampler);
+        ticker.clear();
+        sampler.clear();
         metricsServer?.close();
         if (left > 0) logger.warn({ left }, 'drain timed out: events in flight were failed back');
         else logger.info({ stats: engine.stats() }, 'drained cleanly');
         logger.flush();
-        done(left > 0 ? 3 : 0);
+        done(left > 0 ? ExitCode.DRAIN_TIMEOUT : ExitCode.OK);
       };
       const onTerm = (signal: string) => void stop(signal);
       process.on('SIGTERM', onTerm);
       process.on('SIGINT', onTerm);
     });
   } catch (err) {
-    exitOnFatal(logger, err, err instanceof ConfigError ? 2 : 1);
+    exitOnFatal(logger, err);
   }
 }
 
 try {
   await program.parseAsync();
 } catch (err) {
-  const code = (err as { code?: string }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
-    process.exitCode = 0;
-  else if (typeof code === 'string' && code.startsWith('commander.')) process.exitCode = 2;
+  const code = commanderExitCode(err);
+  if (code !== undefined) process.exitCode = code;
   else {
     process.stderr.write(`punchlinectl: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = ExitCode.FAILURE;
   }
 }
 // Pipelines keep sockets and timers open: leave once start() settled.

@@ -38,6 +38,19 @@ describe('commands', () => {
     });
   });
 
+  it("puts the runner's Node first on the child's PATH, once", () => {
+    const env = childEnvironment(
+      { PATH: '/usr/local/bin:/opt/node24/bin:/usr/bin' },
+      { tenant: 't', channel: 'c', app: 'a', index: 0, runner: 'r' },
+      {},
+      '/opt/node24/bin',
+    );
+    expect(env.PATH).toBe('/opt/node24/bin:/usr/local/bin:/usr/bin');
+    expect(
+      childEnvironment({}, { tenant: 't', channel: 'c', app: 'a', index: 0, runner: 'r' }, {}, '/n').PATH,
+    ).toBe('/n');
+  });
+
   it('adds --tenant, --channel and --app as Shiva does', () => {
     expect(childArgs(['start'], 't', 'c', 'a')).toEqual([
       'start',
@@ -96,5 +109,18 @@ describe('heap options for punchlinectl', () => {
       NODE_OPTIONS: '--max-old-space-size=192',
     });
     expect(heapOptions('other', ['--childopts', '-Xmx96m'], 256 * Mi)).toEqual({});
+  });
+});
+
+describe('heap options follow the heap rule of @drover/channel-model', () => {
+  it('lowers the default heap of a small limit to what fits with the runtime overhead', () => {
+    const Mi = 1024 * 1024;
+    // 75% of 192Mi is 144 MiB, but 144 + 64 > 192: the heap gets 128 MiB.
+    expect(heapOptions('punchlinectl', ['start'], 192 * Mi)).toEqual({
+      NODE_OPTIONS: '--max-old-space-size=128',
+    });
+    expect(heapOptions('punchlinectl', ['--childopts', '-Xmx98304k'], 256 * Mi)).toEqual({
+      NODE_OPTIONS: '--max-old-space-size=96',
+    });
   });
 });

@@ -3,7 +3,8 @@
  * the channel ships as a file of the same name (a script in its resources) runs from the work
  * directory, any other resolves through the child's PATH. Arguments never pass through a shell.
  */
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { defaultHeapBytes, heapCaps, MIN_HEAP_BYTES } from '@drover/channel-model';
 
 export type CommandResolution = { readonly file: string } | { readonly refused: string };
 
@@ -34,15 +35,26 @@ const INHERITED = [
   'DROVER_KAFKA_CLUSTERS',
 ] as const;
 
+/**
+ * The child's environment: what it inherits from the runner, the application's `env`, its identity.
+ * `nodeDir` (the directory of the runner's own Node, `dirname(process.execPath)`) goes first on
+ * PATH, so a Node script (punchlinectl's `#!/usr/bin/env node`) runs on the runner's Node (the
+ * project's Node 24, README "Prerequisites"), whatever else the host's PATH holds.
+ */
 export function childEnvironment(
   runnerEnv: NodeJS.ProcessEnv,
   instance: { tenant: string; channel: string; app: string; index: number; runner: string },
   appEnv: Readonly<Record<string, string>>,
+  nodeDir?: string,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const key of INHERITED) {
     const value = runnerEnv[key];
     if (value !== undefined) env[key] = value;
+  }
+  if (nodeDir !== undefined) {
+    const path = (env.PATH ?? '').split(delimiter).filter((dir) => dir !== '' && dir !== nodeDir);
+    env.PATH = [nodeDir, ...path].join(delimiter);
   }
   Object.assign(env, appEnv, {
     DROVER_TENANT: instance.tenant,
@@ -63,7 +75,8 @@ export function childArgs(args: readonly string[], tenant: string, channel: stri
  * Punch's `--childopts "-Xms96m -Xmx96m"` sets the JVM heap of a punchline; for punchlinectl (a
  * Node process) `-Xmx` becomes `--max-old-space-size`, so the heap limit sits below the hard
  * memory limit and a growing heap fails as a clean heap error, not a kill. Without -Xmx, the
- * heap gets 75% of the memory limit.
+ * heap gets 75% of the memory limit, lowered to what fits with the runtime's overhead (the rule
+ * and the parsing of -Xmx live in @drover/channel-model's heap.ts, which validation uses too).
  */
 export function heapOptions(
   command: string,
@@ -71,19 +84,7 @@ export function heapOptions(
   memoryLimitBytes: number,
 ): Record<string, string> {
   if (command !== 'punchlinectl') return {};
-  const at = args.indexOf('--childopts');
-  const childopts = at === -1 ? '' : (args[at + 1] ?? '');
-  const xmx = /-Xmx(\d+)([kKmMgG]?)/.exec(childopts);
-  const unit = (xmx?.[2] ?? 'm').toLowerCase();
-  const mb =
-    xmx === null
-      ? Math.floor((memoryLimitBytes * 0.75) / 1024 / 1024)
-      : Math.max(
-          16,
-          Math.floor(
-            Number(xmx[1]) *
-              (unit === 'g' ? 1024 : unit === 'k' ? 1 / 1024 : unit === '' ? 1 / 1024 / 1024 : 1),
-          ),
-        );
-  return { NODE_OPTIONS: `--max-old-space-size=${mb}` };
+  const xmx = heapCaps({ command, args }).find((cap) => cap.text.startsWith('-Xmx'));
+  const bytes = xmx === undefined ? defaultHeapBytes(memoryLimitBytes) : Math.max(MIN_HEAP_BYTES, xmx.bytes);
+  return { NODE_OPTIONS: `--max-old-space-size=${Math.floor(bytes / 1024 / 1024)}` };
 }

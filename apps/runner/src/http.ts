@@ -14,9 +14,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { instanceId } from '@drover/channel-model';
+import { type PipelineStats, pipelineStatsSchema, type RunnerInstanceMetrics } from '@drover/cluster-state';
 import type { Logger } from '@drover/platform';
 import type { MemoryEnforcementKind } from '@drover/supervisor';
-import { instanceId, type LiveInstance } from './instances.js';
+import type { LiveInstance } from './instances.js';
 import { runnerMetrics } from './metrics.js';
 
 export interface RunnerHttpState {
@@ -68,7 +70,9 @@ const STATS_TIMEOUT_MS = 2000;
  * The child's counters from the address it wrote in its metrics file, if that file is its own
  * (same pid as the running child: a file left by a previous life is ignored).
  */
-async function pipelineStats(instance: LiveInstance): Promise<{ pipeline: unknown; error: string | null }> {
+async function pipelineStats(
+  instance: LiveInstance,
+): Promise<{ pipeline: PipelineStats | null; error: string | null }> {
   const pid = instance.status?.pid ?? null;
   if (pid === null) return { pipeline: null, error: 'not running' };
   let address: { pid?: unknown; url?: unknown };
@@ -83,13 +87,24 @@ async function pipelineStats(instance: LiveInstance): Promise<{ pipeline: unknow
   try {
     const res = await fetch(`${address.url}/v1/stats`, { signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
     if (!res.ok) return { pipeline: null, error: `counters answered HTTP ${res.status}` };
-    return { pipeline: await res.json(), error: null };
+    const stats = pipelineStatsSchema.safeParse(await res.json());
+    if (!stats.success) {
+      const issue = stats.error.issues[0];
+      return {
+        pipeline: null,
+        error: `counters did not decode: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+      };
+    }
+    return { pipeline: stats.data, error: null };
   } catch (err) {
     return { pipeline: null, error: `counters unreachable: ${(err as Error).message}` };
   }
 }
 
-async function instanceMetrics(state: RunnerHttpState, instance: LiveInstance) {
+async function instanceMetrics(
+  state: RunnerHttpState,
+  instance: LiveInstance,
+): Promise<RunnerInstanceMetrics> {
   const { pipeline, error } = await pipelineStats(instance);
   return {
     id: instanceId(instance.placement),

@@ -18,7 +18,7 @@ export {
   startEtcd,
 } from './etcd.js';
 export { type EtcdUser, enableEtcdAuth } from './etcd-auth.js';
-export { ensureKafkaJars, jarsSize, type KafkaJars } from './jars.js';
+export { ensureKafkaJars, ensureKafkaToolsJars, jarsSize, type KafkaJars } from './jars.js';
 export {
   type KafkaClusterInfo,
   type KafkaHandle,
@@ -26,12 +26,40 @@ export {
   kafkaReady,
   startKafka,
 } from './kafka.js';
-export { KAFKA_VERSION } from './kafka-config.js';
+export { KAFKA_VERSION, TOOLS_LOG4J } from './kafka-config.js';
 export { acquireLock, type Lock } from './lock.js';
 export { cacheDir, repoRoot, stateDir } from './paths.js';
 export { assertPortFree, freePort, freePorts, isPortFree } from './ports.js';
-export { aptInstall, ensureChromium, ensureEtcdInstalled, ensureJava, ensureMaven } from './prereq.js';
+export {
+  ensurePostgresInstalled,
+  POSTGRES_DATABASE,
+  POSTGRES_USER,
+  type PostgresHandle,
+  type PostgresOptions,
+  postgresReady,
+  postgresUrl,
+  startPostgres,
+  stopPostgres,
+} from './postgres.js';
+export {
+  ensureChromium,
+  ensureEtcdInstalled,
+  ensureJava,
+  ensureMaven,
+  ensureRsyslog,
+  RSYSLOG_MODULE_DIR,
+  RSYSLOG_PACKAGES,
+} from './prereq.js';
 export { isAlive } from './process.js';
+export {
+  ensureSearchHome,
+  type SearchHandle,
+  type SearchOptions,
+  searchHandleFor,
+  searchHealthy,
+  startSearch,
+} from './search.js';
+export { OPENSEARCH_VERSION } from './search-config.js';
 export {
   defaultDirs,
   down,
@@ -45,8 +73,10 @@ export {
 export {
   type EtcdRecord,
   type KafkaRecord,
+  type PostgresRecord,
   readState,
   SERVICE_NAMES,
+  type SearchRecord,
   type ServiceName,
   type ServicesState,
 } from './state.js';

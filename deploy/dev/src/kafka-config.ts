@@ -33,6 +33,25 @@ ${deps}
 `;
 }
 
+/**
+ * A POM whose runtime closure is Kafka's command-line tools (kafka-tools: ProducerPerformance,
+ * ConsumerPerformance), which bring their own slf4j-reload4j binding.
+ */
+export function renderToolsPom(kafkaVersion = KAFKA_VERSION): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.drover.local</groupId>
+  <artifactId>kafka-tools-libs</artifactId>
+  <version>${kafkaVersion}</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>${kafkaVersion}</version></dependency>
+  </dependencies>
+</project>
+`;
+}
+
 export interface BrokerConfig {
   dataDir: string;
   port: number;

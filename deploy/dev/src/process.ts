@@ -38,11 +38,13 @@ export async function spawnDetached(
   args: readonly string[],
   logFile: string,
   env: NodeJS.ProcessEnv = process.env,
+  /** Run as this user (when we are root: PostgreSQL refuses to run as root). */
+  user?: { uid: number; gid: number },
 ): Promise<ChildProcess> {
   await mkdir(dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env });
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env, ...user });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve());
       child.once('error', reject);
@@ -64,11 +66,15 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
   return true;
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone (so its ports are free). */
-export async function stopProcess(pid: number, graceMs: number): Promise<void> {
+/** `signal` (SIGTERM), then SIGKILL after `graceMs`; resolves when the process is gone (so its ports are free). */
+export async function stopProcess(
+  pid: number,
+  graceMs: number,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   if (!isAlive(pid)) return;
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, signal);
   } catch {
     return;
   }

@@ -4,8 +4,19 @@ import { etcdHealthy, startEtcd } from './etcd.js';
 import { kafkaReady, startKafka } from './kafka.js';
 import { acquireLock } from './lock.js';
 import { cacheDir as defaultCacheDir, stateDir as defaultStateDir } from './paths.js';
+import { ensurePostgresInstalled, postgresReady, startPostgres, stopPostgres } from './postgres.js';
 import { commandLine, isAlive, stopProcess } from './process.js';
-import { type EtcdRecord, type KafkaRecord, readState, type ServiceName, writeState } from './state.js';
+import { searchHealthy, startSearch } from './search.js';
+import {
+  type EtcdRecord,
+  type KafkaRecord,
+  type PostgresRecord,
+  readState,
+  SERVICE_NAMES,
+  type SearchRecord,
+  type ServiceName,
+  writeState,
+} from './state.js';
 
 export interface ServicesDirs {
   stateDir: string;
@@ -28,10 +39,29 @@ export interface ServiceStatus {
 export interface UpResult {
   etcd?: EtcdRecord & { started: boolean };
   kafka?: KafkaRecord & { started: boolean };
+  postgres?: PostgresRecord & { started: boolean };
+  search?: SearchRecord & { started: boolean };
 }
 
-const PROCESS_MARKER: Record<ServiceName, string> = { etcd: 'etcd', kafka: 'kafka.Kafka' };
-const STOP_GRACE_MS: Record<ServiceName, number> = { etcd: 10_000, kafka: 30_000 };
+const PROCESS_MARKER: Record<ServiceName, string> = {
+  etcd: 'etcd',
+  kafka: 'kafka.Kafka',
+  postgres: 'postgres',
+  search: 'org.opensearch.bootstrap.OpenSearch',
+};
+const STOP_GRACE_MS: Record<ServiceName, number> = {
+  etcd: 10_000,
+  kafka: 30_000,
+  postgres: 30_000,
+  search: 20_000,
+};
+
+/** How each service is stopped: PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for every client). */
+function stopService(name: ServiceName, pid: number): Promise<void> {
+  return name === 'postgres'
+    ? stopPostgres(pid, STOP_GRACE_MS.postgres)
+    : stopProcess(pid, STOP_GRACE_MS[name]);
+}
 
 /** Alive and still the program we started (a recycled pid would run something else). */
 function ownsProcess(name: ServiceName, pid: number): boolean {
@@ -42,6 +72,11 @@ function ownsProcess(name: ServiceName, pid: number): boolean {
 
 async function healthy(name: ServiceName, endpoints: string[]): Promise<boolean> {
   if (name === 'etcd') return endpoints[0] !== undefined && etcdHealthy(endpoints[0], 2_000);
+  if (name === 'search') return endpoints[0] !== undefined && searchHealthy(endpoints[0], 5_000);
+  if (name === 'postgres') {
+    const port = Number(new URL(endpoints[0] ?? 'postgres://x:0').port);
+    return postgresReady(await ensurePostgresInstalled(), port);
+  }
   try {
     await kafkaReady(endpoints, 5_000);
     return true;
@@ -50,7 +85,8 @@ async function healthy(name: ServiceName, endpoints: string[]): Promise<boolean>
   }
 }
 
-function endpointsOf(record: EtcdRecord | KafkaRecord): string[] {
+function endpointsOf(record: EtcdRecord | KafkaRecord | PostgresRecord | SearchRecord): string[] {
+  if ('url' in record) return [record.url];
   return 'endpoints' in record ? record.endpoints : record.brokers;
 }
 
@@ -81,11 +117,13 @@ export function up(names: readonly ServiceName[], dirs: ServicesDirs = defaultDi
         if (await healthy(name, endpointsOf(existing))) {
           log(`${name} already up at ${endpointsOf(existing).join(',')} (pid ${existing.pid})`);
           if (name === 'etcd') result.etcd = { ...(existing as EtcdRecord), started: false };
+          else if (name === 'postgres') result.postgres = { ...(existing as PostgresRecord), started: false };
+          else if (name === 'search') result.search = { ...(existing as SearchRecord), started: false };
           else result.kafka = { ...(existing as KafkaRecord), started: false };
           continue;
         }
         log(`${name} pid ${existing.pid} is alive but not healthy: restarting it`);
-        await stopProcess(existing.pid, STOP_GRACE_MS[name]);
+        await stopService(name, existing.pid);
       }
       const serviceDir = join(dirs.stateDir, name);
       await rm(serviceDir, { recursive: true, force: true });
@@ -105,6 +143,29 @@ export function up(names: readonly ServiceName[], dirs: ServicesDirs = defaultDi
         };
         await writeState(dirs.stateDir, { ...(await readState(dirs.stateDir)), etcd: record });
         result.etcd = { ...record, started: true };
+      } else if (name === 'postgres') {
+        const h = await startPostgres({ dir: serviceDir });
+        const record: PostgresRecord = {
+          url: h.url,
+          pid: h.pid,
+          dir: h.dir,
+          port: h.port,
+          logFile: h.logFile,
+        };
+        await writeState(dirs.stateDir, { ...(await readState(dirs.stateDir)), postgres: record });
+        result.postgres = { ...record, started: true };
+      } else if (name === 'search') {
+        const h = await startSearch({ dir: serviceDir, cacheDir: dirs.cacheDir });
+        const record: SearchRecord = {
+          endpoints: h.endpoints,
+          pid: h.pid,
+          dir: h.dir,
+          port: h.port,
+          transportPort: h.transportPort,
+          logFile: h.logFile,
+        };
+        await writeState(dirs.stateDir, { ...(await readState(dirs.stateDir)), search: record });
+        result.search = { ...record, started: true };
       } else {
         const h = await startKafka({ dir: serviceDir, cacheDir: dirs.cacheDir });
         const record: KafkaRecord = {
@@ -138,7 +199,7 @@ export function down(names: readonly ServiceName[], dirs: ServicesDirs = default
         continue;
       }
       if (ownsProcess(name, existing.pid)) {
-        await stopProcess(existing.pid, STOP_GRACE_MS[name]);
+        await stopService(name, existing.pid);
         log(`${name} stopped (pid ${existing.pid})`);
       } else {
         log(`${name} pid ${existing.pid} was already gone`);
@@ -153,7 +214,7 @@ export function down(names: readonly ServiceName[], dirs: ServicesDirs = default
 export async function status(dirs: ServicesDirs = defaultDirs()): Promise<ServiceStatus[]> {
   const state = await readState(dirs.stateDir);
   const out: ServiceStatus[] = [];
-  for (const name of ['etcd', 'kafka'] as const) {
+  for (const name of SERVICE_NAMES) {
     const record = state[name];
     if (record === undefined) {
       out.push({ name, recorded: false, endpoints: [], pid: undefined, alive: false, healthy: false });
@@ -174,9 +235,16 @@ export async function status(dirs: ServicesDirs = defaultDirs()): Promise<Servic
 }
 
 /** Shell lines exporting the endpoints of what is recorded, for `eval "$(deploy/dev/services env)"`. */
-export function envLines(state: { etcd?: { endpoints: string[] }; kafka?: { brokers: string[] } }): string[] {
+export function envLines(state: {
+  etcd?: { endpoints: string[] };
+  kafka?: { brokers: string[] };
+  postgres?: { url: string };
+  search?: { endpoints: string[] };
+}): string[] {
   const lines: string[] = [];
   if (state.etcd) lines.push(`export DROVER_ETCD_ENDPOINTS=${state.etcd.endpoints.join(',')}`);
   if (state.kafka) lines.push(`export DROVER_KAFKA_BROKERS=${state.kafka.brokers.join(',')}`);
+  if (state.postgres) lines.push(`export DROVER_POSTGRES_URL=${state.postgres.url}`);
+  if (state.search) lines.push(`export DROVER_SEARCH_NODES=${state.search.endpoints.join(',')}`);
   return lines;
 }

@@ -8,6 +8,12 @@
  *   path inside the channel directory (checked here) that must exist (checked by loadChannel).
  *   Files an application needs are shipped from the channel directory, as Punch does.
  * - `quartzcron_schedule` is parsed here (Quartz syntax, see quartz.ts), as the runner will.
+ * - The whole channel directory is shipped (load-channel.ts); `resources` lists files the
+ *   application depends on, which must exist and are among its own files (own-files.ts).
+ * - A heap cap (`-Xmx`, `--max-old-space-size`, in args or NODE_OPTIONS) must fit under
+ *   `memory_limit` with the runtime's overhead (rule in heap.ts), or the promised heap error
+ *   before the kill cannot happen. Without `memory_limit` the runner's default applies, which
+ *   only the runner knows: nothing is checked here then.
  */
 import { z } from 'zod';
 import {
@@ -20,6 +26,7 @@ import {
   positiveInt,
   topicName,
 } from './fields.js';
+import { heapCaps, heapMisfit } from './heap.js';
 import type { Issue, ParseResult } from './issues.js';
 import { IDENTIFIER, IDENTIFIER_HINT } from './names.js';
 import { quartzError } from './quartz.js';
@@ -32,6 +39,19 @@ const restartSchema = z.strictObject({
   reset_after: duration.optional(),
   max_restarts: z.number().int().min(0, 'max_restarts must be 0 or more').optional(),
 });
+
+/**
+ * How a change or a reload rolls an application's instances (Drover's addition, after Nomad's
+ * `update` block): `max_parallel` instances restart at a time; the next ones only once those run
+ * again for `min_healthy_time`; with no progress for `progress_deadline`, the rollout stops with
+ * the reason in status.
+ */
+export const updateSchema = z.strictObject({
+  max_parallel: positiveInt('max_parallel').default(1),
+  min_healthy_time: duration.default(5000),
+  progress_deadline: duration.default(5 * 60_000),
+});
+export type UpdatePolicy = z.output<typeof updateSchema>;
 
 export const applicationSchema = z
   .strictObject({
@@ -59,6 +79,7 @@ export const applicationSchema = z
     memory_limit: memory.optional(),
     restart: restartSchema.optional(),
     env: envMap.default({}),
+    update: updateSchema.prefault({}),
   })
   .superRefine((app, ctx) => {
     if (app.runtime !== undefined && app.type !== undefined) {
@@ -158,6 +179,19 @@ const punchlineArgs: Check<ChannelStructure> = (structure, source) => {
   return issues;
 };
 
+const heapUnderLimit: Check<ChannelStructure> = (structure, source) => {
+  const issues: Issue[] = [];
+  structure.applications.forEach((app, i) => {
+    if (app.memory_limit === undefined) return;
+    const written = String(source.doc.getIn(['applications', i, 'memory_limit']) ?? app.memory_limit);
+    for (const cap of heapCaps(app)) {
+      const misfit = heapMisfit(cap, app.memory_limit, written);
+      if (misfit !== undefined) issues.push(issueAt(source, ['applications', i, ...cap.path], misfit));
+    }
+  });
+  return issues;
+};
+
 function nameIssues(
   source: Source,
   names: { tenant?: string | undefined; channel?: string | undefined },
@@ -190,5 +224,10 @@ export function parseChannelStructure(
 ): ParseResult<ChannelStructure> {
   const names: Check<ChannelStructure> = (_structure, source) =>
     nameIssues(source, { tenant: options.tenant, channel: options.channel });
-  return validateYaml(text, options.file, channelStructureSchema, [names, uniqueNames, punchlineArgs]);
+  return validateYaml(text, options.file, channelStructureSchema, [
+    names,
+    uniqueNames,
+    punchlineArgs,
+    heapUnderLimit,
+  ]);
 }

@@ -8,24 +8,76 @@ export {
   kafkaTopicSchema,
   parseChannelStructure,
   pipelineFileOf,
+  type UpdatePolicy,
+  updateSchema,
 } from './channel-structure.js';
+export {
+  defaultHeapBytes,
+  type HeapCap,
+  heapCaps,
+  heapFits,
+  heapMisfit,
+  MIN_HEAP_BYTES,
+  maxHeapBytes,
+  RUNTIME_OVERHEAD_MIN_BYTES,
+  RUNTIME_OVERHEAD_RATIO,
+  runtimeOverheadBytes,
+} from './heap.js';
+export {
+  type ApplicationRef,
+  applicationRef,
+  type ChannelRef,
+  channelRef,
+  type InstanceRef,
+  instanceId,
+  parseApplicationRef,
+  parseChannelRef,
+  parseInstanceId,
+} from './ids.js';
 export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwrap } from './issues.js';
-export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
-export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
+export {
+  type ChannelLimits,
+  channelBytes,
+  type LoadedChannel,
+  loadChannel,
+  MAX_CHANNEL_BYTES,
+  STRUCTURE_FILE,
+  validateChannelFiles,
+} from './load-channel.js';
+export {
+  COMMAND,
+  COMMAND_HINT,
+  ENV_NAME,
+  IDENTIFIER,
+  IDENTIFIER_HINT,
+  INSTANCE_INDEX,
+  isChannelRelativePath,
+  SQL_IDENTIFIER,
+  SQL_IDENTIFIER_HINT,
+  TOPIC,
+} from './names.js';
 export {
   type BeatsMapping,
   type DispatchSettings,
   dispatchSettings,
+  type ElasticsearchOutputSettings,
   type EnrichSettings,
+  elasticsearchOutputSettings,
   enrichSettings,
   type FileInputSettings,
+  type FileOutputSettings,
   type FormatSwitchSettings,
   type FunctionSettings,
   fileInputSettings,
+  fileOutputSettings,
   formatSwitchSettings,
   functionSettings,
   type GeneratorInputSettings,
+  type GrokSettings,
   generatorInputSettings,
+  grokSettings,
+  type HarvestInputSettings,
+  harvestInputSettings,
   type KafkaInputSettings,
   type KafkaOutputSettings,
   kafkaInputSettings,
@@ -39,14 +91,33 @@ export {
   type NodeTypeName,
   nodeTypeNames,
   nodeTypes,
+  type PackSettings,
+  type PostgresqlOutputSettings,
+  packSettings,
+  postgresqlOutputSettings,
+  type SpoolSettings,
+  SQL_TYPES,
   type SyslogHeaderSettings,
+  type SyslogInputSettings,
+  type SyslogListenerSettings,
+  type SyslogOutputSettings,
+  spoolSettings,
   syslogHeaderSettings,
+  syslogInputSettings,
+  syslogListenerSettings,
+  syslogOutputSettings,
+  type UnpackSettings,
+  type Unthreaded,
+  unpackSettings,
 } from './node-types.js';
+export { type ChannelFileSet, ownFiles } from './own-files.js';
 export {
   type Pipeline,
   type PipelineNode,
+  type PipelineSettings,
   parsePipeline,
   pipelineSchema,
+  pipelineSettingsSchema,
   RESERVED_FIELDS,
   RESERVED_STREAMS,
 } from './pipeline.js';
@@ -56,5 +127,12 @@ export {
   parsePlatformConfig,
   platformConfigSchema,
 } from './platform-config.js';
-export { quartzError, quartzSchedule } from './quartz.js';
+export {
+  parseQuartz,
+  type QuartzExpression,
+  type QuartzOptions,
+  QuartzSyntaxError,
+  quartzError,
+  quartzSchedule,
+} from './quartz.js';
 export { parseDuration, parseMemory } from './units.js';

@@ -1,3 +1,8 @@
+/**
+ * The name rules of Drover, defined once: every app, schema, route and key builder imports them
+ * from here (never a copy of the regular expression).
+ */
+
 /** Tenant, channel, application, component and cluster names: plain identifiers, never paths. */
 export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export const IDENTIFIER_HINT =
@@ -5,11 +10,23 @@ export const IDENTIFIER_HINT =
 
 /** A command is a bare name the runner resolves through its allow-list, never a path. */
 export const COMMAND = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const COMMAND_HINT = 'must be a bare command name resolved by the allow-list, not a path';
+
+/** An instance index as written in keys, ids and URLs: a decimal integer, no leading zero. */
+export const INSTANCE_INDEX = /^(0|[1-9][0-9]{0,8})$/;
 
 /** Kafka's own topic name rule. */
 export const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A PostgreSQL schema, table or column name we create (or read) and quote ourselves: lower case,
+ * letters, digits and _, at most 63 bytes (NAMEDATALEN - 1). Lower case, so the quoted name is
+ * the one unquoted SQL (psql, reports) folds to.
+ */
+export const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+export const SQL_IDENTIFIER_HINT = 'lower-case letters, digits and _, at most 63';
 
 /** A file inside the channel directory: relative, no `..` segment, no backslash. */
 export function isChannelRelativePath(path: string): boolean {

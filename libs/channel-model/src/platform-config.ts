@@ -4,8 +4,9 @@
  * variables override it (the apps merge them).
  */
 import { z } from 'zod';
-import { identifier, memory, positiveInt } from './fields.js';
+import { identifier, memory, positiveInt, sqlIdentifier } from './fields.js';
 import type { ParseResult } from './issues.js';
+import { COMMAND, COMMAND_HINT } from './names.js';
 import { validateYaml } from './validate.js';
 
 const hostPort = z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected HOST:PORT');
@@ -50,14 +51,8 @@ export const platformConfigSchema = z.strictObject({
     .strictObject({
       url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// URL'),
       password_file: z.string().min(1).optional(),
-      schema: z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'an SQL name')
-        .default('public'),
-      table: z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'an SQL name')
-        .default('logs'),
+      schema: sqlIdentifier.default('public'),
+      table: sqlIdentifier.default('logs'),
     })
     .optional(),
   runner: z
@@ -70,7 +65,7 @@ export const platformConfigSchema = z.strictObject({
       lease_ttl: positiveInt('lease_ttl').default(5),
       default_memory_limit: memory.default(512 * 1024 * 1024),
       allowed_commands: z
-        .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'bare command names'))
+        .array(z.string().regex(COMMAND, `a command ${COMMAND_HINT}`))
         .default(['punchlinectl']),
       capacity: z.strictObject({ memory: memory.optional() }).optional(),
     })

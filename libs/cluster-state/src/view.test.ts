@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { digestOf, stableJson } from './digest.js';
-import type { PlacementRecord, StatusRecord } from './records.js';
+import { type PlacementRecord, type StatusRecord, statusRecordSchema } from './records.js';
 import { allRunning, allStopped, type ChannelRecords, channelView, summarise } from './view.js';
 
 const at = '2026-11-23T00:00:00.000Z';
@@ -39,10 +39,12 @@ const status = (
   reason: null,
   nextAttemptAt: null,
   oomKills: 0,
-  memoryLimitBytes: null,
+  memoryLimitBytes: state === 'running' ? 256 * 1024 * 1024 : null,
+  memoryEnforcement: state === 'running' ? 'cgroup2' : null,
   lastRunAt: null,
   nextRunAt: null,
   skippedRuns: 0,
+  readyAt: state === 'running' ? at : null,
 });
 
 const records = (over: Partial<ChannelRecords>): ChannelRecords => ({
@@ -144,5 +146,27 @@ describe('digestOf', () => {
     expect(stableJson({ b: 1, a: { d: 2, c: 3 } })).toBe('{"a":{"c":3,"d":2},"b":1}');
     expect(digestOf({ a: 1, b: 2 })).toBe(digestOf({ b: 2, a: 1 }));
     expect(digestOf({ a: 1, b: 2 })).not.toBe(digestOf({ a: 1, b: 3 }));
+  });
+});
+
+describe('memory enforcement in the view', () => {
+  it('shows how each running instance’s limit is enforced, as its runner reports it', () => {
+    const view = channelView(
+      records({
+        placements: [placement('r1', 0, 'front1')],
+        statuses: [{ ...status('r1', 0, 'front1', 'running'), memoryEnforcement: 'watchdog' }],
+      }),
+    );
+    expect(view.applications[0]?.instances[0]).toMatchObject({
+      state: 'running',
+      memoryLimitBytes: 256 * 1024 * 1024,
+      memoryEnforcement: 'watchdog',
+    });
+    expect(view.applications[1]?.instances[0]).toMatchObject({ state: 'pending', memoryEnforcement: null });
+  });
+
+  it('reads a status record written before the field existed as null', () => {
+    const { memoryEnforcement: _, ...old } = status('r1', 0, 'front1', 'running');
+    expect(statusRecordSchema.parse(old).memoryEnforcement).toBeNull();
   });
 });

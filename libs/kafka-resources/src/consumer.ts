@@ -1,11 +1,22 @@
 /**
- * A Kafka consumer behind our own interface (kafkajs stays inside libs/), with manual commits:
- * the caller says which offset of a partition is safe to commit (everything before it is
- * confirmed), and may seek back to replay from a failed offset.
+ * A Kafka consumer behind our own interface (the client library stays inside libs/), with manual
+ * commits: the caller says which offset of a partition is safe to commit (everything before it is
+ * confirmed), and may seek back to replay from a failed offset. Runs on @platformatic/kafka
+ * (classic consumer group; it heartbeats on its own, so a caller that holds a message for long
+ * keeps its membership).
+ *
+ * Messages reach `onMessage` one at a time, in order per partition, each awaited: the client holds
+ * at most `highWaterMark` messages plus one fetch (`maxBytesPerFetch`) ahead (back-pressure). `seek` rewinds one
+ * partition: messages of that partition already fetched past the seek are dropped until the
+ * rewound offset arrives. A stream that fails (a broker outage) is replaced after a pause, resuming
+ * each partition after the last message handed to `onMessage` (the group's committed offset for
+ * the others).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { ResourceLogger } from './admin.js';
 import { KafkaResourceError } from './errors.js';
-import { kafkaClient } from './kafkajs-client.js';
+import { baseOptions, describeKafkaError } from './platformatic-client.js';
 
 export interface ConsumedMessage {
   readonly topic: string;
@@ -14,7 +25,7 @@ export interface ConsumedMessage {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly timestamp: string;
-  /** Keeps the group membership alive while the caller holds the message (back-pressure). */
+  /** Kept for callers written for clients that heartbeat on demand: the group membership is kept alive in the background. */
   heartbeat(): Promise<void>;
 }
 
@@ -26,6 +37,15 @@ export interface KafkaConsumerOptions {
   readonly fromBeginning: boolean;
   readonly clientId?: string;
   readonly logger?: ResourceLogger;
+  /** Messages the client holds ahead of `onMessage` (default 1,024). */
+  readonly highWaterMark?: number;
+  /**
+   * Bytes one fetch asks for, over all partitions and per partition (default 1 MiB; the broker
+   * still sends a first record batch larger than that whole). The client turns a whole fetch into
+   * messages at once, past `highWaterMark`: its default (50 MiB, ~130,000 log lines) ran a
+   * 96 MB heap out of memory on a backlog.
+   */
+  readonly maxBytesPerFetch?: number;
   /** Called for each message, in order per partition; awaited (back-pressure). */
   onMessage(message: ConsumedMessage): Promise<void>;
 }
@@ -38,45 +58,159 @@ export interface KafkaConsumer {
   close(): Promise<void>;
 }
 
+/** Messages of a rewound partition dropped while waiting for the rewound offset, before concluding it is gone (retention). */
+const MAX_DROPPED_WHILE_SEEKING = 100_000;
+const RESTART_DELAY_MS = 1_000;
+
+const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
+const noHeartbeat = () => Promise.resolve();
+
+interface Seek {
+  readonly offset: bigint;
+  dropped: number;
+}
+
 export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promise<KafkaConsumer> {
-  const { kafka } = kafkaClient({
-    brokers: options.brokers,
-    clientId: options.clientId ?? 'drover-pipeline',
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    level: 'warn',
-    connectionTimeoutMs: 3_000,
-    retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 },
+  const log = options.logger;
+  const consumer = new Consumer({
+    ...baseOptions({
+      brokers: options.brokers,
+      clientId: options.clientId ?? 'drover-pipeline',
+      connectTimeoutMs: 3_000,
+      requestTimeoutMs: 30_000,
+      retries: 10,
+      retryDelayMs: 500,
+    }),
+    groupId: options.groupId,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
   });
-  const consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  /** Partition -> the offset after the last message handed to onMessage. */
+  const positions = new Map<string, bigint>();
+  const seeks = new Map<string, Seek>();
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  let closed = false;
+
+  const open = async (): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> => {
+    const resume = [...positions].map(([key, offset]) => {
+      const at = key.lastIndexOf(':');
+      return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)), offset };
+    });
+    for (const s of seeks.values()) s.dropped = 0;
+    return consumer.consume({
+      topics: [...options.topics],
+      autocommit: false,
+      ...(resume.length > 0 ? { mode: 'manual' as const, offsets: resume } : { mode: 'committed' as const }),
+      fallbackMode: options.fromBeginning ? 'earliest' : 'latest',
+      highWaterMark: options.highWaterMark ?? 1024,
+      maxBytes: options.maxBytesPerFetch ?? 1024 * 1024,
+      maxBytesPerPartition: options.maxBytesPerFetch ?? 1024 * 1024,
+      // Answer as soon as there is something: a quiet topic costs nothing, a busy one fills the fetch.
+      maxWaitTime: 500,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+  };
+
+  /** Whether a message goes to onMessage: not while its partition waits for a rewound offset. */
+  const admit = (s: MessagesStream<Buffer, Buffer, Buffer, Buffer>, m: Message): boolean => {
+    const key = partitionKey(m.topic, m.partition);
+    const seek = seeks.get(key);
+    if (seek === undefined) return true;
+    if (m.offset === seek.offset) {
+      seeks.delete(key);
+      return true;
+    }
+    if (m.offset < seek.offset) return false; // the head of the batch holding the rewound offset
+    // Fetched before the seek took hold: drop it, and say again where to read.
+    s.offsetsToFetch.set(key, seek.offset);
+    if (++seek.dropped <= MAX_DROPPED_WHILE_SEEKING) return false;
+    log?.error(
+      { topic: m.topic, partition: m.partition, wanted: String(seek.offset), resumed: String(m.offset) },
+      'kafka consumer: the rewound offset is no longer on the broker (retention?); resuming after it',
+    );
+    seeks.delete(key);
+    return true;
+  };
+
+  const consume = async (s: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> => {
+    for await (const m of s as AsyncIterable<Message>) {
+      if (closed) return;
+      if (!admit(s, m)) continue;
+      positions.set(partitionKey(m.topic, m.partition), m.offset + 1n);
+      await options.onMessage({
+        topic: m.topic,
+        partition: m.partition,
+        offset: String(m.offset),
+        key: m.key ?? null,
+        value: m.value ?? null,
+        timestamp: String(m.timestamp),
+        heartbeat: noHeartbeat,
+      });
+    }
+  };
+
+  /** Reads until closed; a failed stream is logged and replaced. */
+  const run = async (first: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> => {
+    let s: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined = first;
+    while (!closed) {
+      try {
+        s ??= await open();
+        stream = s;
+        await consume(s);
+        if (closed) return;
+        throw new Error('the message stream ended');
+      } catch (err) {
+        if (closed) return;
+        log?.warn(
+          { groupId: options.groupId, err: describeKafkaError(err) },
+          'kafka consumer: reading failed; starting again',
+        );
+        await s?.close().catch(() => {});
+        s = undefined;
+        stream = undefined;
+        await sleep(RESTART_DELAY_MS);
+      }
+    }
+  };
+
+  let first: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
   try {
-    await consumer.connect();
-    for (const topic of options.topics)
-      await consumer.subscribe({ topic, fromBeginning: options.fromBeginning });
+    first = await open();
   } catch (err) {
-    await consumer.disconnect().catch(() => {});
+    await consumer.close(true).catch(() => {});
     throw new KafkaResourceError(
       'KAFKA_UNREACHABLE',
-      `cannot consume from Kafka brokers ${options.brokers.join(',')}: ${(err as Error).message}`,
+      `cannot consume from Kafka brokers ${options.brokers.join(',')}: ${describeKafkaError(err)}`,
       { cause: err },
     );
   }
-  await consumer.run({
-    autoCommit: false,
-    eachMessage: async ({ topic, partition, message, heartbeat }) => {
-      await options.onMessage({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key,
-        value: message.value,
-        timestamp: message.timestamp,
-        heartbeat,
-      });
-    },
-  });
+  const running = run(first);
+
   return {
-    commit: (topic, partition, offset) => consumer.commitOffsets([{ topic, partition, offset }]),
-    seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
-    close: () => consumer.disconnect(),
+    commit: async (topic, partition, offset) => {
+      try {
+        await consumer.commit({ offsets: [{ topic, partition, offset: BigInt(offset), leaderEpoch: -1 }] });
+      } catch (err) {
+        throw new KafkaResourceError(
+          'KAFKA_REQUEST_FAILED',
+          `cannot commit offset ${offset} of ${topic}[${partition}] for group ${options.groupId}: ${describeKafkaError(err)}`,
+          { topic, cause: err },
+        );
+      }
+    },
+    seek: (topic, partition, offset) => {
+      const key = partitionKey(topic, partition);
+      const at = BigInt(offset);
+      seeks.set(key, { offset: at, dropped: 0 });
+      positions.set(key, at);
+      stream?.offsetsToFetch.set(key, at);
+    },
+    close: async () => {
+      closed = true;
+      await stream?.close().catch(() => {});
+      await running;
+      await consumer.close(true);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { sleep as delay } from '@drover/timers';
 import type { KafkaAdmin, ResourceLogger, TopicQuery } from './admin.js';
 import { compareTopic, describeDifferences } from './compare.js';
 import { KafkaResourceError } from './errors.js';

@@ -1,4 +1,5 @@
 export type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
+export { type BatchProducer, startBatchProducer } from './batch-producer.js';
 export { compareTopic, describeDifferences, type TopicDifference } from './compare.js';
 export {
   type ConsumedMessage,
@@ -11,15 +12,11 @@ export { isKafkaResourceError, KafkaResourceError, type KafkaResourceErrorCode }
 export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';
 export { MessageBatch, type PackedMessages, unpackMessages } from './message-batch.js';
 export {
+  COMPRESSIONS,
+  type Compression,
   connectKafkaProducer,
   type KafkaProducer,
   type KafkaProducerOptions,
   type ProducerMessage,
 } from './producer.js';
-export {
-  type BatchProducer,
-  type ProducerThreadOptions,
-  type ProducerThreadSettings,
-  startProducerThread,
-} from './producer-thread.js';
 export type { ObservedTopic, TopicReport, TopicSpec, TopicState } from './types.js';

@@ -1,3 +1,4 @@
+import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Admin, ConfigEntries, ITopicConfig, PartitionMetadata } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
@@ -45,14 +46,14 @@ function configFrom(entries: readonly ConfigEntries[]): Record<string, string> {
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
+    timer = setLongTimeout(() => reject(onTimeout()), ms);
   });
   try {
     return await Promise.race([work, timeout]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }
 

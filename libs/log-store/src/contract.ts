@@ -14,6 +14,7 @@
  *
  * Defaults match postgresql_output's: schema `public`, table `logs`.
  */
+import { SQL_IDENTIFIER, SQL_IDENTIFIER_HINT } from '@drover/channel-model';
 import { z } from 'zod';
 
 export const DEFAULT_SCHEMA = 'public';
@@ -21,8 +22,8 @@ export const DEFAULT_TABLE = 'logs';
 /** The text-search configuration the table's `message_tsv` is built with. */
 export const TEXT_SEARCH_CONFIG = 'simple';
 
-/** An SQL identifier we accept for schema and table names (quoted when used). */
-export const sqlName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'an SQL name: letters, digits, _');
+/** Schema and table names (quoted when used): the rule postgresql_output creates them by. */
+export const sqlName = z.string().regex(SQL_IDENTIFIER, SQL_IDENTIFIER_HINT);
 
 export interface LogTableRef {
   readonly schema: string;

@@ -9,6 +9,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import { encodeWindow } from './encoder.js';
 import { decodeAck } from './frames.js';
 
@@ -49,7 +50,7 @@ export class LumberjackConnection {
         acked: number;
         resolve: () => void;
         reject: (e: Error) => void;
-        timer: NodeJS.Timeout;
+        timer: Timer;
       }
     | undefined;
   #closed: Error | undefined;
@@ -86,17 +87,17 @@ export class LumberjackConnection {
               ...(t.servername === undefined ? {} : { servername: t.servername }),
               rejectUnauthorized: t.rejectUnauthorized ?? true,
             });
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         socket.destroy();
         reject(new LumberjackClientError(`${options.host}:${options.port}: connect timed out`));
       }, options.connectTimeoutMs ?? 5000);
       socket.once(t === undefined ? 'connect' : 'secureConnect', () => {
-        clearTimeout(timer);
+        timer.clear();
         socket.removeAllListeners('error');
         resolve(new LumberjackConnection(socket, options));
       });
       socket.once('error', (err) => {
-        clearTimeout(timer);
+        timer.clear();
         reject(new LumberjackClientError(`${options.host}:${options.port}: ${err.message}`));
       });
     });
@@ -118,9 +119,9 @@ export class LumberjackConnection {
     this.#socket.destroy();
   }
 
-  #deadline(): NodeJS.Timeout {
+  #deadline(): Timer {
     const ms = this.#options.ackTimeoutMs ?? 30_000;
-    return setTimeout(() => {
+    return setLongTimeout(() => {
       this.#fail(new LumberjackClientError(`${this.name}: no ACK progress within ${ms} ms`));
       this.#socket.destroy();
     }, ms);
@@ -141,7 +142,7 @@ export class LumberjackConnection {
       this.#buf = this.#buf.subarray(6);
       const w = this.#waiting;
       if (w === undefined) continue;
-      clearTimeout(w.timer);
+      w.timer.clear();
       if (ack.seq >= w.expect) {
         this.#waiting = undefined;
         w.resolve();
@@ -157,7 +158,7 @@ export class LumberjackConnection {
     const w = this.#waiting;
     this.#waiting = undefined;
     if (w !== undefined) {
-      clearTimeout(w.timer);
+      w.timer.clear();
       w.reject(
         w.acked > 0 ? new LumberjackClientError(`${err.message} (${w.acked} acknowledged)`, w.acked) : err,
       );

@@ -15,6 +15,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import { LumberjackProtocolError } from './errors.js';
 import { encodeAck } from './frames.js';
 import { defaultReaderLimits, type ReaderLimits, type Window, WindowReader } from './window.js';
@@ -181,11 +182,11 @@ export async function startLumberjackServer(options: LumberjackServerOptions): P
     close: async (graceMs = 5000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of sockets) c.drain();
-      const deadline = setTimeout(() => {
+      const deadline = setLongTimeout(() => {
         for (const c of sockets) c.destroy('shutdown');
       }, graceMs);
       await closed;
-      clearTimeout(deadline);
+      deadline.clear();
     },
   };
 }
@@ -212,8 +213,8 @@ class Connection {
   readonly #peer: Peer;
   readonly #queue: PendingWindow[] = [];
   readonly #maxPending: number;
-  #keepalive: NodeJS.Timeout | undefined;
-  #windowTimer: NodeJS.Timeout | undefined;
+  #keepalive: Timer | undefined;
+  #windowTimer: Timer | undefined;
   #closed = false;
   #draining = false;
 
@@ -337,7 +338,7 @@ class Connection {
 
   #armKeepalive(): void {
     if (this.#keepalive !== undefined) return;
-    this.#keepalive = setInterval(() => {
+    this.#keepalive = setLongInterval(() => {
       // In the framing of the window it keeps alive: a v1 sender reads only '1A' frames.
       const head = this.#queue[0];
       if (head !== undefined && !this.#closed) this.#socket.write(encodeAck(head.version, 0));
@@ -345,18 +346,18 @@ class Connection {
   }
 
   #stopKeepalive(): void {
-    if (this.#keepalive !== undefined) clearInterval(this.#keepalive);
+    this.#keepalive?.clear();
     this.#keepalive = undefined;
   }
 
   /** The deadline runs from the read that started the window now open; a completed one resets it. */
   #armWindowTimer(completedSome: boolean): void {
     if (completedSome || !this.#reader.inWindow) {
-      if (this.#windowTimer !== undefined) clearTimeout(this.#windowTimer);
+      this.#windowTimer?.clear();
       this.#windowTimer = undefined;
     }
     if (!this.#reader.inWindow) return;
-    this.#windowTimer ??= setTimeout(() => {
+    this.#windowTimer ??= setLongTimeout(() => {
       this.#windowTimer = undefined;
       if (this.#socket.isPaused()) {
         // We stopped reading (downstream full), not the peer: its window waits with it.
@@ -387,7 +388,7 @@ class Connection {
   #cleanup(): void {
     this.#closed = true;
     this.#stopKeepalive();
-    if (this.#windowTimer !== undefined) clearTimeout(this.#windowTimer);
+    this.#windowTimer?.clear();
     this.#windowTimer = undefined;
   }
 }

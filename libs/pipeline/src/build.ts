@@ -4,36 +4,57 @@
  * platform (Kafka brokers by cluster name, the channel directory for shipped files).
  */
 
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  dispatchSettings,
-  enrichSettings,
+  elasticsearchOutputSettings,
   fileInputSettings,
-  formatSwitchSettings,
-  functionSettings,
+  fileOutputSettings,
   generatorInputSettings,
+  grokSettings,
+  harvestInputSettings,
   kafkaInputSettings,
   kafkaOutputSettings,
   lumberjackInputSettings,
   lumberjackOutputSettings,
   type Pipeline,
   type PipelineNode,
-  syslogHeaderSettings,
+  packSettings,
+  postgresqlOutputSettings,
+  syslogInputSettings,
+  syslogOutputSettings,
+  unpackSettings,
 } from '@drover/channel-model';
-import type { EngineNode } from './engine.js';
+import { connectSearch, type IndexTemplateBody } from '@drover/search';
+import { dataStream, processingNode } from './build-processing.js';
+import { type EngineNode, ERRORS_STREAM } from './engine.js';
 import { PipelineError } from './errors.js';
+import { archivePaths, FileOutput } from './nodes/archive/file-output.js';
+import { ElasticsearchOutput } from './nodes/elasticsearch-output.js';
 import { FileInput } from './nodes/file-input.js';
 import { GeneratorInput } from './nodes/generator-input.js';
+import { addTag } from './nodes/grok.js';
+import { HarvestInput } from './nodes/harvest-input.js';
 import { KafkaInput } from './nodes/kafka-input.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
-import { Dispatch, Enrich, FormatSwitch, FunctionNode, SyslogHeader } from './nodes/processing.js';
-import type { NodeLogger, PipelineNodeImpl } from './types.js';
+import { Pack, Unpack } from './nodes/pack.js';
+import { PostgresqlOutput } from './nodes/postgres/postgresql-output.js';
+import { SyslogInput } from './nodes/syslog-input.js';
+import { SyslogOutput } from './nodes/syslog-output.js';
+import { ThreadedNode } from './threads/threaded-node.js';
+import type { Delivery, Fields, NodeLogger, PipelineNodeImpl } from './types.js';
 
 export interface BuildContext {
   /** Who runs the pipeline: names the default Kafka consumer group. */
-  readonly identity?: { readonly tenant?: string; readonly channel?: string; readonly app?: string };
+  readonly identity?: {
+    readonly tenant?: string;
+    readonly channel?: string;
+    readonly app?: string;
+    /** The instance index (`DROVER_INSTANCE` under a runner): names archive writers. */
+    readonly instance?: string;
+  };
   /** Where the channel's files are (the instance work directory). */
   readonly baseDir: string;
   /** Kafka clusters by name (`kafka_front` -> brokers). */
@@ -44,13 +65,6 @@ export interface BuildContext {
 /** A file setting (certificate, key) as a path: relative ones are in the channel directory. */
 function inChannel(ctx: BuildContext, path: string | undefined): string | undefined {
   return path === undefined ? undefined : resolve(ctx.baseDir, path);
-}
-
-/** The node's first published stream that is not reserved: where it emits its events. */
-function dataStream(node: PipelineNode): string {
-  const stream = node.publish.find((p) => !p.stream.startsWith('_ppf_'))?.stream;
-  if (stream === undefined) throw new PipelineError('publishes no data stream', node.component);
-  return stream;
 }
 
 function brokersOf(
@@ -80,8 +94,31 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
           ssl_private_key: inChannel(ctx, settings.ssl_private_key),
           ssl_certificate: inChannel(ctx, settings.ssl_certificate),
           ssl_trusted_certificate: inChannel(ctx, settings.ssl_trusted_certificate),
+          ...(settings.spool === undefined
+            ? {}
+            : { spool: { ...settings.spool, dir: resolve(ctx.baseDir, settings.spool.dir) } }),
         },
         dataStream(node),
+        node.component,
+      );
+    }
+    case 'syslog_input': {
+      const settings = syslogInputSettings.parse(node.settings);
+      const listeners = settings.listeners.map((l) => ({
+        ...l,
+        ssl_private_key: inChannel(ctx, l.ssl_private_key),
+        ssl_certificate: inChannel(ctx, l.ssl_certificate),
+        ssl_trusted_certificate: inChannel(ctx, l.ssl_trusted_certificate),
+      }));
+      const spool =
+        settings.spool === undefined
+          ? undefined
+          : { ...settings.spool, dir: resolve(ctx.baseDir, settings.spool.dir) };
+      return new SyslogInput(
+        { ...settings, listeners, ...(spool === undefined ? {} : { spool }) },
+        dataStream(node),
+        node.publish.some((p) => p.stream === ERRORS_STREAM),
+        node.component,
       );
     }
     case 'kafka_output': {
@@ -115,19 +152,132 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
       }));
       return new LumberjackOutput({ ...settings, destinations }, log);
     }
+    case 'elasticsearch_output': {
+      const settings = elasticsearchOutputSettings.parse(node.settings);
+      const file = (path: string | undefined) => {
+        const at = inChannel(ctx, path);
+        return at === undefined ? undefined : readFileSync(at);
+      };
+      const ca = file(settings.ssl_trusted_certificate);
+      const cert = file(settings.ssl_certificate);
+      const key = file(settings.ssl_private_key);
+      const client = connectSearch({
+        nodes: settings.hosts,
+        compression: settings.compression === 'gzip',
+        requestTimeoutMs: settings.request_timeout_ms,
+        ...(settings.credentials === undefined
+          ? {}
+          : { auth: { username: settings.credentials.user, password: settings.credentials.password } }),
+        ...(ca === undefined && cert === undefined
+          ? {}
+          : {
+              tls: {
+                ...(ca === undefined ? {} : { ca }),
+                ...(cert === undefined ? {} : { cert }),
+                ...(key === undefined ? {} : { key }),
+              },
+            }),
+      });
+      let template: IndexTemplateBody | undefined;
+      if (settings.template !== undefined) {
+        const at = resolve(ctx.baseDir, settings.template.file);
+        try {
+          template = JSON.parse(readFileSync(at, 'utf8')) as IndexTemplateBody;
+        } catch (err) {
+          await client.close();
+          throw new PipelineError(`template file ${at}: ${(err as Error).message}`, node.component);
+        }
+      }
+      try {
+        return new ElasticsearchOutput(settings, client, log, template);
+      } catch (err) {
+        await client.close();
+        throw err;
+      }
+    }
+    case 'syslog_output': {
+      const settings = syslogOutputSettings.parse(node.settings);
+      const destinations = settings.destinations.map((d) => ({
+        ...d,
+        ssl_private_key: inChannel(ctx, d.ssl_private_key),
+        ssl_certificate: inChannel(ctx, d.ssl_certificate),
+        ssl_trusted_certificate: inChannel(ctx, d.ssl_trusted_certificate),
+      }));
+      return new SyslogOutput({ ...settings, destinations }, log);
+    }
+    case 'pack':
+      return new Pack(packSettings.parse(node.settings), dataStream(node));
+    case 'unpack':
+      return new Unpack(unpackSettings.parse(node.settings), dataStream(node));
     case 'format_switch':
-      return new FormatSwitch(formatSwitchSettings.parse(node.settings));
     case 'syslog_header':
-      return new SyslogHeader(syslogHeaderSettings.parse(node.settings), dataStream(node));
     case 'enrich':
-      return Enrich.load(enrichSettings.parse(node.settings), dataStream(node), ctx.baseDir);
     case 'dispatch':
-      return new Dispatch(dispatchSettings.parse(node.settings));
     case 'function':
-      return FunctionNode.load(functionSettings.parse(node.settings), ctx.baseDir);
+    case 'grok':
+      return processingOf(node, ctx);
+    case 'harvest_input': {
+      const settings = harvestInputSettings.parse(node.settings);
+      const dir = resolve(ctx.baseDir, settings.directory);
+      return new HarvestInput(settings, dataStream(node), {
+        dir,
+        doneDir: resolve(dir, settings.done_directory ?? 'done'),
+        stateFile: resolve(ctx.baseDir, settings.state_file ?? `${node.component}.harvest.json`),
+      });
+    }
+    case 'postgresql_output': {
+      const settings = postgresqlOutputSettings.parse(node.settings);
+      const passwordFile = inChannel(ctx, settings.password_file);
+      return new PostgresqlOutput(settings, log, passwordFile === undefined ? {} : { passwordFile });
+    }
+    case 'file_output': {
+      const settings = fileOutputSettings.parse(node.settings);
+      const id = ctx.identity ?? {};
+      const writer = settings.writer_id ?? `${id.app ?? node.component}-${id.instance ?? '0'}`;
+      return new FileOutput(settings, log, archivePaths(ctx.baseDir, settings, node.component, writer));
+    }
     default:
       throw new PipelineError(`node type ${node.type} is not implemented yet`, node.component);
   }
+}
+
+/**
+ * A processing node as its settings say: on the pipeline's thread, or (`workers` > 0; grok always)
+ * on worker threads, where it is built again from the same spec (threads/node-worker.ts).
+ */
+async function processingOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNodeImpl> {
+  const t = node.settings as { workers?: number; ordered?: boolean; timeout_ms?: number };
+  const grok = node.type === 'grok' ? grokSettings.parse(node.settings) : undefined;
+  const workers = grok?.workers ?? t.workers ?? 0;
+  // Built here first even when threaded: a bad setting or pattern fails the start, with its name.
+  const local = await processingNode(node, ctx.baseDir);
+  if (workers === 0) return local;
+  const stream = dataStream(node);
+  return ThreadedNode.start(
+    {
+      type: node.type,
+      component: node.component,
+      settings: node.settings,
+      publish: node.publish,
+      baseDir: ctx.baseDir,
+    },
+    {
+      workers,
+      ordered: grok?.ordered ?? t.ordered ?? true,
+      timeoutMs: grok?.timeout_ms ?? t.timeout_ms,
+      ...(grok === undefined
+        ? {}
+        : {
+            // A line that made grok backtrack too long flows on, tagged, like one no pattern matched.
+            onTimeout: (event: Delivery) => {
+              const fields: Fields = { ...event.fields };
+              addTag(fields, grok.tags_field, grok.tag_on_timeout);
+              return { emits: [[stream, fields]] };
+            },
+          }),
+    },
+    ctx.logger,
+  );
 }
 
 export async function buildPipeline(pipeline: Pipeline, ctx: BuildContext): Promise<EngineNode[]> {

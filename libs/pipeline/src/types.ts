@@ -45,12 +45,66 @@ export interface InputNode {
   stop(): Promise<void>;
   /** After the drain: nothing of this input is in flight any more (or the drain timed out). */
   drained?(): Promise<void>;
+  /**
+   * The input's own gauges and counters (listener connections, spool depth...), by metric name
+   * in snake_case; the runtime exports them as `punchline_node_<name>{component=...}`.
+   */
+  metrics?(): Readonly<Record<string, number>>;
 }
 
 export interface ProcessingNode {
   readonly kind: 'processing';
-  /** Emits zero or more events; throwing routes the event to `_ppf_errors`. */
-  process(event: Delivery, emit: Emit): void;
+  /**
+   * Emits zero or more events; throwing routes the event to `_ppf_errors`. A node that joins
+   * events into one (`pack`) calls `hold()` instead of emitting: the delivery then stays open past
+   * this call, until the joined event it goes into (JoinContext.emitJoined) is confirmed, or
+   * fails with it.
+   */
+  process(event: Delivery, emit: Emit, hold: () => HeldEvent): void;
+  /** Joining nodes: called once before any event flows, with what joined events go out through. */
+  start?(ctx: JoinContext): void;
+  /** The inputs stopped (a drain): emit what is held now rather than after a linger. */
+  flush?(): void;
+  /**
+   * After the drain, when nothing is in flight any more (worker threads stop here; a joining node
+   * stops its timers and fails, through JoinContext.fail, anything still held).
+   */
+  close?(): Promise<void>;
+}
+
+/** A delivery a joining node holds (see ProcessingNode.process): its fields, and the engine's handle on it. */
+export interface HeldEvent {
+  readonly fields: Readonly<Fields>;
+}
+
+export interface JoinContext {
+  /**
+   * Emits one event made of `parts` on `stream` (the engine tracks it like any event): when it
+   * is confirmed downstream every part is; when it fails, every part fails back to its input.
+   * A part goes into one joined event only: parts already used (or failed) are ignored.
+   */
+  emitJoined(parts: readonly HeldEvent[], stream: string, fields: Fields): void;
+  /** Fails held parts back to their inputs (the node closes with events it could not emit). */
+  fail(parts: readonly HeldEvent[], reason: string): void;
+  readonly logger: NodeLogger;
+}
+
+/**
+ * What a processing node made of one event when it completes later (on a worker thread): what it
+ * emitted, in order, and the error it threw after those emits, if it threw. The engine handles it
+ * exactly as a synchronous `process` that emitted the same and threw the same.
+ */
+export interface ProcessResult {
+  readonly emits: readonly (readonly [stream: string, fields: Fields])[];
+  readonly error?: string;
+}
+
+/** A processing node whose work completes asynchronously (`workers: N`). */
+export interface DeferredProcessingNode {
+  readonly kind: 'deferred';
+  /** Calls `done` once with what became of the event. */
+  process(event: Delivery, done: (result: ProcessResult) => void): void;
+  close?(): Promise<void>;
 }
 
 export interface OutputNode {
@@ -75,4 +129,4 @@ export class RejectedEvent extends Error {
   readonly code = 'EVENT_REJECTED';
 }
 
-export type PipelineNodeImpl = InputNode | ProcessingNode | OutputNode;
+export type PipelineNodeImpl = InputNode | ProcessingNode | DeferredProcessingNode | OutputNode;

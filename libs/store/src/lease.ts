@@ -8,6 +8,8 @@
  * a keepalive round trip fails, which can be up to about 2×TTL after the last renewal.
  * Keepalives go out every TTL/3. A lost lease is never resurrected: callers grant a new one.
  */
+
+import { setLongTimeout, type Timer } from '@drover/timers';
 import { type Etcd3, EtcdLeaseInvalidError } from 'etcd3';
 import { toStoreError } from './client.js';
 
@@ -60,8 +62,8 @@ export class KeptLease implements LeaseHandle {
   #lease: Keepable;
   #deadline: number;
   #loss: LeaseLoss | undefined;
-  #tick: NodeJS.Timeout | undefined;
-  #expiry: NodeJS.Timeout | undefined;
+  #tick: Timer | undefined;
+  #expiry: Timer | undefined;
 
   constructor(id: string, ttlSeconds: number, deadline: number, lease: Keepable) {
     this.id = id;
@@ -92,8 +94,7 @@ export class KeptLease implements LeaseHandle {
   }
 
   #schedule(): void {
-    this.#tick = setTimeout(() => void this.#keepalive(), this.#interval());
-    this.#tick.unref();
+    this.#tick = setLongTimeout(() => void this.#keepalive(), this.#interval()).unref();
   }
 
   async #keepalive(): Promise<void> {
@@ -114,19 +115,18 @@ export class KeptLease implements LeaseHandle {
   }
 
   #armExpiry(): void {
-    if (this.#expiry !== undefined) clearTimeout(this.#expiry);
+    this.#expiry?.clear();
     const wait = Math.max(0, this.#deadline - Date.now());
-    this.#expiry = setTimeout(() => {
+    this.#expiry = setLongTimeout(() => {
       if (Date.now() >= this.#deadline) this.#declare('deadline');
       else this.#armExpiry();
-    }, wait);
-    this.#expiry.unref();
+    }, wait).unref();
   }
 
   #declare(reason: LeaseLossReason): void {
     if (this.#loss !== undefined) return;
-    if (this.#tick !== undefined) clearTimeout(this.#tick);
-    if (this.#expiry !== undefined) clearTimeout(this.#expiry);
+    this.#tick?.clear();
+    this.#expiry?.clear();
     this.#loss = { reason, at: Date.now(), deadline: this.#deadline };
     this.#resolveLost(this.#loss);
   }

@@ -8,9 +8,10 @@
  * SIGTERM to the group, then SIGKILL after the grace period, and leaves nothing behind.
  */
 import type { InstanceState, LastExit } from '@drover/cluster-state';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import { type BackoffPolicy, defaultBackoff, nextConsecutive, restartDelay } from './backoff.js';
 import { type Launched, type LaunchSpec, launch, type OutputSink } from './launch.js';
-import type { MemoryCage, MemoryEnforcer } from './memory.js';
+import type { MemoryCage, MemoryEnforcementKind, MemoryEnforcer } from './memory.js';
 import { signalGroup } from './proc.js';
 
 /** What pino's Logger provides; the supervisor needs no more. */
@@ -43,6 +44,11 @@ export interface ChildStatus {
   readonly nextAttemptAt: string | null;
   readonly oomKills: number;
   readonly memoryLimitBytes: number | null;
+  /**
+   * How the limit is enforced for the current run: the enforcer's kind, or `watchdog` when the
+   * child could not be put in its cgroup. Null when not running or without a limit.
+   */
+  readonly memoryEnforcement: MemoryEnforcementKind | null;
   /** Scheduled applications: the last run's start, the next tick, ticks skipped. */
   readonly lastRunAt: string | null;
   readonly nextRunAt: string | null;
@@ -71,7 +77,7 @@ export class SupervisedChild {
   #runDone: Promise<void> = Promise.resolve();
   #startedAt = 0;
   #consecutive = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #stopping = false;
   #launching: Promise<void> | undefined;
   #cage: MemoryCage | undefined;
@@ -95,6 +101,7 @@ export class SupervisedChild {
       nextAttemptAt: null,
       oomKills: 0,
       memoryLimitBytes: spec.memoryLimitBytes ?? null,
+      memoryEnforcement: null,
       lastRunAt: null,
       nextRunAt: null,
       skippedRuns: 0,
@@ -111,7 +118,7 @@ export class SupervisedChild {
 
   /** Memory in use now (cgroup charge or process-group RSS); undefined when not running. */
   async rssBytes(): Promise<number | undefined> {
-    return this.#run === undefined ? undefined : this.#cage?.usage();
+    return this.#run === undefined ? undefined : this.#run.cage?.usage();
   }
 
   start(): void {
@@ -129,18 +136,18 @@ export class SupervisedChild {
   /** SIGTERM to the group, SIGKILL after the grace period; resolves once everything is gone. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     await this.#launching;
     const run = this.#run;
     if (run !== undefined) {
       this.#set({ state: 'stopping', reason: null });
       signalGroup(run.pid, 'SIGTERM');
-      const grace = setTimeout(() => signalGroup(run.pid, 'SIGKILL'), this.spec.stopGraceMs ?? 10_000);
+      const grace = setLongTimeout(() => signalGroup(run.pid, 'SIGKILL'), this.spec.stopGraceMs ?? 10_000);
       try {
         await this.#runDone;
       } finally {
-        clearTimeout(grace);
+        grace.clear();
       }
       // The group leader is gone; leave nothing of its group behind.
       signalGroup(run.pid, 'SIGKILL');
@@ -156,13 +163,27 @@ export class SupervisedChild {
     this.#options.onStatus?.(this.#status);
   }
 
-  async #ensureCage(): Promise<MemoryCage | undefined> {
+  /**
+   * The cage of this instance, made once; when the enforcer cannot make it (a cgroup that cannot
+   * be created), this run gets the watchdog instead and the next run tries the cgroup again.
+   */
+  async #ensureCage(): Promise<{ cage: MemoryCage | undefined; forThisRun: boolean }> {
     const { memory, id } = this.#options;
     const limit = this.spec.memoryLimitBytes;
-    if (this.#cage === undefined && memory !== undefined && limit !== undefined) {
-      this.#cage = await memory.cage(id ?? `child-${process.pid}-${this.#now()}`, limit);
+    if (this.#cage !== undefined || memory === undefined || limit === undefined) {
+      return { cage: this.#cage, forThisRun: false };
     }
-    return this.#cage;
+    try {
+      this.#cage = await memory.cage(id ?? `child-${process.pid}-${this.#now()}`, limit);
+      return { cage: this.#cage, forThisRun: false };
+    } catch (err) {
+      if (memory.kind === 'watchdog') throw err;
+      this.#options.logger.warn(
+        { memoryEnforcement: 'watchdog', err: err instanceof Error ? err.message : String(err) },
+        `cannot create its ${memory.kind} cgroup: the RSS watchdog enforces its memory limit for this run`,
+      );
+      return { cage: await memory.watchdogCage(limit), forThisRun: true };
+    }
   }
 
   /** Starts one run; `onEnd` decides what follows it. */
@@ -171,14 +192,20 @@ export class SupervisedChild {
     this.#launching = (async () => {
       let run: Launched;
       try {
-        const cage = await this.#ensureCage();
-        if (this.#stopping) return;
+        const { cage, forThisRun } = await this.#ensureCage();
+        if (this.#stopping) {
+          if (forThisRun) await cage?.release();
+          return;
+        }
+        const memory = this.#options.memory;
         run = await launch(this.spec, {
           cage,
+          ...(memory === undefined ? {} : { fallback: (limit: number) => memory.watchdogCage(limit) }),
           output: this.#output,
           stopping: () => this.#stopping,
           now: this.#now,
         });
+        if (forThisRun) void run.exit.finally(() => cage?.release());
       } catch (err) {
         this.#onExit({
           code: null,
@@ -191,11 +218,16 @@ export class SupervisedChild {
       }
       this.#run = run;
       this.#startedAt = this.#now();
+      if (run.fallback !== undefined) {
+        this.#options.logger.warn({ memoryEnforcement: run.enforcement, pid: run.pid }, run.fallback);
+      }
       const scheduled = this.spec.schedule !== undefined;
-      if (run.pid !== undefined) {
+      // A refused run never counts as running: it was killed at once, its exit follows.
+      if (run.pid !== undefined && run.refused === undefined) {
         this.#set({
           state: 'running',
           pid: run.pid,
+          memoryEnforcement: run.enforcement,
           ...(scheduled ? { lastRunAt: iso(this.#startedAt), reason: null } : {}),
         });
       }
@@ -214,6 +246,7 @@ export class SupervisedChild {
       this.#set({
         state: 'stopped',
         pid: null,
+        memoryEnforcement: null,
         lastExit,
         oomKills,
         reason: null,
@@ -229,6 +262,7 @@ export class SupervisedChild {
       this.#set({
         state: next === null ? 'stopped' : 'running',
         pid: null,
+        memoryEnforcement: null,
         lastExit,
         oomKills,
         reason: next === null ? 'the schedule has no further run' : `scheduled: next run at ${next}`,
@@ -243,6 +277,7 @@ export class SupervisedChild {
       this.#set({
         state: 'failed',
         pid: null,
+        memoryEnforcement: null,
         lastExit,
         oomKills,
         reason: `gave up after ${this.#status.restarts} restarts (max_restarts)`,
@@ -259,7 +294,7 @@ export class SupervisedChild {
       reason: describeExit(lastExit),
       nextAttemptAt: iso(this.#now() + delay),
     });
-    this.#timer = setTimeout(() => {
+    this.#timer = setLongTimeout(() => {
       this.#timer = undefined;
       if (!this.#stopping) this.#spawn(this.#status.restarts + 1);
     }, delay);
@@ -280,21 +315,32 @@ export class SupervisedChild {
       nextRunAt: next.toISOString(),
       ...(waiting ? { reason: `scheduled: next run at ${next.toISOString()}` } : {}),
     });
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        if (this.#stopping) return;
-        if (this.#run !== undefined || this.#launching !== undefined) {
-          this.#options.logger.warn({ tick: next.toISOString() }, 'previous run still going: tick skipped');
-          this.#set({ skippedRuns: this.#status.skippedRuns + 1 });
-          this.#scheduleNext();
-          return;
-        }
-        this.#spawn(this.#status.restarts);
+    this.#armTick(next);
+  }
+
+  /**
+   * Waits for the tick however far away it is (a yearly job waits a year: native timers cap at
+   * 24.8 days), then runs. A timer runs on the monotonic clock and the tick is wall-clock time: a
+   * timer that fires before the wall clock reaches the tick (clock stepped back, timer jitter)
+   * waits the rest instead of computing the same tick again and running it twice.
+   */
+  #armTick(next: Date): void {
+    this.#timer = setLongTimeout(() => {
+      this.#timer = undefined;
+      if (this.#stopping) return;
+      if (next.getTime() > this.#now()) {
+        this.#armTick(next);
+        return;
+      }
+      if (this.#run !== undefined || this.#launching !== undefined) {
+        this.#options.logger.warn({ tick: next.toISOString() }, 'previous run still going: tick skipped');
+        this.#set({ skippedRuns: this.#status.skippedRuns + 1 });
         this.#scheduleNext();
-      },
-      Math.max(0, next.getTime() - this.#now()),
-    );
+        return;
+      }
+      this.#spawn(this.#status.restarts);
+      this.#scheduleNext();
+    }, next.getTime() - this.#now());
   }
 }
 

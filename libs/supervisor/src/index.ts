@@ -8,11 +8,12 @@ export {
   SupervisedChild,
   type SupervisedChildOptions,
 } from './child.js';
-export type { LaunchSpec, OutputSink, OutputStream } from './launch.js';
+export type { Launched, LaunchOptions, LaunchSpec, OutputSink, OutputStream } from './launch.js';
 export { MAX_LINE, splitLines } from './lines.js';
 export {
   detectMemoryEnforcement,
   type MemoryCage,
+  MemoryEnforcementError,
   type MemoryEnforcementKind,
   type MemoryEnforcementOptions,
   type MemoryEnforcer,

@@ -11,12 +11,40 @@
  *
  * A child is moved into its cgroup right after it is spawned: what it allocates in the first
  * instants of exec is charged to the runner (a few MB at most), everything after to the child.
+ * A child that cannot be moved (or whose cgroup cannot be made) is watched by the RSS watchdog
+ * instead, and its status says `watchdog` (see launch.ts); one the watchdog cannot watch either
+ * is killed before it does anything, and reported: a limit is never shown without being enforced.
  */
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allProcesses, signalGroup } from './proc.js';
+import type { MemoryEnforcement } from '@drover/cluster-state';
+import { setLongInterval, type Timer } from '@drover/timers';
+import { allProcesses, procStat, signalGroup } from './proc.js';
 
-export type MemoryEnforcementKind = 'cgroup2' | 'cgroup1' | 'watchdog';
+/** `cgroup2`, `cgroup1` or `watchdog` (the schema lives in @drover/cluster-state). */
+export type MemoryEnforcementKind = MemoryEnforcement;
+
+/** A child could not be put under its memory limit by a given mechanism. */
+export class MemoryEnforcementError extends Error {
+  readonly code: 'MEMORY_CAGE_CREATE' | 'MEMORY_CAGE_ATTACH' | 'MEMORY_WATCH';
+  readonly kind: MemoryEnforcementKind;
+  readonly pid: number | undefined;
+
+  constructor(
+    code: MemoryEnforcementError['code'],
+    kind: MemoryEnforcementKind,
+    message: string,
+    options: { pid?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'MemoryEnforcementError';
+    this.code = code;
+    this.kind = kind;
+    this.pid = options.pid;
+  }
+}
+
+const causeOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Confinement of one child. */
 export interface MemoryCage {
@@ -36,7 +64,10 @@ export interface MemoryEnforcer {
   readonly kind: MemoryEnforcementKind;
   /** Where the cgroups live (undefined for the watchdog). */
   readonly root: string | undefined;
+  /** A confinement of this enforcer's kind; throws a MemoryEnforcementError when it cannot. */
   cage(id: string, limitBytes: number): Promise<MemoryCage>;
+  /** The RSS watchdog's confinement: the fallback for a child its cgroup cannot hold. */
+  watchdogCage(limitBytes: number): Promise<MemoryCage>;
   /** Kills whatever runs in cgroups a previous runner life left, and removes them. */
   cleanupLeftovers(): Promise<number>;
   /** Stops the watchdog; removes the runner's (empty) cgroup v1 subtree. */
@@ -108,20 +139,36 @@ class CgroupCage implements MemoryCage {
   }
 
   static async create(kind: 'cgroup1' | 'cgroup2', dir: string, limitBytes: number): Promise<CgroupCage> {
-    await mkdir(dir, { recursive: true });
-    if (kind === 'cgroup1') {
-      await writeFile(join(dir, 'memory.limit_in_bytes'), String(limitBytes));
-      // With swap accounting, also bound memory+swap, or the child would swap past its limit.
-      await tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(limitBytes));
-    } else {
-      await writeFile(join(dir, 'memory.max'), String(limitBytes));
-      await tryWrite(join(dir, 'memory.swap.max'), '0');
+    try {
+      await mkdir(dir, { recursive: true });
+      if (kind === 'cgroup1') {
+        await writeFile(join(dir, 'memory.limit_in_bytes'), String(limitBytes));
+        // With swap accounting, also bound memory+swap, or the child would swap past its limit.
+        await tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(limitBytes));
+      } else {
+        await writeFile(join(dir, 'memory.max'), String(limitBytes));
+        await tryWrite(join(dir, 'memory.swap.max'), '0');
+      }
+    } catch (err) {
+      throw new MemoryEnforcementError('MEMORY_CAGE_CREATE', kind, `cannot set up ${dir}: ${causeOf(err)}`, {
+        cause: err,
+      });
     }
     return new CgroupCage(kind, dir, limitBytes);
   }
 
   async attach(pid: number): Promise<void> {
-    await writeFile(join(this.#dir, 'cgroup.procs'), String(pid));
+    const procs = join(this.#dir, 'cgroup.procs');
+    try {
+      await writeFile(procs, String(pid));
+    } catch (err) {
+      throw new MemoryEnforcementError(
+        'MEMORY_CAGE_ATTACH',
+        this.kind,
+        `cannot move pid ${pid} into ${procs}: ${causeOf(err)}`,
+        { pid, cause: err },
+      );
+    }
   }
 
   usage(): Promise<number | undefined> {
@@ -143,14 +190,22 @@ class CgroupCage implements MemoryCage {
 class CgroupEnforcer implements MemoryEnforcer {
   readonly kind: 'cgroup1' | 'cgroup2';
   readonly root: string;
+  readonly #watchdogIntervalMs: number;
+  #watchdog: Watchdog | undefined;
 
-  constructor(kind: 'cgroup1' | 'cgroup2', root: string) {
+  constructor(kind: 'cgroup1' | 'cgroup2', root: string, watchdogIntervalMs: number) {
     this.kind = kind;
     this.root = root;
+    this.#watchdogIntervalMs = watchdogIntervalMs;
   }
 
   cage(id: string, limitBytes: number): Promise<MemoryCage> {
     return CgroupCage.create(this.kind, join(this.root, id), limitBytes);
+  }
+
+  async watchdogCage(limitBytes: number): Promise<MemoryCage> {
+    this.#watchdog ??= new Watchdog(this.#watchdogIntervalMs);
+    return new WatchdogCage(this.#watchdog, limitBytes);
   }
 
   async cleanupLeftovers(): Promise<number> {
@@ -166,6 +221,7 @@ class CgroupEnforcer implements MemoryEnforcer {
   }
 
   async close(): Promise<void> {
+    this.#watchdog?.close();
     // cgroup v2's root is a sibling of the leaf the runner itself lives in: leave it.
     if (this.kind === 'cgroup1') await rmdir(this.root).catch(() => {});
   }
@@ -175,7 +231,7 @@ class CgroupEnforcer implements MemoryEnforcer {
 export class Watchdog {
   readonly intervalMs: number;
   #groups = new Map<number, { limitBytes: number; rss: number; onBreach: (rss: number) => void }>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #scanning = false;
 
   constructor(intervalMs: number) {
@@ -184,12 +240,11 @@ export class Watchdog {
 
   watch(pgid: number, limitBytes: number, onBreach: (rss: number) => void): () => void {
     this.#groups.set(pgid, { limitBytes, rss: 0, onBreach });
-    this.#timer ??= setInterval(() => void this.scan(), this.intervalMs);
-    this.#timer.unref();
+    this.#timer ??= setLongInterval(() => void this.scan(), this.intervalMs).unref();
     return () => {
       this.#groups.delete(pgid);
-      if (this.#groups.size === 0 && this.#timer !== undefined) {
-        clearInterval(this.#timer);
+      if (this.#groups.size === 0) {
+        this.#timer?.clear();
         this.#timer = undefined;
       }
     };
@@ -222,7 +277,7 @@ export class Watchdog {
   }
 
   close(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer?.clear();
     this.#timer = undefined;
     this.#groups.clear();
   }
@@ -241,7 +296,18 @@ class WatchdogCage implements MemoryCage {
     this.limitBytes = limitBytes;
   }
 
+  /** Watches the process group `pid` leads; throws when /proc cannot show that process. */
   async attach(pid: number): Promise<void> {
+    if ((await procStat(pid)) === undefined) {
+      throw new MemoryEnforcementError(
+        'MEMORY_WATCH',
+        'watchdog',
+        `cannot read /proc/${pid}/stat to watch its RSS`,
+        {
+          pid,
+        },
+      );
+    }
     this.#unwatch?.();
     this.#pgid = pid;
     this.#unwatch = this.#watchdog.watch(pid, this.limitBytes, () => {
@@ -274,6 +340,10 @@ class WatchdogEnforcer implements MemoryEnforcer {
 
   async cage(_id: string, limitBytes: number): Promise<MemoryCage> {
     return new WatchdogCage(this.watchdog, limitBytes);
+  }
+
+  watchdogCage(limitBytes: number): Promise<MemoryCage> {
+    return this.cage('', limitBytes);
   }
 
   async cleanupLeftovers(): Promise<number> {
@@ -342,11 +412,11 @@ export async function detectMemoryEnforcement(options: MemoryEnforcementOptions)
   const v2 = lines.find((l) => l.startsWith('0::'));
   if (v1 === undefined && v2 !== undefined) {
     const root = await probeV2(fs, v2.slice(3));
-    if (root !== undefined) return new CgroupEnforcer('cgroup2', root);
+    if (root !== undefined) return new CgroupEnforcer('cgroup2', root, interval);
   }
   if (v1 !== undefined) {
     const root = await probeV1(fs, v1.split(':').slice(2).join(':'), options.runnerName);
-    if (root !== undefined) return new CgroupEnforcer('cgroup1', root);
+    if (root !== undefined) return new CgroupEnforcer('cgroup1', root, interval);
   }
   return new WatchdogEnforcer(interval);
 }

@@ -90,6 +90,7 @@ describe('memory limits (real processes)', () => {
       root: undefined,
       cleanupLeftovers: async () => 0,
       close: async () => {},
+      watchdogCage: (limitBytes) => watchdog.watchdogCage(limitBytes),
       cage: async (_id, limitBytes) => ({
         kind: 'cgroup1',
         limitBytes,

@@ -1,141 +1,88 @@
 /**
- * Syslog header parsing (protocols.md §4): RFC 5424, RFC 3164, and the deviations real senders
- * produce (an RFC 3339 timestamp in a 3164 layout as rsyslog forwards, no hostname, a year or
- * fractional seconds in the timestamp, a TAG with `/`, `.` or `-`, a missing PRI, a BOM). Pure.
+ * The one syslog header recogniser (protocols.md §4): `format_switch` asks it whether a line is
+ * syslog, `syslog_header` (and `syslog_input`) take the fields from it. Pure.
+ *
+ * It reads RFC 5424 (§6, `rfc5424.ts`), RFC 3164 and what real senders make of it (`rfc3164.ts`:
+ * rsyslog's forwarding and file formats, journald, busybox, `logger`, Juniper, F5, Palo Alto,
+ * Fortinet, NXLog and Snare), Cisco IOS/NX-OS/ASA (`cisco.ts`), and lines without PRI written
+ * to files. The pieces: `pri.ts`, `timestamp.ts`, `hostname.ts`, `tag.ts`,
+ * `structured-data.ts`. The result and its every field: `header-schema.ts`.
+ *
+ * The rule it keeps: a header it cannot read with confidence is never guessed. The result then
+ * says `header: 'partial'` (or `'none'`) with a coded `header_issue`, and its `message` is the
+ * whole line; no field is shifted, no `app_name` made up.
  */
-export interface SyslogHeader {
-  readonly format: 'rfc5424' | 'rfc3164';
-  readonly pri: number | null;
-  readonly facility: number | null;
-  readonly severity: number | null;
-  readonly version: number | null;
-  readonly timestamp: string | null;
-  readonly host: string | null;
-  readonly app_name: string | null;
-  readonly procid: string | null;
-  readonly msgid: string | null;
-  readonly structured_data: string | null;
-  readonly message: string;
-}
+import { SyslogHeaderError } from './errors.js';
+import { draft, none } from './header-result.js';
+import type { SyslogHeader } from './header-schema.js';
+import { readPri } from './pri.js';
+import { readRfc3164 } from './rfc3164.js';
+import { isRfc5424, readRfc5424 } from './rfc5424.js';
 
-export class SyslogParseError extends Error {
-  override readonly name = 'SyslogParseError';
-}
-
-const MONTHS = 'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec';
-const BSD_TIME = new RegExp(
-  `^(?:(${MONTHS})\\s+(\\d{1,2})(?:\\s+(\\d{4}))?\\s+(\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?))\\s+`,
-);
-const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}))\s+/;
-const nil = (s: string | undefined): string | null => (s === undefined || s === '-' ? null : s);
-
+/**
+ * Reads the syslog header of one line (one frame: trailing CR, LF and NUL are its trailer and
+ * are cut first). Never throws for a string: what it cannot read is in `header` and
+ * `header_issue` (see `header-schema.ts`). Throws {@link SyslogHeaderError} `NOT_A_STRING` when
+ * called (from JavaScript) with anything else.
+ */
 export function parseSyslog(line: string): SyslogHeader {
-  let rest = line
-    .replace(/^\uFEFF/, '')
-    .replace(/[\r\n\0]+$/, '')
-    .trimStart();
-  let pri: number | null = null;
-  const priMatch = /^<(\d{1,3})>\s?/.exec(rest);
-  if (priMatch !== null) {
-    pri = Number(priMatch[1]);
-    if (pri > 191) throw new SyslogParseError(`priority ${pri} is over 191`);
-    rest = rest.slice(priMatch[0].length);
+  if (typeof line !== 'string') {
+    throw new SyslogHeaderError('NOT_A_STRING', `expected a string, got ${typeOf(line)}`, 0);
   }
-  const facility = pri === null ? null : Math.floor(pri / 8);
-  const severity = pri === null ? null : pri % 8;
-  const base = { pri, facility, severity };
-
-  // RFC 5424: VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD [SP MSG]
-  const v5424 = /^([1-9]\d{0,2}) (\S+) (\S+) (\S+) (\S+) (\S+) /.exec(rest);
-  if (v5424 !== null && (v5424[2] === '-' || /^\d{4}-\d{2}-\d{2}T/.test(v5424[2] ?? ''))) {
-    const after = rest.slice(v5424[0].length);
-    const { sd, msg } = splitStructuredData(after);
-    return {
-      format: 'rfc5424',
-      ...base,
-      version: Number(v5424[1]),
-      timestamp: nil(v5424[2]),
-      host: nil(v5424[3]),
-      app_name: nil(v5424[4]),
-      procid: nil(v5424[5]),
-      msgid: nil(v5424[6]),
-      structured_data: sd,
-      message: msg.replace(/^\uFEFF/, ''),
-    };
+  let end = line.length;
+  for (;;) {
+    const c = line.charCodeAt(end - 1);
+    if (c === 10 || c === 13 || c === 0) end--;
+    else break;
   }
-
-  // RFC 3164 and its relatives: [TIMESTAMP SP] [HOSTNAME SP] TAG[pid]: MSG
-  let timestamp: string | null = null;
-  const bsd = BSD_TIME.exec(rest);
-  const iso = bsd === null ? RFC3339.exec(rest) : null;
-  if (bsd !== null) {
-    timestamp = `${bsd[1]} ${bsd[2]?.padStart(2, ' ')}${bsd[3] === undefined ? '' : ` ${bsd[3]}`} ${bsd[4]}`;
-    rest = rest.slice(bsd[0].length);
-  } else if (iso !== null) {
-    timestamp = iso[1] ?? null;
-    rest = rest.slice(iso[0].length);
-  } else if (pri === null) {
-    throw new SyslogParseError('neither a syslog priority nor a timestamp at the start of the line');
+  const text = end === line.length ? line : line.slice(0, end);
+  let i = headerStart(text);
+  const h = draft(text);
+  if (text.charCodeAt(i) === 60 /* < */) {
+    const pri = readPri(text, i);
+    if (pri === null) return none(text, 'PRI_INVALID', i, 'not a PRI: "<", 1 to 3 digits of 0..191, ">"');
+    h.pri = pri.value;
+    h.facility = pri.value >> 3;
+    h.severity = pri.value & 7;
+    i = pri.end;
+    while (text.charCodeAt(i) === 32) i++;
+    if (isRfc5424(text, i)) return readRfc5424(h, text, i);
   }
-  // HOSTNAME then TAG, or TAG alone (no hostname): a first word ending in ':' or '[' is the TAG.
-  let host: string | null = null;
-  const first = /^(\S+)\s+/.exec(rest);
-  if (
-    first !== null &&
-    !/[:[]/.test(first[1] ?? '') &&
-    /^\S+?(?:\[[^\]]*\])?:(?:\s|$)/.test(rest.slice(first[0].length))
-  ) {
-    host = first[1] ?? null;
-    rest = rest.slice(first[0].length);
-  } else if (
-    first !== null &&
-    !/[:[]/.test(first[1] ?? '') &&
-    timestamp !== null &&
-    !/^\S+?(?:\[[^\]]*\])?:(?:\s|$)/.test(rest)
-  ) {
-    // "<13>2026-... vm myapp hello" (rsyslog from 5424 input): host, then a tag without colon.
-    host = first[1] ?? null;
-    rest = rest.slice(first[0].length);
-  }
-  const tag = /^([^\s:[]+)(?:\[([^\]]*)\])?:?(?:\s+|$)/.exec(rest);
-  let app_name: string | null = null;
-  let procid: string | null = null;
-  if (tag !== null && tag[1] !== undefined && tag[1].length <= 128) {
-    app_name = tag[1];
-    procid = tag[2] ?? null;
-    rest = rest.slice(tag[0].length);
-  }
-  return {
-    format: 'rfc3164',
-    ...base,
-    version: null,
-    timestamp,
-    host,
-    app_name,
-    procid,
-    msgid: null,
-    structured_data: null,
-    message: rest,
-  };
+  return readRfc3164(h, text, i);
 }
 
-/** STRUCTURED-DATA (NILVALUE or SD-ELEMENTs, `\]` and `\"` escaped) and the message after it. */
-function splitStructuredData(text: string): { sd: string | null; msg: string } {
-  if (text.startsWith('-')) return { sd: null, msg: text.slice(1).replace(/^ /, '') };
-  if (!text.startsWith('[')) return { sd: null, msg: text };
-  let i = 0;
-  let inQuotes = false;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '\\') {
-      i += 2;
-      continue;
-    }
-    if (c === '"') inQuotes = !inQuotes;
-    else if (!inQuotes && c === ']' && text[i + 1] !== '[') {
-      return { sd: text.slice(0, i + 1), msg: text.slice(i + 1).replace(/^ /, '') };
-    }
-    i++;
-  }
-  throw new SyslogParseError('structured data not closed');
+/**
+ * {@link parseSyslog}, for callers that accept only a fully read header: throws
+ * {@link SyslogHeaderError} with the `header_issue`'s code and offset otherwise.
+ */
+export function parseSyslogStrict(line: string): SyslogHeader {
+  const header = parseSyslog(line);
+  const issue = header.header_issue;
+  if (header.header === 'parsed' || issue === null) return header;
+  throw new SyslogHeaderError(issue.code, issue.detail, issue.offset);
+}
+
+/**
+ * Whether a line is syslog, the rule `format_switch` applies: its header is `parsed` or
+ * `partial` (`parseSyslog(line).header !== 'none'`), that is, it starts with a valid PRI, or
+ * (without PRI) with a timestamp followed by a TAG or a Cisco message code. How much of the
+ * header can be read does not change the answer. A line with a valid PRI is never `none`, so
+ * for those the PRI alone decides (the receiver's common case costs a PRI, not a parse); the
+ * property tests hold the two to the same answer.
+ */
+export function isSyslogLine(line: string): boolean {
+  const start = headerStart(line);
+  if (line.charCodeAt(start) === 60 /* < */) return readPri(line, start) !== null;
+  return parseSyslog(line).header !== 'none';
+}
+
+/** Where the header starts: after a UTF-8 BOM and leading spaces or TABs. */
+function headerStart(text: string): number {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  return i;
+}
+
+function typeOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }

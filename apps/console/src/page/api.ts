@@ -4,9 +4,12 @@
  */
 export class ApiError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** The API's code (`DRV_...`), when it gave one. */
+  readonly code: string | undefined;
+  constructor(status: number, message: string, code?: string) {
     super(message);
     this.status = status;
+    this.code = code;
   }
   /** The API refused for want of (the right) token. */
   get refused(): boolean {
@@ -16,15 +19,22 @@ export class ApiError extends Error {
 
 export const CONSOLE_HEADER = 'x-drover-console';
 
-async function errorOf(res: Response): Promise<ApiError> {
+/** The API's error body, `{error: {code, message}}` (libs/cluster-state/src/api-errors.ts). */
+export async function errorOf(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
+  let code: string | undefined;
   try {
-    const body = (await res.json()) as { error?: string };
-    if (typeof body.error === 'string') message = body.error;
+    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } | string };
+    const error = body.error;
+    if (typeof error === 'string') message = error;
+    else if (typeof error?.message === 'string') {
+      message = error.message;
+      if (typeof error.code === 'string') code = error.code;
+    }
   } catch {
     // not JSON
   }
-  return new ApiError(res.status, message);
+  return new ApiError(res.status, message, code);
 }
 
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {

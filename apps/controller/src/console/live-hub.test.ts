@@ -3,13 +3,14 @@ import { KeyLayout } from '@drover/store';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from '../cluster-cache.js';
+import { cacheReader } from '../views.js';
 import { COALESCE_MS, LiveHub, MAX_BUFFERED_BYTES } from './live-hub.js';
 
 const layout = new KeyLayout('/t');
 const logger = pino({ level: 'silent' });
 
 /** A cache fed by hand: the store's watch hands us its callbacks. */
-async function fakeCache(snapshot: SnapshotEntry[]) {
+async function fakeCache(snapshot: SnapshotEntry[] | null) {
   let watch: PrefixWatchOptions | undefined;
   let revision = 1;
   const store = {
@@ -21,16 +22,26 @@ async function fakeCache(snapshot: SnapshotEntry[]) {
   } as unknown as Store;
   const cache = new ClusterCache(store, logger);
   await cache.start();
-  await watch?.onResync?.(snapshot, revision);
-  watch?.onState?.('connected');
+  if (snapshot !== null) {
+    await watch?.onResync?.(snapshot, revision);
+    watch?.onState?.('connected');
+  }
   return {
     cache,
-    put: (key: string, value: unknown) =>
-      watch?.onEvents([{ type: 'put', key, value, revision: ++revision }]) as void,
-    del: (key: string) =>
-      watch?.onEvents([{ type: 'delete', key, value: undefined, revision: ++revision }]) as void,
+    list: async (entries: SnapshotEntry[]) => {
+      await watch?.onResync?.(entries, ++revision);
+      watch?.onState?.('connected');
+    },
+    put: (key: string, value: unknown): void => {
+      watch?.onEvents([{ type: 'put', key, value, revision: ++revision }]);
+    },
+    del: (key: string): void => {
+      watch?.onEvents([{ type: 'delete', key, value: undefined, revision: ++revision }]);
+    },
   };
 }
+
+const leaderInfo = (leads: boolean) => ({ id: 'me', isLeader: () => leads, leader: async () => undefined });
 
 const runner = (name: string) => ({
   name,
@@ -72,12 +83,7 @@ afterEach(() => hub?.stop());
 describe('the live hub', () => {
   it('sends the whole state on subscribe, then only what changed, once per burst', async () => {
     const f = await fakeCache([{ key: layout.runner('r1'), value: runner('r1'), revision: 1 }]);
-    hub = new LiveHub({
-      cache: f.cache,
-      self: { id: 'me', isLeader: () => true },
-      leader: async () => undefined,
-      logger,
-    });
+    hub = new LiveHub({ source: cacheReader(f.cache), leader: leaderInfo(true), logger });
     hub.start();
     const s = sink();
     hub.subscribe(s, { kind: 'overview' });
@@ -95,12 +101,7 @@ describe('the live hub', () => {
 
   it('remembers a lost runner, and forgets it when it registers again', async () => {
     const f = await fakeCache([{ key: layout.runner('r1'), value: runner('r1'), revision: 1 }]);
-    hub = new LiveHub({
-      cache: f.cache,
-      self: { id: 'me', isLeader: () => true },
-      leader: async () => undefined,
-      logger,
-    });
+    hub = new LiveHub({ source: cacheReader(f.cache), leader: leaderInfo(true), logger });
     hub.start();
     const s = sink();
     hub.subscribe(s, { kind: 'overview' });
@@ -120,12 +121,7 @@ describe('the live hub', () => {
 
   it('follows one channel for a channel subscriber (null when unknown)', async () => {
     const f = await fakeCache([]);
-    hub = new LiveHub({
-      cache: f.cache,
-      self: { id: 'me', isLeader: () => false },
-      leader: async () => undefined,
-      logger,
-    });
+    hub = new LiveHub({ source: cacheReader(f.cache), leader: leaderInfo(false), logger });
     hub.start();
     const s = sink();
     hub.subscribe(s, { kind: 'channel', key: 't/c' });
@@ -139,14 +135,25 @@ describe('the live hub', () => {
     });
   });
 
+  it('sends no state before the first listing from etcd (empty views are not the truth), then all of it', async () => {
+    const f = await fakeCache(null);
+    hub = new LiveHub({ source: cacheReader(f.cache), leader: leaderInfo(true), logger });
+    hub.start();
+    const s = sink();
+    hub.subscribe(s, { kind: 'overview' });
+    expect(s.frames).toEqual([
+      { event: 'cluster', data: { self: { id: 'me', leader: true }, leader: null, etcd: false } },
+    ]);
+    await f.list([{ key: layout.runner('r1'), value: runner('r1'), revision: 1 }]);
+    await settle();
+    const runners = s.frames.find((x) => x.event === 'runners')?.data as { runners: { name: string }[] };
+    expect(runners.runners.map((r) => r.name)).toEqual(['r1']);
+    expect(s.frames.map((x) => x.event)).toContain('channels');
+  });
+
   it('disconnects a client that does not read, rather than buffering without bound', async () => {
     const f = await fakeCache([]);
-    hub = new LiveHub({
-      cache: f.cache,
-      self: { id: 'me', isLeader: () => true },
-      leader: async () => undefined,
-      logger,
-    });
+    hub = new LiveHub({ source: cacheReader(f.cache), leader: leaderInfo(true), logger });
     hub.start();
     let buffered = 0;
     const s = sink(() => buffered);

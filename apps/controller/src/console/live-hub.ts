@@ -1,6 +1,6 @@
 /**
  * The console's live stream (server-sent events, libs/cluster-state/src/live.ts for the events):
- * fed by the cache's etcd watch. Changes are coalesced for COALESCE_MS, then each state a
+ * fed by the cache's etcd watch (through the LiveSource port). Changes are coalesced for COALESCE_MS, then each state a
  * subscriber follows is built once, serialised once, and written to every subscriber whose last
  * copy differs — so 50 open pages cost one build and 50 writes, not 50 builds.
  *
@@ -8,7 +8,6 @@
  * MAX_BUFFERED_BYTES) is disconnected; its browser reconnects and gets the whole state again.
  */
 import {
-  type ChannelView,
   type ClusterLive,
   type ControllerIdentity,
   channelLive,
@@ -19,8 +18,8 @@ import {
   updateLostRunners,
 } from '@drover/cluster-state';
 import type { Logger } from '@drover/platform';
-import type { ClusterCache, RecordKind } from '../cluster-cache.js';
-import { channelViewOf, channelViews, runnerViews } from '../views.js';
+import type { LeaderInfo, LiveSource } from '../api/ports.js';
+import type { RecordKind } from '../cluster-cache.js';
 
 /** Changes within this window go out together. */
 export const COALESCE_MS = 50;
@@ -48,9 +47,8 @@ interface Subscriber {
 }
 
 export interface LiveHubOptions {
-  readonly cache: ClusterCache;
-  readonly self: { id: string; isLeader(): boolean };
-  leader(): Promise<ControllerIdentity | undefined>;
+  readonly source: LiveSource;
+  readonly leader: LeaderInfo;
   readonly logger: Logger;
 }
 
@@ -61,7 +59,11 @@ const CHANNEL_KINDS: ReadonlySet<RecordKind> = new Set([
   'status',
   'pending',
   'resource',
+  'rollout',
 ]);
+
+/** A full listing may have changed anything. */
+const ALL_KINDS: ReadonlySet<RecordKind> = new Set([...CHANNEL_KINDS, 'runner', 'election']);
 
 /** One SSE frame (the JSON has no newlines). */
 export function frame(event: LiveEventName, data: string, id: number): string {
@@ -92,7 +94,9 @@ export class LiveHub {
   }
 
   start(): void {
-    this.#unsubscribe = this.#o.cache.onChange((kinds) => this.#changed(kinds));
+    this.#unsubscribe = this.#o.source.onChange((change) =>
+      this.#changed(change.resync ? ALL_KINDS : change.kinds),
+    );
     this.#trackRunners();
     void this.#refreshLeader();
     this.#timers.push(
@@ -145,14 +149,14 @@ export class LiveHub {
 
   /** Runner changes are followed even with nobody watching, so losses are known when someone looks. */
   #trackRunners(): void {
-    const now = new Map(runnerViews(this.#o.cache).map((r) => [r.name, runnerLive(r)]));
-    if (this.#o.cache.synced) this.#lost = updateLostRunners(this.#lost, this.#runners, now, new Date());
+    const now = new Map(this.#o.source.runners().map((r) => [r.name, runnerLive(r)]));
+    if (this.#o.source.synced) this.#lost = updateLostRunners(this.#lost, this.#runners, now, new Date());
     this.#runners = now;
   }
 
   async #refreshLeader(): Promise<void> {
     try {
-      this.#leader = await this.#o.leader();
+      this.#leader = await this.#o.leader.leader();
     } catch (err) {
       this.#o.logger.debug({ err: (err as Error).message }, 'live: leader lookup failed');
       this.#leader = undefined;
@@ -162,9 +166,9 @@ export class LiveHub {
 
   #clusterState(): ClusterLive {
     return {
-      self: { id: this.#o.self.id, leader: this.#o.self.isLeader() },
+      self: { id: this.#o.leader.id, leader: this.#o.leader.isLeader() },
       leader: this.#leader ?? null,
-      etcd: this.#o.cache.connected && this.#o.cache.synced,
+      etcd: this.#o.source.connected && this.#o.source.synced,
     };
   }
 
@@ -179,20 +183,22 @@ export class LiveHub {
     this.stats.builds++;
     let text: string | undefined;
     if (key === 'runners') {
-      const runners = runnerViews(this.#o.cache).map(runnerLive);
+      const runners = this.#o.source.runners().map(runnerLive);
       text = JSON.stringify({ runners, lost: this.#lost });
     } else if (key === 'channels') {
-      text = JSON.stringify({ channels: channelViews(this.#o.cache).map(channelLive) });
+      text = JSON.stringify({ channels: this.#o.source.channels().map(channelLive) });
     } else {
       const [tenant = '', channel = ''] = key.slice('channel:'.length).split('/');
-      const view: ChannelView | null = channelViewOf(this.#o.cache, tenant, channel) ?? null;
-      text = JSON.stringify(view);
+      text = JSON.stringify(this.#o.source.channel({ tenant, channel }) ?? null);
     }
     this.#built.set(key, text);
     return text;
   }
 
   #sendStates(subscribers: readonly Subscriber[]): void {
+    // Before the first listing from etcd, the views are empty, not true: say nothing yet (the
+    // cluster event tells etcd: false); the listing's change sends everything.
+    if (!this.#o.source.synced) return;
     for (const s of subscribers) {
       if (s.subscription.kind === 'overview') {
         this.#send(s, 'runners', this.#build('runners'));
@@ -207,7 +213,7 @@ export class LiveHub {
     if (text === undefined || s.last.get(event) === text) return;
     s.last.set(event, text);
     this.stats.frames++;
-    this.#write(s, frame(event, text, this.#o.cache.revision));
+    this.#write(s, frame(event, text, this.#o.source.revision));
   }
 
   #write(s: Subscriber, text: string): void {

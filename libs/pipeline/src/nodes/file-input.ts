@@ -7,57 +7,18 @@
  * (at-least-once). A failed line is emitted again before any new one.
  */
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileInputSettings } from '@drover/channel-model';
+import { sleep } from '@drover/timers';
 import type { Fields, InputContext, InputNode } from '../types.js';
+import { ConfirmedPrefix, type Slot } from './confirmed-prefix.js';
 import { Pace } from './pace.js';
 
 const CHUNK = 64 * 1024;
 const SAVE_EVERY_MS = 1000;
 
-interface Slot {
-  /** The byte offset just after this line. */
-  readonly end: number;
-  done: boolean;
-}
-
 interface Saved {
   readonly ino: number;
   readonly offset: number;
-}
-
-/** Which prefix of the emitted lines is confirmed: slots in file order, done in any order. */
-class ConfirmedPrefix {
-  #slots: Slot[] = [];
-  #head = 0;
-  confirmed: number;
-
-  constructor(start: number) {
-    this.confirmed = start;
-  }
-
-  get open(): number {
-    return this.#slots.length - this.#head;
-  }
-
-  add(end: number): Slot {
-    const slot = { end, done: false };
-    this.#slots.push(slot);
-    return slot;
-  }
-
-  /** Marks a line done and moves the confirmed offset past every done line at the front. */
-  done(slot: Slot): void {
-    slot.done = true;
-    while (this.#head < this.#slots.length && (this.#slots[this.#head] as Slot).done) {
-      this.confirmed = (this.#slots[this.#head] as Slot).end;
-      this.#head++;
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#slots.length) {
-      this.#slots = this.#slots.slice(this.#head);
-      this.#head = 0;
-    }
-  }
 }
 
 export class FileInput implements InputNode {

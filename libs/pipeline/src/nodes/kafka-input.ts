@@ -2,12 +2,16 @@
  * `kafka_input`: events from Kafka topics in a consumer group. Each message is one tracked event
  * (its JSON object's keys, or its value in `raw_field`); a partition's offset is committed only up
  * to the last contiguously confirmed message, so a restart resumes at the first unconfirmed one.
- * A failed event rewinds its partition to it (the messages after it come again: at-least-once).
- * Reading waits while max_pending events are in flight.
+ * A failed event is emitted again, from the message this input still holds, after a backoff
+ * (0.1 s doubling to 5 s), and its offset stays uncommitted meanwhile: at-least-once, without
+ * seeking the consumer (kafkajs can let a seek made while messages of the partition are in hand
+ * go unheeded, which lost or stalled the rest of the partition). Reading waits while max_pending
+ * events are in flight.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaInputSettings } from '@drover/channel-model';
 import { type ConsumedMessage, connectKafkaConsumer, type KafkaConsumer } from '@drover/kafka-resources';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import type { Fields, InputContext, InputNode } from '../types.js';
 
 const HEARTBEAT_EVERY_MS = 3_000;
@@ -29,17 +33,19 @@ async function readyWithHeartbeats(ctx: InputContext, message: ConsumedMessage):
 }
 
 class PartitionOffsets {
-  /** Offsets emitted and not yet confirmed, in the order read (ascending). */
+  /** Offsets emitted and not yet confirmed (failed ones stay until they are). */
   readonly open: number[] = [];
   lastRead = -1;
   committed = -1;
-  epoch = 0;
 
-  /** The next offset safe to commit: the first still open, else the one after the last read. */
+  /** The next offset safe to commit: the lowest still open, else the one after the last read. */
   committable(): number {
-    return this.open.length > 0 ? (this.open[0] as number) : this.lastRead + 1;
+    return this.open.length > 0 ? Math.min(...this.open) : this.lastRead + 1;
   }
 }
+
+const RETRY_INITIAL_MS = 100;
+const RETRY_MAX_MS = 5_000;
 
 export class KafkaInput implements InputNode {
   readonly kind = 'input' as const;
@@ -49,7 +55,9 @@ export class KafkaInput implements InputNode {
   readonly #stream: string;
   readonly #partitions = new Map<string, PartitionOffsets>();
   #consumer: KafkaConsumer | undefined;
-  #commitTimer: NodeJS.Timeout | undefined;
+  #commitTimer: Timer | undefined;
+  /** Re-emissions waiting for their backoff. */
+  readonly #timers = new Set<Timer>();
   #stopped = false;
 
   constructor(settings: KafkaInputSettings, brokers: readonly string[], groupId: string, stream: string) {
@@ -78,13 +86,11 @@ export class KafkaInput implements InputNode {
       },
       onMessage: (message) => this.#message(ctx, message),
     });
-    this.#commitTimer = setInterval(() => void this.#commit(), Math.max(50, s.commit_interval_ms));
+    this.#commitTimer = setLongInterval(() => void this.#commit(), Math.max(50, s.commit_interval_ms));
     ctx.logger.info({ group: this.#groupId, topics: s.topics ?? [s.topic] }, 'kafka_input consuming');
   }
 
   async #message(ctx: InputContext, message: ConsumedMessage): Promise<void> {
-    if (this.#stopped) return;
-    await readyWithHeartbeats(ctx, message);
     if (this.#stopped) return;
     const key = `${message.topic}\u0000${message.partition}`;
     let p = this.#partitions.get(key);
@@ -92,9 +98,10 @@ export class KafkaInput implements InputNode {
       p = new PartitionOffsets();
       this.#partitions.set(key, p);
     }
-    const offset = Number(message.offset);
     const partition = p;
-    const epoch = p.epoch;
+    await readyWithHeartbeats(ctx, message);
+    if (this.#stopped) return;
+    const offset = Number(message.offset);
     let fields: Fields;
     try {
       fields = this.#decode(message);
@@ -109,21 +116,42 @@ export class KafkaInput implements InputNode {
     }
     partition.open.push(offset);
     partition.lastRead = Math.max(partition.lastRead, offset);
+    this.#emit(ctx, partition, message, offset, fields, 0);
+  }
+
+  /** Emits one message's event; a failure emits it again after a backoff, until it is confirmed or the input stops. */
+  #emit(
+    ctx: InputContext,
+    partition: PartitionOffsets,
+    message: ConsumedMessage,
+    offset: number,
+    fields: Fields,
+    attempt: number,
+  ): void {
     ctx.emit(this.#stream, fields, (outcome) => {
-      if (partition.epoch !== epoch) return; // rewound since: this message comes again
       if (outcome.ok) {
         const at = partition.open.indexOf(offset);
         if (at !== -1) partition.open.splice(at, 1);
         return;
       }
+      const delay = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** attempt);
       ctx.logger.warn(
-        { topic: message.topic, partition: message.partition, offset, reason: outcome.reason },
-        'event failed: rewinding',
+        {
+          topic: message.topic,
+          partition: message.partition,
+          offset,
+          reason: outcome.reason,
+          retry_in_ms: delay,
+        },
+        'event failed: emitting it again',
       );
-      partition.epoch++;
-      partition.open.length = 0;
-      partition.lastRead = offset - 1;
-      this.#consumer?.seek(message.topic, message.partition, String(offset));
+      const timer = setLongTimeout(() => {
+        this.#timers.delete(timer);
+        // Stopped meanwhile: the offset stays uncommitted, so the event comes again after a restart.
+        if (this.#stopped) return;
+        this.#emit(ctx, partition, message, offset, this.#decode(message), attempt + 1);
+      }, delay);
+      this.#timers.add(timer);
     });
   }
 
@@ -154,7 +182,9 @@ export class KafkaInput implements InputNode {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#commitTimer !== undefined) clearInterval(this.#commitTimer);
+    for (const timer of this.#timers) timer.clear();
+    this.#timers.clear();
+    this.#commitTimer?.clear();
     await this.#commit();
     await this.#consumer?.close();
   }

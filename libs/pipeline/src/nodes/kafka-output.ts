@@ -6,17 +6,18 @@
  * producer reconnects on the next batch.
  *
  * Events are encoded straight into their batch's one buffer (MessageBatch), which is handed whole
- * to the Kafka producer thread (startProducerThread): kafkajs's per-message garbage stays out of
- * the pipeline's heap.
+ * to the batch producer (startBatchProducer): the bytes waiting for the broker stay out of the
+ * pipeline's heap.
  */
 import type { KafkaOutputSettings } from '@drover/channel-model';
-import { type BatchProducer, MessageBatch, startProducerThread } from '@drover/kafka-resources';
+import { type BatchProducer, MessageBatch, startBatchProducer } from '@drover/kafka-resources';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Delivery, NodeLogger, OutputNode } from '../types.js';
 
 interface Batch {
   readonly messages: MessageBatch;
   readonly dones: ((err?: Error) => void)[];
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
 }
 
 export class KafkaOutput implements OutputNode {
@@ -70,7 +71,7 @@ export class KafkaOutput implements OutputNode {
     batch.messages.add(key, value);
     batch.dones.push(done);
     if (batch.dones.length >= this.#settings.batch_size) this.#flush(topic);
-    else batch.timer ??= setTimeout(() => this.#flush(topic), this.#settings.linger_ms);
+    else batch.timer ??= setLongTimeout(() => this.#flush(topic), this.#settings.linger_ms);
   }
 
   #encode(event: Delivery): string {
@@ -86,11 +87,12 @@ export class KafkaOutput implements OutputNode {
     return a === 0 || a === '0' ? 0 : a === 1 || a === '1' ? 1 : -1;
   }
 
-  #thread(): BatchProducer {
-    this.#producer ??= startProducerThread({
+  #batchProducer(): BatchProducer {
+    this.#producer ??= startBatchProducer({
       brokers: this.#brokers,
       acks: this.#acks(),
       compression: this.#settings.compression,
+      idempotent: this.#settings.idempotent,
       // Methods, not a spread: pino's live on its prototype.
       logger: {
         debug: () => {},
@@ -106,11 +108,11 @@ export class KafkaOutput implements OutputNode {
     const batch = this.#batches.get(topic);
     if (batch === undefined) return;
     this.#batches.delete(topic);
-    if (batch.timer !== undefined) clearTimeout(batch.timer);
+    batch.timer?.clear();
     this.#lastBytes.set(topic, batch.messages.bytes);
     const sending = (async () => {
       try {
-        await this.#thread().send(topic, batch.messages.pack());
+        await this.#batchProducer().send(topic, batch.messages.pack());
         for (const done of batch.dones) done();
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { LumberjackOutputSettings } from '@drover/channel-model';
 import { LumberjackClientError, LumberjackConnection } from '@drover/lumberjack';
+import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Delivery, NodeLogger, OutputNode } from '../types.js';
 
 interface Item {
@@ -32,8 +33,8 @@ export class LumberjackOutput implements OutputNode {
   readonly #destinations: Destination[];
   #gathering: Item[] = [];
   #windows: Item[][] = [];
-  #linger: NodeJS.Timeout | undefined;
-  #wake: NodeJS.Timeout | undefined;
+  #linger: Timer | undefined;
+  #wake: Timer | undefined;
   #next = 0;
   #closed = false;
   readonly stats = { windows: 0, resent: 0, events: 0 };
@@ -75,11 +76,11 @@ export class LumberjackOutput implements OutputNode {
     }
     this.#gathering.push({ fields: event.fields, done });
     if (this.#gathering.length >= this.#settings.window_size) this.#cut();
-    else this.#linger ??= setTimeout(() => this.#cut(), this.#settings.linger_ms);
+    else this.#linger ??= setLongTimeout(() => this.#cut(), this.#settings.linger_ms);
   }
 
   #cut(): void {
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#linger?.clear();
     this.#linger = undefined;
     if (this.#gathering.length === 0) return;
     this.#windows.push(this.#gathering);
@@ -108,7 +109,7 @@ export class LumberjackOutput implements OutputNode {
       const idle = this.#destinations.filter((d) => !d.busy);
       if (idle.length > 0) {
         const at = Math.min(...idle.map((d) => d.retryAt));
-        this.#wake = setTimeout(
+        this.#wake = setLongTimeout(
           () => {
             this.#wake = undefined;
             this.#pump();
@@ -165,8 +166,8 @@ export class LumberjackOutput implements OutputNode {
 
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
-    if (this.#wake !== undefined) clearTimeout(this.#wake);
+    this.#linger?.clear();
+    this.#wake?.clear();
     const error = new Error('lumberjack_output closed');
     for (const item of [...this.#gathering, ...this.#windows.flat()]) item.done(error);
     this.#gathering = [];

@@ -3,7 +3,8 @@
  * events per second, and a macrotask yield every so often so a producer that never waits on
  * I/O cannot starve sockets, timers and the outputs it feeds.
  */
-import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { sleep } from '@drover/timers';
 
 const YIELD_EVERY = 256;
 

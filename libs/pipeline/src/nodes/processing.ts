@@ -13,7 +13,7 @@ import type {
   FunctionSettings,
   SyslogHeaderSettings,
 } from '@drover/channel-model';
-import { parseSyslog } from '@drover/syslog';
+import { isSyslogLine, parseSyslog } from '@drover/syslog';
 import type { Delivery, Emit, Fields, ProcessingNode } from '../types.js';
 
 /** A dotted path (`syslog.app_name`) into nested objects. */
@@ -26,8 +26,13 @@ export function fieldAt(fields: Readonly<Fields>, path: string): unknown {
   return value;
 }
 
-const SYSLOG_START = /^\s*(?:<\d{1,3}>|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s)/;
-
+/**
+ * `format_switch`: the stream an event goes to, by the format of its `field`: `json` for a JSON
+ * object, `syslog` for a syslog line as `@drover/syslog`'s `isSyslogLine` decides it (a valid PRI,
+ * or without PRI a timestamp followed by a TAG or a Cisco message code: the same recogniser
+ * `syslog_header` reads the fields with, so the two never disagree), `text` for anything else.
+ * A line in none of the configured formats is a node error (`_ppf_errors`).
+ */
 export class FormatSwitch implements ProcessingNode {
   readonly kind = 'processing' as const;
   readonly #field: string;
@@ -54,12 +59,22 @@ export class FormatSwitch implements ProcessingNode {
         // not JSON after all: try the other formats
       }
     }
-    if (s.syslog !== undefined && SYSLOG_START.test(text)) emit(s.syslog, { ...event.fields });
+    if (s.syslog !== undefined && isSyslogLine(text)) emit(s.syslog, { ...event.fields });
     else if (s.text !== undefined) emit(s.text, { ...event.fields });
     else throw new Error(`field "${this.#field}" is in none of the formats ${Object.keys(s).join(', ')}`);
   }
 }
 
+/**
+ * `syslog_header`: reads the syslog header of `field` with `@drover/syslog`'s `parseSyslog` and
+ * emits the event with `output` = the header object (`SyslogHeader`: format, pri, facility,
+ * severity, version, timestamp..., host, app_name, procid, msgid, structured_data, sd, ...),
+ * `field` = the message after the header, and `raw_log` = the line as received. A header that
+ * cannot be read with confidence is not an error: `output.header` is `partial` or `none`,
+ * `output.header_issue` says why, and `field` keeps the whole line (no field is guessed).
+ * `host_fallback` (a dotted path, e.g. `beat.host.name`): the host when the line names none, with
+ * `output.host_source` saying where the host came from.
+ */
 export class SyslogHeader implements ProcessingNode {
   readonly kind = 'processing' as const;
   readonly #settings: SyslogHeaderSettings;
@@ -79,8 +94,22 @@ export class SyslogHeader implements ProcessingNode {
       ...event.fields,
       raw_log: raw,
       [this.#settings.field]: header.message,
-      [this.#settings.output]: header,
+      [this.#settings.output]: this.#withHost(header, event.fields),
     });
+  }
+
+  /**
+   * With `host_fallback`: a header that read no host takes the sender's name for it, and
+   * `host_source` says which (`header`, the fallback's path, or null when there is no host). Never
+   * on a header that was not read (`none`): that would make a host up for a line that is not syslog.
+   */
+  #withHost(header: ReturnType<typeof parseSyslog>, fields: Readonly<Fields>): object {
+    const path = this.#settings.host_fallback;
+    if (path === undefined) return header;
+    if (header.host !== null) return { ...header, host_source: 'header' };
+    const fallback = header.header === 'none' ? undefined : fieldAt(fields, path);
+    if (typeof fallback !== 'string' || fallback === '') return { ...header, host_source: null };
+    return { ...header, host: fallback, host_source: path };
   }
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { channelPath } from '../api.js';
+import { channelPath, errorOf } from '../api.js';
 import { Banner } from '../components.js';
 import { exactTime } from '../format.js';
 import { href } from '../route.js';
@@ -60,8 +60,8 @@ export function Logs(props: { tenant: string; channel: string; app: string; inde
       try {
         const res = await fetch(url, { credentials: 'same-origin', signal: abort.signal });
         if (!res.ok || res.body === null) {
-          const body = (await res.json().catch(() => ({}))) as { error?: string };
-          setStatus({ kind: 'error', text: `${res.status}: ${body.error ?? res.statusText}` });
+          const err = await errorOf(res);
+          setStatus({ kind: 'error', text: `${res.status}: ${err.message}` });
           return;
         }
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -1,0 +1,131 @@
+/**
+ * The HTTP API every controller serves (DESIGN.md, "HTTP API"), assembled from one fastify
+ * plugin per route group. `buildApi(deps)` returns the configured instance; controller.ts calls
+ * `listen`, tests call `inject()` with fakes behind the ports (ports.ts).
+ *
+ * | plugin            | routes                                               | token                 |
+ * |-------------------|------------------------------------------------------|-----------------------|
+ * | health            | GET /healthz, GET /readyz                            | never                 |
+ * | meta              | GET /metrics, GET /openapi.json                      | off loopback          |
+ * | runners  (/v1)    | GET /v1/runners                                      | off loopback          |
+ * | channels (/v1)    | GET /v1/channels, GET /v1/channels/:t/:c             | off loopback          |
+ * | logs     (/v1)    | GET /v1/channels/:t/:c/applications/:a/instances/:i/logs | off loopback      |
+ * | channel-commands (/v1) | PUT /v1/channels/:t/:c, POST .../start|stop|reload | always              |
+ * | runtime  (/v1)    | GET /v1/channels/:t/:c/runtime (RSS, pipeline counters) | off loopback       |
+ * | console          | GET /, /assets/*, GET /v1/console, POST|DELETE /v1/console/session | never    |
+ * | events   (/v1)    | GET /v1/events (server-sent events)                  | off loopback          |
+ * | log-search (/v1)  | GET /v1/logs/search, GET /v1/logs/events/:id         | off loopback          |
+ *
+ * The web console's plugins (console, events, log-search) are registered when `deps.console` is
+ * given (every controller gives it; tests of the other plugins may leave it out). The console's
+ * session cookie (console/session.ts) stands for the token in every scope (auth.ts), so
+ * @fastify/cookie parses cookies first.
+ *
+ * Each plugin registers its own hooks (token, cache synced), so encapsulation scopes them; one
+ * error handler (error-handler.ts) gives every failure the body `{error: {code, message}}` with
+ * the status of its code. A new route group is a new plugin registered here.
+ */
+
+import type { Logger } from '@drover/platform';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { channelCommandsRoutes } from './plugins/channel-commands.js';
+import { channelsRoutes } from './plugins/channels.js';
+import { consoleRoutes } from './plugins/console.js';
+import { eventsRoutes } from './plugins/events.js';
+import { healthRoutes } from './plugins/health.js';
+import { logSearchRoutes } from './plugins/log-search.js';
+import { logsRoutes } from './plugins/logs.js';
+import { metaRoutes } from './plugins/meta.js';
+import { runnersRoutes } from './plugins/runners.js';
+import { runtimeRoutes } from './plugins/runtime.js';
+import type {
+  ChannelCommands,
+  ClusterReader,
+  LeaderInfo,
+  LiveSource,
+  LogSearch,
+  MetricsSource,
+  RunnerFetch,
+} from './ports.js';
+
+/** What the web console needs beyond the API's reads. */
+export interface ConsoleDeps {
+  /** The built page (@drover/console's consoleAssetsDir()). */
+  readonly assetsDir: string;
+  /** The reader followed live, for the event stream. */
+  readonly live: LiveSource;
+  /** The log store searched; undefined: none configured (search answers 501). */
+  readonly logStore: LogSearch | undefined;
+}
+
+export interface ApiDeps {
+  readonly reader: ClusterReader;
+  readonly commands: ChannelCommands;
+  readonly leader: LeaderInfo;
+  readonly metrics: MetricsSource;
+  /** Bearer token for mutations (and reads off loopback); undefined: an open API. */
+  readonly token: string | undefined;
+  readonly logger: Logger;
+  /** How runners' log endpoints are reached (default: fetch). */
+  readonly fetch?: RunnerFetch;
+  /** Largest accepted request body in bytes (default BODY_LIMIT). */
+  readonly bodyLimit?: number;
+  /** The web console (page, live events, runtime, log search). */
+  readonly console?: ConsoleDeps;
+}
+
+/** Largest accepted request: a channel's files (1 MiB at most) as JSON, binary ones in base64. */
+export const BODY_LIMIT = 4 * 1024 * 1024;
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  // Per-request lines are info; keep warnings and errors only (or less, if the logger says so).
+  const level = deps.logger.levelVal > 40 ? deps.logger.level : 'warn';
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'api' }, { level }) as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? BODY_LIMIT,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Drover API',
+        version: '1',
+        description: 'Channels, runners and instances of a Drover cluster',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(cookie);
+  const { reader, token } = deps;
+  const runnerFetch: RunnerFetch = deps.fetch ?? ((url, init) => fetch(url, init));
+  await app.register(healthRoutes, { reader, leader: deps.leader });
+  await app.register(metaRoutes, { metrics: deps.metrics, token });
+  await app.register(runnersRoutes, { prefix: '/v1', reader, token });
+  await app.register(channelsRoutes, { prefix: '/v1', reader, token });
+  await app.register(logsRoutes, {
+    prefix: '/v1',
+    reader,
+    token,
+    fetch: runnerFetch,
+  });
+  await app.register(channelCommandsRoutes, { prefix: '/v1', reader, commands: deps.commands, token });
+  await app.register(runtimeRoutes, { prefix: '/v1', reader, fetch: runnerFetch, token });
+  if (deps.console !== undefined) {
+    const { assetsDir, live, logStore } = deps.console;
+    await app.register(consoleRoutes, { assetsDir, leader: deps.leader, logStore, token });
+    await app.register(eventsRoutes, {
+      prefix: '/v1',
+      live,
+      leader: deps.leader,
+      token,
+      logger: deps.logger,
+    });
+    await app.register(logSearchRoutes, { prefix: '/v1', store: logStore, token });
+  }
+  return app;
+}
