@@ -130,6 +130,11 @@ export async function ensureJava(): Promise<string> {
   return java;
 }
 
+/** `systemd-analyze` (Debian's `systemd`), which checks the shipped units in a test. */
+export function ensureSystemdAnalyze(): Promise<string> {
+  return ensureBinary('systemd-analyze', 'systemd-analyze', ['systemd']);
+}
+
 /** Where Debian's rsyslog keeps its modules. */
 export const RSYSLOG_MODULE_DIR = '/usr/lib/x86_64-linux-gnu/rsyslog';
 
