@@ -25,13 +25,13 @@ function lastFrame(output: string): string {
   return (complete.at(-1) ?? '').replace(ANSI, '');
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Running (a zombie waiting for its parent to reap it has exited), with what it runs, or undefined. */
+async function running(pid: number): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  if (stat === '' || state === 'Z' || state === 'X') return undefined;
+  const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return `${cmd.split('\0').join(' ')} (state ${state})`;
 }
 
 async function recordedPids(): Promise<number[]> {
@@ -79,8 +79,14 @@ describe('npm start', () => {
     });
 
     // Wait for a frame with both receivers running on their front hosts and events flowing.
-    const receiverRow = (frame: string, app: string, host: string) =>
-      new RegExp(`reftenant/receiver\\s+${app}\\s+${host}\\s+running\\s+\\d+`).test(frame);
+    // CHANNEL APPLICATION HOST STATE PID RESTARTS IN/S ACKED IN FLIGHT: running on its host, acknowledging.
+    const receiverRow = (frame: string, app: string, host: string) => {
+      const line = frame
+        .split('\n')
+        .find((l) => l.startsWith('reftenant/receiver') && l.includes(` ${app} `));
+      const cells = line?.trim().split(/\s{2,}/) ?? [];
+      return cells[2] === host && cells[3] === 'running' && Number(cells[7]?.replace(/,/g, '')) > 0;
+    };
     const topicRate = (frame: string) => {
       const m = /reftenant-receiver-linux-os\s+([\d,]+)\s+([\d,]+)/.exec(frame);
       return m === null ? 0 : Number(m[1]?.replace(/,/g, ''));
@@ -117,7 +123,7 @@ describe('npm start', () => {
     const text = output.replace(ANSI, '');
     expect(text).toContain('everything npm start started is stopped');
     for (const pid of [...pidsWhileRunning, ...pipelines])
-      expect(alive(pid), `pid ${pid} still runs`).toBe(false);
+      expect(await running(pid), `pid ${pid}`).toBeUndefined();
     expect(await processesInWorkdirs()).toEqual([]);
   }, 420_000);
 });

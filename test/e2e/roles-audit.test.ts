@@ -49,6 +49,7 @@ const seedEntry = (time: Date): AuditEntry => ({
   controller: 'seed',
   token: 'ops-admin',
   role: 'admin',
+  via: 'token',
   source: '192.0.2.1',
   method: 'POST',
   path: '/v1/channels/reftenant/receiver/stop',
@@ -172,6 +173,7 @@ describe('roles, audit and HTTPS through channelctl (real controller, etcd, runn
     expect(list.truncated).toBe(false);
     expect(list.entries.every((e) => e.source === '127.0.0.1' && e.controller === 'controller-a')).toBe(true);
     expect(list.entries.every((e) => e.channel === 'reftenant/receiver')).toBe(true);
+    expect(list.entries.every((e) => e.via === (e.token === null ? null : 'token'))).toBe(true);
     expect(
       list.entries.map((e) => [e.token, e.role, e.method, e.action, e.status, e.result, e.code]),
     ).toEqual([

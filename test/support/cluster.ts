@@ -30,7 +30,9 @@ export interface ClusterOptions {
   readonly tokenFileText?: string;
   /** Controllers serve the API over HTTPS with this certificate; channelctl trusts `caFile`. */
   readonly apiTls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
-  /** More flags for every controller. */
+  /** More environment for every daemon (and what runners pass on to their children). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** More arguments for every controller. */
   readonly controllerArgs?: readonly string[];
   /** A platform file for controllers and runners (`--config`): etcd TLS and auth, for one. */
   readonly configFile?: string;
@@ -121,6 +123,7 @@ export class TestCluster {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       DROVER_LOG_LEVEL: 'debug',
+      ...this.options.env,
     };
     return env;
   }

@@ -8,6 +8,7 @@ const entry = (over: Partial<AuditEntry>): AuditEntry => ({
   controller: 'ctl1:7070',
   token: 'alice',
   role: 'operate',
+  via: 'token',
   source: '10.0.0.7',
   method: 'POST',
   path: '/v1/channels/reftenant/receiver/stop',
@@ -29,6 +30,7 @@ describe('channelctl audit', () => {
           time: '2026-11-23T03:13:00.000Z',
           token: null,
           role: null,
+          via: null,
           source: '203.0.113.9',
           action: 'start',
           status: 401,
@@ -43,13 +45,15 @@ describe('channelctl audit', () => {
           action: 'upload',
           message: 'changed, 0123abcd',
         }),
+        entry({ time: '2026-11-23T03:15:00.000Z', via: 'session', action: 'reload' }),
       ]),
     ).toBe(
       [
-        'TIME                      TOKEN  ROLE     SOURCE       ACTION  CHANNEL             RESULT       DETAIL',
-        '2026-11-23T03:12:45.120Z  alice  operate  10.0.0.7     stop    reftenant/receiver  ok',
-        '2026-11-23T03:13:00.000Z  -      -        203.0.113.9  start   reftenant/receiver  refused 401  DRV_UNAUTHORIZED: invalid bearer token',
-        '2026-11-23T03:14:00.000Z  ci     admin    10.0.0.7     upload  reftenant/receiver  ok           changed, 0123abcd',
+        'TIME                      TOKEN            ROLE     SOURCE       ACTION  CHANNEL             RESULT       DETAIL',
+        '2026-11-23T03:12:45.120Z  alice            operate  10.0.0.7     stop    reftenant/receiver  ok',
+        '2026-11-23T03:13:00.000Z  -                -        203.0.113.9  start   reftenant/receiver  refused 401  DRV_UNAUTHORIZED: invalid bearer token',
+        '2026-11-23T03:14:00.000Z  ci               admin    10.0.0.7     upload  reftenant/receiver  ok           changed, 0123abcd',
+        '2026-11-23T03:15:00.000Z  alice (console)  operate  10.0.0.7     reload  reftenant/receiver  ok',
       ].join('\n'),
     );
     expect(renderAudit([])).toBe('no audit entries');

@@ -112,7 +112,7 @@ export function renderAudit(entries: readonly AuditEntry[]): string {
     ['TIME', 'TOKEN', 'ROLE', 'SOURCE', 'ACTION', 'CHANNEL', 'RESULT', 'DETAIL'],
     entries.map((e) => [
       e.time,
-      e.token ?? '-',
+      e.token === null ? '-' : e.via === 'session' ? `${e.token} (console)` : e.token,
       e.role ?? '-',
       e.source,
       e.action,

@@ -2,13 +2,20 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { type ApiToken, type PlatformConfig, parseDuration } from '@drover/channel-model';
+import {
+  type ApiToken,
+  type PlatformConfig,
+  parseDuration,
+  SQL_IDENTIFIER,
+  SQL_IDENTIFIER_HINT,
+} from '@drover/channel-model';
 import {
   ConfigError,
   parseHostPort,
   parseKafkaCluster,
   parsePositiveInt,
   readApiTokenFile,
+  readSecretFile,
 } from '@drover/platform';
 import { etcdSettings } from '@drover/platform/etcd';
 
@@ -24,6 +31,17 @@ export interface ControllerFlags {
   readonly auditRetention?: string;
   readonly auditMaxEntries?: string;
   readonly id?: string;
+  readonly logStoreUrl?: string;
+  readonly logStorePasswordFile?: string;
+  readonly logStoreTable?: string;
+}
+
+/** The PostgreSQL log store the console searches (platform file `log_store`). */
+export interface LogStoreConfig {
+  readonly url: string;
+  readonly password: string | undefined;
+  readonly schema: string;
+  readonly table: string;
 }
 
 /** The API's HTTPS certificate (chain) and key, PEM, with the files they came from. */
@@ -47,6 +65,8 @@ export interface ControllerConfig {
   /** HTTPS for the API; undefined: plain HTTP. */
   readonly tls: ApiTls | undefined;
   readonly audit: { readonly retentionMs: number; readonly maxEntries: number };
+  /** Undefined: no log store, the console's search says so. */
+  readonly logStore: LogStoreConfig | undefined;
 }
 
 async function readPem(file: string, what: string): Promise<Buffer> {
@@ -108,6 +128,38 @@ function resolveAudit(file: PlatformConfig, flags: ControllerFlags): ControllerC
   return { retentionMs, maxEntries };
 }
 
+async function resolveLogStore(
+  file: PlatformConfig,
+  flags: ControllerFlags,
+): Promise<LogStoreConfig | undefined> {
+  const url = flags.logStoreUrl ?? file.log_store?.url;
+  if (url === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\/\S+$/.test(url)) {
+    throw new ConfigError('--log-store-url', `--log-store-url: expected a postgres:// URL, got "${url}"`);
+  }
+  let schema = file.log_store?.schema ?? 'public';
+  let table = file.log_store?.table ?? 'logs';
+  if (flags.logStoreTable !== undefined) {
+    const parts = flags.logStoreTable.split('.');
+    if (parts.length > 2 || parts.some((p) => !SQL_IDENTIFIER.test(p))) {
+      throw new ConfigError(
+        '--log-store-table',
+        `--log-store-table: expected [schema.]table (${SQL_IDENTIFIER_HINT}), got "${flags.logStoreTable}"`,
+      );
+    }
+    table = parts.at(-1) as string;
+    if (parts.length === 2) schema = parts[0] as string;
+  }
+  const passwordFile = flags.logStorePasswordFile ?? file.log_store?.password_file;
+  return {
+    url,
+    password:
+      passwordFile === undefined ? undefined : await readSecretFile(passwordFile, 'log store password'),
+    schema,
+    table,
+  };
+}
+
 export async function resolveControllerConfig(
   file: PlatformConfig,
   flags: ControllerFlags,
@@ -134,6 +186,7 @@ export async function resolveControllerConfig(
     ...(await resolveTokens(tokenFile)),
     tls: await resolveTls(file, flags),
     audit: resolveAudit(file, flags),
+    logStore: await resolveLogStore(file, flags),
   };
 }
 

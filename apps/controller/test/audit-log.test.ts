@@ -21,6 +21,7 @@ const entry = (time: string, action = 'stop'): AuditEntry => ({
   controller: 'c1',
   token: 'alice',
   role: 'operate',
+  via: 'token',
   source: '127.0.0.1',
   method: 'POST',
   path: `/v1/channels/t/c/${action}`,

@@ -49,6 +49,7 @@ export {
   stopPostgres,
 } from './postgres.js';
 export {
+  ensureChromium,
   ensureEtcdInstalled,
   ensureJava,
   ensureMaven,

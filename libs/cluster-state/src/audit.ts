@@ -5,15 +5,15 @@
  * `GET /v1/audit` and `channelctl audit` show them.
  *
  *   {"time": "2026-11-23T03:12:45.120Z", "controller": "ctl1:7070", "token": "alice",
- *    "role": "operate", "source": "10.0.0.7", "method": "POST",
+ *    "role": "operate", "via": "token", "source": "10.0.0.7", "method": "POST",
  *    "path": "/v1/channels/reftenant/receiver/stop", "action": "stop",
  *    "channel": "reftenant/receiver", "status": 200, "result": "ok", "code": null, "message": null}
  */
 import { apiRoleSchema, parseDuration } from '@drover/channel-model';
 import { z } from 'zod';
 
-/** What a mutation does, by route. */
-export const AUDIT_ACTIONS = ['upload', 'start', 'stop', 'reload'] as const;
+/** What a mutation does, by route (`login`: a console session opened with a token). */
+export const AUDIT_ACTIONS = ['upload', 'start', 'stop', 'reload', 'login'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** `ok` (2xx), `refused` (401: no valid token; 403: the role does not allow it), `failed` (any other error). */
@@ -29,6 +29,8 @@ export const auditEntrySchema = z.object({
   token: z.string().nullable(),
   /** The token's role; `admin` for everyone on an open API; null when no valid token was given. */
   role: apiRoleSchema.nullable(),
+  /** How it was authenticated: a bearer `token`, the web console's `session`, an `open` API; null: not. */
+  via: z.enum(['token', 'session', 'loopback', 'open']).nullable(),
   /** The client's address as the controller saw it (no proxy header is trusted). */
   source: z.string(),
   method: z.string(),

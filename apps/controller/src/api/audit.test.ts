@@ -39,6 +39,7 @@ describe('audit entries', () => {
         controller: 'controller-a',
         token: 'admin',
         role: 'admin',
+        via: 'token',
         source: OFF_LOOPBACK,
         method: 'PUT',
         path: '/v1/channels/t/c',
@@ -54,6 +55,7 @@ describe('audit entries', () => {
         controller: 'controller-a',
         token: 'operate',
         role: 'operate',
+        via: 'token',
         source: '127.0.0.1',
         method: 'POST',
         path: `/v1/channels/t/c/${action}`,
@@ -81,6 +83,7 @@ describe('audit entries', () => {
       {
         token: 'read',
         role: 'read',
+        via: 'token',
         source: '127.0.0.1',
         method: 'POST',
         path: '/v1/channels/t/c/stop',
@@ -94,6 +97,7 @@ describe('audit entries', () => {
       {
         token: null,
         role: null,
+        via: null,
         source: OFF_LOOPBACK,
         method: 'POST',
         path: '/v1/channels/t/c/start',
@@ -107,6 +111,7 @@ describe('audit entries', () => {
       {
         token: null,
         role: null,
+        via: null,
         source: '127.0.0.1',
         method: 'PUT',
         path: '/v1/channels/t/c',

@@ -118,6 +118,7 @@ export function auditWriter(options: AuditWriterOptions) {
       controller: options.controller,
       token: principal?.token ?? null,
       role: principal?.role ?? null,
+      via: principal?.via ?? null,
       source: request.ip,
       method: request.method,
       path: clip(request.url.split('?')[0] ?? ''),

@@ -9,16 +9,22 @@
  * | GET /v1/audit                                   | operate     | never                      |
  * | POST /v1/channels/:t/:c/start, stop, reload     | operate     | never                      |
  * | PUT /v1/channels/:t/:c (upload)                 | operate; files that differ from the uploaded ones need admin (channel-commands plugin) |
+ * | the console's page and session routes           | none (console plugin: no hook) |
  *
  * Tokens come from the token file (@drover/channel-model api-tokens.ts), each with a name and a
  * role (read < operate < admin); they are compared by SHA-256 in constant time. No token file: the
  * API is open, everyone is admin (bind it to loopback, the default). Refusals: 401
  * DRV_UNAUTHORIZED without a valid token, 403 DRV_FORBIDDEN naming the token, its role and the
  * role needed. The principal of a request (`principalOf`) is what the audit log records.
+ *
+ * The web console's session cookie (console/session.ts) stands for the token it was opened with,
+ * role included, when no bearer token is given: on reads, and on mutations that also carry the
+ * console's header (another site cannot add it: no CORS).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { API_ROLES, type ApiRole, type ApiToken, roleAllows, tokenDigest } from '@drover/channel-model';
 import type { FastifyRequest } from 'fastify';
+import { CONSOLE_HEADER, sessionToken } from '../console/session.js';
 import { ApiProblem } from './errors.js';
 
 /** Who a request acts as. */
@@ -26,6 +32,8 @@ export interface Principal {
   /** The token's name; null: no token (a loopback read, or an open API). */
   readonly token: string | null;
   readonly role: ApiRole;
+  /** How: a bearer token, a console session, a loopback read without a token, an open API. */
+  readonly via: 'token' | 'session' | 'loopback' | 'open';
 }
 
 export function isLoopback(address: string | undefined): boolean {
@@ -58,6 +66,16 @@ export class ApiAuth {
     return this.#tokens === undefined;
   }
 
+  /** The token whose console session the request carries, if any. */
+  sessionOf(request: FastifyRequest): ApiToken | undefined {
+    return this.#tokens === undefined
+      ? undefined
+      : sessionToken(
+          request,
+          this.#tokens.map((e) => e.token),
+        );
+  }
+
   /** The token a secret is, by its SHA-256 (every entry compared, in constant time). */
   tokenOf(secret: string): ApiToken | undefined {
     const digest = Buffer.from(tokenDigest(secret), 'hex');
@@ -70,13 +88,27 @@ export class ApiAuth {
 
   /**
    * The principal of a request: from its bearer token when it gives one (401 when not a valid
-   * one), a loopback read's anonymous `read` when `loopbackReads` allows it, else 401.
+   * one), else its console session (a mutation needs the console's header too), else a loopback
+   * read's anonymous `read` when `loopbackReads` allows it, else 401.
    */
   principal(request: FastifyRequest, loopbackReads: boolean, needed: ApiRole): Principal {
-    if (this.#tokens === undefined) return { token: null, role: 'admin' };
+    if (this.#tokens === undefined) return { token: null, role: 'admin', via: 'open' };
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
-      if (loopbackReads && isLoopback(request.socket.remoteAddress)) return { token: null, role: 'read' };
+      const session = this.sessionOf(request);
+      if (session !== undefined) {
+        const read = request.method === 'GET' || request.method === 'HEAD';
+        if (!read && request.headers[CONSOLE_HEADER] === undefined) {
+          throw new ApiProblem(
+            'DRV_UNAUTHORIZED',
+            `a console session needs the ${CONSOLE_HEADER} header on mutations`,
+          );
+        }
+        return { token: session.name, role: session.role, via: 'session' };
+      }
+      if (loopbackReads && isLoopback(request.socket.remoteAddress)) {
+        return { token: null, role: 'read', via: 'loopback' };
+      }
       throw new ApiProblem(
         'DRV_UNAUTHORIZED',
         needed === 'read'
@@ -87,7 +119,7 @@ export class ApiAuth {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const token = match?.[1] === undefined ? undefined : this.tokenOf(match[1]);
     if (token === undefined) throw new ApiProblem('DRV_UNAUTHORIZED', 'invalid bearer token');
-    return { token: token.name, role: token.role };
+    return { token: token.name, role: token.role, via: 'token' };
   }
 }
 
@@ -96,6 +128,11 @@ const principals = new WeakMap<FastifyRequest, Principal>();
 /** Who the request acts as, once its scope's `requireRole` hook has run (else undefined). */
 export function principalOf(request: FastifyRequest): Principal | undefined {
   return principals.get(request);
+}
+
+/** Records who a request acts as where no `requireRole` hook runs (the console's session route). */
+export function actAs(request: FastifyRequest, principal: Principal): void {
+  principals.set(request, principal);
 }
 
 /**

@@ -12,6 +12,15 @@
  * | logs     (/v1)    | GET /v1/channels/:t/:c/applications/:a/instances/:i/logs | read; none on loopback |
  * | audit    (/v1)    | GET /v1/audit                                        | operate                 |
  * | channel-commands (/v1) | PUT /v1/channels/:t/:c, POST .../start|stop|reload, audited | operate; changed files: admin |
+ * | runtime  (/v1)    | GET /v1/channels/:t/:c/runtime (RSS, pipeline counters) | read; none on loopback |
+ * | console          | GET /, /assets/*, GET /v1/console, POST|DELETE /v1/console/session | none     |
+ * | events   (/v1)    | GET /v1/events (server-sent events)                  | read; none on loopback  |
+ * | log-search (/v1)  | GET /v1/logs/search, GET /v1/logs/events/:id         | read; none on loopback  |
+ *
+ * The web console's plugins (console, events, log-search) are registered when `deps.console` is
+ * given (every controller gives it; tests of the other plugins may leave it out). The console's
+ * session cookie (console/session.ts) stands for the token it was opened with, role included, in
+ * every scope (auth.ts), so @fastify/cookie parses cookies first.
  *
  * Each plugin registers its own hooks (role, cache synced, audit), so encapsulation scopes them; one
  * error handler (error-handler.ts) gives every failure the body `{error: {code, message}}` with
@@ -20,6 +29,7 @@
 
 import type { ApiToken } from '@drover/channel-model';
 import type { Logger } from '@drover/platform';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ApiAuth } from './auth.js';
@@ -27,18 +37,34 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import { auditRoutes } from './plugins/audit.js';
 import { channelCommandsRoutes } from './plugins/channel-commands.js';
 import { channelsRoutes } from './plugins/channels.js';
+import { consoleRoutes } from './plugins/console.js';
+import { eventsRoutes } from './plugins/events.js';
 import { healthRoutes } from './plugins/health.js';
+import { logSearchRoutes } from './plugins/log-search.js';
 import { logsRoutes } from './plugins/logs.js';
 import { metaRoutes } from './plugins/meta.js';
 import { runnersRoutes } from './plugins/runners.js';
+import { runtimeRoutes } from './plugins/runtime.js';
 import type {
   AuditLog,
   ChannelCommands,
   ClusterReader,
   LeaderInfo,
+  LiveSource,
+  LogSearch,
   MetricsSource,
   RunnerFetch,
 } from './ports.js';
+
+/** What the web console needs beyond the API's reads. */
+export interface ConsoleDeps {
+  /** The built page (@drover/console's consoleAssetsDir()). */
+  readonly assetsDir: string;
+  /** The reader followed live, for the event stream. */
+  readonly live: LiveSource;
+  /** The log store searched; undefined: none configured (search answers 501). */
+  readonly logStore: LogSearch | undefined;
+}
 
 export interface ApiDeps {
   readonly reader: ClusterReader;
@@ -56,6 +82,8 @@ export interface ApiDeps {
   readonly fetch?: RunnerFetch;
   /** Largest accepted request body in bytes (default BODY_LIMIT). */
   readonly bodyLimit?: number;
+  /** The web console (page, live events, runtime, log search). */
+  readonly console?: ConsoleDeps;
 }
 
 /** Largest accepted request: a channel's files (1 MiB at most) as JSON, binary ones in base64. */
@@ -82,8 +110,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
+  await app.register(cookie);
   const { reader, audit } = deps;
   const auth = new ApiAuth(deps.tokens);
+  const runnerFetch: RunnerFetch = deps.fetch ?? ((url, init) => fetch(url, init));
   await app.register(healthRoutes, { reader, leader: deps.leader });
   await app.register(metaRoutes, { metrics: deps.metrics, auth });
   await app.register(runnersRoutes, { prefix: '/v1', reader, auth });
@@ -92,7 +122,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     prefix: '/v1',
     reader,
     auth,
-    fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+    fetch: runnerFetch,
   });
   await app.register(auditRoutes, { prefix: '/v1', audit, auth });
   await app.register(channelCommandsRoutes, {
@@ -104,5 +134,25 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     controller: deps.leader.id,
     logger: deps.logger.child({ component: 'audit' }),
   });
+  await app.register(runtimeRoutes, { prefix: '/v1', reader, fetch: runnerFetch, auth });
+  if (deps.console !== undefined) {
+    const { assetsDir, live, logStore } = deps.console;
+    await app.register(consoleRoutes, {
+      assetsDir,
+      leader: deps.leader,
+      logStore,
+      auth,
+      audit,
+      logger: deps.logger.child({ component: 'audit' }),
+    });
+    await app.register(eventsRoutes, {
+      prefix: '/v1',
+      live,
+      leader: deps.leader,
+      auth,
+      logger: deps.logger,
+    });
+    await app.register(logSearchRoutes, { prefix: '/v1', store: logStore, auth });
+  }
   return app;
 }

@@ -298,6 +298,9 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
           c.id,
           '--kafka-cluster',
           `kafka_front=${brokers}`,
+          // The console searches the log table the demo's processor channel fills.
+          '--log-store-url',
+          postgres,
         ],
         env,
       );
@@ -377,6 +380,6 @@ export async function tryLines(ctx: DemoContext): Promise<string[]> {
     `  kill -9 ${front1}      # runner front1: central_receiver1 pending, naming its tag`,
     `  psql "${pg}" -c "SELECT ts, host, program, left(message, 50) FROM logs ORDER BY ts DESC LIMIT 5"`,
     `  curl -s "${search}/reftenant-*/_count"`,
-    `  console: ${primaryApi()}/`,
+    `  console: ${primaryApi()}/   (live status, counters, instance logs, search of the stored logs)`,
   ];
 }

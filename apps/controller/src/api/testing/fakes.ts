@@ -3,12 +3,24 @@
  * commands that record calls and fail on demand, an audit log in memory, a leader, metrics, and
  * runners' log endpoints; tokens of each role.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ApiRole, type ApiToken, type ChannelRef, tokenDigest } from '@drover/channel-model';
 import type { AuditEntry, ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
 import { createLogger, type Logger } from '@drover/platform';
 import type { FastifyInstance } from 'fastify';
+import type { RecordKind } from '../../cluster-cache.js';
 import { type ApiDeps, buildApi } from '../build.js';
-import type { AuditLog, ChannelCommands, ClusterReader, RunnerFetch, Written } from '../ports.js';
+import type {
+  AuditLog,
+  ChannelCommands,
+  ClusterChange,
+  LiveSource,
+  LogSearch,
+  RunnerFetch,
+  Written,
+} from '../ports.js';
 
 /** The admin token (name `admin`). */
 export const TOKEN = 'inject-token';
@@ -79,9 +91,11 @@ export function channelView(tenant = 't', channel = 'c', over: Partial<ChannelVi
   };
 }
 
-export class FakeReader implements ClusterReader {
+export class FakeReader implements LiveSource {
   synced = true;
   connected = true;
+  revision = 5;
+  listeners = new Set<(change: ClusterChange) => void>();
   views = new Map<string, ChannelView>([['t/c', channelView()]]);
   runnerList: RunnerView[] = [
     {
@@ -115,6 +129,18 @@ export class FakeReader implements ClusterReader {
   async seen(revision: number): Promise<boolean> {
     this.seenRevisions.push(revision);
     return true;
+  }
+  async seenWithin(revision: number): Promise<boolean> {
+    return this.seen(revision);
+  }
+  onChange(listener: (change: ClusterChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  /** As the cache does after applying a change. */
+  changed(...kinds: RecordKind[]): void {
+    this.revision++;
+    for (const l of this.listeners) l({ kinds: new Set(kinds), resync: false });
   }
 }
 
@@ -198,6 +224,8 @@ export async function testApi(
     bodyLimit?: number;
     /** Where the API logs (default: nowhere). */
     logger?: Logger;
+    /** Registers the console's plugins, with this log store (or none). */
+    console?: { logStore?: LogSearch; assetsDir?: string };
   } = {},
 ): Promise<TestApi> {
   const reader = new FakeReader();
@@ -229,8 +257,30 @@ export async function testApi(
         });
       }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(options.console === undefined
+      ? {}
+      : {
+          console: {
+            assetsDir: options.console.assetsDir ?? fakeAssets(),
+            live: reader,
+            logStore: options.console.logStore,
+          },
+        }),
   };
   return { app: await buildApi(deps), reader, commands, audit, fetched };
+}
+
+let assets: string | undefined;
+
+/** A page and one asset in a temporary directory (one per test process), laid out as `npm run build` does. */
+export function fakeAssets(): string {
+  if (assets !== undefined) return assets;
+  const dir = mkdtempSync(join(tmpdir(), 'drover-console-assets-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Drover</title>');
+  writeFileSync(join(dir, 'assets', 'main-abc123.js'), 'console.log(1)');
+  assets = dir;
+  return dir;
 }
 
 export const bearer = { authorization: `Bearer ${TOKEN}` };
