@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { demoPaths, repoRoot } from '@drover/dev-services';
+import { demoLayout, demoPaths, isPortFree, repoRoot } from '@drover/dev-services';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = repoRoot();
@@ -65,10 +65,17 @@ describe('npm start', () => {
   });
 
   it('shows the HA pair moving events in a live summary, and Ctrl-C stops everything it started', async () => {
+    // The documented ports, or shifted where someone else's demo holds them (a shared machine).
+    let offset = 0;
+    for (; offset <= 20_000; offset += 1_000) {
+      const free = await Promise.all(demoLayout(offset).ports.map((p) => isPortFree(p)));
+      if (free.every(Boolean)) break;
+    }
+    const layout = demoLayout(offset);
     child = spawn('script', ['-qfec', 'npm start', '/dev/null'], {
       cwd: root,
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, COLUMNS: '160', LINES: '60' },
+      env: { ...process.env, COLUMNS: '160', LINES: '60', DROVER_DEMO_PORT_OFFSET: String(offset) },
     });
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -112,7 +119,7 @@ describe('npm start', () => {
     expect(frame).toMatch(/central_receiver2\s+front2\s+running/);
     expect(topicRate(frame)).toBeGreaterThan(0);
     expect(frame).toMatch(/controllers: controller-[ab] (leader|standby), controller-[ab] (leader|standby)/);
-    expect(frame).toContain('console: http://127.0.0.1:7070/');
+    expect(frame).toContain(`console: ${layout.primaryApi}/`);
     // Two controllers, four runners, rsyslogd and the logger loop.
     expect(pidsWhileRunning.length).toBeGreaterThanOrEqual(8);
     const pipelines = await processesInWorkdirs();
