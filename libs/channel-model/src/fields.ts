@@ -1,6 +1,15 @@
 /** Field schemas shared by the structures: names, memory, durations. */
 import { z } from 'zod';
-import { COMMAND, ENV_NAME, IDENTIFIER, IDENTIFIER_HINT, isChannelRelativePath, TOPIC } from './names.js';
+import {
+  COMMAND,
+  ENV_NAME,
+  IDENTIFIER,
+  IDENTIFIER_HINT,
+  INDEX_TEMPLATE,
+  INDEX_TEMPLATE_HINT,
+  isChannelRelativePath,
+  TOPIC,
+} from './names.js';
 import { parseDuration, parseMemory } from './units.js';
 
 export const identifier = z.string().regex(IDENTIFIER, IDENTIFIER_HINT);
@@ -38,6 +47,10 @@ export const topicName = z
   .string()
   .regex(TOPIC, 'invalid Kafka topic name: 1 to 249 characters among letters, digits, ".", "_" and "-"')
   .refine((name) => name !== '.' && name !== '..', 'invalid Kafka topic name: "." and ".." are not allowed');
+
+export const indexTemplateName = z
+  .string()
+  .regex(INDEX_TEMPLATE, `invalid index template name: ${INDEX_TEMPLATE_HINT}`);
 
 export const channelFile = z
   .string()

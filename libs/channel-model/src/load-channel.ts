@@ -1,6 +1,6 @@
 /**
- * The I/O edge: read `channels/<tenant>/<channel>/` from disk, validate the structure and every
- * pipeline it names, and check that every file it names is there.
+ * The I/O edge: read `channels/<tenant>/<channel>/` from disk, validate the structure, every
+ * pipeline and index template file it names, and check that every file it names is there.
  *
  * The whole channel directory is shipped, as Punch ships it: every file under it (symlinks
  * followed while they stay inside; one leading outside is refused), so what runs on a runner is
@@ -12,6 +12,7 @@
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { type ChannelStructure, parseChannelStructure, pipelineFileOf } from './channel-structure.js';
+import { parseIndexTemplate } from './index-template.js';
 import { formatPath, type Issue, type ParseResult } from './issues.js';
 import { isChannelRelativePath } from './names.js';
 import type { ChannelFileSet } from './own-files.js';
@@ -267,6 +268,25 @@ async function resolveChannel(args: {
       check(pipeline, ['applications', i, 'args', app.args.indexOf('--punchline') + 1], true);
     }
     for (const [j, res] of app.resources.entries()) check(res, ['applications', i, 'resources', j], false);
+  }
+  // Index template resources: the file is there, is JSON, and has the shape the engine takes.
+  for (const [i, res] of parsed.value.resources.entries()) {
+    if (res.type !== 'elasticsearch_index_template') continue;
+    const before = issues.length;
+    check(res.file, ['resources', i, 'file'], false);
+    if (issues.length > before) continue;
+    const content = Object.hasOwn(set.files, res.file) ? set.files[res.file] : undefined;
+    if (content === undefined) {
+      issues.push({
+        file,
+        ...locate(source, ['resources', i, 'file']),
+        path: formatPath(['resources', i, 'file']),
+        message: `index template file "${res.file}" is not text (UTF-8 JSON)`,
+      });
+      continue;
+    }
+    const template = parseIndexTemplate(content, join(dir, res.file));
+    if (!template.ok) issues.push(...template.issues);
   }
   // Anything else that cannot be shipped is an error too: nothing is left out silently.
   for (const [path, why] of args.refused) {
