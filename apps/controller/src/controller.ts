@@ -13,9 +13,11 @@ import { buildApi } from './api/build.js';
 import { EtcdChannelCommands } from './channel-commands.js';
 import { ClusterCache } from './cluster-cache.js';
 import type { ControllerConfig } from './config.js';
+import { searchEnsurer } from './index-templates.js';
 import { type ControllerMetrics, createMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
-import { kafkaEnsurer, TopicManager } from './topics.js';
+import { ResourceManager } from './resources.js';
+import { kafkaEnsurer } from './topics.js';
 import { cacheReader } from './views.js';
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
@@ -31,7 +33,7 @@ export class Controller {
   #api: FastifyInstance | undefined;
   #leadership: Leadership | undefined;
   #reconciler: Reconciler | undefined;
-  #topics: TopicManager | undefined;
+  #resources: ResourceManager | undefined;
   #campaign = new AbortController();
   #loop: Promise<void> | undefined;
   #identity: ControllerIdentity;
@@ -94,17 +96,18 @@ export class Controller {
         this.#logger.info({ key: leadership.key }, 'elected leader: reconciling');
         // The cache must hold everything written before we led (the previous leader's last writes).
         await this.cache.seen(leadership.createRevision);
-        const kafka = kafkaEnsurer(this.config.kafkaClusters, this.#logger);
-        this.#topics = new TopicManager({
+        this.#resources = new ResourceManager({
           logger: this.#logger,
-          ensure: kafka.ensure,
-          close: kafka.close,
+          ensurers: {
+            kafka_topic: kafkaEnsurer(this.config.kafkaClusters, this.#logger),
+            elasticsearch_index_template: searchEnsurer(this.config.searchClusters, this.#logger),
+          },
           onFailed: (channel) => this.#reconciler?.queue.addRateLimited(channel),
         });
         this.#reconciler = new Reconciler({
           cache: this.cache,
           leadership,
-          topics: this.#topics,
+          resources: this.#resources,
           logger: this.#logger,
           metrics: this.metrics,
         });
@@ -122,11 +125,11 @@ export class Controller {
 
   async #stepDown(): Promise<void> {
     const reconciler = this.#reconciler;
-    const topics = this.#topics;
+    const resources = this.#resources;
     this.#reconciler = undefined;
-    this.#topics = undefined;
+    this.#resources = undefined;
     await reconciler?.stop();
-    await topics?.close();
+    await resources?.close();
   }
 
   async stop(): Promise<void> {
