@@ -40,6 +40,24 @@ describe('the shipped channels', () => {
   });
 });
 
+describe('the processor channel', () => {
+  it('declares its index template as a resource, and its search output leaves the template to the controller', async () => {
+    const processor = unwrap(await loadChannel(join(repo, 'channels', 'reftenant', 'processor')));
+    expect(processor.structure.resources).toContainEqual({
+      type: 'elasticsearch_index_template',
+      cluster: 'es_search',
+      name: 'reftenant-logs',
+      file: 'templates/reftenant-logs.json',
+      overwrite: false,
+    });
+    const pipeline = unwrap(
+      parsePipeline(processor.files['logs_processor.yaml'] ?? '', { file: 'logs_processor.yaml' }),
+    );
+    const output = pipeline.dag.find((n) => n.type === 'elasticsearch_output');
+    expect(output?.settings.template).toBeUndefined();
+  });
+});
+
 describe('the seed receiver channel', () => {
   it('loads cleanly with its two pinned receivers, five topics and the pipeline', async () => {
     const result = await loadChannel(join(repo, 'channels', 'reftenant', 'receiver'));
@@ -214,6 +232,34 @@ describe('loadChannel', () => {
       column: 44,
       message: 'duplicate key: map keys must be unique',
     });
+  });
+
+  it('refuses an elasticsearch_output that ensures a template the channel declares as a resource', async () => {
+    const pipeline = `version: "6.0"
+dag:
+  - type: generator_input
+    component: gen
+    publish: [{ stream: logs, fields: [log] }]
+  - type: elasticsearch_output
+    component: search
+    settings:
+      hosts: ["http://127.0.0.1:9200"]
+      index: logs-%Y.%m.%d
+      template:
+        name: logs
+        file: templates/logs.json
+    subscribe: [{ component: gen, stream: logs }]
+    publish: [{ stream: _ppf_errors, fields: [_ppf_error_message, _ppf_error_document] }]
+`;
+    const dir = channelDir(withTemplate(), {
+      'p.yaml': pipeline,
+      'templates/logs.json': '{"index_patterns": ["logs-*"]}',
+    });
+    const result = await loadChannel(dir);
+    expect(result.ok).toBe(false);
+    expect(result.issues.map(formatIssue)).toEqual([
+      `${join(dir, 'p.yaml')}:12:15: dag[1].settings.template.name: index template "logs" is a resource of the channel: the controller ensures it, remove this template setting`,
+    ]);
   });
 
   it('says when the directory or its structure file is missing', async () => {

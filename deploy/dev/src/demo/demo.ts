@@ -298,6 +298,9 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
           c.id,
           '--kafka-cluster',
           `kafka_front=${brokers}`,
+          // The processor's index template is a resource on the es_search cluster.
+          '--search-cluster',
+          `es_search=${search}`,
         ],
         env,
       );
