@@ -244,7 +244,7 @@ describe('syslog_output to syslog_input (real processes and sockets, into Kafka)
     }
   });
 
-  it('TCP, LF framing: RFC 3164 from the node's settings and the event time; an LF inside a message arrives as #012', async () => {
+  it('TCP, LF framing: RFC 3164 from the node settings and the event time; an LF inside a message arrives as #012', async () => {
     const run = 'tcplf';
     const total = 2000;
     const { input } = await sender({
