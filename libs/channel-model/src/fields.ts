@@ -8,6 +8,8 @@ import {
   INDEX_TEMPLATE,
   INDEX_TEMPLATE_HINT,
   isChannelRelativePath,
+  SQL_IDENTIFIER,
+  SQL_IDENTIFIER_HINT,
   TOPIC,
 } from './names.js';
 import { parseDuration, parseMemory } from './units.js';
@@ -66,3 +68,5 @@ export const envMap = z.record(
 
 export const positiveInt = (what: string) =>
   z.number().int(`${what} must be a whole number`).min(1, `${what} must be at least 1`);
+
+export const sqlIdentifier = z.string().regex(SQL_IDENTIFIER, SQL_IDENTIFIER_HINT);

@@ -62,6 +62,8 @@ export {
   INDEX_TEMPLATE_HINT,
   INSTANCE_INDEX,
   isChannelRelativePath,
+  SQL_IDENTIFIER,
+  SQL_IDENTIFIER_HINT,
   TOPIC,
 } from './names.js';
 export {

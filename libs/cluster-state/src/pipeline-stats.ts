@@ -56,3 +56,17 @@ export const channelRuntimeSchema = z.object({
   instances: z.array(instanceRuntimeSchema),
 });
 export type ChannelRuntime = z.infer<typeof channelRuntimeSchema>;
+
+/**
+ * What a runner answers at `GET /v1/instances/:id/metrics`: the instance's live RSS and limit,
+ * and its pipeline's counters when it serves them (`error` says why not).
+ */
+export const runnerInstanceMetricsSchema = z.object({
+  id: z.string(),
+  runner: z.string(),
+  rssBytes: z.number().int().nullable(),
+  memoryLimitBytes: z.number().int().nullable(),
+  pipeline: pipelineStatsSchema.nullable(),
+  error: z.string().nullable(),
+});
+export type RunnerInstanceMetrics = z.infer<typeof runnerInstanceMetricsSchema>;
