@@ -11,4 +11,11 @@ export { ConfigError } from './errors.js';
 export { commanderExitCode, ExitCode } from './exit-codes.js';
 export { createLogger, type Logger } from './logger.js';
 export { exitOnFatal, onShutdown } from './shutdown.js';
-export { parseHostPort, parseKafkaCluster, parseList, parsePositiveInt, parseUrls } from './values.js';
+export {
+  parseHostPort,
+  parseKafkaCluster,
+  parseList,
+  parsePositiveInt,
+  parseSearchCluster,
+  parseUrls,
+} from './values.js';
