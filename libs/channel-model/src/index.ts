@@ -74,6 +74,10 @@ export {
 } from './pipeline.js';
 export {
   defaultPlatformConfig,
+  KAFKA_SASL_MECHANISMS,
+  type KafkaClusterSettings,
+  type KafkaSaslMechanism,
+  kafkaClusterSchema,
   type PlatformConfig,
   parsePlatformConfig,
   platformConfigSchema,
