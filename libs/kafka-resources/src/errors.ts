@@ -1,5 +1,9 @@
 export type KafkaResourceErrorCode =
   | 'KAFKA_UNREACHABLE'
+  /** The cluster refused the SASL login (user, password, mechanism). */
+  | 'KAFKA_AUTHENTICATION_FAILED'
+  /** TLS could not be set up: a certificate refused on either side, TLS against a plaintext listener or the reverse. */
+  | 'KAFKA_TLS_FAILED'
   | 'INVALID_REPLICATION_FACTOR'
   | 'INVALID_PARTITIONS'
   | 'INVALID_CONFIG'
@@ -9,20 +13,25 @@ export type KafkaResourceErrorCode =
   | 'LEADER_WAIT_TIMEOUT'
   | 'KAFKA_REQUEST_FAILED';
 
-/** Every failure this package reports: a stable `code`, the topic when one is concerned, the cause. */
+/**
+ * Every failure this package reports: a stable `code`, the cluster (its platform-file name) and
+ * the topic when one is concerned, the cause.
+ */
 export class KafkaResourceError extends Error {
   override readonly name = 'KafkaResourceError';
   readonly code: KafkaResourceErrorCode;
   readonly topic: string | undefined;
+  readonly cluster: string | undefined;
 
   constructor(
     code: KafkaResourceErrorCode,
     message: string,
-    options: { topic?: string; cause?: unknown } = {},
+    options: { topic?: string | undefined; cluster?: string | undefined; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.topic = options.topic;
+    this.cluster = options.cluster;
   }
 }
 

@@ -2,6 +2,16 @@ export type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from '.
 export { type BatchProducer, startBatchProducer } from './batch-producer.js';
 export { compareTopic, describeDifferences, type TopicDifference } from './compare.js';
 export {
+  connectionLabel,
+  connectionOf,
+  type KafkaConnection,
+  type KafkaSasl,
+  type KafkaSaslMechanismName,
+  type KafkaTls,
+  securityProtocol,
+} from './connection.js';
+export { type ConnectionProblem, diagnoseConnection } from './connection-errors.js';
+export {
   type ConsumedMessage,
   connectKafkaConsumer,
   type KafkaConsumer,
