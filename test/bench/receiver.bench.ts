@@ -223,6 +223,9 @@ dag:
         host: 127.0.0.1
         port: ${port}
       compression: true
+      # The events are Beats-shaped; taken key by key, the receiver writes to Kafka the same
+      # documents as the Java anchor ({message, _ppf_id, _ppf_timestamp}), not a wrapped event.
+      beats: false
     publish:
       - stream: logs
         fields: [message, _ppf_id, _ppf_timestamp]

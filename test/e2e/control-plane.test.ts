@@ -236,7 +236,8 @@ describe('control plane (real etcd, Kafka and processes)', () => {
       'new leader',
     );
 
-    // A change made through the surviving controller: reload restarts every instance.
+    // A change made through the surviving controller: reload restarts every instance (rolling:
+    // one application after another, each once the one before runs for min_healthy_time).
     const reload = await cluster.channelctl(['reload', 'reftenant/receiver']);
     expect(reload.stderr).toBe('');
     expect(reload.code).toBe(0);
@@ -247,7 +248,7 @@ describe('control plane (real etcd, Kafka and processes)', () => {
           (a, i) => a.instances[0]?.state === 'running' && a.instances[0]?.pid !== pidsBefore[i],
         );
       },
-      30_000,
+      90_000,
       'instances restarted by reload',
     );
 

@@ -243,9 +243,17 @@ describe('lumberjack_output to lumberjack_input over mutual TLS (real processes)
     const plain = await plainWindow(window('plain'));
     expect(plain.acks).toEqual([]);
     expect(plain.closed).toBe(true);
-    // The receiver logged each refusal with the peer and the reason.
-    const log = (receiver as PunchlineProcess).proc.log();
-    const refusals = log.split('\n').filter((l) => l.includes('TLS client refused'));
+    // The receiver logged each refusal with the peer and the reason (its log file is written as
+    // it goes, through a pipe: wait for the lines rather than read it once).
+    const receiverLog = () => (receiver as PunchlineProcess).proc.log();
+    const refusalsIn = (log: string) => log.split('\n').filter((l) => l.includes('TLS client refused'));
+    await eventually(
+      () => refusalsIn(receiverLog()).length >= 2 && /TLS handshake refused/.test(receiverLog()),
+      10_000,
+      'the refusals in the receiver log',
+    );
+    const log = receiverLog();
+    const refusals = refusalsIn(log);
     expect(refusals.length).toBeGreaterThanOrEqual(2);
     for (const line of refusals) expect(line).toMatch(/"peer":"127\.0\.0\.1:\d+"/);
     expect(log).toMatch(/TLS handshake refused/); // the plain TCP client

@@ -1,9 +1,11 @@
 /**
  * The processor half, with real processes: punchlinectl runs the shipped processor channel
- * (kafka_input -> dispatch -> grok -> normalize -> postgresql_output + file_output) over 200,000 events in
- * Kafka, is killed with SIGKILL mid-stream and restarted, and PostgreSQL is restarted
- * mid-stream: afterwards every _ppf_id is in the log table exactly once, every event is in a
- * complete archive file, and no file left by the SIGKILL looks complete without being so.
+ * (kafka_input -> dispatch -> grok -> normalize -> postgresql_output + file_output +
+ * elasticsearch_output) over 200,000 events in Kafka, is killed with SIGKILL mid-stream and
+ * restarted, and PostgreSQL is restarted mid-stream: afterwards every _ppf_id is in the log table
+ * exactly once, in the search engine exactly once (daily indices per device type, through the
+ * channel's template), every event is in a complete archive file, and no file left by the SIGKILL
+ * looks complete without being so.
  * Then harvest_input takes 20 uploaded files (some still being written), is killed mid-file and
  * restarted: every line is stored once.
  */
@@ -34,6 +36,7 @@ import {
   startPunchline,
   stopPunchline,
 } from '../support/punchline.js';
+import { countDocuments, searchRequest } from '../support/search.js';
 import { droverServices } from '../support/services.js';
 
 const TOTAL = 200_000;
@@ -105,12 +108,13 @@ function archiveIds(root: string): { ids: Map<string, number>; files: number; in
 }
 
 describe('the processor channel (real Kafka, PostgreSQL and processes)', () => {
-  it(`stores ${TOTAL} events exactly once across a processor SIGKILL and a PostgreSQL restart, and archives them all`, async () => {
-    const { kafka } = droverServices('kafka');
+  it(`stores ${TOTAL} events exactly once across a processor SIGKILL and a PostgreSQL restart, archives them all, and indexes them`, async () => {
+    const { kafka, search } = droverServices('kafka', 'search');
     const suffix = uniqueSuffix();
     const channelDir = join(dir, 'processor');
     const { file, inputTopics, errorsTopic } = processorPipeline(channelDir, {
       postgresUrl: server.url,
+      searchUrl: search.nodes[0] as string,
       suffix,
     });
     // A loaded broker sometimes answers a new topic's metadata late: creating is idempotent, try again.
@@ -199,6 +203,15 @@ describe('the processor channel (real Kafka, PostgreSQL and processes)', () => {
       program: 'Security',
       device_type: 'winlogbeat',
     });
+    // In the search engine too, once each, in daily indices per device type through the
+    // channel's template (its _ppf_id is a keyword there: the shared node keeps other runs' too).
+    const node = search.nodes[0] as string;
+    const mine = { prefix: { _ppf_id: `${suffix}-` } };
+    expect(await countDocuments(node, 'reftenant-*', mine)).toBe(TOTAL);
+    expect(await countDocuments(node, 'reftenant-linux_os-*', mine)).toBeGreaterThan(0);
+    const mapping = await searchRequest(node, 'GET', '/reftenant-linux_os-*/_mapping');
+    expect(JSON.stringify(mapping.body)).toContain('"device_type":{"type":"keyword"}');
+
     const reader = await readTopics(kafka.brokers, [errorsTopic]);
     await sleep(2000);
     expect(reader.count(errorsTopic)).toBe(0);

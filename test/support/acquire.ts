@@ -1,6 +1,7 @@
 /**
- * Real etcd, Kafka and PostgreSQL for tests and benchmarks: endpoints from DROVER_ETCD_ENDPOINTS /
- * DROVER_KAFKA_BROKERS / DROVER_POSTGRES_URL when set, else started with `deploy/dev/services up`. No vitest here, so
+ * Real etcd, Kafka, PostgreSQL and OpenSearch for tests and benchmarks: endpoints from
+ * DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS / DROVER_POSTGRES_URL / DROVER_SEARCH_NODES when set,
+ * else started with `deploy/dev/services up`. No vitest here, so
  * benchmarks (run with tsx) can use it too.
  */
 import { execFile } from 'node:child_process';
@@ -8,13 +9,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-export type ServiceName = 'etcd' | 'kafka' | 'postgres';
+export type ServiceName = 'etcd' | 'kafka' | 'postgres' | 'search';
 
 export interface DroverServices {
   etcd?: { endpoints: string[] };
   kafka?: { brokers: string[] };
   /** `postgres://drover@127.0.0.1:PORT/drover` */
   postgres?: { url: string };
+  /** OpenSearch node URLs (`http://127.0.0.1:PORT`). */
+  search?: { nodes: string[] };
 }
 
 /** The environment variable that provides each service instead of starting it. */
@@ -22,6 +25,7 @@ export const SERVICE_ENV: Record<ServiceName, string> = {
   etcd: 'DROVER_ETCD_ENDPOINTS',
   kafka: 'DROVER_KAFKA_BROKERS',
   postgres: 'DROVER_POSTGRES_URL',
+  search: 'DROVER_SEARCH_NODES',
 };
 
 const execFileAsync = promisify(execFile);
@@ -32,6 +36,7 @@ interface UpOutput {
   etcd?: { endpoints: string[]; started: boolean };
   kafka?: { brokers: string[]; started: boolean };
   postgres?: { url: string; started: boolean };
+  search?: { endpoints: string[]; started: boolean };
 }
 
 function fromEnv(name: ServiceName, env: NodeJS.ProcessEnv): string[] | undefined {
@@ -70,6 +75,7 @@ export async function acquireServices(
     if (list === undefined) missing.push(name);
     else if (name === 'etcd') provided.etcd = { endpoints: list };
     else if (name === 'postgres') provided.postgres = { url: list[0] as string };
+    else if (name === 'search') provided.search = { nodes: list };
     else provided.kafka = { brokers: list };
   }
 
@@ -87,6 +93,10 @@ export async function acquireServices(
     if (missing.includes('postgres') && result.postgres) {
       provided.postgres = { url: result.postgres.url };
       if (result.postgres.started) started.push('postgres');
+    }
+    if (missing.includes('search') && result.search) {
+      provided.search = { nodes: result.search.endpoints };
+      if (result.search.started) started.push('search');
     }
   }
   return {

@@ -43,9 +43,15 @@ export class Proc {
     const log = createWriteStream(logFile, { flags: 'a' });
     const [file = '', ...rest] = args;
     this.child = spawn(file, rest, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout?.pipe(log);
-    this.child.stderr?.pipe(log);
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    this.child.stdout?.pipe(log, { end: false });
+    this.child.stderr?.pipe(log, { end: false });
+    // Exited once the process is gone, its output read to the end and written to its log file
+    // (so a test reading the log right after sees its last lines).
+    this.exited = new Promise((resolve) =>
+      this.child.on('close', (code) => {
+        log.end(() => resolve(code));
+      }),
+    );
   }
 
   get running(): boolean {
@@ -161,6 +167,8 @@ export class TestCluster {
       allow?: readonly string[];
       port?: number;
       extraArgs?: readonly string[];
+      /** Added to the runner's environment (which its children inherit in part). */
+      env?: Readonly<Record<string, string>>;
     } = {},
   ): Promise<Runner> {
     const previous = this.runners.get(name);
@@ -195,7 +203,7 @@ export class TestCluster {
       tags,
       workdir,
       port,
-      proc: new Proc(name, args, this.#logFile(name), this.#env()),
+      proc: new Proc(name, args, this.#logFile(name), { ...this.#env(), ...options.env }),
     };
     this.runners.set(name, runner);
     await eventually(

@@ -110,6 +110,67 @@ export function receiverPipeline(
   return { file, topics };
 }
 
+export interface SyslogReceiverOptions {
+  readonly ports: { readonly tls: number; readonly relp: number; readonly tcp: number; readonly udp: number };
+  readonly suffix: string;
+  /** TLS key and certificate of the 6514 listener; with `ca`, clients must present a certificate it signed. */
+  readonly tls: { readonly key: string; readonly cert: string; readonly ca?: string };
+  /** The spool directory; undefined: no spool. */
+  readonly spoolDir: string | undefined;
+  readonly file?: string;
+}
+
+/**
+ * The shipped syslog receiver channel (`channels/reftenant/syslog`) copied into `dir`, its
+ * listeners on 127.0.0.1 with the given ports, its TLS files and spool directory replaced, and
+ * its topics with `-<suffix>` added. Throws if the shipped file no longer has what is rewritten.
+ */
+export function syslogReceiverPipeline(
+  dir: string,
+  o: SyslogReceiverOptions,
+): { file: string; topics: string[] } {
+  cpSync(join(repoRoot, 'channels', 'reftenant', 'syslog'), dir, { recursive: true });
+  let text = readFileSync(join(dir, 'syslog_receiver.yaml'), 'utf8');
+  const replace = (from: string, to: string) => {
+    if (!text.includes(from)) throw new Error(`syslog_receiver.yaml no longer has "${from}"`);
+    text = text.replace(from, to);
+  };
+  replace(
+    'protocol: tls\n          host: 0.0.0.0\n          port: 6514',
+    `protocol: tls\n          host: 127.0.0.1\n          port: ${o.ports.tls}`,
+  );
+  replace(
+    'protocol: relp\n          host: 0.0.0.0\n          port: 2514',
+    `protocol: relp\n          host: 127.0.0.1\n          port: ${o.ports.relp}`,
+  );
+  replace(
+    'protocol: tcp\n          host: 0.0.0.0\n          port: 514',
+    `protocol: tcp\n          host: 127.0.0.1\n          port: ${o.ports.tcp}`,
+  );
+  replace(
+    'protocol: udp\n          host: 0.0.0.0\n          port: 514',
+    `protocol: udp\n          host: 127.0.0.1\n          port: ${o.ports.udp}`,
+  );
+  replace('ssl_private_key: /etc/drover/tls/syslog-receiver.key', `ssl_private_key: ${o.tls.key}`);
+  replace(
+    'ssl_certificate: /etc/drover/tls/syslog-receiver.crt',
+    `ssl_certificate: ${o.tls.cert}${o.tls.ca === undefined ? '' : `\n          ssl_trusted_certificate: ${o.tls.ca}`}`,
+  );
+  const spool = /\n {6}spool:\n {8}dir: \/var\/lib\/drover\/spool\/reftenant-syslog\n(?: {8}.*\n)*/;
+  if (!spool.test(text)) throw new Error('syslog_receiver.yaml no longer has its spool block');
+  text = text.replace(
+    spool,
+    o.spoolDir === undefined ? '\n' : `\n      spool:\n        dir: ${o.spoolDir}\n        fsync: always\n`,
+  );
+  text = text.replace(/topic: (reftenant-receiver-[a-z-]+)/g, `topic: $1-${o.suffix}`);
+  const topics = [
+    ...new Set([...text.matchAll(/topic: (reftenant-receiver-[a-z0-9-]+)/g)].map((m) => m[1] ?? '')),
+  ];
+  const file = join(dir, o.file ?? 'syslog_receiver.yaml');
+  writeFileSync(file, text);
+  return { file, topics };
+}
+
 /**
  * The shipped processor channel (`channels/reftenant/processor`) copied into `dir`, storing into
  * `postgresUrl` and reading the receiver topics (and writing its errors topic) with `-<suffix>`
@@ -118,15 +179,18 @@ export function receiverPipeline(
  */
 export function processorPipeline(
   dir: string,
-  options: { readonly postgresUrl: string; readonly suffix: string },
+  options: { readonly postgresUrl: string; readonly searchUrl: string; readonly suffix: string },
 ): { file: string; inputTopics: string[]; errorsTopic: string } {
   cpSync(join(repoRoot, 'channels', 'reftenant', 'processor'), dir, { recursive: true });
   const file = join(dir, 'logs_processor.yaml');
   const shipped = readFileSync(file, 'utf8');
   const url = 'url: postgres://drover@127.0.0.1:5432/drover';
   if (!shipped.includes(url)) throw new Error(`logs_processor.yaml no longer has "${url}"`);
+  const hosts = 'hosts: ["http://127.0.0.1:9200"]';
+  if (!shipped.includes(hosts)) throw new Error(`logs_processor.yaml no longer has "${hosts}"`);
   const text = shipped
     .replace(url, `url: ${options.postgresUrl}`)
+    .replace(hosts, `hosts: ["${options.searchUrl}"]`)
     .replace(/(reftenant-(?:receiver|processor)-[a-z-]+)/g, `$1-${options.suffix}`);
   writeFileSync(file, text);
   const inputTopics = [...text.matchAll(/- (reftenant-receiver-[a-z0-9-]+)/g)].map((m) => m[1] ?? '');

@@ -1,11 +1,11 @@
 /**
- * Vitest globalSetup for tests that need real etcd and/or Kafka.
+ * Vitest globalSetup for tests that need real etcd, Kafka and/or OpenSearch.
  *
  *   // <pkg>/test/global-setup.ts
  *   import { servicesSetup } from '../../../test/support/services.js';
  *   export default servicesSetup(['etcd']);
  *
- * Endpoints come from DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS when set (nothing is started);
+ * Endpoints come from DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS / DROVER_SEARCH_NODES when set (nothing is started);
  * otherwise `deploy/dev/services up` starts what is missing. Teardown stops only what this setup
  * started, unless DROVER_DEV_KEEP=1. Tests read the endpoints with `droverServices('etcd')`.
  */

@@ -1,17 +1,30 @@
 /** A small typed client of the Drover HTTP API (Node's fetch; no dependency). */
 import type { Issue } from '@drover/channel-model';
-import type { ChannelSummary, ChannelView, RunnerView } from '@drover/cluster-state';
+import {
+  type ApiErrorCode,
+  apiErrorBodySchema,
+  type ChannelSummary,
+  type ChannelView,
+  type RunnerView,
+} from '@drover/cluster-state';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   /** HTTP status, or 0 when the API could not be reached. */
   readonly status: number;
+  /** The API's error code (apiErrorStatus of @drover/cluster-state), when it gave one. */
+  readonly code: ApiErrorCode | undefined;
   readonly issues: readonly Issue[];
 
-  constructor(status: number, message: string, issues: readonly Issue[] = []) {
+  constructor(
+    status: number,
+    message: string,
+    options: { code?: ApiErrorCode; issues?: readonly Issue[] } = {},
+  ) {
     super(message);
     this.status = status;
-    this.issues = issues;
+    this.code = options.code;
+    this.issues = options.issues ?? [];
   }
 }
 
@@ -48,20 +61,27 @@ export class ApiClient {
     }
   }
 
-  /** An error response as ApiError, with the validation issues when the API sent them. */
+  /**
+   * An error response as ApiError: the API's `{error: {code, message, issues?}}`, or the text of
+   * whatever else answered (a proxy, a runner).
+   */
   async #failure(res: Response, method: string, path: string): Promise<ApiError> {
     const text = await res.text();
-    let payload: { error?: string; issues?: Issue[] } = {};
+    let raw: unknown;
     try {
-      payload = text === '' ? {} : (JSON.parse(text) as typeof payload);
+      raw = text === '' ? undefined : JSON.parse(text);
     } catch {
       // not JSON: the text is the message
     }
-    return new ApiError(
-      res.status,
-      `${method} ${path}: ${res.status} ${payload.error ?? (text || res.statusText)}`,
-      payload.issues ?? [],
-    );
+    const parsed = apiErrorBodySchema.safeParse(raw);
+    if (!parsed.success) {
+      return new ApiError(res.status, `${method} ${path}: ${res.status} ${text || res.statusText}`);
+    }
+    const { code, message, issues } = parsed.data.error;
+    return new ApiError(res.status, `${method} ${path}: ${res.status} ${code}: ${message}`, {
+      code,
+      issues: issues ?? [],
+    });
   }
 
   async #request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -71,11 +91,16 @@ export class ApiClient {
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
-  upload(tenant: string, channel: string, files: Readonly<Record<string, string>>) {
+  upload(
+    tenant: string,
+    channel: string,
+    files: Readonly<Record<string, string>>,
+    binaryFiles: Readonly<Record<string, string>> = {},
+  ) {
     return this.#request<{ specDigest: string; changed: boolean }>(
       'PUT',
       `/v1/channels/${tenant}/${channel}`,
-      { files },
+      Object.keys(binaryFiles).length === 0 ? { files } : { files, binaryFiles },
     );
   }
   start(tenant: string, channel: string) {

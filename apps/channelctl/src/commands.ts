@@ -1,11 +1,20 @@
 /**
- * channelctl's commands over the API client. Each returns an exit code: 0 done, 1 failed (the
- * message says why); bad usage (2) is commander's business.
+ * channelctl's commands over the API client. Each returns an exit code (ExitCode of
+ * @drover/platform): OK, or FAILURE with the reason on stderr; bad usage throws UsageError.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatIssue, type LoadedChannel, loadChannel } from '@drover/channel-model';
+import {
+  type ApplicationRef,
+  type ChannelRef,
+  formatIssue,
+  type LoadedChannel,
+  loadChannel,
+  parseApplicationRef,
+  parseChannelRef,
+} from '@drover/channel-model';
 import { allRunning, allStopped, type ChannelView } from '@drover/cluster-state';
+import { ExitCode } from '@drover/platform';
 import { type ApiClient, ApiError } from './client.js';
 import { notRunning, renderChannel, renderChannels, renderRunners } from './render.js';
 
@@ -25,10 +34,10 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export function parseChannelRef(ref: string): { tenant: string; channel: string } {
-  const m = /^([A-Za-z0-9][A-Za-z0-9_-]*)\/([A-Za-z0-9][A-Za-z0-9_-]*)$/.exec(ref);
-  if (m === null) throw new UsageError(`expected TENANT/CHANNEL, got "${ref}"`);
-  return { tenant: m[1] ?? '', channel: m[2] ?? '' };
+export function channelArgument(ref: string): ChannelRef {
+  const parsed = parseChannelRef(ref);
+  if (parsed === undefined) throw new UsageError(`expected TENANT/CHANNEL, got "${ref}"`);
+  return parsed;
 }
 
 async function loadValid(ctx: Context, tenant: string, channel: string): Promise<LoadedChannel | undefined> {
@@ -43,7 +52,7 @@ function report(ctx: Context, err: unknown): number {
   if (err instanceof ApiError) {
     for (const issue of err.issues) ctx.output.err(formatIssue(issue));
     ctx.output.err(err.message);
-    return 1;
+    return ExitCode.FAILURE;
   }
   throw err;
 }
@@ -52,7 +61,16 @@ function show(ctx: Context, view: ChannelView): void {
   ctx.output.out(ctx.output.json ? JSON.stringify(view, null, 2) : renderChannel(view));
 }
 
-/** Polls until `done(view)` or the timeout; the last view either way. */
+/** A rolling update of what the channel should run now that stopped, with why. */
+function failedRollout(view: ChannelView): string | undefined {
+  const r = view.rollout;
+  return r?.state === 'failed' && r.current ? `rollout stopped at ${r.application}: ${r.reason}` : undefined;
+}
+
+/**
+ * Polls until `done(view)` or the timeout; the last view either way. A rolling update of the
+ * current change that stopped ends the wait at once (nothing will change until the next change).
+ */
 async function waitFor(
   ctx: Context,
   tenant: string,
@@ -66,6 +84,7 @@ async function waitFor(
     try {
       last = await ctx.client.channel(tenant, channel);
       if (done(last)) return { view: last, ok: true };
+      if (failedRollout(last) !== undefined) return { view: last, ok: false };
     } catch (err) {
       // A controller restarting or failing over (unreachable, 503) is no reason to give up waiting.
       const transient = err instanceof ApiError && (err.status === 0 || err.status === 503);
@@ -82,9 +101,9 @@ export interface WaitOptions {
 }
 
 export async function validate(ctx: Context, ref: string): Promise<number> {
-  const { tenant, channel } = parseChannelRef(ref);
+  const { tenant, channel } = channelArgument(ref);
   const loaded = await loadValid(ctx, tenant, channel);
-  if (loaded === undefined) return 1;
+  if (loaded === undefined) return ExitCode.FAILURE;
   const apps = loaded.structure.applications.length;
   const topics = loaded.structure.resources.length;
   if (ctx.output.json)
@@ -102,43 +121,40 @@ export async function validate(ctx: Context, ref: string): Promise<number> {
     ctx.output.out(
       `${tenant}/${channel}: valid (${apps} application(s), ${topics} kafka topic(s), ${Object.keys(loaded.files).length} file(s))`,
     );
-  return 0;
+  return ExitCode.OK;
 }
 
 async function startOne(ctx: Context, loaded: LoadedChannel, wait: WaitOptions): Promise<number> {
   const { tenant, channel } = loaded;
   try {
-    await ctx.client.upload(tenant, channel, loaded.files);
+    await ctx.client.upload(tenant, channel, loaded.files, loaded.binaryFiles);
     let view = await ctx.client.start(tenant, channel);
     if (wait.wait) {
       const result = await waitFor(ctx, tenant, channel, allRunning, wait.timeoutMs);
       view = result.view;
       show(ctx, view);
       if (!result.ok) {
-        ctx.output.err(
-          `${tenant}/${channel}: not every instance is running after ${wait.timeoutMs / 1000} s:`,
-        );
-        for (const line of notRunning(view)) ctx.output.err(`  ${line}`);
-        return 1;
+        notReady(ctx, view, wait);
+        return ExitCode.FAILURE;
       }
-      return 0;
+      return ExitCode.OK;
     }
     show(ctx, view);
-    return 0;
+    return ExitCode.OK;
   } catch (err) {
     return report(ctx, err);
   }
 }
 
 export async function start(ctx: Context, ref: string, wait: WaitOptions): Promise<number> {
-  const { tenant, channel } = parseChannelRef(ref);
+  const { tenant, channel } = channelArgument(ref);
   const loaded = await loadValid(ctx, tenant, channel);
-  if (loaded === undefined) return 1;
+  if (loaded === undefined) return ExitCode.FAILURE;
   return startOne(ctx, loaded, wait);
 }
 
 async function tenantChannels(ctx: Context, tenant: string): Promise<string[]> {
-  parseChannelRef(`${tenant}/x`);
+  channelArgument(`${tenant}/x`);
   const entries = await readdir(join(ctx.channelsDir, tenant), { withFileTypes: true }).catch(() => {
     throw new UsageError(`no tenant directory ${join(ctx.channelsDir, tenant)}`);
   });
@@ -158,14 +174,14 @@ export async function startTenant(ctx: Context, tenant: string, wait: WaitOption
     else if (one.structure.start_by_tenant) loaded.push(one);
     else ctx.output.err(`${tenant}/${channel}: start_by_tenant is false: skipped`);
   }
-  if (invalid > 0) return 1;
-  let code = 0;
+  if (invalid > 0) return ExitCode.FAILURE;
+  let code: number = ExitCode.OK;
   for (const one of loaded) code = Math.max(code, await startOne(ctx, one, wait));
   return code;
 }
 
 export async function stop(ctx: Context, ref: string, wait: WaitOptions): Promise<number> {
-  const { tenant, channel } = parseChannelRef(ref);
+  const { tenant, channel } = channelArgument(ref);
   try {
     let view = await ctx.client.stop(tenant, channel);
     if (wait.wait) {
@@ -174,11 +190,11 @@ export async function stop(ctx: Context, ref: string, wait: WaitOptions): Promis
       if (!result.ok) {
         show(ctx, view);
         ctx.output.err(`${tenant}/${channel}: still stopping after ${wait.timeoutMs / 1000} s`);
-        return 1;
+        return ExitCode.FAILURE;
       }
     }
     show(ctx, view);
-    return 0;
+    return ExitCode.OK;
   } catch (err) {
     return report(ctx, err);
   }
@@ -186,7 +202,7 @@ export async function stop(ctx: Context, ref: string, wait: WaitOptions): Promis
 
 /** Every channel of the tenant whose `stop_by_tenant` is true (read from the channels directory). */
 export async function stopTenant(ctx: Context, tenant: string, wait: WaitOptions): Promise<number> {
-  let code = 0;
+  let code: number = ExitCode.OK;
   for (const channel of await tenantChannels(ctx, tenant)) {
     const one = await loadValid(ctx, tenant, channel);
     if (one === undefined) {
@@ -202,11 +218,33 @@ export async function stopTenant(ctx: Context, tenant: string, wait: WaitOptions
   return code;
 }
 
-export async function reload(ctx: Context, ref: string): Promise<number> {
-  const { tenant, channel } = parseChannelRef(ref);
+/** Why a wait ended without every instance running what it should. */
+function notReady(ctx: Context, view: ChannelView, wait: WaitOptions): void {
+  const { tenant, channel } = view;
+  const failed = failedRollout(view);
+  if (failed !== undefined) ctx.output.err(`${tenant}/${channel}: ${failed}`);
+  else
+    ctx.output.err(`${tenant}/${channel}: not every instance is running after ${wait.timeoutMs / 1000} s:`);
+  for (const line of notRunning(view)) ctx.output.err(`  ${line}`);
+}
+
+/** Restarts the instances of a started channel, rolling (one application, one instance at a time). */
+export async function reload(ctx: Context, ref: string, wait: WaitOptions): Promise<number> {
+  const { tenant, channel } = channelArgument(ref);
   try {
-    show(ctx, await ctx.client.reload(tenant, channel));
-    return 0;
+    let view = await ctx.client.reload(tenant, channel);
+    if (wait.wait) {
+      const result = await waitFor(ctx, tenant, channel, allRunning, wait.timeoutMs);
+      view = result.view;
+      show(ctx, view);
+      if (!result.ok) {
+        notReady(ctx, view, wait);
+        return ExitCode.FAILURE;
+      }
+      return ExitCode.OK;
+    }
+    show(ctx, view);
+    return ExitCode.OK;
   } catch (err) {
     return report(ctx, err);
   }
@@ -215,13 +253,13 @@ export async function reload(ctx: Context, ref: string): Promise<number> {
 export async function status(ctx: Context, ref: string | undefined): Promise<number> {
   try {
     if (ref !== undefined) {
-      const { tenant, channel } = parseChannelRef(ref);
+      const { tenant, channel } = channelArgument(ref);
       show(ctx, await ctx.client.channel(tenant, channel));
-      return 0;
+      return ExitCode.OK;
     }
     const { channels } = await ctx.client.channels();
     ctx.output.out(ctx.output.json ? JSON.stringify({ channels }, null, 2) : renderChannels(channels));
-    return 0;
+    return ExitCode.OK;
   } catch (err) {
     return report(ctx, err);
   }
@@ -231,18 +269,16 @@ export async function runners(ctx: Context): Promise<number> {
   try {
     const { runners } = await ctx.client.runners();
     ctx.output.out(ctx.output.json ? JSON.stringify({ runners }, null, 2) : renderRunners(runners));
-    return 0;
+    return ExitCode.OK;
   } catch (err) {
     return report(ctx, err);
   }
 }
 
-export function parseAppRef(ref: string): { tenant: string; channel: string; app: string } {
-  const m = /^([A-Za-z0-9][A-Za-z0-9_-]*)\/([A-Za-z0-9][A-Za-z0-9_-]*)\/([A-Za-z0-9][A-Za-z0-9_-]*)$/.exec(
-    ref,
-  );
-  if (m === null) throw new UsageError(`expected TENANT/CHANNEL/APP, got "${ref}"`);
-  return { tenant: m[1] ?? '', channel: m[2] ?? '', app: m[3] ?? '' };
+export function applicationArgument(ref: string): ApplicationRef {
+  const parsed = parseApplicationRef(ref);
+  if (parsed === undefined) throw new UsageError(`expected TENANT/CHANNEL/APP, got "${ref}"`);
+  return parsed;
 }
 
 /** One log record for people: time, stream, message (the JSON as is with --json). */
@@ -261,12 +297,12 @@ export async function logs(
   ref: string,
   options: { instance: number; tail: number; follow: boolean },
 ): Promise<number> {
-  const app = parseAppRef(ref);
+  const app = applicationArgument(ref);
   try {
     await ctx.client.logs({ ...app, index: options.instance }, options, (line) =>
       ctx.output.out(ctx.output.json ? line : formatLogRecord(line)),
     );
-    return 0;
+    return ExitCode.OK;
   } catch (err) {
     return report(ctx, err);
   }

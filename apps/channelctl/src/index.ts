@@ -1,2 +1,2 @@
 export { ApiClient, ApiError } from './client.js';
-export { parseChannelRef } from './commands.js';
+export { channelArgument } from './commands.js';

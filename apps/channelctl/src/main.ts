@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { commanderExitCode, ExitCode } from '@drover/platform';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient } from './client.js';
 import * as cmd from './commands.js';
@@ -38,7 +39,7 @@ function context(): cmd.Context {
   };
 }
 
-let exitCode = 0;
+let exitCode: number = ExitCode.OK;
 const run = (fn: () => Promise<number>) => async () => {
   exitCode = await fn();
 };
@@ -90,9 +91,13 @@ program
 
 program
   .command('reload')
-  .description('restart every instance of a started channel (reload_action: kill_then_start)')
+  .description(
+    'restart the instances of a started channel (reload_action: kill_then_start), rolling: one application after another, one instance at a time',
+  )
   .argument('<tenant/channel>')
-  .action(async (ref: string) => run(() => cmd.reload(context(), ref))());
+  .option('--wait', 'return once the rolling restart is done')
+  .option('--timeout <seconds>', 'with --wait', seconds, 120)
+  .action(async (ref: string, o: WaitFlags) => run(() => cmd.reload(context(), ref, waitOf(o)))());
 
 program
   .command('status')
@@ -132,14 +137,13 @@ try {
   await program.parseAsync();
   process.exitCode = exitCode;
 } catch (err) {
-  const code = (err as { code?: string; exitCode?: number }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.version') process.exitCode = 0;
-  else if (typeof code === 'string' && code.startsWith('commander.')) process.exitCode = 2;
+  const code = commanderExitCode(err);
+  if (code !== undefined) process.exitCode = code;
   else if (err instanceof cmd.UsageError) {
     process.stderr.write(`channelctl: ${err.message}\n`);
-    process.exitCode = 2;
+    process.exitCode = ExitCode.USAGE;
   } else {
     process.stderr.write(`channelctl: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = ExitCode.FAILURE;
   }
 }

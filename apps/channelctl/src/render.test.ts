@@ -1,6 +1,6 @@
 import type { ChannelView } from '@drover/cluster-state';
 import { describe, expect, it } from 'vitest';
-import { parseChannelRef } from './commands.js';
+import { channelArgument } from './commands.js';
 import { exitSummary, notRunning, renderChannel } from './render.js';
 import { table } from './table.js';
 
@@ -31,6 +31,7 @@ const view: ChannelView = {
           memoryEnforcement: 'watchdog',
           lastRunAt: null,
           nextRunAt: null,
+          upToDate: true,
         },
       ],
     },
@@ -54,6 +55,7 @@ const view: ChannelView = {
           memoryEnforcement: null,
           lastRunAt: null,
           nextRunAt: null,
+          upToDate: null,
         },
       ],
     },
@@ -61,6 +63,7 @@ const view: ChannelView = {
   resources: [
     { type: 'kafka_topic', name: 'topic-a', cluster: 'kafka_front', state: 'error', error: 'broker down' },
   ],
+  rollout: null,
 };
 
 describe('channelctl output', () => {
@@ -93,10 +96,47 @@ describe('channelctl output', () => {
     ]);
   });
 
+  it('tells a rolling update and the instances it has not reached', () => {
+    const first = view.applications[0];
+    if (first === undefined) throw new Error('fixture');
+    const rolling: ChannelView = {
+      ...view,
+      applications: [{ ...first, instances: first.instances.map((i) => ({ ...i, upToDate: false })) }],
+      rollout: {
+        state: 'progressing',
+        applications: ['central_receiver1'],
+        application: 'central_receiver1',
+        updated: 0,
+        total: 1,
+        reason: null,
+        startedAt: '2026-11-23T00:00:00.000Z',
+        finishedAt: null,
+        current: true,
+      },
+    };
+    const text = renderChannel(rolling);
+    expect(text).toContain(
+      'rollout: progressing, rolling central_receiver1 (0/1 instance(s) of central_receiver1 updated)',
+    );
+    expect(text).toMatch(/central_receiver1\s+0\s+front1\s+running \(outdated\)/);
+    expect(notRunning(rolling)).toEqual([
+      'central_receiver1[0] running on front1: outdated, the rolling update has not reached it',
+    ]);
+    const stopped = renderChannel({
+      ...rolling,
+      rollout: {
+        ...(rolling.rollout as NonNullable<ChannelView['rollout']>),
+        state: 'failed',
+        reason: 'no progress for 5m: x',
+      },
+    });
+    expect(stopped).toContain('rollout: stopped at central_receiver1: no progress for 5m: x');
+  });
+
   it('parses TENANT/CHANNEL and refuses anything else', () => {
-    expect(parseChannelRef('reftenant/receiver')).toEqual({ tenant: 'reftenant', channel: 'receiver' });
+    expect(channelArgument('reftenant/receiver')).toEqual({ tenant: 'reftenant', channel: 'receiver' });
     for (const bad of ['reftenant', 'a/b/c', '../x/y', 'a/'])
-      expect(() => parseChannelRef(bad)).toThrow(/TENANT\/CHANNEL/);
+      expect(() => channelArgument(bad)).toThrow(/TENANT\/CHANNEL/);
   });
 
   it('says how an instance last exited', () => {

@@ -17,6 +17,17 @@ export function exitSummary(exit: LastExit): string {
   return exit.message === undefined ? how : `${how}: ${exit.message}`;
 }
 
+/** One line on the channel's rolling update, when there is one to tell. */
+export function rolloutSummary(view: ChannelView): string | undefined {
+  const r = view.rollout;
+  if (r === null) return undefined;
+  const progress = `${r.updated}/${r.total} instance(s) of ${r.applications.join(', ')} updated`;
+  if (!r.current) return 'rollout: a change or reload is about to be rolled';
+  if (r.state === 'progressing') return `rollout: progressing, rolling ${r.application} (${progress})`;
+  if (r.state === 'failed') return `rollout: stopped at ${r.application}: ${r.reason} (${progress})`;
+  return `rollout: complete (${progress}, ${r.finishedAt})`;
+}
+
 type InstanceView = ChannelView['applications'][number]['instances'][number];
 
 /** `256Mi cgroup2`: the instance's limit and how its runner enforces it now; `-` without one. */
@@ -33,15 +44,16 @@ export function renderChannel(view: ChannelView): string {
       app.name,
       String(i.index),
       i.runner ?? '-',
-      i.state,
+      i.upToDate === false ? `${i.state} (outdated)` : i.state,
       i.pid === null ? '-' : String(i.pid),
       String(i.restarts),
       memoryColumn(i),
       i.reason ?? (i.lastExit === null ? '' : `last exit: ${exitSummary(i.lastExit)}`),
     ]),
   );
+  const rollout = rolloutSummary(view);
   const parts = [
-    `${view.tenant}/${view.channel}: ${view.desired}`,
+    `${view.tenant}/${view.channel}: ${view.desired}${rollout === undefined ? '' : `\n${rollout}`}`,
     rows.length > 0
       ? table(['APPLICATION', '#', 'RUNNER', 'STATE', 'PID', 'RESTARTS', 'MEMORY', 'REASON'], rows)
       : '(no applications)',
@@ -80,14 +92,15 @@ export function renderRunners(runners: readonly RunnerView[]): string {
   );
 }
 
-/** What keeps a channel from being all running, one line per instance. */
+/** What keeps a channel from being all running what it should, one line per instance. */
 export function notRunning(view: ChannelView): string[] {
   return view.applications.flatMap((app) =>
     app.instances
-      .filter((i) => i.state !== 'running')
-      .map(
-        (i) =>
-          `${app.name}[${i.index}] ${i.state}${i.runner === null ? '' : ` on ${i.runner}`}: ${i.reason ?? 'no reason given'}`,
-      ),
+      .filter((i) => i.state !== 'running' || i.upToDate === false)
+      .map((i) => {
+        const where = `${app.name}[${i.index}] ${i.state}${i.runner === null ? '' : ` on ${i.runner}`}`;
+        if (i.state === 'running') return `${where}: outdated, the rolling update has not reached it`;
+        return `${where}: ${i.reason ?? 'no reason given'}`;
+      }),
   );
 }

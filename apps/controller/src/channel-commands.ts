@@ -2,8 +2,19 @@
  * What the API's mutations do to etcd. Any controller (leader or standby) may run them: they
  * write desired state only, with compare-and-swap so that two operators never lose each other's
  * change, and the leader acts on it.
+ *
+ * An upload replaces `channels/<t>/<c>/spec`; the upload it replaces is first kept under
+ * `versions/<its digest>`, because instances a rolling update has not reached yet still run it
+ * (their placements name it): a runner starting one of them anew writes exactly those files. The
+ * leader deletes a kept upload once no placement names it (plan.ts).
  */
-import { type Issue, STRUCTURE_FILE, validateChannelFiles } from '@drover/channel-model';
+import {
+  type ChannelRef,
+  channelBytes,
+  MAX_CHANNEL_BYTES,
+  STRUCTURE_FILE,
+  validateChannelFiles,
+} from '@drover/channel-model';
 import {
   type ChannelSpecRecord,
   channelSpecSchema,
@@ -13,108 +24,151 @@ import {
   digestOf,
 } from '@drover/cluster-state';
 import type { Store } from '@drover/store';
-
-export class ChannelCommandError extends Error {
-  override readonly name = 'ChannelCommandError';
-  readonly status: 400 | 404 | 409;
-  readonly issues: readonly Issue[];
-
-  constructor(status: 400 | 404 | 409, message: string, issues: readonly Issue[] = []) {
-    super(message);
-    this.status = status;
-    this.issues = issues;
-  }
-}
+import { ApiProblem, channelUnknown } from './api/errors.js';
+import type { ChannelCommands, Written } from './api/ports.js';
 
 const CAS_ATTEMPTS = 10;
 
-export async function uploadChannel(
-  store: Store,
-  tenant: string,
-  channel: string,
+/** The digest of an upload: its text and binary files. */
+export function uploadDigest(
   files: Readonly<Record<string, string>>,
-): Promise<{ specDigest: string; changed: boolean }> {
-  const result = await validateChannelFiles(tenant, channel, files);
-  if (!result.ok) {
-    throw new ChannelCommandError(400, `channel ${tenant}/${channel} does not validate`, result.issues);
-  }
-  // Keep exactly the files the channel ships (validation lists them), nothing else uploaded.
-  const kept = result.value.files;
-  const digest = digestOf(kept);
-  const key = store.layout.channelSpec(tenant, channel);
-  const existing = await store.get(key, decoder(channelSpecSchema));
-  if (existing?.value.digest === digest) return { specDigest: digest, changed: false };
-  const record: ChannelSpecRecord = { files: { ...kept }, digest, uploadedAt: new Date().toISOString() };
-  await store.put(key, record);
-  return { specDigest: digest, changed: true };
+  binaryFiles: Readonly<Record<string, string>>,
+): string {
+  return Object.keys(binaryFiles).length === 0 ? digestOf(files) : digestOf({ files, binaryFiles });
 }
 
 type DesiredChange = (current: DesiredRecord | undefined) => DesiredRecord | undefined;
 
-/** Applies `change` to the desired record with compare-and-swap; undefined = nothing to do. */
-async function changeDesired(
-  store: Store,
-  tenant: string,
-  channel: string,
-  change: DesiredChange,
-): Promise<DesiredRecord> {
-  const key = store.layout.channelDesired(tenant, channel);
-  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-    const current = await store.get(key, decoder(desiredRecordSchema));
-    const next = change(current?.value);
-    if (next === undefined) {
-      if (current === undefined)
-        throw new ChannelCommandError(404, `channel ${tenant}/${channel} is unknown`);
-      return current.value;
-    }
-    const ok =
-      current === undefined
-        ? await store.putIfAbsent(key, next)
-        : await store.putIfRevision(key, next, current.revision);
-    if (ok) return next;
-  }
-  throw new ChannelCommandError(409, `channel ${tenant}/${channel} changed concurrently: try again`);
-}
-
-async function requireSpec(store: Store, tenant: string, channel: string): Promise<void> {
-  const spec = await store.get(store.layout.channelSpec(tenant, channel), decoder(channelSpecSchema));
-  if (spec === undefined) {
-    throw new ChannelCommandError(
-      404,
-      `channel ${tenant}/${channel} was never uploaded: upload it first (channelctl start uploads ${STRUCTURE_FILE} and its files)`,
-    );
-  }
-}
-
 const now = () => new Date().toISOString();
 
-export async function startChannel(store: Store, tenant: string, channel: string): Promise<DesiredRecord> {
-  await requireSpec(store, tenant, channel);
-  return changeDesired(store, tenant, channel, (d) =>
-    d?.state === 'started'
-      ? undefined
-      : { state: 'started', generation: (d?.generation ?? 0) + 1, reload: d?.reload ?? 0, updatedAt: now() },
-  );
-}
+export class EtcdChannelCommands implements ChannelCommands {
+  readonly #store: Store;
+  readonly #maxBytes: number;
 
-export async function stopChannel(store: Store, tenant: string, channel: string): Promise<DesiredRecord> {
-  return changeDesired(store, tenant, channel, (d) =>
-    d === undefined || d.state === 'stopped'
-      ? undefined
-      : { state: 'stopped', generation: d.generation + 1, reload: d.reload, updatedAt: now() },
-  );
-}
+  constructor(store: Store, options: { maxBytes?: number } = {}) {
+    this.#store = store;
+    this.#maxBytes = options.maxBytes ?? MAX_CHANNEL_BYTES;
+  }
 
-export async function reloadChannel(store: Store, tenant: string, channel: string): Promise<DesiredRecord> {
-  let notStarted = false;
-  const result = await changeDesired(store, tenant, channel, (d) => {
-    if (d?.state !== 'started') {
-      notStarted = true;
-      return undefined;
+  async upload(
+    ref: ChannelRef,
+    files: Readonly<Record<string, string>>,
+    binaryFiles: Readonly<Record<string, string>>,
+  ): Promise<Written & { specDigest: string; changed: boolean }> {
+    const { tenant, channel } = ref;
+    const size = channelBytes({ files, binaryFiles });
+    if (size > this.#maxBytes) {
+      throw new ApiProblem(
+        'DRV_CHANNEL_TOO_LARGE',
+        `channel ${tenant}/${channel} holds ${size} bytes of files, over the limit of ${this.#maxBytes} bytes shipped with a channel`,
+      );
     }
-    return { ...d, generation: d.generation + 1, reload: d.reload + 1, updatedAt: now() };
-  });
-  if (notStarted)
-    throw new ChannelCommandError(409, `channel ${tenant}/${channel} is not started: nothing to reload`);
-  return result;
+    const result = await validateChannelFiles(tenant, channel, files, binaryFiles, {
+      maxBytes: this.#maxBytes,
+    });
+    if (!result.ok) {
+      throw new ApiProblem('DRV_CHANNEL_INVALID', `channel ${tenant}/${channel} does not validate`, {
+        issues: result.issues,
+      });
+    }
+    const digest = uploadDigest(files, binaryFiles);
+    const layout = this.#store.layout;
+    const key = layout.channelSpec(tenant, channel);
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const existing = await this.#store.get(key, decoder(channelSpecSchema));
+      if (existing?.value.digest === digest) return { specDigest: digest, changed: false, revision: 0 };
+      if (existing !== undefined) {
+        // Kept for the instances that still run it (content-addressed: writing it twice is harmless).
+        await this.#store.put(layout.channelVersion(tenant, channel, existing.value.digest), existing.value);
+      }
+      const record: ChannelSpecRecord = {
+        files: { ...files },
+        binaryFiles: { ...binaryFiles },
+        digest,
+        uploadedAt: now(),
+      };
+      const written =
+        existing === undefined
+          ? await this.#store.putIfAbsent(key, record)
+          : await this.#store.putIfRevision(key, record, existing.revision);
+      if (written > 0) return { specDigest: digest, changed: true, revision: written };
+    }
+    throw new ApiProblem('DRV_CONFLICT', `channel ${tenant}/${channel} changed concurrently: try again`);
+  }
+
+  async start(ref: ChannelRef): Promise<Written> {
+    await this.#requireSpec(ref);
+    return this.#changeDesired(ref, (d) =>
+      d?.state === 'started'
+        ? undefined
+        : {
+            state: 'started',
+            generation: (d?.generation ?? 0) + 1,
+            reload: d?.reload ?? 0,
+            updatedAt: now(),
+          },
+    );
+  }
+
+  async stop(ref: ChannelRef): Promise<Written> {
+    return this.#changeDesired(ref, (d) =>
+      d === undefined || d.state === 'stopped'
+        ? undefined
+        : { state: 'stopped', generation: d.generation + 1, reload: d.reload, updatedAt: now() },
+    );
+  }
+
+  async reload(ref: ChannelRef): Promise<Written> {
+    let notStarted = false;
+    const written = await this.#changeDesired(ref, (d) => {
+      if (d?.state !== 'started') {
+        notStarted = true;
+        return undefined;
+      }
+      return { ...d, generation: d.generation + 1, reload: d.reload + 1, updatedAt: now() };
+    });
+    if (notStarted) {
+      throw new ApiProblem(
+        'DRV_CHANNEL_NOT_STARTED',
+        `channel ${ref.tenant}/${ref.channel} is not started: nothing to reload`,
+      );
+    }
+    return written;
+  }
+
+  /** Applies `change` to the desired record with compare-and-swap; undefined = nothing to do. */
+  async #changeDesired(ref: ChannelRef, change: DesiredChange): Promise<Written> {
+    const key = this.#store.layout.channelDesired(ref.tenant, ref.channel);
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      const current = await this.#store.get(key, decoder(desiredRecordSchema));
+      const next = change(current?.value);
+      if (next === undefined) {
+        if (current === undefined) throw channelUnknown(ref);
+        return { revision: 0 };
+      }
+      const written =
+        current === undefined
+          ? await this.#store.putIfAbsent(key, next)
+          : await this.#store.putIfRevision(key, next, current.revision);
+      if (written > 0) return { revision: written };
+    }
+    throw new ApiProblem(
+      'DRV_CONFLICT',
+      `channel ${ref.tenant}/${ref.channel} changed concurrently: try again`,
+    );
+  }
+
+  async #requireSpec(ref: ChannelRef): Promise<void> {
+    const layout = this.#store.layout;
+    const spec = await this.#store.get(
+      layout.channelSpec(ref.tenant, ref.channel),
+      decoder(channelSpecSchema),
+    );
+    if (spec === undefined) {
+      throw new ApiProblem(
+        'DRV_CHANNEL_UNKNOWN',
+        `channel ${ref.tenant}/${ref.channel} was never uploaded: upload it first (channelctl start uploads ${STRUCTURE_FILE} and the channel directory)`,
+      );
+    }
+  }
 }

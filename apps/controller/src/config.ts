@@ -3,12 +3,12 @@ import { hostname } from 'node:os';
 import type { PlatformConfig } from '@drover/channel-model';
 import {
   ConfigError,
-  etcdSettings,
   parseHostPort,
   parseKafkaCluster,
   parsePositiveInt,
   readSecretFile,
 } from '@drover/platform';
+import { etcdSettings } from '@drover/platform/etcd';
 
 export interface ControllerFlags {
   readonly etcd?: string;

@@ -9,12 +9,14 @@ import { type ControllerIdentity, controllerIdentitySchema } from '@drover/clust
 import type { Logger } from '@drover/platform';
 import type { Leadership, Store } from '@drover/store';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from './api/server.js';
+import { buildApi } from './api/build.js';
+import { EtcdChannelCommands } from './channel-commands.js';
 import { ClusterCache } from './cluster-cache.js';
 import type { ControllerConfig } from './config.js';
 import { type ControllerMetrics, createMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
-import { TopicManager } from './topics.js';
+import { kafkaEnsurer, TopicManager } from './topics.js';
+import { cacheReader } from './views.js';
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
   .version;
@@ -54,18 +56,22 @@ export class Controller {
   }
 
   async start(): Promise<void> {
+    const registry = this.metrics.registry;
     this.#api = await buildApi({
-      store: this.#store,
-      cache: this.cache,
-      metrics: this.metrics,
+      reader: cacheReader(this.cache),
+      commands: new EtcdChannelCommands(this.#store),
+      leader: {
+        id: this.config.id,
+        isLeader: () => this.isLeader(),
+        leader: async () => {
+          const found = await this.#store.leader(ELECTION);
+          const parsed = controllerIdentitySchema.safeParse(found?.value);
+          return parsed.success ? parsed.data : undefined;
+        },
+      },
+      metrics: { contentType: registry.contentType, metrics: () => registry.metrics() },
       token: this.config.token,
       logger: this.#logger,
-      self: { id: this.config.id, isLeader: () => this.isLeader() },
-      leader: async () => {
-        const found = await this.#store.leader(ELECTION);
-        const parsed = controllerIdentitySchema.safeParse(found?.value);
-        return parsed.success ? parsed.data : undefined;
-      },
     });
     await this.#api.listen({ host: this.config.listen.host, port: this.config.listen.port });
     this.#logger.info({ listen: this.#identity.api, id: this.config.id }, 'API listening');
@@ -88,9 +94,13 @@ export class Controller {
         this.#logger.info({ key: leadership.key }, 'elected leader: reconciling');
         // The cache must hold everything written before we led (the previous leader's last writes).
         await this.cache.seen(leadership.createRevision);
-        this.#topics = new TopicManager(this.config.kafkaClusters, this.#logger, () =>
-          this.#reconciler?.trigger(),
-        );
+        const kafka = kafkaEnsurer(this.config.kafkaClusters, this.#logger);
+        this.#topics = new TopicManager({
+          logger: this.#logger,
+          ensure: kafka.ensure,
+          close: kafka.close,
+          onFailed: (channel) => this.#reconciler?.queue.addRateLimited(channel),
+        });
         this.#reconciler = new Reconciler({
           cache: this.cache,
           leadership,

@@ -1,11 +1,12 @@
 import {
-  ConfigError,
+  commanderExitCode,
   createLogger,
+  ExitCode,
   exitOnFatal,
   onShutdown,
   readPlatformConfig,
-  storeFromSettings,
 } from '@drover/platform';
+import { storeFromSettings } from '@drover/platform/etcd';
 import { Command, Option } from 'commander';
 import { type ControllerFlags, resolveControllerConfig } from './config.js';
 import { Controller, VERSION } from './controller.js';
@@ -36,7 +37,7 @@ const program = new Command('drover-controller')
   .addOption(new Option('--token-file <file>', 'bearer token for mutations').env('DROVER_TOKEN_FILE'))
   .addOption(new Option('--id <id>', 'controller identity (default host:port)').env('DROVER_CONTROLLER_ID'))
   .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  .exitOverride((err) => process.exit(commanderExitCode(err) ?? ExitCode.USAGE));
 
 program.parse();
 const logger = createLogger('drover-controller');
@@ -49,5 +50,5 @@ try {
   onShutdown(logger, () => controller.stop());
   await controller.start();
 } catch (err) {
-  exitOnFatal(logger, err, err instanceof ConfigError ? 2 : 1);
+  exitOnFatal(logger, err);
 }

@@ -1,14 +1,25 @@
 import { type ChannelStructure, parseChannelStructure, unwrap } from '@drover/channel-model';
 import type {
+  ChannelSpecRecord,
   DesiredRecord,
   PendingRecord,
   PlacementRecord,
   ResourceRecord,
+  RolloutRecord,
   RunnerRecord,
+  StatusRecord,
 } from '@drover/cluster-state';
 import { KeyLayout } from '@drover/store';
 import { describe, expect, it } from 'vitest';
-import { type Plan, type PlanInput, plan, resourceDeclaration } from './plan.js';
+import {
+  type Plan,
+  type PlanInput,
+  plan,
+  resourceDeclaration,
+  type StartedChannel,
+  TOPIC_RETRY_MS,
+} from './plan.js';
+import { ownFileDigests } from './targets.js';
 
 const layout = new KeyLayout('/drover');
 const at = '2026-11-23T00:00:00.000Z';
@@ -84,17 +95,55 @@ function readyTopic(d: DesiredRecord): Map<string, ResourceRecord> {
   ]);
 }
 
+const T0 = Date.parse(at);
+
+/** The channel as started, its own files computed from `files` as the cache does. */
+function startedChannel(
+  d: DesiredRecord,
+  files: Record<string, string> = {},
+  s: ChannelStructure = structure,
+): StartedChannel {
+  const spec: ChannelSpecRecord = {
+    files,
+    binaryFiles: {},
+    digest: `s-${JSON.stringify(files).length}`,
+    uploadedAt: at,
+  };
+  return {
+    tenant: 't',
+    channel: 'c',
+    structure: s,
+    specDigest: spec.digest,
+    ownFiles: ownFileDigests(s, spec),
+    desired: d,
+  };
+}
+
 function input(over: Partial<PlanInput> = {}): PlanInput {
   const d = desired();
   return {
     layout,
-    started: [{ tenant: 't', channel: 'c', structure, specDigest: 's1', desired: d }],
+    now: T0,
+    started: [startedChannel(d)],
     frozen: new Set(),
     runners: [front1, front2, back1],
     placements: new Map(),
+    statuses: new Map(),
     pending: new Map(),
     resources: readyTopic(d),
+    rollouts: new Map(),
+    versions: new Map(),
     ...over,
+  };
+}
+
+/** Every channel's part of a plan together. */
+function all(p: Plan) {
+  const parts = [...p.channels.values()];
+  return {
+    put: parts.flatMap((c) => c.put),
+    delete: parts.flatMap((c) => c.delete),
+    topics: parts.flatMap((c) => c.topics),
   };
 }
 
@@ -102,17 +151,56 @@ function input(over: Partial<PlanInput> = {}): PlanInput {
 function applied(before: PlanInput, p: Plan): PlanInput {
   const placements = new Map(before.placements);
   const pending = new Map(before.pending);
-  for (const key of p.delete) {
+  const rollouts = new Map(before.rollouts);
+  const versions = new Map([...before.versions].map(([k, v]) => [k, new Set(v)]));
+  const { put, delete: deletes } = all(p);
+  for (const key of deletes) {
     placements.delete(key);
-    const ref = layout.parsePending(key);
-    if (ref !== undefined) pending.delete(`${ref.tenant}/${ref.channel}`);
+    const pend = layout.parsePending(key);
+    if (pend !== undefined) pending.delete(`${pend.tenant}/${pend.channel}`);
+    const roll = layout.parseRollout(key);
+    if (roll !== undefined) rollouts.delete(`${roll.tenant}/${roll.channel}`);
+    const version = layout.parseChannelVersion(key);
+    if (version !== undefined) versions.get(`${version.tenant}/${version.channel}`)?.delete(version.digest);
   }
-  for (const { key, value } of p.put) {
-    const ref = layout.parsePending(key);
-    if (ref !== undefined) pending.set(`${ref.tenant}/${ref.channel}`, value as PendingRecord);
+  for (const { key, value } of put) {
+    const pend = layout.parsePending(key);
+    const roll = layout.parseRollout(key);
+    if (pend !== undefined) pending.set(`${pend.tenant}/${pend.channel}`, value as PendingRecord);
+    else if (roll !== undefined) rollouts.set(`${roll.tenant}/${roll.channel}`, value as RolloutRecord);
     else placements.set(key, value as PlacementRecord);
   }
-  return { ...before, placements, pending };
+  return { ...before, placements, pending, rollouts, versions };
+}
+
+/** What runners would report: every placement running, since `since`. */
+function running(i: PlanInput, since = T0 - 60_000): Map<string, StatusRecord> {
+  const out = new Map<string, StatusRecord>();
+  for (const p of i.placements.values()) {
+    out.set(layout.status(p), {
+      tenant: p.tenant,
+      channel: p.channel,
+      app: p.app,
+      index: p.index,
+      runner: p.runner,
+      digest: p.digest,
+      state: 'running',
+      pid: 1,
+      restarts: 0,
+      lastExit: null,
+      since: new Date(since).toISOString(),
+      reason: null,
+      nextAttemptAt: null,
+      oomKills: 0,
+      memoryLimitBytes: null,
+      memoryEnforcement: 'cgroup2',
+      lastRunAt: null,
+      nextRunAt: null,
+      skippedRuns: 0,
+      readyAt: new Date(since).toISOString(),
+    });
+  }
+  return out;
 }
 
 const where = (i: PlanInput) =>
@@ -122,14 +210,14 @@ describe('plan', () => {
   it('places pinned applications on their tagged runners and reaches a fixpoint', () => {
     const first = input();
     const p = plan(first);
-    expect(p.topics).toEqual([]);
+    expect(all(p).topics).toEqual([]);
     const next = applied(first, p);
     expect(where(next)).toEqual({
       'r1/0': 'front1',
       'r2/0': 'front2',
       'anyfront/0': expect.stringMatching(/^front[12]$/),
     });
-    const again = plan(next);
+    const again = all(plan(next));
     expect(again.put).toEqual([]);
     expect(again.delete).toEqual([]);
   });
@@ -137,7 +225,7 @@ describe('plan', () => {
   it('holds new placements until the channel topics exist, with the reason, and asks for them', () => {
     const first = input({ resources: new Map() });
     const p = plan(first);
-    expect(p.topics.map((t) => t.resource.name)).toEqual(['t1']);
+    expect(all(p).topics.map((t) => t.resource.name)).toEqual(['t1']);
     const next = applied(first, p);
     expect(next.placements.size).toBe(0);
     expect(next.pending.get('t/c')?.instances.map((i) => i.reason)).toEqual([
@@ -180,21 +268,129 @@ describe('plan', () => {
     expect(stopped.placements.size).toBe(0);
   });
 
-  it('changes the digest of kill_then_start applications on reload, not of reload_action none', () => {
+  it('rolls kill_then_start applications on reload one at a time, never reload_action none', () => {
     const start = applied(input(), plan(input()));
     const d2 = desired({ reload: 1, generation: 2 });
-    const reloaded = plan({
-      ...start,
-      started: [{ tenant: 't', channel: 'c', structure, specDigest: 's1', desired: d2 }],
+    const reload = (i: PlanInput, now: number) =>
+      plan({ ...i, now, started: [startedChannel(d2)], resources: readyTopic(d2), statuses: running(i) });
+    const first = reload(start, T0);
+    const apps = (p: Plan) =>
+      all(p)
+        .put.flatMap((w) =>
+          layout.parsePlacement(w.key) === undefined ? [] : [(w.value as PlacementRecord).app],
+        )
+        .sort();
+    expect(apps(first)).toEqual(['r1']);
+    const afterFirst = applied(start, first);
+    expect(afterFirst.rollouts.get('t/c')).toMatchObject({
+      state: 'progressing',
+      apps: ['r1', 'r2'],
+      app: 'r1',
+    });
+    // r1 restarted but not reported yet: nothing else moves, and the plan says when to look again.
+    const waiting = plan({
+      ...afterFirst,
+      now: T0 + 1000,
+      started: [startedChannel(d2)],
       resources: readyTopic(d2),
     });
-    const rewritten = reloaded.put.map((w) => (w.value as PlacementRecord).app).sort();
-    expect(rewritten).toEqual(['r1', 'r2']);
+    expect(apps(waiting)).toEqual([]);
+    expect(waiting.channels.get('t/c')?.requeueAfterMs).toBeGreaterThan(0);
+    // r1 running for min_healthy_time (5 s by default): r2's turn.
+    const second = reload(afterFirst, T0 + 60_000);
+    expect(apps(second)).toEqual(['r2']);
+    const done = applied(afterFirst, second);
+    const complete = applied(done, reload(done, T0 + 120_000));
+    expect(complete.rollouts.get('t/c')).toMatchObject({ state: 'complete', updated: 2, total: 2 });
+    // anyfront (reload_action: none) kept its placement throughout.
+    expect([...complete.placements.values()].find((p) => p.app === 'anyfront')).toEqual(
+      [...start.placements.values()].find((p) => p.app === 'anyfront'),
+    );
+  });
+
+  it('restarts only the application whose own file changed; other files reach the rest without a restart', () => {
+    const two = unwrap(
+      parseChannelStructure(
+        `version: "6.0"
+applications:
+  - name: r1
+    runtime: shiva
+    cluster: front
+    shiva_runner_tags: [centralfront1]
+    command: idle-app
+    args: [r1.json]
+  - name: r2
+    runtime: shiva
+    cluster: front
+    shiva_runner_tags: [centralfront2]
+    command: idle-app
+    args: [r2.json]
+`,
+        { file: 'channel_structure.yaml' },
+      ),
+    );
+    const d = desired();
+    const files = { 'r1.json': '{"v":1}', 'r2.json': '{"v":1}', 'notes.txt': 'a' };
+    const base = input({ started: [startedChannel(d, files, two)], resources: new Map() });
+    const start = applied(base, plan(base));
+    const before = new Map([...start.placements.values()].map((p) => [p.app, p]));
+
+    // A file no application names: new specDigest everywhere, same digests, no rollout.
+    const notes = startedChannel(d, { ...files, 'notes.txt': 'changed!' }, two);
+    const quiet = applied(start, plan({ ...start, started: [notes], statuses: running(start) }));
+    for (const p of quiet.placements.values()) {
+      expect(p.digest).toBe(before.get(p.app)?.digest);
+      expect(p.specDigest).toBe(notes.specDigest);
+    }
+    expect(quiet.rollouts.size).toBe(0);
+
+    // r1's own file: r1 rolls, r2 only gets the new specDigest.
+    const changed = startedChannel(d, { ...files, 'r1.json': '{"v":2}' }, two);
+    const p = applied(quiet, plan({ ...quiet, started: [changed], statuses: running(quiet) }));
+    const after = new Map([...p.placements.values()].map((x) => [x.app, x]));
+    expect(after.get('r1')?.digest).not.toBe(before.get('r1')?.digest);
+    expect(after.get('r2')?.digest).toBe(before.get('r2')?.digest);
+    expect(p.rollouts.get('t/c')).toMatchObject({ apps: ['r1'], state: 'progressing' });
+  });
+
+  it('keeps an older upload while a placement runs it, and deletes it after', () => {
+    const start = applied(input(), plan(input()));
+    const old = start.started[0]?.specDigest ?? '';
+    const withVersion: PlanInput = { ...start, versions: new Map([['t/c', new Set([old, 'gone'])]]) };
+    const p = all(plan(withVersion));
+    expect(p.delete).toEqual([layout.channelVersion('t', 'c', 'gone')]);
+    const stopped = all(plan({ ...withVersion, started: [] }));
+    expect(stopped.delete).toEqual(expect.arrayContaining([layout.channelVersion('t', 'c', old)]));
+  });
+
+  it('ensures a topic in error again once TOPIC_RETRY_MS passed, and asks to be woken then', () => {
+    const d = desired();
+    const resource = structure.resources[0];
+    if (resource === undefined) throw new Error('fixture');
+    const failed = new Map([
+      [
+        layout.resource('t', 'c', 't1'),
+        {
+          type: 'kafka_topic' as const,
+          name: 't1',
+          cluster: 'kafka_front',
+          state: 'error' as const,
+          error: 'broker down',
+          declaration: resourceDeclaration(resource, d),
+          checkedAt: at,
+        },
+      ],
+    ]);
+    const early = plan(input({ resources: failed, now: T0 + 1000 }));
+    expect(all(early).topics).toEqual([]);
+    expect(early.channels.get('t/c')?.requeueAfterMs).toBe(TOPIC_RETRY_MS - 1000);
+    const due = plan(input({ resources: failed, now: T0 + TOPIC_RETRY_MS }));
+    expect(all(due).topics.map((t) => t.resource.name)).toEqual(['t1']);
   });
 
   it('never touches the placements of a started channel whose stored spec no longer validates', () => {
     const start = applied(input(), plan(input()));
-    const p = plan({ ...start, started: [], frozen: new Set(['t/c']) });
+    const p = all(plan({ ...start, started: [], frozen: new Set(['t/c']) }));
     expect(p.put).toEqual([]);
     expect(p.delete).toEqual([]);
   });

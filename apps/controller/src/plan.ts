@@ -1,35 +1,58 @@
 /**
- * The reconcile plan, a pure function of what etcd holds: which placement keys to write or delete,
- * which pending reasons to record, which Kafka topics to ensure. Idempotent: planning again from
- * the state the plan produces yields an empty plan (the reconcile loop's fixpoint).
+ * The reconcile plan, a pure function of what etcd holds and the time: per channel, which keys
+ * to write or delete (placements, pending reasons, the rollout record, older uploads no placement
+ * runs any more), which Kafka topics to ensure, and when to look again. Idempotent: planning
+ * again from the state the plan produces yields no writes (the reconcile loop's fixpoint).
  *
- * Channels with `kafka_topic` resources get new placements only once those topics exist (as
- * Shiva creates a channel's resources before starting it); instances already placed keep running
- * and still move when their runner is lost.
+ * Placement is computed over every channel at once (runners' memory is shared), then split by
+ * channel: the reconciler applies the parts of the channels it was asked to reconcile.
+ *
+ * - Channels with `kafka_topic` resources get new placements only once those topics exist (as
+ *   Shiva creates a channel's resources before starting it); instances already placed keep
+ *   running and still move when their runner is lost.
+ * - A placed instance whose application changed (digest) restarts only when the rollout says so
+ *   (rollout.ts); a change of the channel's other files reaches it without a restart
+ *   (`specDigest`, for when it next starts anew).
  */
-import type { Application, ChannelStructure, KafkaTopicResource } from '@drover/channel-model';
+import {
+  type ChannelStructure,
+  channelRef,
+  type KafkaTopicResource,
+  parseChannelRef,
+} from '@drover/channel-model';
 import {
   type DesiredRecord,
   digestOf,
   type PendingRecord,
   type PlacementRecord,
   type ResourceRecord,
+  type RolloutRecord,
   type RunnerRecord,
+  type StatusRecord,
   stableJson,
 } from '@drover/cluster-state';
 import { type AppDemand, type Assignment, type PendingInstance, place } from '@drover/placement';
 import type { KeyLayout } from '@drover/store';
+import { instanceKey, type RolloutInstance, rolloutStep } from './rollout.js';
+import { type PlacementTemplate, placementTemplate } from './targets.js';
+
+/** A topic in error is ensured again this long after its last attempt. */
+export const TOPIC_RETRY_MS = 5000;
 
 export interface StartedChannel {
   readonly tenant: string;
   readonly channel: string;
   readonly structure: ChannelStructure;
   readonly specDigest: string;
+  /** Per application, its own files and their digests (targets.ts). */
+  readonly ownFiles: ReadonlyMap<string, Readonly<Record<string, string>>>;
   readonly desired: DesiredRecord;
 }
 
 export interface PlanInput {
   readonly layout: KeyLayout;
+  /** Milliseconds since the epoch (rollout health and deadlines, topic retries). */
+  readonly now: number;
   /** Channels whose desired state is `started` and whose spec validates. */
   readonly started: readonly StartedChannel[];
   /**
@@ -40,10 +63,16 @@ export interface PlanInput {
   readonly runners: readonly RunnerRecord[];
   /** Current placements by etcd key. */
   readonly placements: ReadonlyMap<string, PlacementRecord>;
+  /** Instance statuses by etcd key. */
+  readonly statuses: ReadonlyMap<string, StatusRecord>;
   /** Current pending records by `tenant/channel`. */
   readonly pending: ReadonlyMap<string, PendingRecord>;
   /** Current resource records by etcd key. */
   readonly resources: ReadonlyMap<string, ResourceRecord>;
+  /** Rollout records by `tenant/channel`. */
+  readonly rollouts: ReadonlyMap<string, RolloutRecord>;
+  /** Digests of kept older uploads by `tenant/channel`. */
+  readonly versions: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface TopicWork {
@@ -57,10 +86,19 @@ export interface TopicWork {
   readonly current: ResourceRecord | undefined;
 }
 
-export interface Plan {
+export interface ChannelPlan {
   readonly put: { readonly key: string; readonly value: unknown }[];
   readonly delete: string[];
   readonly topics: TopicWork[];
+  /** Reconcile this channel again after this long even if nothing changes. */
+  readonly requeueAfterMs: number | undefined;
+  readonly placed: number;
+  readonly pending: number;
+}
+
+export interface Plan {
+  /** By `tenant/channel`: every channel with a record or started. */
+  readonly channels: ReadonlyMap<string, ChannelPlan>;
   readonly counts: {
     readonly instances: number;
     readonly placed: number;
@@ -70,45 +108,60 @@ export interface Plan {
   };
 }
 
-const channelKey = (tenant: string, channel: string) => `${tenant}/${channel}`;
-
-/** What makes an instance restart when it changes: the application, the files, a reload. */
-export function applicationDigest(app: Application, specDigest: string, desired: DesiredRecord): string {
-  return digestOf({
-    command: app.command,
-    args: app.args,
-    env: app.env,
-    memory: app.memory_limit ?? null,
-    restart: app.restart ?? null,
-    schedule: app.quartzcron_schedule ?? null,
-    specDigest,
-    reload: app.reload_action === 'kill_then_start' ? desired.reload : 0,
-  });
-}
-
 export function resourceDeclaration(resource: KafkaTopicResource, desired: DesiredRecord): string {
   return digestOf({ resource, generation: desired.generation });
 }
 
 const READY = new Set(['created', 'present', 'mismatch']);
 
+interface Building {
+  put: { key: string; value: unknown }[];
+  delete: string[];
+  topics: TopicWork[];
+  requeueAfterMs: number | undefined;
+  placed: number;
+  pending: number;
+}
+
+const appId = (ck: string, app: string) => `${ck}/${app}`;
+const splitAppId = (id: string) => {
+  const cut = id.lastIndexOf('/');
+  return { ck: id.slice(0, cut), app: id.slice(cut + 1) };
+};
+const soonest = (a: number | undefined, b: number | undefined) =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
 export function plan(input: PlanInput): Plan {
-  const { layout } = input;
-  const topics: TopicWork[] = [];
+  const { layout, now } = input;
+  const channels = new Map<string, Building>();
+  const of = (ck: string): Building => {
+    let b = channels.get(ck);
+    if (b === undefined) {
+      b = { put: [], delete: [], topics: [], requeueAfterMs: undefined, placed: 0, pending: 0 };
+      channels.set(ck, b);
+    }
+    return b;
+  };
   /** Channels whose topics are not all there yet, with why. */
   const waiting = new Map<string, string>();
-  const templates = new Map<string, Omit<PlacementRecord, 'index' | 'runner'>>();
+  const templates = new Map<string, PlacementTemplate>();
   const applications: AppDemand[] = [];
+  const startedByKey = new Map<string, StartedChannel>();
 
   for (const ch of input.started) {
-    const ck = channelKey(ch.tenant, ch.channel);
+    const ck = channelRef(ch);
+    startedByKey.set(ck, ch);
+    const b = of(ck);
     for (const resource of ch.structure.resources) {
       const key = layout.resource(ch.tenant, ch.channel, resource.name);
       const declaration = resourceDeclaration(resource, ch.desired);
       const current = input.resources.get(key);
       const fresh = current !== undefined && current.declaration === declaration;
       if (!fresh || current.state === 'error' || current.state === 'pending') {
-        topics.push({ key, tenant: ch.tenant, channel: ch.channel, resource, declaration, current });
+        const due = fresh && current.state === 'error' ? Date.parse(current.checkedAt) + TOPIC_RETRY_MS : now;
+        if (due <= now)
+          b.topics.push({ key, tenant: ch.tenant, channel: ch.channel, resource, declaration, current });
+        else b.requeueAfterMs = soonest(b.requeueAfterMs, due - now);
       }
       if ((!fresh || !READY.has(current.state)) && !waiting.has(ck)) {
         const why =
@@ -117,7 +170,7 @@ export function plan(input: PlanInput): Plan {
       }
     }
     for (const app of ch.structure.applications) {
-      const id = `${ck}/${app.name}`;
+      const id = appId(ck, app.name);
       applications.push({
         id,
         cluster: app.cluster,
@@ -125,41 +178,23 @@ export function plan(input: PlanInput): Plan {
         instances: app.instances,
         memoryBytes: app.memory_limit,
       });
-      templates.set(id, {
-        tenant: ch.tenant,
-        channel: ch.channel,
-        app: app.name,
-        command: app.command,
-        args: app.args,
-        env: app.env,
-        ...(app.memory_limit === undefined ? {} : { memoryLimitBytes: app.memory_limit }),
-        ...(app.restart === undefined
-          ? {}
-          : {
-              restart: {
-                ...(app.restart.initial === undefined ? {} : { initialMs: app.restart.initial }),
-                ...(app.restart.max === undefined ? {} : { maxMs: app.restart.max }),
-                ...(app.restart.reset_after === undefined ? {} : { resetAfterMs: app.restart.reset_after }),
-                ...(app.restart.max_restarts === undefined ? {} : { maxRestarts: app.restart.max_restarts }),
-              },
-            }),
-        ...(app.quartzcron_schedule === undefined ? {} : { schedule: app.quartzcron_schedule }),
-        specDigest: ch.specDigest,
-        digest: applicationDigest(app, ch.specDigest, ch.desired),
-      });
+      templates.set(
+        id,
+        placementTemplate(ch, app, ch.ownFiles.get(app.name) ?? {}, ch.specDigest, ch.desired),
+      );
     }
   }
 
   const current: Assignment[] = [];
   const keep = new Set<string>();
   for (const [key, p] of input.placements) {
-    if (input.frozen.has(channelKey(p.tenant, p.channel))) {
+    if (input.frozen.has(channelRef(p))) {
       keep.add(key);
       continue;
     }
     const ref = layout.parsePlacement(key);
     if (ref === undefined || ref.runner !== p.runner) continue;
-    current.push({ app: `${p.tenant}/${p.channel}/${p.app}`, index: p.index, runner: p.runner });
+    current.push({ app: appId(channelRef(p), p.app), index: p.index, runner: p.runner });
   }
 
   const result = place({
@@ -177,65 +212,155 @@ export function plan(input: PlanInput): Plan {
   const held = new Set<string>();
   const pendingList: PendingInstance[] = [...result.pending];
   for (const a of result.changes.place) {
-    const ck = a.app.slice(0, a.app.lastIndexOf('/'));
-    const why = waiting.get(ck);
+    const why = waiting.get(splitAppId(a.app).ck);
     if (why === undefined) continue;
     held.add(`${a.app}#${a.index}`);
     pendingList.push({ app: a.app, index: a.index, reason: why });
   }
 
-  const put: { key: string; value: unknown }[] = [];
-  let placed = 0;
+  // Per channel: where each placed instance stands, for the rollout.
+  const assigned = new Map<string, { a: Assignment; record: PlacementRecord; key: string }[]>();
   for (const a of result.assignments) {
     if (held.has(`${a.app}#${a.index}`)) continue;
     const template = templates.get(a.app);
     if (template === undefined) continue;
     const record: PlacementRecord = { ...template, index: a.index, runner: a.runner };
-    const key = layout.placement(record);
-    keep.add(key);
-    placed++;
-    const existing = input.placements.get(key);
-    if (existing === undefined || existing.digest !== record.digest || existing.runner !== record.runner) {
-      put.push({ key, value: record });
+    const ck = splitAppId(a.app).ck;
+    const list = assigned.get(ck) ?? [];
+    list.push({ a, record, key: layout.placement(record) });
+    assigned.set(ck, list);
+  }
+
+  for (const [ck, ch] of startedByKey) {
+    const b = of(ck);
+    const list = assigned.get(ck) ?? [];
+    const before = input.rollouts.get(ck);
+    // Nothing outdated and no rollout going on (the steady state): nothing for the rollout to do.
+    const outdated = list.some(({ record, key }) => {
+      const digest = input.placements.get(key)?.digest;
+      return digest !== undefined && digest !== record.digest;
+    });
+    const step =
+      !outdated && before?.state !== 'progressing'
+        ? { restart: new Set<string>(), record: before, requeueAfterMs: undefined }
+        : rolloutStep({
+            now,
+            applications: ch.structure.applications.map((app) => ({
+              name: app.name,
+              target: templates.get(appId(ck, app.name))?.digest ?? '',
+              update: app.update,
+            })),
+            instances: list.map(
+              ({ record, key }): RolloutInstance => ({
+                app: record.app,
+                index: record.index,
+                runner: record.runner,
+                digest: input.placements.get(key)?.digest,
+                status: input.statuses.get(layout.status(record)),
+              }),
+            ),
+            record: before,
+          });
+    b.requeueAfterMs = soonest(b.requeueAfterMs, step.requeueAfterMs);
+    const rolloutKey = layout.rollout(ch.tenant, ch.channel);
+    if (step.record === undefined && before !== undefined) b.delete.push(rolloutKey);
+    else if (
+      step.record !== undefined &&
+      (before === undefined || stableJson(before) !== stableJson(step.record))
+    ) {
+      b.put.push({ key: rolloutKey, value: step.record });
+    }
+
+    for (const { record, key } of list) {
+      keep.add(key);
+      b.placed++;
+      const existing = input.placements.get(key);
+      if (existing === undefined) {
+        b.put.push({ key, value: record });
+      } else if (existing.digest === record.digest) {
+        // Same application and own files (everything else of the record is in its digest or
+        // its key): only the upload it takes files from may differ, updated with no restart.
+        if (existing.specDigest !== record.specDigest) b.put.push({ key, value: record });
+      } else if (step.restart.has(instanceKey(record.app, record.index))) {
+        b.put.push({ key, value: record });
+      }
+      // Otherwise outdated and not its turn: it keeps running what it runs.
     }
   }
-  const del = [...input.placements.keys()].filter((k) => !keep.has(k));
+
+  // Placements no longer wanted, by the channel they belong to.
+  for (const [key, p] of input.placements) if (!keep.has(key)) of(channelRef(p)).delete.push(key);
 
   // Pending reasons, one record per channel; written only when they change.
   const byChannel = new Map<string, PendingRecord['instances']>();
   for (const p of pendingList) {
-    const cut = p.app.lastIndexOf('/');
-    const ck = p.app.slice(0, cut);
+    const { ck, app } = splitAppId(p.app);
     const list = byChannel.get(ck) ?? [];
-    list.push({ app: p.app.slice(cut + 1), index: p.index, reason: p.reason });
+    list.push({ app, index: p.index, reason: p.reason });
     byChannel.set(ck, list);
   }
   for (const [ck, instances] of byChannel) {
-    const [tenant = '', channel = ''] = ck.split('/');
+    const ch = startedByKey.get(ck);
+    if (ch === undefined) continue;
+    const b = of(ck);
+    b.pending += instances.length;
     const record: PendingRecord = {
-      instances: instances.sort((a, b) => a.app.localeCompare(b.app) || a.index - b.index),
+      instances: instances.sort((x, y) => x.app.localeCompare(y.app) || x.index - y.index),
     };
     const existing = input.pending.get(ck);
     if (existing === undefined || stableJson(existing) !== stableJson(record)) {
-      put.push({ key: layout.pending(tenant, channel), value: record });
+      b.put.push({ key: layout.pending(ch.tenant, ch.channel), value: record });
     }
   }
   for (const ck of input.pending.keys()) {
     if (byChannel.has(ck) || input.frozen.has(ck)) continue;
-    const [tenant = '', channel = ''] = ck.split('/');
-    del.push(layout.pending(tenant, channel));
+    const ref = parseChannelRef(ck);
+    if (ref !== undefined) of(ck).delete.push(layout.pending(ref.tenant, ref.channel));
   }
 
+  // Channels that are not started (stopped or gone): no rollout left.
+  for (const ck of input.rollouts.keys()) {
+    if (startedByKey.has(ck) || input.frozen.has(ck)) continue;
+    const ref = parseChannelRef(ck);
+    if (ref !== undefined) of(ck).delete.push(layout.rollout(ref.tenant, ref.channel));
+  }
+
+  // Older uploads that no placement runs any more.
+  const referenced = new Map<string, Set<string>>();
+  for (const [key, p] of input.versions.size === 0 ? [] : input.placements) {
+    if (!keep.has(key)) continue;
+    const set = referenced.get(channelRef(p)) ?? new Set();
+    set.add(p.specDigest);
+    referenced.set(channelRef(p), set);
+  }
+  for (const [ck, digests] of input.versions) {
+    if (input.frozen.has(ck)) continue;
+    const ref = parseChannelRef(ck);
+    if (ref === undefined) continue;
+    const current = startedByKey.get(ck)?.specDigest;
+    for (const d of digests) {
+      if (d !== current && referenced.get(ck)?.has(d) !== true) {
+        of(ck).delete.push(layout.channelVersion(ref.tenant, ref.channel, d));
+      }
+    }
+  }
+
+  let writes = 0;
+  let deletes = 0;
+  let placed = 0;
+  for (const b of channels.values()) {
+    writes += b.put.length;
+    deletes += b.delete.length;
+    placed += b.placed;
+  }
   return {
-    put,
-    delete: del,
-    topics,
+    channels,
     counts: {
       instances: placed + pendingList.length,
       placed,
       pending: pendingList.length,
-      writes: put.length,
-      deletes: del.length,
+      writes,
+      deletes,
     },
   };
 }

@@ -1,150 +1,261 @@
 /**
- * The leader's reconcile loop: on every relevant change in the cache (debounced), plan from the
- * cache and apply the plan with fenced transactions. Passes never overlap; after writing, the next
- * pass waits until the cache has seen its own writes, so it never acts on a stale view.
+ * The leader's reconcile loop, in the shape of a Kubernetes controller (sample-controller,
+ * controller-runtime): watch events only enqueue keys (`tenant/channel`) on a work queue
+ * (work-queue.ts); a worker takes the keys ready (after a short debounce, as one batch), plans
+ * from the cache (plan.ts: placement is computed for every channel at once, since runners are
+ * shared) and applies each key's part with fenced transactions. Per key:
+ *
+ * - success: its failures are forgotten; a timed wait the plan asks for (a rollout's
+ *   min_healthy_time or deadline, a topic retry) re-adds it after that time;
+ * - a failed write (etcd unavailable, a timeout) while still leader: re-added with per-key
+ *   exponential backoff (RETRY_BASE_MS doubling to RETRY_MAX_MS); other channels go on;
+ * - NotLeaderError: leadership is over; the loop stops at once.
+ *
+ * A periodic resync (every `resyncMs`) re-adds every channel, a safety net for anything missed.
+ * Passes never overlap; before planning, the cache must have seen our own last writes.
  */
+import { channelRef } from '@drover/channel-model';
 import type { Logger } from '@drover/platform';
 import { isStoreError, type Leadership, NotLeaderError } from '@drover/store';
-import type { ClusterCache, RecordKind } from './cluster-cache.js';
+import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
+import type { CacheChange, ClusterCache } from './cluster-cache.js';
 import type { ControllerMetrics } from './metrics.js';
-import { type Plan, plan, type StartedChannel } from './plan.js';
+import { type ChannelPlan, type Plan, type PlanInput, plan, type StartedChannel } from './plan.js';
 import type { TopicManager } from './topics.js';
+import { WorkQueue } from './work-queue.js';
 
 /** etcd's default limit is 128 operations per transaction. */
 const OPS_PER_TXN = 100;
 const TXNS_IN_FLIGHT = 4;
-const DEBOUNCE_MS = 20;
-const RETRY_MS = 1000;
+export const RESYNC_MS = 30_000;
+export const DEBOUNCE_MS = 20;
+export const RETRY_BASE_MS = 200;
+export const RETRY_MAX_MS = 30_000;
+
+export interface ReconcilerOptions {
+  readonly cache: ClusterCache;
+  readonly leadership: Leadership;
+  readonly topics: Pick<TopicManager, 'ensure'>;
+  readonly logger: Logger;
+  readonly metrics: Pick<
+    ControllerMetrics,
+    'reconcileDuration' | 'lastReconcile' | 'reconcilePasses' | 'placementWrites'
+  >;
+  readonly resyncMs?: number;
+  readonly debounceMs?: number;
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  /** The clock the plan uses (tests pass their own). */
+  readonly now?: () => number;
+}
 
 export class Reconciler {
-  #cache: ClusterCache;
-  #leadership: Leadership;
-  #topics: TopicManager;
+  readonly queue: WorkQueue<string>;
+  #o: ReconcilerOptions;
   #logger: Logger;
-  #metrics: ControllerMetrics;
-  #timer: NodeJS.Timeout | undefined;
-  #pass: Promise<void> | undefined;
-  #again = false;
   #stopped = false;
   #waitFor = 0;
   #unsubscribe: () => void;
+  #resync: Timer;
+  #loop: Promise<void>;
+  #wake: (() => void) | undefined;
 
-  constructor(options: {
-    cache: ClusterCache;
-    leadership: Leadership;
-    topics: TopicManager;
-    logger: Logger;
-    metrics: ControllerMetrics;
-  }) {
-    this.#cache = options.cache;
-    this.#leadership = options.leadership;
-    this.#topics = options.topics;
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
     this.#logger = options.logger.child({ component: 'reconciler' });
-    this.#metrics = options.metrics;
-    const listener = (kinds: ReadonlySet<RecordKind>) => {
-      // Statuses and election churn never change the plan.
-      if ([...kinds].some((k) => k !== 'status' && k !== 'election')) this.trigger();
-    };
-    this.#unsubscribe = options.cache.onChange(listener);
-    this.trigger();
+    this.queue = new WorkQueue({
+      baseDelayMs: options.retryBaseMs ?? RETRY_BASE_MS,
+      maxDelayMs: options.retryMaxMs ?? RETRY_MAX_MS,
+    });
+    this.#unsubscribe = options.cache.onChange((change) => this.#enqueue(change));
+    this.#resync = setLongInterval(() => this.resync(), options.resyncMs ?? RESYNC_MS).unref();
+    this.resync();
+    this.#loop = this.#run();
   }
 
-  trigger(): void {
-    if (this.#stopped || this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#run();
-    }, DEBOUNCE_MS);
+  /** Re-adds every channel the cache knows of. */
+  resync(): void {
+    for (const key of this.#o.cache.channelKeys()) this.queue.add(key);
   }
 
+  /** Stops at once: no new pass starts; the one in progress (if any) finishes. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe();
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    await this.#pass;
+    this.#resync.clear();
+    this.queue.shutDown();
+    this.#wake?.();
+    await this.#loop;
   }
 
-  #run(): void {
+  /** Watch events to keys. */
+  #enqueue(change: CacheChange): void {
     if (this.#stopped) return;
-    if (this.#pass !== undefined) {
-      this.#again = true;
+    const cache = this.#o.cache;
+    if (change.resync) {
+      this.resync();
       return;
     }
-    this.#pass = this.#reconcile()
-      .catch((err: unknown) => {
-        if (err instanceof NotLeaderError) {
-          this.#logger.warn('not leader any more: reconcile stopped');
-          this.#stopped = true;
-          return;
-        }
-        this.#logger.error({ err }, 'reconcile pass failed: retrying');
-        setTimeout(() => this.trigger(), RETRY_MS).unref();
-      })
-      .finally(() => {
-        this.#pass = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.trigger();
-        }
-      });
+    const onlyStatus = [...change.kinds].every((k) => k === 'status' || k === 'election');
+    for (const key of change.channels) {
+      // Instance statuses matter to a channel only while it rolls (health of what restarted).
+      if (onlyStatus && cache.rollouts.get(key)?.state !== 'progressing') continue;
+      this.queue.add(key);
+    }
+    if (change.runners.size > 0) {
+      // A runner gone or changed: the channels it holds instances of; any runner: the channels
+      // with instances waiting for one.
+      for (const runner of change.runners) for (const key of cache.channelsOn(runner)) this.queue.add(key);
+      for (const key of cache.pending.keys()) this.queue.add(key);
+    }
   }
 
-  async #reconcile(): Promise<void> {
-    if (!this.#leadership.isLeader()) throw new NotLeaderError(this.#leadership.key);
-    if (this.#cache.revision < this.#waitFor) {
-      // Our last writes are not in the cache yet: their watch events will trigger us again.
+  async #run(): Promise<void> {
+    for (;;) {
+      const first = await this.queue.next();
+      if (first === undefined || this.#stopped) return;
+      await this.#sleep(this.#o.debounceMs ?? DEBOUNCE_MS);
+      const keys = [first, ...this.queue.takeReady()];
+      try {
+        await this.#pass(keys);
+      } catch (err) {
+        // A bug in planning: log it, retry these keys with backoff, keep the loop alive.
+        this.#logger.error({ err, channels: keys }, 'reconcile pass failed');
+        for (const key of keys) this.queue.addRateLimited(key);
+      } finally {
+        for (const key of keys) this.queue.done(key);
+      }
+      if (this.#stopped) return;
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setLongTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        timer.clear();
+        resolve();
+      };
+    });
+  }
+
+  async #pass(keys: readonly string[]): Promise<void> {
+    const { cache, leadership } = this.#o;
+    if (!leadership.isLeader()) {
+      this.#leadershipOver();
+      return;
+    }
+    // Our last writes must be in the cache: never plan from a view older than what we wrote.
+    if (this.#waitFor > 0 && !(await cache.seen(this.#waitFor))) {
+      this.#logger.warn(
+        { waitFor: this.#waitFor, seen: cache.revision },
+        'cache behind our writes: retrying',
+      );
+      for (const key of keys) this.queue.addRateLimited(key);
       return;
     }
     const started = Date.now();
-    const result = plan(planInput(this.#cache));
-    const revision = await this.#apply(result);
-    if (revision > 0) this.#waitFor = revision;
-    this.#topics.ensure(result.topics, this.#leadership);
+    const result = plan(planInput(cache, (this.#o.now ?? Date.now)()));
+    let writes = 0;
+    let deletes = 0;
+    let revision = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < keys.length && !this.#stopped) {
+        const key = keys[next++] as string;
+        const part = result.channels.get(key);
+        try {
+          const written = part === undefined ? 0 : await this.#apply(part);
+          revision = Math.max(revision, written);
+          writes += part?.put.length ?? 0;
+          deletes += part?.delete.length ?? 0;
+          this.queue.forget(key);
+          if (part?.requeueAfterMs !== undefined) this.queue.addAfter(key, part.requeueAfterMs);
+          if (part !== undefined && part.topics.length > 0) this.#o.topics.ensure(part.topics, leadership);
+        } catch (err) {
+          if (err instanceof NotLeaderError) {
+            this.#leadershipOver();
+            return;
+          }
+          const retryInMs = this.queue.addRateLimited(key);
+          const message = err instanceof Error ? err.message : String(err);
+          const code = isStoreError(err) ? err.code : undefined;
+          this.#logger.warn(
+            { channel: key, err: message, code, retryInMs },
+            'reconcile of channel failed: retrying',
+          );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TXNS_IN_FLIGHT, keys.length) }, worker));
+    if (revision > 0) this.#waitFor = Math.max(this.#waitFor, revision);
+    this.#queueOthers(result, keys);
+
     const seconds = (Date.now() - started) / 1000;
-    this.#metrics.reconcileDuration.observe(seconds);
-    this.#metrics.lastReconcile.set(seconds);
-    this.#metrics.reconcilePasses.inc();
-    this.#metrics.placementWrites.inc(result.counts.writes + result.counts.deletes);
-    if (result.counts.writes + result.counts.deletes > 0) {
-      this.#logger.info({ ...result.counts, ms: Math.round(seconds * 1000), revision }, 'reconciled');
+    const m = this.#o.metrics;
+    m.reconcileDuration.observe(seconds);
+    m.lastReconcile.set(seconds);
+    m.reconcilePasses.inc();
+    m.placementWrites.inc(writes + deletes);
+    if (writes + deletes > 0) {
+      this.#logger.info(
+        {
+          channels: keys.length,
+          writes,
+          deletes,
+          instances: result.counts.instances,
+          placed: result.counts.placed,
+          pending: result.counts.pending,
+          ms: Math.round(seconds * 1000),
+          revision,
+        },
+        'reconciled',
+      );
     }
   }
 
   /**
-   * Writes the plan in fenced batches, a few in flight at once (each is fenced on its own, and
-   * their order does not matter); returns the highest revision written (0 when none).
+   * Channels outside this batch that the plan would change (an effect of another channel's
+   * change, such as memory freed on a runner) are queued, unless they are backing off.
    */
-  async #apply(p: Plan): Promise<number> {
+  #queueOthers(result: Plan, batch: readonly string[]): void {
+    const inBatch = new Set(batch);
+    for (const [key, part] of result.channels) {
+      if (inBatch.has(key) || this.queue.failures(key) > 0) continue;
+      if (part.put.length + part.delete.length + part.topics.length > 0) this.queue.add(key);
+    }
+  }
+
+  /** One channel's writes, in fenced transactions of at most OPS_PER_TXN operations. */
+  async #apply(part: ChannelPlan): Promise<number> {
     const ops: ({ put: { key: string; value: unknown } } | { delete: string })[] = [
-      ...p.delete.map((key) => ({ delete: key })),
-      ...p.put.map((put) => ({ put })),
+      ...part.delete.map((key) => ({ delete: key })),
+      ...part.put.map((put) => ({ put })),
     ];
-    const batches: (typeof ops)[] = [];
-    for (let i = 0; i < ops.length; i += OPS_PER_TXN) batches.push(ops.slice(i, i + OPS_PER_TXN));
     let revision = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++] ?? [];
-        const written = await this.#leadership.fencedTxn({
-          put: batch.flatMap((o) => ('put' in o ? [o.put] : [])),
-          delete: batch.flatMap((o) => ('delete' in o ? [o.delete] : [])),
-        });
-        revision = Math.max(revision, written);
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(TXNS_IN_FLIGHT, batches.length) }, worker));
-    } catch (err) {
-      if (isStoreError(err) && !(err instanceof NotLeaderError))
-        this.#logger.warn({ err: err.message }, 'write failed');
-      throw err;
+    for (let i = 0; i < ops.length; i += OPS_PER_TXN) {
+      const batch = ops.slice(i, i + OPS_PER_TXN);
+      const written = await this.#o.leadership.fencedTxn({
+        put: batch.flatMap((o) => ('put' in o ? [o.put] : [])),
+        delete: batch.flatMap((o) => ('delete' in o ? [o.delete] : [])),
+      });
+      revision = Math.max(revision, written);
     }
     return revision;
   }
+
+  #leadershipOver(): void {
+    if (this.#stopped) return;
+    this.#logger.warn('not leader any more: reconcile stopped');
+    this.#stopped = true;
+    this.queue.shutDown();
+  }
 }
 
-export function planInput(cache: ClusterCache): Parameters<typeof plan>[0] {
+export function planInput(cache: ClusterCache, now: number): PlanInput {
   const started: StartedChannel[] = [];
   const frozen = new Set<string>();
   for (const { tenant, channel } of cache.channels()) {
@@ -152,18 +263,29 @@ export function planInput(cache: ClusterCache): Parameters<typeof plan>[0] {
     const spec = cache.spec(tenant, channel);
     if (desired?.state !== 'started') continue;
     if (spec?.structure === undefined) {
-      frozen.add(`${tenant}/${channel}`);
+      frozen.add(channelRef({ tenant, channel }));
       continue;
     }
-    started.push({ tenant, channel, structure: spec.structure, specDigest: spec.record.digest, desired });
+    started.push({
+      tenant,
+      channel,
+      structure: spec.structure,
+      specDigest: spec.record.digest,
+      ownFiles: spec.ownFiles,
+      desired,
+    });
   }
   return {
     layout: cache.layout,
+    now,
     started,
     frozen,
     runners: [...cache.runners.values()],
     placements: cache.placements,
+    statuses: cache.statuses,
     pending: cache.pending,
     resources: cache.resources,
+    rollouts: cache.rollouts,
+    versions: cache.versions,
   };
 }

@@ -1,8 +1,13 @@
 /**
  * Ensures channels' `kafka_topic` resources on the leader, one cluster at a time, and records
  * each topic's state (created, present, mismatch, error) under `resources/` with a fenced write.
- * Errors are retried after RETRY_MS; a topic that exists is never altered.
+ * A topic that exists is never altered.
+ *
+ * Nothing is dropped: when the state cannot be written (etcd unavailable while still leader),
+ * the channel is handed back to the reconciler (`onFailed`), which retries it with backoff; a
+ * topic in `error` is ensured again once TOPIC_RETRY_MS passed (plan.ts).
  */
+import { channelRef } from '@drover/channel-model';
 import type { ResourceRecord } from '@drover/cluster-state';
 import {
   connectKafkaAdmin,
@@ -13,48 +18,36 @@ import {
 } from '@drover/kafka-resources';
 import type { Logger } from '@drover/platform';
 import type { Leadership } from '@drover/store';
-import { setLongTimeout, type Timer } from '@drover/timers';
 import type { TopicWork } from './plan.js';
 
-export const RETRY_MS = 5000;
+/** Ensures `specs` on the named cluster; one report per spec, in order. */
+export type EnsureCluster = (cluster: string, specs: readonly TopicSpec[]) => Promise<TopicReport[]>;
+
+export interface TopicManagerOptions {
+  readonly logger: Logger;
+  /** How topics are ensured (default: Kafka admin clients per cluster, see kafkaEnsurer). */
+  readonly ensure: EnsureCluster;
+  /** A channel's topic states could not be written: reconcile it again later. */
+  readonly onFailed: (channel: string, err: Error) => void;
+  /** Closes what `ensure` holds. */
+  readonly close?: () => Promise<void>;
+}
 
 export class TopicManager {
-  #clusters: Readonly<Record<string, readonly string[]>>;
+  #o: TopicManagerOptions;
   #logger: Logger;
-  #admins = new Map<string, KafkaAdmin>();
   #inFlight = new Set<string>();
-  #retryTimer: Timer | undefined;
-  #onRetry: () => void;
 
-  constructor(clusters: Readonly<Record<string, readonly string[]>>, logger: Logger, onRetry: () => void) {
-    this.#clusters = clusters;
-    this.#logger = logger.child({ component: 'topics' });
-    this.#onRetry = onRetry;
+  constructor(options: TopicManagerOptions) {
+    this.#o = options;
+    this.#logger = options.logger.child({ component: 'topics' });
   }
 
-  /** Starts ensuring what the plan asks for (in the background); returns at once. */
+  /** Starts ensuring `work` in the background (what is already in flight is skipped). */
   ensure(work: readonly TopicWork[], leadership: Leadership): void {
-    const now = Date.now();
-    const due: TopicWork[] = [];
-    let nextRetry = Number.POSITIVE_INFINITY;
+    const byCluster = new Map<string, TopicWork[]>();
     for (const w of work) {
       if (this.#inFlight.has(w.key)) continue;
-      const isRetry = w.current?.declaration === w.declaration && w.current.state === 'error';
-      const at = isRetry ? Date.parse(w.current?.checkedAt ?? '') + RETRY_MS : now;
-      if (at > now) {
-        nextRetry = Math.min(nextRetry, at);
-        continue;
-      }
-      due.push(w);
-    }
-    if (Number.isFinite(nextRetry) && this.#retryTimer === undefined) {
-      this.#retryTimer = setLongTimeout(() => {
-        this.#retryTimer = undefined;
-        this.#onRetry();
-      }, nextRetry - now);
-    }
-    const byCluster = new Map<string, TopicWork[]>();
-    for (const w of due) {
       this.#inFlight.add(w.key);
       const list = byCluster.get(w.resource.cluster) ?? [];
       list.push(w);
@@ -63,47 +56,32 @@ export class TopicManager {
     for (const [cluster, list] of byCluster) void this.#ensureCluster(cluster, list, leadership);
   }
 
+  /**
+   * Closes the clients at once (a leader stepping down does not wait for Kafka); what was in
+   * flight ends with an error, and its state write is refused (no longer leader).
+   */
   async close(): Promise<void> {
-    this.#retryTimer?.clear();
-    await Promise.all([...this.#admins.values()].map((a) => a.close().catch(() => {})));
-    this.#admins.clear();
-  }
-
-  async #admin(cluster: string): Promise<KafkaAdmin> {
-    const existing = this.#admins.get(cluster);
-    if (existing !== undefined) return existing;
-    const brokers = this.#clusters[cluster];
-    if (brokers === undefined) {
-      throw new Error(
-        `unknown Kafka cluster "${cluster}": declare it with --kafka-cluster ${cluster}=HOST:PORT or under kafka.clusters in the platform file`,
-      );
-    }
-    const admin = await connectKafkaAdmin({ brokers, clientId: 'drover-controller', logger: this.#logger });
-    this.#admins.set(cluster, admin);
-    return admin;
+    await this.#o.close?.();
   }
 
   async #ensureCluster(cluster: string, work: TopicWork[], leadership: Leadership): Promise<void> {
     let reports: TopicReport[];
     try {
-      const admin = await this.#admin(cluster);
-      reports = await ensureTopics(admin, work.map(specOf), { logger: this.#logger });
+      reports = await this.#o.ensure(cluster, work.map(specOf));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       reports = work.map((w) => ({ spec: specOf(w), state: 'error', error: message }));
-      const admin = this.#admins.get(cluster);
-      this.#admins.delete(cluster);
-      await admin?.close().catch(() => {});
     }
     const at = new Date().toISOString();
-    const put = work.map((w, i) => {
+    const byChannel = new Map<string, { key: string; value: ResourceRecord }[]>();
+    work.forEach((w, i) => {
       const report = reports[i];
       const record: ResourceRecord = {
         type: 'kafka_topic',
         name: w.resource.name,
         cluster,
         state: report?.state ?? 'error',
-        error: report?.error ?? null,
+        error: report?.error ?? (report === undefined ? 'no report for this topic' : null),
         declaration: w.declaration,
         checkedAt: at,
       };
@@ -115,16 +93,61 @@ export class TopicManager {
       } else {
         this.#logger.info({ topic: record.name, cluster, state: record.state }, 'kafka topic ready');
       }
-      return { key: w.key, value: record };
+      const ck = channelRef(w);
+      const list = byChannel.get(ck) ?? [];
+      list.push({ key: w.key, value: record });
+      byChannel.set(ck, list);
     });
-    try {
-      await leadership.fencedTxn({ put });
-    } catch (err) {
-      this.#logger.warn({ err: (err as Error).message }, 'could not record topic states (no longer leader?)');
-    } finally {
-      for (const w of work) this.#inFlight.delete(w.key);
-    }
+    await Promise.all(
+      [...byChannel].map(async ([ck, put]) => {
+        try {
+          await leadership.fencedTxn({ put });
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error(String(err));
+          this.#logger.warn({ channel: ck, err: error.message }, 'could not record topic states: retrying');
+          this.#o.onFailed(ck, error);
+        }
+      }),
+    );
+    for (const w of work) this.#inFlight.delete(w.key);
   }
+}
+
+/** Kafka admin clients per cluster, connected on first use and dropped after a failure. */
+export function kafkaEnsurer(
+  clusters: Readonly<Record<string, readonly string[]>>,
+  logger: Logger,
+): { ensure: EnsureCluster; close(): Promise<void> } {
+  const admins = new Map<string, KafkaAdmin>();
+  const admin = async (cluster: string): Promise<KafkaAdmin> => {
+    const existing = admins.get(cluster);
+    if (existing !== undefined) return existing;
+    const brokers = clusters[cluster];
+    if (brokers === undefined) {
+      throw new Error(
+        `unknown Kafka cluster "${cluster}": declare it with --kafka-cluster ${cluster}=HOST:PORT or under kafka.clusters in the platform file`,
+      );
+    }
+    const connected = await connectKafkaAdmin({ brokers, clientId: 'drover-controller', logger });
+    admins.set(cluster, connected);
+    return connected;
+  };
+  return {
+    ensure: async (cluster, specs) => {
+      try {
+        return await ensureTopics(await admin(cluster), specs, { logger });
+      } catch (err) {
+        const failed = admins.get(cluster);
+        admins.delete(cluster);
+        await failed?.close().catch(() => {});
+        throw err;
+      }
+    },
+    close: async () => {
+      await Promise.all([...admins.values()].map((a) => a.close().catch(() => {})));
+      admins.clear();
+    },
+  };
 }
 
 function specOf(w: TopicWork): TopicSpec {

@@ -1,4 +1,8 @@
-/** API views from the cache (which mirrors etcd): the same answer on leader and standbys. */
+/**
+ * API views from the cache (which mirrors etcd): the same answer on leader and standbys. The
+ * `cacheReader` is what the API's read routes are given (api/ports.ts).
+ */
+import { channelRef, type InstanceRef } from '@drover/channel-model';
 import {
   type ChannelView,
   channelView,
@@ -7,7 +11,9 @@ import {
   runnerView,
   type StatusRecord,
 } from '@drover/cluster-state';
+import type { ClusterReader } from './api/ports.js';
 import type { ClusterCache } from './cluster-cache.js';
+import { applicationDigest } from './targets.js';
 
 interface ChannelRecordsIndex {
   readonly placements: ReadonlyMap<string, PlacementRecord[]>;
@@ -19,7 +25,7 @@ function byChannel(cache: ClusterCache): ChannelRecordsIndex {
   const group = <T extends { tenant: string; channel: string }>(records: Iterable<T>) => {
     const map = new Map<string, T[]>();
     for (const r of records) {
-      const key = `${r.tenant}/${r.channel}`;
+      const key = channelRef(r);
       const list = map.get(key);
       if (list === undefined) map.set(key, [r]);
       else list.push(r);
@@ -38,9 +44,17 @@ export function channelViewOf(
   const spec = cache.spec(tenant, channel);
   const desired = cache.desiredOf(tenant, channel);
   if (spec === undefined && desired === undefined) return undefined;
-  const placements = index.placements.get(`${tenant}/${channel}`) ?? [];
-  const statuses = index.statuses.get(`${tenant}/${channel}`) ?? [];
+  const ck = channelRef({ tenant, channel });
   const structure = spec?.structure;
+  const targets =
+    structure === undefined || desired === undefined
+      ? undefined
+      : new Map(
+          structure.applications.map((a) => [
+            a.name,
+            applicationDigest(a, spec?.ownFiles.get(a.name) ?? {}, desired),
+          ]),
+        );
   return channelView({
     tenant,
     channel,
@@ -54,12 +68,14 @@ export function channelViewOf(
     declaredResources: structure?.resources ?? [],
     specDigest: spec?.record.digest,
     desired,
-    placements,
-    statuses,
+    placements: index.placements.get(ck) ?? [],
+    statuses: index.statuses.get(ck) ?? [],
     pending: cache.pendingOf(tenant, channel),
     resources: [...cache.resources]
       .filter(([key]) => key.startsWith(cache.layout.resources(tenant, channel)))
       .map(([, r]) => r),
+    rollout: cache.rolloutOf(tenant, channel),
+    targets,
   });
 }
 
@@ -80,18 +96,33 @@ export function runnerViews(cache: ClusterCache): RunnerView[] {
 }
 
 /** The runner an instance runs on (as it reports), else the one it is placed on. */
-export function runnerOf(
-  cache: ClusterCache,
-  tenant: string,
-  channel: string,
-  app: string,
-  index: number,
-): string | undefined {
-  const ref = { tenant, channel, app, index };
+export function runnerOf(cache: ClusterCache, ref: InstanceRef): string | undefined {
   const status = cache.statuses.get(cache.layout.status(ref));
   if (status !== undefined) return status.runner;
   for (const p of cache.placements.values()) {
-    if (p.tenant === tenant && p.channel === channel && p.app === app && p.index === index) return p.runner;
+    if (p.tenant === ref.tenant && p.channel === ref.channel && p.app === ref.app && p.index === ref.index) {
+      return p.runner;
+    }
   }
   return undefined;
+}
+
+/** The read side of the API over the cache. */
+export function cacheReader(cache: ClusterCache): ClusterReader {
+  return {
+    get synced() {
+      return cache.synced;
+    },
+    get connected() {
+      return cache.connected;
+    },
+    runners: () => runnerViews(cache),
+    channels: () => channelViews(cache),
+    channel: (ref) => channelViewOf(cache, ref.tenant, ref.channel),
+    instanceRunner: (ref) => {
+      const name = runnerOf(cache, ref);
+      return name === undefined ? undefined : { name, api: cache.runners.get(name)?.api };
+    },
+    seen: (revision) => cache.seen(revision),
+  };
 }

@@ -6,7 +6,9 @@ import { formatIssue, parseDuration, parsePipeline } from '@drover/channel-model
 import { buildPipeline, Engine } from '@drover/pipeline';
 import {
   ConfigError,
+  commanderExitCode,
   createLogger,
+  ExitCode,
   exitOnFatal,
   parseHostPort,
   parseKafkaCluster,
@@ -15,7 +17,8 @@ import {
 import { setLongInterval } from '@drover/timers';
 import { Command, Option } from 'commander';
 import { defaultDrainMs } from './drain.js';
-import { prometheus } from './metrics.js';
+import { nodeMetrics, prometheus } from './metrics.js';
+import { signalReady } from './ready.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -82,12 +85,12 @@ async function start(flags: StartFlags): Promise<number> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     process.stderr.write(`punchlinectl: cannot read ${flags.punchline}: ${(err as Error).message}\n`);
-    return 1;
+    return ExitCode.FAILURE;
   }
   const parsed = parsePipeline(text, { file: flags.punchline });
   if (!parsed.ok) {
     for (const issue of parsed.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-    return 1;
+    return ExitCode.FAILURE;
   }
   const pipeline = parsed.value;
   try {
@@ -98,9 +101,9 @@ async function start(flags: StartFlags): Promise<number> {
       const { name, brokers } = parseKafkaCluster(v, '--kafka-cluster');
       kafkaClusters[name] = brokers;
     }
-    const maxPending = Number(pipeline.settings['max.spout.pending'] ?? 5000);
-    const timeout = pipeline.settings.message_timeout;
-    const messageTimeoutMs = timeout === undefined ? 30_000 : duration(String(timeout), 'message_timeout');
+    // Validated and defaulted by the pipeline schema (pipelineSettingsSchema).
+    const maxPending = pipeline.settings['max.spout.pending'];
+    const messageTimeoutMs = pipeline.settings.message_timeout;
     const identity = {
       ...(flags.tenant === undefined ? {} : { tenant: flags.tenant }),
       ...(flags.channel === undefined ? {} : { channel: flags.channel }),
@@ -121,13 +124,17 @@ async function start(flags: StartFlags): Promise<number> {
             const { host, port } = parseHostPort(flags.metricsListen as string, '--metrics-listen');
             const server = createServer((_req, res) => {
               res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-              res.end(prometheus(engine.stats(), labels));
+              res.end(prometheus(engine.stats(), labels, nodeMetrics(nodes)));
             });
             await new Promise<void>((ok) => server.listen(port, host, ok));
             return server;
           })();
+    // Inputs listen, metrics answer: ready (a rolling update waits for this before going on).
+    await signalReady(process.env.DROVER_READY_FILE).catch((err: unknown) =>
+      logger.warn({ err: (err as Error).message }, 'cannot tell the runner the pipeline is ready'),
+    );
     const ticker = setLongInterval(
-      () => logger.info({ stats: engine.stats() }, 'pipeline counters'),
+      () => logger.info({ stats: engine.stats(), nodes: nodeMetrics(nodes) }, 'pipeline counters'),
       duration(flags.metricsInterval, '--metrics-interval'),
     ).unref();
 
@@ -146,27 +153,25 @@ async function start(flags: StartFlags): Promise<number> {
         if (left > 0) logger.warn({ left }, 'drain timed out: events in flight were failed back');
         else logger.info({ stats: engine.stats() }, 'drained cleanly');
         logger.flush();
-        done(left > 0 ? 3 : 0);
+        done(left > 0 ? ExitCode.DRAIN_TIMEOUT : ExitCode.OK);
       };
       const onTerm = (signal: string) => void stop(signal);
       process.on('SIGTERM', onTerm);
       process.on('SIGINT', onTerm);
     });
   } catch (err) {
-    exitOnFatal(logger, err, err instanceof ConfigError ? 2 : 1);
+    exitOnFatal(logger, err);
   }
 }
 
 try {
   await program.parseAsync();
 } catch (err) {
-  const code = (err as { code?: string }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
-    process.exitCode = 0;
-  else if (typeof code === 'string' && code.startsWith('commander.')) process.exitCode = 2;
+  const code = commanderExitCode(err);
+  if (code !== undefined) process.exitCode = code;
   else {
     process.stderr.write(`punchlinectl: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = ExitCode.FAILURE;
   }
 }
 // Pipelines keep sockets and timers open: leave once start() settled.

@@ -22,4 +22,14 @@ describe('punchline metrics', () => {
     expect(text).toContain('punchline_ack_latency_ms_bucket{tenant="t",channel="c",app="a_b",le="5"} 7');
     expect(text).toContain('punchline_ack_latency_ms_bucket{tenant="t",channel="c",app="a_b",le="+Inf"} 9');
   });
+
+  it("renders the nodes' own metrics by component", () => {
+    const text = prometheus(
+      { components: {}, inFlight: 0, latencyMs: {} },
+      { tenant: 't' },
+      { syslog_in: { spool_records: 12, open_connections: 3 } },
+    );
+    expect(text).toContain('punchline_node_spool_records{tenant="t",component="syslog_in"} 12');
+    expect(text).toContain('punchline_node_open_connections{tenant="t",component="syslog_in"} 3');
+  });
 });

@@ -1,7 +1,24 @@
 /** The engine's counters as Prometheus text (for --metrics-listen) and as one log record. */
-import type { EngineStats } from '@drover/pipeline';
+import type { EngineNode, EngineStats } from '@drover/pipeline';
 
-export function prometheus(stats: EngineStats, labels: Readonly<Record<string, string>>): string {
+/** What nodes report of themselves (InputNode.metrics): by component, metric name -> value. */
+export type NodeMetrics = Readonly<Record<string, Readonly<Record<string, number>>>>;
+
+/** Each node's own metrics: `component` -> its `metrics()`, for nodes that have some. */
+export function nodeMetrics(nodes: readonly EngineNode[]): NodeMetrics {
+  const out: Record<string, Readonly<Record<string, number>>> = {};
+  for (const n of nodes) {
+    const m = n.impl.kind === 'input' ? n.impl.metrics?.() : undefined;
+    if (m !== undefined) out[n.component] = m;
+  }
+  return out;
+}
+
+export function prometheus(
+  stats: EngineStats,
+  labels: Readonly<Record<string, string>>,
+  nodes: NodeMetrics = {},
+): string {
   const base = Object.entries(labels)
     .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`)
     .join(',');
@@ -36,5 +53,16 @@ export function prometheus(stats: EngineStats, labels: Readonly<Record<string, s
     lines.push(`punchline_ack_latency_ms_bucket{${base}${base === '' ? '' : ','}le="${le}"} ${cumulative}`);
   }
   lines.push(`punchline_ack_latency_ms_bucket{${base}${base === '' ? '' : ','}le="+Inf"} ${cumulative}`);
+  // Node metrics: counters and gauges alike are exported untyped (their names say which).
+  const byName = new Map<string, string[]>();
+  for (const [component, metrics] of Object.entries(nodes)) {
+    for (const [name, value] of Object.entries(metrics)) {
+      const metric = `punchline_node_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+      const list = byName.get(metric) ?? [];
+      list.push(`${metric}{${base}${base === '' ? '' : ','}component="${component}"} ${value}`);
+      byName.set(metric, list);
+    }
+  }
+  for (const [metric, list] of byName) lines.push(`# TYPE ${metric} untyped`, ...list);
   return `${lines.join('\n')}\n`;
 }

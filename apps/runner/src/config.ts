@@ -4,8 +4,16 @@
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { IDENTIFIER, type PlatformConfig, parseDuration, parseMemory } from '@drover/channel-model';
-import { ConfigError, etcdSettings, parseHostPort, parseList, parsePositiveInt } from '@drover/platform';
+import {
+  COMMAND,
+  COMMAND_HINT,
+  IDENTIFIER,
+  type PlatformConfig,
+  parseDuration,
+  parseMemory,
+} from '@drover/channel-model';
+import { ConfigError, parseHostPort, parseList, parsePositiveInt } from '@drover/platform';
+import { etcdSettings } from '@drover/platform/etcd';
 
 /** Raw option values (from commander: a flag or its environment variable, or undefined). */
 export interface RunnerFlags {
@@ -70,11 +78,8 @@ export function resolveRunnerConfig(file: PlatformConfig, flags: RunnerFlags): R
       ? flags.allowCommand
       : r.allowed_commands;
   for (const c of allowed) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(c)) {
-      throw new ConfigError(
-        '--allow-command',
-        `--allow-command: "${c}" must be a bare command name, not a path`,
-      );
+    if (!COMMAND.test(c)) {
+      throw new ConfigError('--allow-command', `--allow-command: "${c}" ${COMMAND_HINT}`);
     }
   }
   return {

@@ -11,9 +11,10 @@
  * Bind it to loopback or a private interface: logs may hold anything the pipelines print.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { instanceId } from '@drover/channel-model';
 import type { Logger } from '@drover/platform';
 import type { MemoryEnforcementKind } from '@drover/supervisor';
-import { instanceId, type LiveInstance } from './instances.js';
+import type { LiveInstance } from './instances.js';
 import { runnerMetrics } from './metrics.js';
 
 export interface RunnerHttpState {

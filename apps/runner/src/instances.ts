@@ -5,8 +5,8 @@
  * digest that changed. Runs one pass at a time; a change during a pass triggers another.
  */
 
-import { dirname } from 'node:path';
-import { quartzSchedule } from '@drover/channel-model';
+import { dirname, join } from 'node:path';
+import { instanceId, quartzSchedule } from '@drover/channel-model';
 import {
   type ChannelSpecRecord,
   channelSpecSchema,
@@ -18,15 +18,18 @@ import type { Store } from '@drover/store';
 import { type ChildStatus, type MemoryEnforcer, SupervisedChild } from '@drover/supervisor';
 import { childArgs, childEnvironment, heapOptions, resolveCommand } from './commands.js';
 import { InstanceLog } from './instance-log.js';
+import { READY_ENV, READY_FILE, ReadinessWatch, signalsReadiness } from './readiness.js';
 import type { StatusPublisher } from './status-publisher.js';
 import { instanceDir, prepareInstanceDir, removeInstanceDir, writePidFile } from './workdir.js';
 
 const RETRY_MS = 1000;
 
 interface Instance {
-  readonly placement: PlacementRecord;
+  /** Updated in place when only its `specDigest` changes (files it does not use). */
+  placement: PlacementRecord;
   child: SupervisedChild | undefined;
   log: InstanceLog | undefined;
+  readiness?: ReadinessWatch | undefined;
 }
 
 /** What the runner's API shows of an instance, live. */
@@ -51,12 +54,8 @@ export interface InstanceManagerOptions {
   readonly logger: Logger;
 }
 
-const keyOf = (p: { tenant: string; channel: string; app: string; index: number }) =>
-  `${p.tenant}/${p.channel}/${p.app}/${p.index}`;
-
-/** `tenant.channel.app.index`: the instance id in the runner's API and its cgroup name. */
-export const instanceId = (p: { tenant: string; channel: string; app: string; index: number }) =>
-  `${p.tenant}.${p.channel}.${p.app}.${p.index}`;
+/** Instances are held by their id. */
+const keyOf = instanceId;
 
 export class InstanceManager {
   #o: InstanceManagerOptions;
@@ -99,7 +98,7 @@ export class InstanceManager {
     }));
   }
 
-  /** An instance by `tenant.channel.app.index` (identifiers never contain a dot). */
+  /** An instance by its id (`instanceId` of @drover/channel-model). */
   find(id: string): LiveInstance | undefined {
     return this.live().find((i) => instanceId(i.placement) === id);
   }
@@ -127,14 +126,24 @@ export class InstanceManager {
     this.#closed = true;
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     await this.#pass;
-    await Promise.all([...this.#instances.values()].map((i) => i.child?.stop()));
+    await Promise.all(
+      [...this.#instances.values()].map(async (i) => {
+        await i.child?.stop();
+        i.readiness?.close();
+      }),
+    );
   }
 
   async #reconcile(): Promise<void> {
     const stops: Promise<void>[] = [];
     for (const [key, instance] of this.#instances) {
       const wanted = this.#desired.get(key);
-      if (wanted !== undefined && wanted.digest === instance.placement.digest) continue;
+      if (wanted !== undefined && wanted.digest === instance.placement.digest) {
+        // Same application and own files: nothing to restart (a new specDigest brings files it
+        // does not use; they are written when it next starts anew).
+        instance.placement = wanted;
+        continue;
+      }
       this.#instances.delete(key);
       stops.push(this.#stop(instance, wanted === undefined));
     }
@@ -163,6 +172,7 @@ export class InstanceManager {
       removed ? 'stopping: no longer placed here' : 'restarting: placement changed',
     );
     await instance.child?.stop();
+    instance.readiness?.close();
     if (removed) {
       this.#statuses.delete(keyOf(p));
       this.#o.publisher.remove(p);
@@ -178,30 +188,30 @@ export class InstanceManager {
     const log = this.#o.logger.child({ tenant: p.tenant, channel: p.channel, app: p.app, instance: p.index });
     let spec: ChannelSpecRecord | undefined;
     try {
-      spec = (
-        await this.#o.store.get(this.#o.store.layout.channelSpec(p.tenant, p.channel), (raw) =>
-          channelSpecSchema.parse(raw),
-        )
-      )?.value;
+      spec = await this.#files(p);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot read the channel files yet: retrying');
       return false;
     }
-    if (spec?.digest !== p.specDigest) {
-      this.#publish(
-        p,
-        this.#waiting(`waiting for channel files ${p.specDigest} (found ${spec?.digest ?? 'none'})`),
-      );
+    if (spec === undefined) {
+      this.#publish(p, this.#waiting(`waiting for channel files ${p.specDigest} (not in etcd)`));
       return false;
     }
     const dir = instanceDir(this.#o.workdir, p);
-    const command = resolveCommand(p.command, this.#o.allowedCommands, spec.files, dir, this.#o.runner);
+    const shipped = { ...spec.files, ...spec.binaryFiles };
+    const command = resolveCommand(p.command, this.#o.allowedCommands, shipped, dir, this.#o.runner);
     if ('refused' in command) {
       this.#refuse(p, command.refused, log);
       return true;
     }
     try {
-      await prepareInstanceDir(this.#o.workdir, p, spec.files, command.file === p.command ? [] : [p.command]);
+      await prepareInstanceDir(
+        this.#o.workdir,
+        p,
+        spec.files,
+        spec.binaryFiles,
+        command.file === p.command ? [] : [p.command],
+      );
     } catch (err) {
       this.#refuse(p, `cannot prepare the work directory: ${(err as Error).message}`, log);
       return true;
@@ -215,6 +225,8 @@ export class InstanceManager {
         ...p.env,
         // How long the child has between SIGTERM and SIGKILL (punchlinectl drains within it).
         DROVER_STOP_GRACE_MS: String(this.#o.stopGraceMs),
+        // Where it says it is ready (readiness.ts).
+        [READY_ENV]: join(dir, READY_FILE),
       },
       // Node scripts (punchlinectl) run on the runner's own Node.
       dirname(process.execPath),
@@ -226,6 +238,26 @@ export class InstanceManager {
       this.#refuse(p, `cannot open the instance log: ${(err as Error).message}`, log);
       return true;
     }
+    // Readiness: the pid that said it is ready, and the last status (to publish them together).
+    let last: ChildStatus | undefined;
+    let readyAt: string | null = null;
+    const readyPid = { value: 0 };
+    const publish = () => {
+      if (last !== undefined) this.#publish(p, last, last.state === 'running' ? readyAt : null);
+    };
+    const readiness = signalsReadiness(p.command)
+      ? new ReadinessWatch(
+          dir,
+          (pid) => {
+            if (pid === readyPid.value || pid !== last?.pid || last.state !== 'running') return;
+            readyPid.value = pid;
+            readyAt = new Date().toISOString();
+            log.info({ pid }, 'ready');
+            publish();
+          },
+          (err) => log.warn({ err: err.message }, 'cannot watch for readiness: ready once running'),
+        )
+      : undefined;
     const child = new SupervisedChild(
       {
         file: command.file,
@@ -252,16 +284,41 @@ export class InstanceManager {
         memory: this.#o.memory,
         output: (stream, line) => output.line(stream, line),
         onStatus: (status) => {
-          this.#publish(p, status);
-          if (status.state === 'running' && status.pid !== null)
+          if (status.pid !== last?.pid || status.state !== 'running') {
+            // A new process (or none): ready again only once it says so.
+            readyAt = null;
+            readyPid.value = 0;
+          }
+          last = status;
+          if (status.state === 'running' && (readiness === undefined || !readiness.watching)) {
+            readyAt ??= status.since;
+          }
+          publish();
+          if (status.state === 'running' && status.pid !== null) {
             void writePidFile(dir, status.pid).catch(() => {});
+            readiness?.check();
+          }
         },
       },
     );
-    this.#instances.set(keyOf(p), { placement: p, child, log: output });
+    this.#instances.set(keyOf(p), { placement: p, child, log: output, readiness });
     log.info({ command: command.file, args: p.args, digest: p.digest, memoryLimitBytes }, 'starting');
     child.start();
     return true;
+  }
+
+  /**
+   * The files of the upload the placement names: the channel's current spec, or the older
+   * upload kept for it under `versions/` while a rolling update has not reached it.
+   */
+  async #files(p: PlacementRecord): Promise<ChannelSpecRecord | undefined> {
+    const { store } = this.#o;
+    const decode = (raw: unknown) => channelSpecSchema.parse(raw);
+    const current = (await store.get(store.layout.channelSpec(p.tenant, p.channel), decode))?.value;
+    if (current?.digest === p.specDigest) return current;
+    const kept = (await store.get(store.layout.channelVersion(p.tenant, p.channel, p.specDigest), decode))
+      ?.value;
+    return kept?.digest === p.specDigest ? kept : undefined;
   }
 
   #waiting(reason: string): ChildStatus {
@@ -288,7 +345,7 @@ export class InstanceManager {
     this.#publish(p, { ...this.#waiting(reason), state: 'failed' });
   }
 
-  #publish(p: PlacementRecord, status: ChildStatus): void {
+  #publish(p: PlacementRecord, status: ChildStatus, readyAt: string | null = null): void {
     this.#statuses.set(keyOf(p), status);
     const record: StatusRecord = {
       tenant: p.tenant,
@@ -298,6 +355,7 @@ export class InstanceManager {
       runner: this.#o.runner,
       digest: p.digest,
       ...status,
+      readyAt,
     };
     this.#o.publisher.set(record);
   }

@@ -1,11 +1,12 @@
 import {
-  ConfigError,
+  commanderExitCode,
   createLogger,
+  ExitCode,
   exitOnFatal,
   onShutdown,
   readPlatformConfig,
-  storeFromSettings,
 } from '@drover/platform';
+import { storeFromSettings } from '@drover/platform/etcd';
 import { Command, Option } from 'commander';
 import { resolveRunnerConfig } from './config.js';
 import { Runner, VERSION } from './runner.js';
@@ -65,7 +66,7 @@ const program = new Command('drover-runner')
     ),
   )
   .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  .exitOverride((err) => process.exit(commanderExitCode(err) ?? ExitCode.USAGE));
 
 program.parse();
 const logger = createLogger('drover-runner');
@@ -78,5 +79,5 @@ try {
   await runner.start();
   onShutdown(logger, () => runner.stop(), config.stopGraceMs + 10_000);
 } catch (err) {
-  exitOnFatal(logger, err, err instanceof ConfigError ? 2 : 1);
+  exitOnFatal(logger, err);
 }

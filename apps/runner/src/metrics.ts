@@ -2,7 +2,8 @@
  * The runner's Prometheus series, written by hand (a dozen gauges and counters; prom-client
  * would add to every idle runner's footprint). One sample per instance and series.
  */
-import { instanceId, type LiveInstance } from './instances.js';
+import { instanceId } from '@drover/channel-model';
+import type { LiveInstance } from './instances.js';
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 

@@ -27,22 +27,27 @@ export function instanceDir(workdir: string, ref: InstanceRef): string {
 }
 
 /**
- * Empties the instance directory and writes `files` into it (executable bits on `executables`).
- * Returns the directory.
+ * Empties the instance directory and writes the channel directory into it: `files` as text,
+ * `binaryFiles` decoded from base64 (executable bits on `executables`). Returns the directory.
  */
 export async function prepareInstanceDir(
   workdir: string,
   ref: InstanceRef,
   files: Readonly<Record<string, string>>,
+  binaryFiles: Readonly<Record<string, string>> = {},
   executables: readonly string[] = [],
 ): Promise<string> {
   const dir = instanceDir(workdir, ref);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o750 });
-  for (const [path, text] of Object.entries(files)) {
+  const entries: [string, string | Buffer][] = [
+    ...Object.entries(files),
+    ...Object.entries(binaryFiles).map(([path, b64]): [string, Buffer] => [path, Buffer.from(b64, 'base64')]),
+  ];
+  for (const [path, content] of entries) {
     const target = inside(dir, path);
     await mkdir(dirname(target), { recursive: true, mode: 0o750 });
-    await writeFile(target, text, { mode: executables.includes(path) ? 0o750 : 0o640 });
+    await writeFile(target, content, { mode: executables.includes(path) ? 0o750 : 0o640 });
   }
   return dir;
 }

@@ -5,18 +5,26 @@ export type Command =
   | { kind: 'down'; services: ServiceName[] }
   | { kind: 'status'; json: boolean }
   | { kind: 'env' }
+  | { kind: 'install'; tools: Tool[] }
   | { kind: 'help' };
 
 export const USAGE = `usage: deploy/dev/services <command>
-  up [etcd|kafka|postgres ...] [--json]   start (or reuse) local services; default etcd kafka
-  down [etcd|kafka|postgres ...]          stop them; default all that run
+  up [etcd|kafka|postgres|search ...] [--json]   start (or reuse) local services; default etcd kafka
+  down [etcd|kafka|postgres|search ...]          stop them; default all that run
   status [--json]                show each service, its endpoint, pid, alive/healthy
-  env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS / DROVER_POSTGRES_URL
+  env                            print export lines for DROVER_ETCD_ENDPOINTS / DROVER_KAFKA_BROKERS /
+                                 DROVER_POSTGRES_URL / DROVER_SEARCH_NODES
+  install rsyslog                install rsyslogd with its RELP, OpenSSL and Kafka modules from Debian
+                                 (for the syslog interop tests and benchmarks; starts nothing)
 state: $DROVER_DEV_STATE_DIR or <repo>/.drover-dev; jar cache: $DROVER_DEV_CACHE_DIR or <repo>/.drover-dev/cache`;
+
+/** Tools `install` brings from Debian for tests and benchmarks (not services: nothing is started). */
+export const TOOLS = ['rsyslog'] as const;
+export type Tool = (typeof TOOLS)[number];
 
 export class UsageError extends Error {}
 
-/** What `up` starts when no service is named (PostgreSQL only on demand). */
+/** What `up` starts when no service is named (PostgreSQL and OpenSearch only on demand). */
 const DEFAULT_UP: readonly ServiceName[] = ['etcd', 'kafka'];
 
 function services(words: string[], defaults: readonly ServiceName[] = SERVICE_NAMES): ServiceName[] {
@@ -45,7 +53,7 @@ export function parseArgs(argv: readonly string[]): Command {
       return { kind: 'up', services: services(words, DEFAULT_UP), json: flags.includes('--json') };
     case 'down':
       allowFlags([]);
-      return { kind: 'down', services: services(words) };
+      return { kind: 'down', services: services(words, SERVICE_NAMES) };
     case 'status':
       allowFlags(['--json']);
       noWords();
@@ -54,6 +62,13 @@ export function parseArgs(argv: readonly string[]): Command {
       allowFlags([]);
       noWords();
       return { kind: 'env' };
+    case 'install': {
+      allowFlags([]);
+      const bad = words.find((w) => !(TOOLS as readonly string[]).includes(w));
+      if (bad !== undefined) throw new UsageError(`unknown tool '${bad}' (expected ${TOOLS.join(', ')})`);
+      if (words.length === 0) throw new UsageError(`install needs a tool: ${TOOLS.join(', ')}`);
+      return { kind: 'install', tools: words as Tool[] };
+    }
     case 'help':
     case '--help':
     case '-h':

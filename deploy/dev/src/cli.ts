@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, USAGE, UsageError } from './args.js';
 import { DevServicesError } from './errors.js';
+import { ensureRsyslog } from './prereq.js';
 import { defaultDirs, down, envLines, status, up } from './services.js';
 import { readState } from './state.js';
 
@@ -29,6 +30,15 @@ async function main(argv: readonly string[]): Promise<number> {
             ? `${s.name.padEnd(5)} ${s.endpoints.join(',')}  pid ${s.pid}  ${s.alive ? 'alive' : 'dead'}  ${s.healthy ? 'healthy' : 'unhealthy'}`
             : `${s.name.padEnd(5)} down`;
           process.stderr.write(`${line}\n`);
+        }
+      }
+      return 0;
+    }
+    case 'install': {
+      for (const tool of command.tools) {
+        if (tool === 'rsyslog') {
+          const { rsyslogd, moduleDir } = await ensureRsyslog();
+          process.stdout.write(`${JSON.stringify({ rsyslog: { rsyslogd, moduleDir } })}\n`);
         }
       }
       return 0;

@@ -42,8 +42,24 @@ export {
   startPostgres,
   stopPostgres,
 } from './postgres.js';
-export { ensureEtcdInstalled, ensureJava, ensureMaven } from './prereq.js';
+export {
+  ensureEtcdInstalled,
+  ensureJava,
+  ensureMaven,
+  ensureRsyslog,
+  RSYSLOG_MODULE_DIR,
+  RSYSLOG_PACKAGES,
+} from './prereq.js';
 export { isAlive } from './process.js';
+export {
+  ensureSearchHome,
+  type SearchHandle,
+  type SearchOptions,
+  searchHandleFor,
+  searchHealthy,
+  startSearch,
+} from './search.js';
+export { OPENSEARCH_VERSION } from './search-config.js';
 export {
   defaultDirs,
   down,
@@ -60,6 +76,7 @@ export {
   type PostgresRecord,
   readState,
   SERVICE_NAMES,
+  type SearchRecord,
   type ServiceName,
   type ServicesState,
 } from './state.js';

@@ -45,7 +45,16 @@ export async function aptInstall(tool: string, packages: readonly string[]): Pro
   let code: number;
   try {
     code = await run('apt-get', ['update']);
-    if (code === 0) code = await run('apt-get', ['install', '-y', '--no-install-recommends', ...packages]);
+    // Others may hold the dpkg lock (a shared machine): wait for it rather than fail.
+    if (code === 0)
+      code = await run('apt-get', [
+        'install',
+        '-y',
+        '-o',
+        'DPkg::Lock::Timeout=600',
+        '--no-install-recommends',
+        ...packages,
+      ]);
   } catch (err) {
     throw new PrerequisiteError(
       tool,
@@ -111,4 +120,63 @@ export async function ensureJava(): Promise<string> {
     );
   }
   return java;
+}
+
+/** Where Debian's rsyslog keeps its modules. */
+export const RSYSLOG_MODULE_DIR = '/usr/lib/x86_64-linux-gnu/rsyslog';
+
+/**
+ * The rsyslog modules the interop tests and benchmarks drive, by the Debian package that ships
+ * each: RELP (`imrelp`/`omrelp`), the TLS stream driver (`lmnsd_ossl`, OpenSSL) and `omkafka`.
+ */
+export const RSYSLOG_PACKAGES: Readonly<Record<string, string>> = {
+  'imrelp.so': 'rsyslog-relp',
+  'omrelp.so': 'rsyslog-relp',
+  'lmnsd_ossl.so': 'rsyslog-openssl',
+  'omkafka.so': 'rsyslog-kafka',
+};
+
+/**
+ * rsyslogd and the modules above, installed from Debian when missing (`rsyslog`, `rsyslog-relp`,
+ * `rsyslog-openssl`, `rsyslog-kafka`). Tests run it as an ordinary foreground process with a
+ * configuration of their own (`rsyslogd -n -f FILE -i PIDFILE`); the package's own service is
+ * never started here (Debian's policy-rc.d, or no init system, on the dev and CI machines).
+ * Returns the path of rsyslogd and its module directory.
+ */
+export async function ensureRsyslog(
+  moduleDir = RSYSLOG_MODULE_DIR,
+): Promise<{ rsyslogd: string; moduleDir: string }> {
+  const missing = new Set<string>();
+  if ((await which('rsyslogd')) === undefined && !(await executable('/usr/sbin/rsyslogd')))
+    missing.add('rsyslog');
+  for (const [module, pkg] of Object.entries(RSYSLOG_PACKAGES)) {
+    if (!(await executable(join(moduleDir, module), constants.R_OK))) missing.add(pkg);
+  }
+  if (missing.size > 0)
+    await aptInstall('rsyslog', ['rsyslog', ...[...missing].filter((p) => p !== 'rsyslog')]);
+  const rsyslogd = (await which('rsyslogd')) ?? '/usr/sbin/rsyslogd';
+  if (!(await executable(rsyslogd))) {
+    throw new PrerequisiteError(
+      'rsyslog',
+      `rsyslogd is still missing after apt-get install ${[...missing].join(' ')}`,
+    );
+  }
+  for (const module of Object.keys(RSYSLOG_PACKAGES)) {
+    if (!(await executable(join(moduleDir, module), constants.R_OK))) {
+      throw new PrerequisiteError(
+        'rsyslog',
+        `${join(moduleDir, module)} is still missing after apt-get install`,
+      );
+    }
+  }
+  return { rsyslogd, moduleDir };
+}
+
+async function executable(path: string, mode = constants.X_OK): Promise<boolean> {
+  try {
+    await access(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -6,12 +6,14 @@ import { acquireLock } from './lock.js';
 import { cacheDir as defaultCacheDir, stateDir as defaultStateDir } from './paths.js';
 import { ensurePostgresInstalled, postgresReady, startPostgres, stopPostgres } from './postgres.js';
 import { commandLine, isAlive, stopProcess } from './process.js';
+import { searchHealthy, startSearch } from './search.js';
 import {
   type EtcdRecord,
   type KafkaRecord,
   type PostgresRecord,
   readState,
   SERVICE_NAMES,
+  type SearchRecord,
   type ServiceName,
   writeState,
 } from './state.js';
@@ -38,14 +40,21 @@ export interface UpResult {
   etcd?: EtcdRecord & { started: boolean };
   kafka?: KafkaRecord & { started: boolean };
   postgres?: PostgresRecord & { started: boolean };
+  search?: SearchRecord & { started: boolean };
 }
 
 const PROCESS_MARKER: Record<ServiceName, string> = {
   etcd: 'etcd',
   kafka: 'kafka.Kafka',
   postgres: 'postgres',
+  search: 'org.opensearch.bootstrap.OpenSearch',
 };
-const STOP_GRACE_MS: Record<ServiceName, number> = { etcd: 10_000, kafka: 30_000, postgres: 30_000 };
+const STOP_GRACE_MS: Record<ServiceName, number> = {
+  etcd: 10_000,
+  kafka: 30_000,
+  postgres: 30_000,
+  search: 20_000,
+};
 
 /** How each service is stopped: PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for every client). */
 function stopService(name: ServiceName, pid: number): Promise<void> {
@@ -63,6 +72,7 @@ function ownsProcess(name: ServiceName, pid: number): boolean {
 
 async function healthy(name: ServiceName, endpoints: string[]): Promise<boolean> {
   if (name === 'etcd') return endpoints[0] !== undefined && etcdHealthy(endpoints[0], 2_000);
+  if (name === 'search') return endpoints[0] !== undefined && searchHealthy(endpoints[0], 5_000);
   if (name === 'postgres') {
     const port = Number(new URL(endpoints[0] ?? 'postgres://x:0').port);
     return postgresReady(await ensurePostgresInstalled(), port);
@@ -75,7 +85,7 @@ async function healthy(name: ServiceName, endpoints: string[]): Promise<boolean>
   }
 }
 
-function endpointsOf(record: EtcdRecord | KafkaRecord | PostgresRecord): string[] {
+function endpointsOf(record: EtcdRecord | KafkaRecord | PostgresRecord | SearchRecord): string[] {
   if ('url' in record) return [record.url];
   return 'endpoints' in record ? record.endpoints : record.brokers;
 }
@@ -108,6 +118,7 @@ export function up(names: readonly ServiceName[], dirs: ServicesDirs = defaultDi
           log(`${name} already up at ${endpointsOf(existing).join(',')} (pid ${existing.pid})`);
           if (name === 'etcd') result.etcd = { ...(existing as EtcdRecord), started: false };
           else if (name === 'postgres') result.postgres = { ...(existing as PostgresRecord), started: false };
+          else if (name === 'search') result.search = { ...(existing as SearchRecord), started: false };
           else result.kafka = { ...(existing as KafkaRecord), started: false };
           continue;
         }
@@ -143,6 +154,18 @@ export function up(names: readonly ServiceName[], dirs: ServicesDirs = defaultDi
         };
         await writeState(dirs.stateDir, { ...(await readState(dirs.stateDir)), postgres: record });
         result.postgres = { ...record, started: true };
+      } else if (name === 'search') {
+        const h = await startSearch({ dir: serviceDir, cacheDir: dirs.cacheDir });
+        const record: SearchRecord = {
+          endpoints: h.endpoints,
+          pid: h.pid,
+          dir: h.dir,
+          port: h.port,
+          transportPort: h.transportPort,
+          logFile: h.logFile,
+        };
+        await writeState(dirs.stateDir, { ...(await readState(dirs.stateDir)), search: record });
+        result.search = { ...record, started: true };
       } else {
         const h = await startKafka({ dir: serviceDir, cacheDir: dirs.cacheDir });
         const record: KafkaRecord = {
@@ -216,10 +239,12 @@ export function envLines(state: {
   etcd?: { endpoints: string[] };
   kafka?: { brokers: string[] };
   postgres?: { url: string };
+  search?: { endpoints: string[] };
 }): string[] {
   const lines: string[] = [];
   if (state.etcd) lines.push(`export DROVER_ETCD_ENDPOINTS=${state.etcd.endpoints.join(',')}`);
   if (state.kafka) lines.push(`export DROVER_KAFKA_BROKERS=${state.kafka.brokers.join(',')}`);
   if (state.postgres) lines.push(`export DROVER_POSTGRES_URL=${state.postgres.url}`);
+  if (state.search) lines.push(`export DROVER_SEARCH_NODES=${state.search.endpoints.join(',')}`);
   return lines;
 }

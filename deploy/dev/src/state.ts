@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const SERVICE_NAMES = ['etcd', 'kafka', 'postgres'] as const;
+export const SERVICE_NAMES = ['etcd', 'kafka', 'postgres', 'search'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface EtcdRecord {
@@ -31,11 +31,23 @@ export interface PostgresRecord {
   logFile: string;
 }
 
+/** A single-node OpenSearch (search.ts). */
+export interface SearchRecord {
+  /** `http://127.0.0.1:<port>` */
+  endpoints: string[];
+  pid: number;
+  dir: string;
+  port: number;
+  transportPort: number;
+  logFile: string;
+}
+
 /** The shape of `<stateDir>/services.json`, read by the test harness and by `services env`. */
 export interface ServicesState {
   etcd?: EtcdRecord;
   kafka?: KafkaRecord;
   postgres?: PostgresRecord;
+  search?: SearchRecord;
 }
 
 export function stateFile(dir: string): string {

@@ -8,6 +8,8 @@
  *   path inside the channel directory (checked here) that must exist (checked by loadChannel).
  *   Files an application needs are shipped from the channel directory, as Punch does.
  * - `quartzcron_schedule` is parsed here (Quartz syntax, see quartz.ts), as the runner will.
+ * - The whole channel directory is shipped (load-channel.ts); `resources` lists files the
+ *   application depends on, which must exist and are among its own files (own-files.ts).
  * - A heap cap (`-Xmx`, `--max-old-space-size`, in args or NODE_OPTIONS) must fit under
  *   `memory_limit` with the runtime's overhead (rule in heap.ts), or the promised heap error
  *   before the kill cannot happen. Without `memory_limit` the runner's default applies, which
@@ -38,6 +40,19 @@ const restartSchema = z.strictObject({
   max_restarts: z.number().int().min(0, 'max_restarts must be 0 or more').optional(),
 });
 
+/**
+ * How a change or a reload rolls an application's instances (Drover's addition, after Nomad's
+ * `update` block): `max_parallel` instances restart at a time; the next ones only once those run
+ * again for `min_healthy_time`; with no progress for `progress_deadline`, the rollout stops with
+ * the reason in status.
+ */
+export const updateSchema = z.strictObject({
+  max_parallel: positiveInt('max_parallel').default(1),
+  min_healthy_time: duration.default(5000),
+  progress_deadline: duration.default(5 * 60_000),
+});
+export type UpdatePolicy = z.output<typeof updateSchema>;
+
 export const applicationSchema = z
   .strictObject({
     name: identifier,
@@ -64,6 +79,7 @@ export const applicationSchema = z
     memory_limit: memory.optional(),
     restart: restartSchema.optional(),
     env: envMap.default({}),
+    update: updateSchema.prefault({}),
   })
   .superRefine((app, ctx) => {
     if (app.runtime !== undefined && app.type !== undefined) {

@@ -8,6 +8,8 @@ export {
   kafkaTopicSchema,
   parseChannelStructure,
   pipelineFileOf,
+  type UpdatePolicy,
+  updateSchema,
 } from './channel-structure.js';
 export {
   defaultHeapBytes,
@@ -21,14 +23,44 @@ export {
   RUNTIME_OVERHEAD_RATIO,
   runtimeOverheadBytes,
 } from './heap.js';
+export {
+  type ApplicationRef,
+  applicationRef,
+  type ChannelRef,
+  channelRef,
+  type InstanceRef,
+  instanceId,
+  parseApplicationRef,
+  parseChannelRef,
+  parseInstanceId,
+} from './ids.js';
 export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwrap } from './issues.js';
-export { type LoadedChannel, loadChannel, STRUCTURE_FILE, validateChannelFiles } from './load-channel.js';
-export { COMMAND, IDENTIFIER, isChannelRelativePath } from './names.js';
+export {
+  type ChannelLimits,
+  channelBytes,
+  type LoadedChannel,
+  loadChannel,
+  MAX_CHANNEL_BYTES,
+  STRUCTURE_FILE,
+  validateChannelFiles,
+} from './load-channel.js';
+export {
+  COMMAND,
+  COMMAND_HINT,
+  ENV_NAME,
+  IDENTIFIER,
+  IDENTIFIER_HINT,
+  INSTANCE_INDEX,
+  isChannelRelativePath,
+  TOPIC,
+} from './names.js';
 export {
   type BeatsMapping,
   type DispatchSettings,
   dispatchSettings,
+  type ElasticsearchOutputSettings,
   type EnrichSettings,
+  elasticsearchOutputSettings,
   enrichSettings,
   type FileInputSettings,
   type FileOutputSettings,
@@ -57,18 +89,33 @@ export {
   type NodeTypeName,
   nodeTypeNames,
   nodeTypes,
+  type PackSettings,
   type PostgresqlOutputSettings,
+  packSettings,
   postgresqlOutputSettings,
+  type SpoolSettings,
   SQL_TYPES,
   type SyslogHeaderSettings,
+  type SyslogInputSettings,
+  type SyslogListenerSettings,
+  type SyslogOutputSettings,
+  spoolSettings,
   syslogHeaderSettings,
+  syslogInputSettings,
+  syslogListenerSettings,
+  syslogOutputSettings,
+  type UnpackSettings,
   type Unthreaded,
+  unpackSettings,
 } from './node-types.js';
+export { type ChannelFileSet, ownFiles } from './own-files.js';
 export {
   type Pipeline,
   type PipelineNode,
+  type PipelineSettings,
   parsePipeline,
   pipelineSchema,
+  pipelineSettingsSchema,
   RESERVED_FIELDS,
   RESERVED_STREAMS,
 } from './pipeline.js';

@@ -1,3 +1,8 @@
+/**
+ * The name rules of Drover, defined once: every app, schema, route and key builder imports them
+ * from here (never a copy of the regular expression).
+ */
+
 /** Tenant, channel, application, component and cluster names: plain identifiers, never paths. */
 export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 export const IDENTIFIER_HINT =
@@ -5,6 +10,10 @@ export const IDENTIFIER_HINT =
 
 /** A command is a bare name the runner resolves through its allow-list, never a path. */
 export const COMMAND = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const COMMAND_HINT = 'must be a bare command name resolved by the allow-list, not a path';
+
+/** An instance index as written in keys, ids and URLs: a decimal integer, no leading zero. */
+export const INSTANCE_INDEX = /^(0|[1-9][0-9]{0,8})$/;
 
 /** Kafka's own topic name rule. */
 export const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;

@@ -11,7 +11,34 @@ export type NodeKind = 'input' | 'processing' | 'output';
 export interface NodeType {
   readonly kind: NodeKind;
   readonly settings: z.ZodType<Record<string, unknown>>;
+  /**
+   * `required`: the node must publish `_ppf_errors`, because it refuses some events for good (an
+   * output whose store rejects a document) and those must neither be dropped nor retried forever.
+   */
+  readonly errorStream?: 'required';
 }
+
+/**
+ * `spool` of an input: a durable spool on local disk (libs/spool). With it, what the input
+ * receives is acknowledged to its sender once it is in the spool, and the pipeline is fed from
+ * the spool, so a broker outage or a crash loses nothing that was acknowledged. `dir` is one
+ * spool's own directory (one process at a time; relative paths are in the channel directory,
+ * which a runner rewrites at each start: give an absolute path outside the runner's work
+ * directory).
+ */
+export const spoolSettings = z.strictObject({
+  dir: z.string().min(1),
+  /** Bytes on disk at which the spool is full and the input stops reading. */
+  max_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024 * 1024),
+  /** `always`: acknowledge after fdatasync; `interval`: after the write, synced every fsync_interval_ms. */
+  fsync: z.enum(['always', 'interval']).default('always'),
+  fsync_interval_ms: z.number().int().positive().default(1000),
+});
+export type SpoolSettings = z.output<typeof spoolSettings>;
 
 /** `lumberjack_input`: a Lumberjack v1/v2 receiver (libs/pipeline/src/nodes/lumberjack-input.ts). */
 export const lumberjackInputSettings = z.strictObject({
@@ -62,9 +89,101 @@ export const lumberjackInputSettings = z.strictObject({
         }),
     ])
     .prefault({}),
+  /** A durable spool: windows are acknowledged once in it, and the pipeline is fed from it. */
+  spool: spoolSettings.optional(),
 });
 export type LumberjackInputSettings = z.output<typeof lumberjackInputSettings>;
 export type BeatsMapping = Exclude<LumberjackInputSettings['beats'], false>;
+
+/** TLS of a listener, as `lumberjack_input` has it. */
+const listenerTls = {
+  ssl_private_key: z.string().optional(),
+  ssl_certificate: z.string().optional(),
+  /** CA bundle for client certificates: with it, clients must present one it signed (unless ssl_client_auth says otherwise). */
+  ssl_trusted_certificate: z.string().optional(),
+  ssl_client_auth: z.enum(['none', 'optional', 'required']).optional(),
+};
+
+/**
+ * One listener of `syslog_input`: `tcp` (RFC 6587, octet counting or LF per frame), `tls`
+ * (RFC 5425, same framing detection), `udp` (RFC 5426) or `relp` (librelp/omrelp; over TLS with
+ * `ssl: true`).
+ */
+export const syslogListenerSettings = z
+  .strictObject({
+    protocol: z.enum(['tcp', 'tls', 'udp', 'relp']),
+    host: z.string().default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535),
+    /** RELP over TLS (a `tls` listener is TLS already). */
+    ssl: z.boolean().default(false),
+    ...listenerTls,
+  })
+  .refine(
+    (l) =>
+      !(l.protocol === 'tls' || (l.protocol === 'relp' && l.ssl)) ||
+      (l.ssl_private_key !== undefined && l.ssl_certificate !== undefined),
+    {
+      message: 'a TLS listener needs ssl_private_key and ssl_certificate',
+    },
+  )
+  .refine((l) => l.protocol === 'relp' || !l.ssl, {
+    message: 'ssl applies to relp listeners (use protocol: tls for syslog over TLS)',
+  })
+  .refine(
+    (l) => l.protocol !== 'udp' || (l.ssl_private_key === undefined && l.ssl_certificate === undefined),
+    {
+      message: 'a udp listener takes no TLS settings',
+    },
+  );
+export type SyslogListenerSettings = z.output<typeof syslogListenerSettings>;
+
+/**
+ * `syslog_input`: a syslog server (libs/pipeline/src/nodes/syslog-input.ts) on one or more
+ * listeners. Messages (RFC 5424, RFC 3164 and its variants, JSON lines) become events with the
+ * fields `syslog_header` produces, plus `_ppf_remote_host/_port`, `_ppf_local_host/_port`,
+ * `_ppf_transport` and, with mutual TLS, `_ppf_peer_subject`.
+ */
+export const syslogInputSettings = z.strictObject({
+  listeners: z.array(syslogListenerSettings).min(1, 'at least one listener'),
+  /** `auto`: a line that is a JSON object is JSON, anything else syslog; `syslog`; `json`. */
+  format: z.enum(['auto', 'syslog', 'json']).default('auto'),
+  /** The field that gets the message (the syslog MSG; a JSON line whole, unless it has this key). */
+  field: z.string().min(1).default('log'),
+  /** The object field that gets the parsed header (as syslog_header's `output`). */
+  output: z.string().min(1).default('syslog'),
+  /** Messages longer than this are truncated (counted and logged), as rsyslog's maxMessageSize. */
+  max_message_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** An octet count above this is a malformed frame: the connection is closed. */
+  max_frame_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+  /** RELP DATA above this ends the session (librelp's default: 128 KiB). */
+  relp_max_data_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(128 * 1024),
+  /** RELP messages of one connection awaiting confirmation before it stops being read. */
+  relp_max_unanswered: z.number().int().positive().default(1024),
+  /** Per stream listener; past it new connections are refused. */
+  max_connections: z.number().int().positive().default(512),
+  /**
+   * A connection with no byte for this long is closed (never one we stopped reading); 0: never.
+   * Off by default: a plain TCP sender (rsyslog omfwd) learns that the server closed only when a
+   * write fails, and the message it wrote into the closed connection is lost.
+   */
+  idle_timeout_ms: z.number().int().min(0).default(0),
+  /** SO_RCVBUF of UDP listeners (default: the system's). */
+  udp_recv_buffer_bytes: z.number().int().positive().optional(),
+  spool: spoolSettings.optional(),
+});
+export type SyslogInputSettings = z.output<typeof syslogInputSettings>;
 
 const hostPort = z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected HOST:PORT');
 
@@ -456,8 +575,170 @@ export const harvestInputSettings = z.strictObject({
 });
 export type HarvestInputSettings = z.output<typeof harvestInputSettings>;
 
+/**
+ * `pack` (pyloggr's packers): joins events into one, by count, bytes and time. `lines`: the
+ * values of `field` (text without a line feed), one per line; `json_array`: the events whole, as a
+ * JSON array. The packed event is confirmed downstream before any of its parts is confirmed to
+ * its input (libs/pipeline/src/nodes/pack.ts).
+ */
+export const packSettings = z.strictObject({
+  format: z.enum(['lines', 'json_array']).default('lines'),
+  /** `lines`: the field whose text is packed. */
+  field: z.string().min(1).default('log'),
+  /** The packed event's field that holds the pack. */
+  output: z.string().min(1).default('log'),
+  max_count: z.number().int().positive().default(100),
+  max_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  linger_ms: z.number().int().min(0).default(100),
+  /** A field of the packed event that gets the number of events in it. */
+  count_field: z.string().min(1).optional(),
+});
+export type PackSettings = z.output<typeof packSettings>;
+
+/** `unpack`: splits what `pack` joined, one event per part, in order. */
+export const unpackSettings = z.strictObject({
+  format: z.enum(['lines', 'json_array']).default('lines'),
+  /** The field holding the pack. */
+  field: z.string().min(1).default('log'),
+  /** `lines`: the field each line goes to. */
+  output: z.string().min(1).default('log'),
+});
+export type UnpackSettings = z.output<typeof unpackSettings>;
+
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s/]+(?:\/[^\s]*)?$/, 'expected http://HOST:PORT or https://HOST:PORT');
+
+/**
+ * `elasticsearch_output`: documents to Elasticsearch or OpenSearch through `_bulk`
+ * (libs/pipeline/src/nodes/elasticsearch-output.ts). Each event is confirmed once its bulk item is
+ * stored; 429 and 5xx are retried with backoff (at most `max_retries` times, then the event fails
+ * back to its input); a document the engine refuses (400: mapping conflict, parse error) goes to
+ * `_ppf_errors` with the engine's reason.
+ */
+export const elasticsearchOutputSettings = z
+  .strictObject({
+    /** Node URLs, round-robin; a dead node is skipped and tried again later. */
+    hosts: z.array(httpUrl).min(1, 'at least one host'),
+    /**
+     * The index: text, `{field.path}` and `%Y %m %d %H` of the event time in UTC
+     * (`logs-{device_type}-%Y.%m.%d`). Used when `index_field` is not given or the event lacks it.
+     */
+    index: z.string().min(1).optional(),
+    /** A field holding the whole index name (the seed's `es_index`). */
+    index_field: z.string().min(1).optional(),
+    /** The event time for the date parts: epoch ms, or an RFC 3339 / ISO 8601 string. */
+    timestamp_field: z.string().min(1).default('_ppf_timestamp'),
+    /** The document `_id`: a replay overwrites the same document (exactly once in the index). */
+    id_field: z.string().min(1).default('_ppf_id'),
+    /** `index` overwrites a document with the same id; `create` keeps the first (409 counts as stored). */
+    op_type: z.enum(['index', 'create']).default('index'),
+    routing_field: z.string().min(1).optional(),
+    /** An ingest pipeline every document goes through. */
+    pipeline: z.string().min(1).optional(),
+    /** A field whose value (an object, or JSON text) is the document; default: the event's fields. */
+    document_field: z.string().min(1).optional(),
+    batch_size: z.number().int().positive().default(1000),
+    batch_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(5 * 1024 * 1024),
+    linger_ms: z.number().int().min(0).default(200),
+    /** Bulk requests in flight at once. */
+    max_in_flight: z.number().int().positive().default(2),
+    compression: z.enum(['none', 'gzip']).default('none'),
+    request_timeout_ms: z.number().int().positive().default(30_000),
+    retry_initial_ms: z.number().int().positive().default(200),
+    retry_max_ms: z.number().int().positive().default(10_000),
+    /** Attempts after the first for an event the engine answers 429/5xx (or no node answers). */
+    max_retries: z.number().int().min(0).default(8),
+    credentials: z.strictObject({ user: z.string().min(1), password: z.string() }).optional(),
+    /** The CA that signed the nodes' certificates (for https hosts). */
+    ssl_trusted_certificate: z.string().optional(),
+    ssl_certificate: z.string().optional(),
+    ssl_private_key: z.string().optional(),
+    /**
+     * An index template (a JSON file shipped with the channel, as `_index_template` takes it)
+     * ensured before the first bulk request, as Logstash's `manage_template`: created when
+     * missing, left as it is when it differs unless `overwrite` (libs/search ensureIndexTemplates).
+     */
+    template: z
+      .strictObject({
+        name: z.string().min(1),
+        file: z.string().min(1),
+        overwrite: z.boolean().default(false),
+      })
+      .optional(),
+  })
+  .refine((s) => s.index !== undefined || s.index_field !== undefined, {
+    message: 'give index (a pattern) or index_field',
+  })
+  .refine((s) => (s.ssl_certificate === undefined) === (s.ssl_private_key === undefined), {
+    message: 'ssl_certificate and ssl_private_key go together',
+  });
+export type ElasticsearchOutputSettings = z.output<typeof elasticsearchOutputSettings>;
+
+/**
+ * `syslog_output` (pyloggr's shipper2syslog): events as syslog lines to one or several servers,
+ * load-balanced, resent elsewhere when a server goes away (libs/pipeline/src/nodes/syslog-output.ts).
+ * Over RELP an event is confirmed when the server answered `200`; over TCP or TLS when it was
+ * written to the socket (nothing acknowledges it: see the README).
+ */
+export const syslogOutputSettings = z.strictObject({
+  destinations: z
+    .array(
+      z.strictObject({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535),
+        protocol: z.enum(['tcp', 'relp']).default('tcp'),
+        ssl: z.boolean().default(false),
+        ssl_trusted_certificate: z.string().optional(),
+        ssl_certificate: z.string().optional(),
+        ssl_private_key: z.string().optional(),
+      }),
+    )
+    .min(1, 'at least one destination'),
+  /** `raw`: the text of `field` as it is (a relay); else a line built from the header fields. */
+  format: z.enum(['rfc5424', 'rfc3164', 'raw']).default('rfc5424'),
+  /** TCP/TLS framing (RFC 6587); RFC 5425 wants octet counting over TLS. RELP frames itself. */
+  framing: z.enum(['octet_counting', 'lf']).default('octet_counting'),
+  /** The message text (MSG), or with `format: raw` the whole line. */
+  field: z.string().min(1).default('log'),
+  /**
+   * An object field holding a parsed header (syslog_header's output: facility, severity,
+   * timestamp, host, app_name, procid, msgid, structured_data, message); its values win over the
+   * defaults below, and its `message` is the MSG.
+   */
+  header_field: z.string().min(1).optional(),
+  facility: z.number().int().min(0).max(23).default(1),
+  severity: z.number().int().min(0).max(7).default(5),
+  /** Default: this host's name. */
+  hostname: z.string().min(1).optional(),
+  app_name: z.string().min(1).default('drover'),
+  /** Messages sent and not yet confirmed, per destination (RELP's window; librelp's default is 128). */
+  window_size: z.number().int().positive().default(128),
+  connect_timeout_ms: z.number().int().positive().default(5000),
+  /** RELP: a server that does not answer within this is dropped, its messages sent again. */
+  ack_timeout_ms: z.number().int().positive().default(30_000),
+  retry_initial_ms: z.number().int().positive().default(500),
+  retry_max_ms: z.number().int().positive().default(10_000),
+  /** Bigger messages are refused (to `_ppf_errors`) rather than cut by the server. */
+  max_message_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+});
+export type SyslogOutputSettings = z.output<typeof syslogOutputSettings>;
+
 export const nodeTypes = {
   lumberjack_input: { kind: 'input', settings: lumberjackInputSettings },
+  syslog_input: { kind: 'input', settings: syslogInputSettings },
   kafka_input: { kind: 'input', settings: kafkaInputSettings },
   generator_input: { kind: 'input', settings: generatorInputSettings },
   file_input: { kind: 'input', settings: fileInputSettings },
@@ -467,11 +748,15 @@ export const nodeTypes = {
   dispatch: { kind: 'processing', settings: dispatchSettings },
   enrich: { kind: 'processing', settings: enrichSettings },
   function: { kind: 'processing', settings: functionSettings },
+  pack: { kind: 'processing', settings: packSettings },
+  unpack: { kind: 'processing', settings: unpackSettings },
   grok: { kind: 'processing', settings: grokSettings },
   lumberjack_output: { kind: 'output', settings: lumberjackOutputSettings },
   kafka_output: { kind: 'output', settings: kafkaOutputSettings },
   postgresql_output: { kind: 'output', settings: postgresqlOutputSettings },
   file_output: { kind: 'output', settings: fileOutputSettings },
+  syslog_output: { kind: 'output', settings: syslogOutputSettings, errorStream: 'required' },
+  elasticsearch_output: { kind: 'output', settings: elasticsearchOutputSettings, errorStream: 'required' },
 } as const satisfies Record<string, NodeType>;
 
 export type NodeTypeName = keyof typeof nodeTypes;

@@ -13,11 +13,11 @@
  * - fields starting with `_ppf_` must be one of the reserved fields below.
  */
 import { z } from 'zod';
-import { identifier } from './fields.js';
+import { duration, identifier, positiveInt } from './fields.js';
 import type { Issue, ParseResult } from './issues.js';
-import { type NodeTypeName, nodeTypeNames, nodeTypes } from './node-types.js';
+import { type NodeType, type NodeTypeName, nodeTypeNames, nodeTypes } from './node-types.js';
 import { issueAt, type Source } from './source.js';
-import { type Check, validateYaml } from './validate.js';
+import { type Check, validateYaml, zodIssues } from './validate.js';
 
 export const RESERVED_STREAMS = ['_ppf_errors', '_ppf_metrics'] as const;
 export const RESERVED_FIELDS = [
@@ -27,6 +27,10 @@ export const RESERVED_FIELDS = [
   '_ppf_local_port',
   '_ppf_remote_host',
   '_ppf_remote_port',
+  /** How an input received the event: `tcp`, `tls`, `udp`, `relp`, `relp+tls` (syslog_input). */
+  '_ppf_transport',
+  /** The verified client certificate's subject, with mutual TLS (syslog_input). */
+  '_ppf_peer_subject',
   '_ppf_error_message',
   '_ppf_error_document',
   '_ppf_latency',
@@ -54,7 +58,25 @@ const nodeSchema = z.strictObject({
   subscribe: z.array(z.strictObject({ component: identifier, stream: streamName })).default([]),
 });
 
-export const pipelineSchema = z.strictObject({
+/**
+ * The pipeline's own `settings` (DESIGN.md, "Pipelines"), strict like every node's: an unknown
+ * key or a value of the wrong type is an error, never a silent default (a non-numeric
+ * `max.spout.pending` once became NaN and removed the in-flight bound).
+ */
+export const pipelineSettingsSchema = z.strictObject({
+  /** Events in flight per input, past which inputs stop reading (Storm's topology setting). */
+  'max.spout.pending': positiveInt('max.spout.pending').default(5000),
+  /** An event not confirmed by every output within this is failed back to its input. */
+  message_timeout: duration.default(30_000),
+});
+export type PipelineSettings = z.output<typeof pipelineSettingsSchema>;
+
+/**
+ * The file's shape. Node settings and the pipeline's settings are plain maps here: they are
+ * checked by their own schemas alongside the graph rules (below), so that one run reports every
+ * problem of the file, not only the first layer of it.
+ */
+const pipelineShape = z.strictObject({
   version: z.union([z.string(), z.number()]).transform(String),
   tenant: identifier.optional(),
   channel: identifier.optional(),
@@ -63,21 +85,31 @@ export const pipelineSchema = z.strictObject({
   type: z.literal('punchline').optional(),
   dag: z.array(nodeSchema).min(1, 'a pipeline needs at least one node'),
   metrics: z.record(z.string(), z.unknown()).optional(),
-  settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  settings: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** A pipeline file, its `settings` typed and defaulted. */
+export const pipelineSchema = pipelineShape.extend({
+  settings: pipelineSettingsSchema.default(() => pipelineSettingsSchema.parse({})),
 });
 
 export type PipelineNode = z.output<typeof nodeSchema>;
 export type Pipeline = z.output<typeof pipelineSchema>;
 
-const nodeSettings: Check<Pipeline> = (pipeline, source) =>
+type PipelineShape = z.output<typeof pipelineShape>;
+
+const nodeSettings: Check<PipelineShape> = (pipeline, source) =>
   pipeline.dag.flatMap((node, i) => {
     const result = nodeTypes[node.type].settings.safeParse(node.settings);
-    return result.success
-      ? []
-      : result.error.issues.map((iss) => issueAt(source, ['dag', i, 'settings', ...iss.path], iss.message));
+    return result.success ? [] : zodIssues(source, node.settings, result.error, ['dag', i, 'settings']);
   });
 
-const graph: Check<Pipeline> = (pipeline, source) => {
+const pipelineSettings: Check<PipelineShape> = (pipeline, source) => {
+  const result = pipelineSettingsSchema.safeParse(pipeline.settings);
+  return result.success ? [] : zodIssues(source, pipeline.settings, result.error, ['settings']);
+};
+
+const graph: Check<PipelineShape> = (pipeline, source) => {
   const issues: Issue[] = [];
   const byName = new Map<string, number>();
   pipeline.dag.forEach((node, i) => {
@@ -91,6 +123,18 @@ const graph: Check<Pipeline> = (pipeline, source) => {
     if (kind === 'input' && node.subscribe.length > 0) {
       issues.push(
         issueAt(source, ['dag', i, 'subscribe'], `${node.type} is an input: it subscribes to nothing`),
+      );
+    }
+    if (
+      (nodeTypes[node.type] as NodeType).errorStream === 'required' &&
+      !node.publish.some((p) => p.stream === '_ppf_errors')
+    ) {
+      issues.push(
+        issueAt(
+          source,
+          ['dag', i, 'type'],
+          `${node.type} must publish _ppf_errors: the events it refuses for good go there with the reason, never dropped nor retried forever`,
+        ),
       );
     }
     if (kind === 'output') {
@@ -137,7 +181,7 @@ const graph: Check<Pipeline> = (pipeline, source) => {
   return issues;
 };
 
-function cycles(pipeline: Pipeline, source: Source, byName: ReadonlyMap<string, number>): Issue[] {
+function cycles(pipeline: PipelineShape, source: Source, byName: ReadonlyMap<string, number>): Issue[] {
   // Edges go from a subscriber to what it subscribes to; a cycle either way is a cycle.
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
@@ -162,7 +206,7 @@ function cycles(pipeline: Pipeline, source: Source, byName: ReadonlyMap<string, 
   return found;
 }
 
-const reserved: Check<Pipeline> = (pipeline, source) => {
+const reserved: Check<PipelineShape> = (pipeline, source) => {
   const issues: Issue[] = [];
   const streams = new Set<string>(RESERVED_STREAMS);
   const fields = new Set<string>(RESERVED_FIELDS);
@@ -201,5 +245,14 @@ const reserved: Check<Pipeline> = (pipeline, source) => {
 };
 
 export function parsePipeline(text: string, options: { readonly file: string }): ParseResult<Pipeline> {
-  return validateYaml(text, options.file, pipelineSchema, [nodeSettings, graph, reserved]);
+  const checked = validateYaml(text, options.file, pipelineShape, [
+    nodeSettings,
+    pipelineSettings,
+    graph,
+    reserved,
+  ]);
+  if (!checked.ok) return checked;
+  // Checked above: parsing them again cannot fail.
+  const settings = pipelineSettingsSchema.parse(checked.value.settings);
+  return { ok: true, value: { ...checked.value, settings }, issues: [] };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { identifier, memory, positiveInt } from './fields.js';
 import type { ParseResult } from './issues.js';
+import { COMMAND, COMMAND_HINT } from './names.js';
 import { validateYaml } from './validate.js';
 
 const hostPort = z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected HOST:PORT');
@@ -100,7 +101,7 @@ export const platformConfigSchema = z.strictObject({
       lease_ttl: positiveInt('lease_ttl').default(5),
       default_memory_limit: memory.default(512 * 1024 * 1024),
       allowed_commands: z
-        .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'bare command names'))
+        .array(z.string().regex(COMMAND, `a command ${COMMAND_HINT}`))
         .default(['punchlinectl']),
       capacity: z.strictObject({ memory: memory.optional() }).optional(),
     })

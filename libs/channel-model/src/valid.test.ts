@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseChannelStructure } from './channel-structure.js';
 import { ChannelValidationError, formatIssue, unwrap } from './issues.js';
 import { loadChannel, validateChannelFiles } from './load-channel.js';
+import { elasticsearchOutputSettings } from './node-types.js';
 import { parsePipeline } from './pipeline.js';
 import { defaultPlatformConfig, parsePlatformConfig } from './platform-config.js';
 import { quartzError, quartzSchedule } from './quartz.js';
@@ -20,7 +21,7 @@ describe('the shipped channels', () => {
     const root = join(repo, 'channels');
     const refs = readdirSync(root).flatMap((t) => readdirSync(join(root, t)).map((c) => [t, c] as const));
     expect(refs.map(([t, c]) => `${t}/${c}`)).toEqual(
-      expect.arrayContaining(['reftenant/receiver', 'reftenant/forwarder']),
+      expect.arrayContaining(['reftenant/receiver', 'reftenant/forwarder', 'reftenant/syslog']),
     );
     for (const [t, c] of refs) {
       const result = await loadChannel(join(root, t, c));
@@ -398,5 +399,82 @@ dag:
     const result = parsePipeline(text, { file: 'p.yaml' });
     if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
     expect(result.value.dag[1]?.publish.map((p) => p.stream)).toEqual(['_ppf_errors']);
+  });
+});
+
+describe('elasticsearch_output', () => {
+  const pipeline = (settings: string, publish: string) => `version: "6.0"
+dag:
+  - type: kafka_input
+    component: in
+    settings: {brokers: ["127.0.0.1:9092"], topic: logs}
+    publish:
+      - stream: logs
+        fields: [log, device_type, _ppf_id, _ppf_timestamp]
+  - type: elasticsearch_output
+    component: es
+    settings: ${settings}
+    subscribe:
+      - {component: in, stream: logs}
+${publish}
+  - type: kafka_output
+    component: errors
+    settings: {brokers: ["127.0.0.1:9092"], topic: errors}
+    subscribe:
+      - {component: es, stream: _ppf_errors}
+`;
+  const errors = `    publish:
+      - stream: _ppf_errors
+        fields: [_ppf_id, _ppf_error_message, _ppf_error_document]`;
+
+  it('accepts hosts and an index pattern, and fills the defaults', () => {
+    const result = parsePipeline(
+      pipeline('{hosts: ["http://127.0.0.1:9200"], index: "logs-{device_type}-%Y.%m.%d"}', errors),
+      { file: 'p.yaml' },
+    );
+    if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+    expect(elasticsearchOutputSettings.parse(result.value.dag[1]?.settings)).toMatchObject({
+      id_field: '_ppf_id',
+      timestamp_field: '_ppf_timestamp',
+      op_type: 'index',
+      batch_size: 1000,
+      compression: 'none',
+      max_retries: 8,
+    });
+  });
+
+  it('must publish _ppf_errors, and needs an index or an index field', () => {
+    const result = parsePipeline(pipeline('{hosts: ["127.0.0.1:9200"]}', ''), { file: 'p.yaml' });
+    expect(result.ok).toBe(false);
+    const messages = result.ok ? [] : result.issues.map(formatIssue);
+    expect(messages.join('\n')).toMatch(/p\.yaml:9:\d+: .*elasticsearch_output must publish _ppf_errors/);
+    expect(messages.join('\n')).toMatch(/expected http:\/\/HOST:PORT/);
+    expect(messages.join('\n')).toMatch(/give index \(a pattern\) or index_field/);
+  });
+});
+
+describe('syslog_output', () => {
+  it('must publish _ppf_errors, like elasticsearch_output', () => {
+    const text = `version: "6.0"
+dag:
+  - type: kafka_input
+    component: in
+    settings: {brokers: ["127.0.0.1:9092"], topic: logs}
+    publish:
+      - stream: logs
+        fields: [log]
+  - type: syslog_output
+    component: forward
+    settings:
+      destinations: [{host: siem.example.com, port: 2514, protocol: relp}]
+      format: raw
+    subscribe:
+      - {component: in, stream: logs}
+`;
+    const result = parsePipeline(text, { file: 'p.yaml' });
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.issues.map(formatIssue).join('\n')).toMatch(
+      /p\.yaml:9:\d+: .*syslog_output must publish _ppf_errors/,
+    );
   });
 });

@@ -18,17 +18,22 @@ function valueAt(raw: unknown, path: Path): unknown {
   return value;
 }
 
-function zodIssues(source: Source, raw: unknown, error: z.ZodError): Issue[] {
+/**
+ * Zod issues as positioned Issues. `raw` is the plain value the schema ran over, found at
+ * `prefix` in the document (a part of it, e.g. one node's settings, checked on its own).
+ */
+export function zodIssues(source: Source, raw: unknown, error: z.ZodError, prefix: Path = []): Issue[] {
   const out: Issue[] = [];
   for (const issue of error.issues) {
-    const path = issue.path as Path;
+    const inner = issue.path as Path;
+    const path = [...prefix, ...inner];
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         out.push(issueAt(source, [...path, key], `unknown field "${key}"`, 'key'));
       }
     } else if (
       (issue.code === 'invalid_type' || issue.code === 'invalid_union') &&
-      valueAt(raw, path) === undefined
+      valueAt(raw, inner) === undefined
     ) {
       out.push(issueAt(source, path, 'required field is missing'));
     } else if (issue.code === 'invalid_key') {

@@ -6,11 +6,13 @@
  * |-------------|--------------------------------------------------|-------------------|
  * | runner      | runners/<runner>                                 | runner, on lease  |
  * | spec        | channels/<tenant>/<channel>/spec                 | API               |
+ * | version     | channels/<tenant>/<channel>/versions/<digest>    | API (leader: GC)  |
  * | desired     | channels/<tenant>/<channel>/desired              | API               |
  * | placement   | placements/<runner>/<tenant>/<channel>/<app>/<i> | leader, fenced    |
  * | status      | status/<tenant>/<channel>/<app>/<i>              | runner, on lease  |
  * | pending     | pending/<tenant>/<channel>                       | leader, fenced    |
  * | resource    | resources/<tenant>/<channel>/<name>              | leader, fenced    |
+ * | rollout     | rollouts/<tenant>/<channel>                      | leader, fenced    |
  */
 import { z } from 'zod';
 
@@ -33,9 +35,15 @@ export const runnerRecordSchema = z.object({
 });
 export type RunnerRecord = z.infer<typeof runnerRecordSchema>;
 
-/** A channel as uploaded: every file of its directory by relative path, and their digest. */
+/**
+ * A channel as uploaded: every file of its directory by relative path (text as is, other files
+ * base64 in `binaryFiles`), and their digest. The same record keeps an older upload under
+ * `versions/<digest>` while placements still run it, so a runner can always write exactly the
+ * files an instance was placed with.
+ */
 export const channelSpecSchema = z.object({
   files: z.record(z.string(), z.string()),
+  binaryFiles: z.record(z.string(), z.string()).default({}),
   digest: z.string(),
   uploadedAt: isoTime,
 });
@@ -46,7 +54,8 @@ export type DesiredState = z.infer<typeof desiredStateSchema>;
 
 /**
  * What the operator asked for. `generation` counts every change; `reload` counts reloads: it is
- * part of every placement's digest, so bumping it restarts every instance (kill_then_start).
+ * part of the placement digest of every application with `reload_action: kill_then_start`, so
+ * bumping it rolls their instances (one at a time, see the rollout record).
  */
 export const desiredRecordSchema = z.object({
   state: desiredStateSchema,
@@ -77,9 +86,15 @@ export const placementRecordSchema = z.object({
   memoryLimitBytes: z.number().int().positive().optional(),
   restart: restartPolicySchema.optional(),
   schedule: z.string().optional(),
-  /** Files of the channel to write into the work directory (all of them). */
+  /**
+   * The upload whose files the runner writes into the work directory (all of them): the
+   * current `spec`, or `versions/<specDigest>` while a rollout has not reached this instance.
+   */
   specDigest: z.string(),
-  /** Changes whenever the instance must be (re)started: application, files or a reload. */
+  /**
+   * Changes whenever the instance must be (re)started: the application, its own files, a reload.
+   * A change of `specDigest` alone (other applications' files) restarts nothing.
+   */
   digest: z.string(),
 });
 export type PlacementRecord = z.infer<typeof placementRecordSchema>;
@@ -137,6 +152,11 @@ export const statusRecordSchema = z.object({
   lastRunAt: isoTime.nullable().default(null),
   nextRunAt: isoTime.nullable().default(null),
   skippedRuns: z.number().int().min(0).default(0),
+  /**
+   * While running: since when it serves (punchlinectl: its inputs listen; a command without a
+   * readiness signal: since it runs). Null while not ready. Rolling updates count health from it.
+   */
+  readyAt: isoTime.nullable().default(null),
 });
 export type StatusRecord = z.infer<typeof statusRecordSchema>;
 
@@ -165,6 +185,35 @@ export const resourceRecordSchema = z.object({
   checkedAt: isoTime,
 });
 export type ResourceRecord = z.infer<typeof resourceRecordSchema>;
+
+export const rolloutStateSchema = z.enum(['progressing', 'complete', 'failed']);
+export type RolloutState = z.infer<typeof rolloutStateSchema>;
+
+/**
+ * A channel's rolling update (written by the leader, so a new leader continues it). Changed
+ * applications are rolled one after another, in the order of the channel structure; within one,
+ * at most `max_parallel` instances restart at a time, the next only once those run again for
+ * `min_healthy_time`. With no progress for `progress_deadline`, the rollout stops (`failed`,
+ * with the reason) until the next change or reload.
+ */
+export const rolloutRecordSchema = z.object({
+  state: rolloutStateSchema,
+  /** The placement digest each application is brought to. */
+  targets: z.record(z.string(), z.string()),
+  /** The applications it rolls (those with outdated instances when it started), in order. */
+  apps: z.array(z.string()),
+  /** The application being rolled (progressing) or that stopped the rollout (failed). */
+  app: z.string().nullable(),
+  /** Instances brought to their target so far, out of the placed instances to bring. */
+  updated: z.number().int().min(0),
+  total: z.number().int().min(0),
+  reason: z.string().nullable(),
+  startedAt: isoTime,
+  /** The last progress: an instance restarted or found healthy (the deadline counts from it). */
+  progressAt: isoTime,
+  finishedAt: isoTime.nullable(),
+});
+export type RolloutRecord = z.infer<typeof rolloutRecordSchema>;
 
 /** The value of a controller's election key. */
 export const controllerIdentitySchema = z.object({

@@ -44,6 +44,7 @@ const status = (
   lastRunAt: null,
   nextRunAt: null,
   skippedRuns: 0,
+  readyAt: state === 'running' ? at : null,
 });
 
 const records = (over: Partial<ChannelRecords>): ChannelRecords => ({

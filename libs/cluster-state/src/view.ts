@@ -12,8 +12,10 @@ import {
   type PendingRecord,
   type PlacementRecord,
   type ResourceRecord,
+  type RolloutRecord,
   type RunnerRecord,
   resourceStateSchema,
+  rolloutStateSchema,
   type StatusRecord,
 } from './records.js';
 
@@ -32,6 +34,11 @@ export const instanceViewSchema = z.object({
   memoryEnforcement: memoryEnforcementSchema.nullable(),
   lastRunAt: z.string().nullable(),
   nextRunAt: z.string().nullable(),
+  /**
+   * Whether it is placed with what its application should run now (false while a rolling update
+   * has not reached it; null when it is not placed).
+   */
+  upToDate: z.boolean().nullable(),
 });
 export type InstanceView = z.infer<typeof instanceViewSchema>;
 
@@ -53,6 +60,24 @@ export const resourceViewSchema = z.object({
 });
 export type ResourceView = z.infer<typeof resourceViewSchema>;
 
+export const rolloutViewSchema = z.object({
+  state: rolloutStateSchema,
+  /** The applications rolled, in order, and the one being rolled (or that stopped it). */
+  applications: z.array(z.string()),
+  application: z.string().nullable(),
+  updated: z.number().int(),
+  total: z.number().int(),
+  reason: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  /**
+   * Whether it brings the applications to what the channel should run now; false right after a
+   * change or a reload, until the leader starts the rollout for it.
+   */
+  current: z.boolean(),
+});
+export type RolloutView = z.infer<typeof rolloutViewSchema>;
+
 export const channelViewSchema = z.object({
   tenant: z.string(),
   channel: z.string(),
@@ -62,6 +87,8 @@ export const channelViewSchema = z.object({
   specDigest: z.string().nullable(),
   applications: z.array(applicationViewSchema),
   resources: z.array(resourceViewSchema),
+  /** The last rolling update of a started channel (a change or a reload), null when none. */
+  rollout: rolloutViewSchema.nullable(),
 });
 export type ChannelView = z.infer<typeof channelViewSchema>;
 
@@ -113,6 +140,9 @@ export interface ChannelRecords {
   readonly statuses: readonly StatusRecord[];
   readonly pending: PendingRecord | undefined;
   readonly resources: readonly ResourceRecord[];
+  readonly rollout?: RolloutRecord | undefined;
+  /** Per application, the placement digest it should run now (to tell outdated instances). */
+  readonly targets?: ReadonlyMap<string, string>;
 }
 
 const instanceKey = (app: string, index: number) => `${app}/${index}`;
@@ -134,8 +164,11 @@ function instanceView(
   placement: PlacementRecord | undefined,
   statuses: readonly StatusRecord[],
   pendingReason: string | undefined,
+  target: string | undefined,
 ): InstanceView {
+  const upToDate = placement === undefined || target === undefined ? null : placement.digest === target;
   const base = {
+    upToDate,
     index,
     pid: null,
     restarts: 0,
@@ -183,6 +216,7 @@ function instanceView(
   }
   return {
     index,
+    upToDate,
     runner: status.runner,
     state: status.state,
     pid: status.pid,
@@ -218,7 +252,14 @@ export function channelView(records: ChannelRecords): ChannelView {
     for (let index = 0; index < count; index++) {
       const key = instanceKey(app.name, index);
       instances.push(
-        instanceView(index, started, placements.get(key)?.[0], statuses.get(key) ?? [], pending.get(key)),
+        instanceView(
+          index,
+          started,
+          placements.get(key)?.[0],
+          statuses.get(key) ?? [],
+          pending.get(key),
+          records.targets?.get(app.name),
+        ),
       );
     }
     return { name: app.name, cluster: app.cluster, tags: [...app.tags], command: app.command, instances };
@@ -244,7 +285,26 @@ export function channelView(records: ChannelRecords): ChannelView {
     specDigest: records.specDigest ?? null,
     applications,
     resources,
+    rollout:
+      started && records.rollout !== undefined
+        ? {
+            state: records.rollout.state,
+            applications: records.rollout.apps,
+            application: records.rollout.app,
+            updated: records.rollout.updated,
+            total: records.rollout.total,
+            reason: records.rollout.reason,
+            startedAt: records.rollout.startedAt,
+            finishedAt: records.rollout.finishedAt,
+            current: isCurrent(records.rollout, records.targets),
+          }
+        : null,
   };
+}
+
+function isCurrent(rollout: RolloutRecord, targets: ReadonlyMap<string, string> | undefined): boolean {
+  if (targets === undefined) return true;
+  return [...targets].every(([app, digest]) => rollout.targets[app] === digest);
 }
 
 function outlinesFromPlacements(
@@ -280,11 +340,15 @@ export function summarise(view: ChannelView): ChannelSummary {
   };
 }
 
-/** True when every instance of a started channel runs (what `channelctl start --wait` waits for). */
+/**
+ * True when every instance of a started channel runs what it should run now, and no rolling
+ * update is in progress (what `channelctl start --wait` waits for).
+ */
 export function allRunning(view: ChannelView): boolean {
   return (
     view.desired === 'started' &&
-    view.applications.every((a) => a.instances.every((i) => i.state === 'running'))
+    view.rollout?.state !== 'progressing' &&
+    view.applications.every((a) => a.instances.every((i) => i.state === 'running' && i.upToDate !== false))
   );
 }
 

@@ -4,8 +4,10 @@
  * platform (Kafka brokers by cluster name, the channel directory for shipped files).
  */
 
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  elasticsearchOutputSettings,
   fileInputSettings,
   fileOutputSettings,
   generatorInputSettings,
@@ -17,12 +19,18 @@ import {
   lumberjackOutputSettings,
   type Pipeline,
   type PipelineNode,
+  packSettings,
   postgresqlOutputSettings,
+  syslogInputSettings,
+  syslogOutputSettings,
+  unpackSettings,
 } from '@drover/channel-model';
+import { connectSearch, type IndexTemplateBody } from '@drover/search';
 import { dataStream, processingNode } from './build-processing.js';
-import type { EngineNode } from './engine.js';
+import { type EngineNode, ERRORS_STREAM } from './engine.js';
 import { PipelineError } from './errors.js';
 import { archivePaths, FileOutput } from './nodes/archive/file-output.js';
+import { ElasticsearchOutput } from './nodes/elasticsearch-output.js';
 import { FileInput } from './nodes/file-input.js';
 import { GeneratorInput } from './nodes/generator-input.js';
 import { addTag } from './nodes/grok.js';
@@ -31,7 +39,10 @@ import { KafkaInput } from './nodes/kafka-input.js';
 import { KafkaOutput } from './nodes/kafka-output.js';
 import { LumberjackInput } from './nodes/lumberjack-input.js';
 import { LumberjackOutput } from './nodes/lumberjack-output.js';
+import { Pack, Unpack } from './nodes/pack.js';
 import { PostgresqlOutput } from './nodes/postgres/postgresql-output.js';
+import { SyslogInput } from './nodes/syslog-input.js';
+import { SyslogOutput } from './nodes/syslog-output.js';
 import { ThreadedNode } from './threads/threaded-node.js';
 import type { Delivery, Fields, NodeLogger, PipelineNodeImpl } from './types.js';
 
@@ -83,8 +94,31 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
           ssl_private_key: inChannel(ctx, settings.ssl_private_key),
           ssl_certificate: inChannel(ctx, settings.ssl_certificate),
           ssl_trusted_certificate: inChannel(ctx, settings.ssl_trusted_certificate),
+          ...(settings.spool === undefined
+            ? {}
+            : { spool: { ...settings.spool, dir: resolve(ctx.baseDir, settings.spool.dir) } }),
         },
         dataStream(node),
+        node.component,
+      );
+    }
+    case 'syslog_input': {
+      const settings = syslogInputSettings.parse(node.settings);
+      const listeners = settings.listeners.map((l) => ({
+        ...l,
+        ssl_private_key: inChannel(ctx, l.ssl_private_key),
+        ssl_certificate: inChannel(ctx, l.ssl_certificate),
+        ssl_trusted_certificate: inChannel(ctx, l.ssl_trusted_certificate),
+      }));
+      const spool =
+        settings.spool === undefined
+          ? undefined
+          : { ...settings.spool, dir: resolve(ctx.baseDir, settings.spool.dir) };
+      return new SyslogInput(
+        { ...settings, listeners, ...(spool === undefined ? {} : { spool }) },
+        dataStream(node),
+        node.publish.some((p) => p.stream === ERRORS_STREAM),
+        node.component,
       );
     }
     case 'kafka_output': {
@@ -118,6 +152,63 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
       }));
       return new LumberjackOutput({ ...settings, destinations }, log);
     }
+    case 'elasticsearch_output': {
+      const settings = elasticsearchOutputSettings.parse(node.settings);
+      const file = (path: string | undefined) => {
+        const at = inChannel(ctx, path);
+        return at === undefined ? undefined : readFileSync(at);
+      };
+      const ca = file(settings.ssl_trusted_certificate);
+      const cert = file(settings.ssl_certificate);
+      const key = file(settings.ssl_private_key);
+      const client = connectSearch({
+        nodes: settings.hosts,
+        compression: settings.compression === 'gzip',
+        requestTimeoutMs: settings.request_timeout_ms,
+        ...(settings.credentials === undefined
+          ? {}
+          : { auth: { username: settings.credentials.user, password: settings.credentials.password } }),
+        ...(ca === undefined && cert === undefined
+          ? {}
+          : {
+              tls: {
+                ...(ca === undefined ? {} : { ca }),
+                ...(cert === undefined ? {} : { cert }),
+                ...(key === undefined ? {} : { key }),
+              },
+            }),
+      });
+      let template: IndexTemplateBody | undefined;
+      if (settings.template !== undefined) {
+        const at = resolve(ctx.baseDir, settings.template.file);
+        try {
+          template = JSON.parse(readFileSync(at, 'utf8')) as IndexTemplateBody;
+        } catch (err) {
+          await client.close();
+          throw new PipelineError(`template file ${at}: ${(err as Error).message}`, node.component);
+        }
+      }
+      try {
+        return new ElasticsearchOutput(settings, client, log, template);
+      } catch (err) {
+        await client.close();
+        throw err;
+      }
+    }
+    case 'syslog_output': {
+      const settings = syslogOutputSettings.parse(node.settings);
+      const destinations = settings.destinations.map((d) => ({
+        ...d,
+        ssl_private_key: inChannel(ctx, d.ssl_private_key),
+        ssl_certificate: inChannel(ctx, d.ssl_certificate),
+        ssl_trusted_certificate: inChannel(ctx, d.ssl_trusted_certificate),
+      }));
+      return new SyslogOutput({ ...settings, destinations }, log);
+    }
+    case 'pack':
+      return new Pack(packSettings.parse(node.settings), dataStream(node));
+    case 'unpack':
+      return new Unpack(unpackSettings.parse(node.settings), dataStream(node));
     case 'format_switch':
     case 'syslog_header':
     case 'enrich':

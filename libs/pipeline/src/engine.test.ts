@@ -3,8 +3,10 @@ import { Engine, type EngineNode, errorDocument } from './engine.js';
 import {
   type Delivery,
   type Fields,
+  type HeldEvent,
   type InputContext,
   type InputNode,
+  type JoinContext,
   type Outcome,
   type OutputNode,
   type ProcessingNode,
@@ -389,5 +391,155 @@ describe('pipeline engine', () => {
     await engine.start();
     void input.send({ msg: 'x' });
     expect(await engine.drain(30)).toBe(1);
+  });
+});
+
+/** A joining node: holds every event, emits them joined when told (as `pack` does on its triggers). */
+class Joiner implements ProcessingNode {
+  readonly kind = 'processing' as const;
+  ctx: JoinContext | undefined;
+  held: HeldEvent[] = [];
+  flushed = 0;
+  closed = false;
+  throwAfterHold = false;
+  start(ctx: JoinContext) {
+    this.ctx = ctx;
+  }
+  process(event: Delivery, _emit: unknown, hold: () => HeldEvent) {
+    this.held.push(hold());
+    if (this.throwAfterHold && event.fields.msg === 'bad') throw new Error('cannot pack bad');
+  }
+  join() {
+    const parts = this.held.splice(0);
+    this.ctx?.emitJoined(parts, 'packs', { msgs: parts.map((p) => p.fields.msg).join(',') });
+  }
+  flush() {
+    this.flushed++;
+    this.join();
+  }
+  async close() {
+    this.closed = true;
+    this.ctx?.fail(this.held.splice(0), 'closed');
+  }
+}
+
+function joinPipeline(joiner: Joiner, out: TestOutput, input: TestInput, over = {}) {
+  return build(
+    [
+      inputNode(input),
+      {
+        component: 'pack',
+        impl: joiner,
+        publish: [
+          { stream: 'packs', fields: ['msgs'] },
+          { stream: '_ppf_errors', fields: ['msg', '_ppf_error_message', '_ppf_error_document'] },
+        ],
+        subscribe: [{ component: 'in', stream: 'logs' }],
+      },
+      {
+        component: 'out',
+        impl: out,
+        publish: [],
+        subscribe: [
+          { component: 'pack', stream: 'packs' },
+          { component: 'pack', stream: '_ppf_errors' },
+        ],
+      },
+    ],
+    over,
+  );
+}
+
+describe('joined events (pack)', () => {
+  it('confirms every part once the joined event is confirmed, and not before', async () => {
+    const input = new TestInput();
+    const joiner = new Joiner();
+    const out = new TestOutput(false);
+    const engine = joinPipeline(joiner, out, input);
+    await engine.start();
+    const outcomes: (Outcome | undefined)[] = [undefined, undefined, undefined];
+    ['a', 'b', 'c'].forEach((msg, i) => {
+      void input.send({ msg }).then((o) => {
+        outcomes[i] = o;
+      });
+    });
+    expect(engine.inFlight).toBe(3);
+    joiner.join();
+    expect(out.received.map((d) => d.fields)).toEqual([{ msgs: 'a,b,c' }]);
+    await Promise.resolve();
+    expect(outcomes).toEqual([undefined, undefined, undefined]);
+    out.pending[0]?.();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(outcomes).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect(engine.inFlight).toBe(0);
+    // A part goes into one joined event only.
+    joiner.ctx?.emitJoined([], 'packs', { msgs: 'nothing' });
+    expect(out.received).toHaveLength(1);
+  });
+
+  it('fails every part back when the joined event fails', async () => {
+    const input = new TestInput();
+    const joiner = new Joiner();
+    const out = new TestOutput(false);
+    const engine = joinPipeline(joiner, out, input);
+    await engine.start();
+    const sent = [input.send({ msg: 'a' }), input.send({ msg: 'b' })];
+    joiner.join();
+    out.pending[0]?.(new Error('broker down'));
+    expect(await Promise.all(sent)).toEqual([
+      { ok: false, reason: 'out: broker down' },
+      { ok: false, reason: 'out: broker down' },
+    ]);
+  });
+
+  it('lets a part time out alone, and the others still confirm with the pack', async () => {
+    vi.useFakeTimers();
+    try {
+      const input = new TestInput();
+      const joiner = new Joiner();
+      const out = new TestOutput(false);
+      const engine = joinPipeline(joiner, out, input, { messageTimeoutMs: 1000 });
+      await engine.start();
+      const old = input.send({ msg: 'old' });
+      await vi.advanceTimersByTimeAsync(600);
+      const young = input.send({ msg: 'young' });
+      joiner.join();
+      await vi.advanceTimersByTimeAsync(600);
+      expect(await old).toEqual({ ok: false, reason: 'not confirmed within 1000 ms' });
+      out.pending[0]?.();
+      expect(await young).toEqual({ ok: true });
+      expect(engine.inFlight).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('routes a throw after hold() to _ppf_errors once, without closing the delivery twice', async () => {
+    const input = new TestInput();
+    const joiner = new Joiner();
+    joiner.throwAfterHold = true;
+    const out = new TestOutput(true);
+    const engine = joinPipeline(joiner, out, input);
+    await engine.start();
+    const bad = input.send({ msg: 'bad' });
+    expect(await bad).toEqual({ ok: true }); // its error event was confirmed
+    const good = input.send({ msg: 'good' });
+    joiner.join(); // the used-up hold of 'bad' is ignored
+    expect(await good).toEqual({ ok: true });
+    expect(out.received.map((d) => d.stream)).toEqual(['_ppf_errors', 'packs']);
+    expect(out.received[1]?.fields).toEqual({ msgs: 'bad,good' });
+  });
+
+  it('flushes joining nodes when the inputs stop, and closes them after the drain', async () => {
+    const input = new TestInput();
+    const joiner = new Joiner();
+    const out = new TestOutput(true);
+    const engine = joinPipeline(joiner, out, input);
+    await engine.start();
+    const sent = input.send({ msg: 'last' });
+    expect(await engine.drain(1000)).toBe(0);
+    expect(joiner.flushed).toBe(1);
+    expect(joiner.closed).toBe(true);
+    expect(await sent).toEqual({ ok: true });
   });
 });

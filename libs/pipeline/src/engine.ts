@@ -16,6 +16,12 @@
  * however far downstream. The tracker keeps a reference to that object for this; nodes never
  * change an event they receive (they emit new objects; `function` works on a deep copy).
  *
+ * Joined events (`pack`): a processing node may hold deliveries past `process` and later emit
+ * one event made of them (JoinContext.emitJoined). That event has a tracker of its own whose
+ * parts are the held deliveries' trackers: when it is confirmed, each part's held delivery closes
+ * (so every packed event is confirmed to its own input, only once the pack is stored); when it
+ * fails, every part fails back to its input. A part that times out on its own fails alone.
+ *
  * Flow control: at most `maxPending` events in flight per input; `ready()` makes inputs wait.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,8 +31,10 @@ import {
   type DeferredProcessingNode,
   type Delivery,
   type Fields,
+  type HeldEvent,
   type InputContext,
   type InputNode,
+  type JoinContext,
   type NodeLogger,
   type Outcome,
   type OutputNode,
@@ -75,13 +83,27 @@ class Tracker {
   open = 0;
   settled = false;
   constructor(
-    readonly input: InputRunner,
+    /** The input that emitted the event; none for a joined event. */
+    readonly input: InputRunner | undefined,
     readonly startedAt: number,
     readonly onDone: (outcome: Outcome) => void,
-    /** The event as its input produced it: what `_ppf_error_document` holds. */
+    /** The event as its input produced it (a joined event: as its node made it): what `_ppf_error_document` holds. */
     readonly root: Fields,
+    /** A joined event: the trackers of its parts, each holding one delivery open. */
+    readonly parts?: readonly Tracker[],
   ) {}
 }
+
+/** A delivery held open by a joining node: closed once, when its joined event settles. */
+class Held implements HeldEvent {
+  live = true;
+  constructor(
+    readonly tracker: Tracker,
+    readonly fields: Readonly<Fields>,
+  ) {}
+}
+
+const NO_CALLBACK = () => {};
 
 interface Route {
   readonly node: EngineNode;
@@ -168,8 +190,13 @@ export class Engine {
     return { components: this.#stats, inFlight: this.inFlight, latencyMs };
   }
 
-  /** Starts every input; outputs and processing nodes need no start. */
+  /** Starts the joining nodes, then every input; outputs and other processing nodes need no start. */
   async start(): Promise<void> {
+    for (const node of this.#nodes) {
+      if (node.impl.kind === 'processing' && node.impl.start !== undefined) {
+        node.impl.start(this.#joinContext(node, this.#stats[node.component] as ComponentStats));
+      }
+    }
     for (const node of this.#nodes) {
       if (node.impl.kind !== 'input') continue;
       const runner = new InputRunner(this, node, this.options.logger);
@@ -184,6 +211,7 @@ export class Engine {
    */
   async drain(timeoutMs: number): Promise<number> {
     for (const node of this.#nodes) if (node.impl.kind === 'input') await (node.impl as InputNode).stop();
+    for (const node of this.#nodes) if (node.impl.kind === 'processing') node.impl.flush?.();
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setLongTimeout(resolve, timeoutMs);
@@ -200,6 +228,47 @@ export class Engine {
       if (node.impl.kind === 'processing' || node.impl.kind === 'deferred') await node.impl.close?.();
     for (const node of this.#nodes) if (node.impl.kind === 'output') await (node.impl as OutputNode).close();
     return left;
+  }
+
+  #joinContext(node: EngineNode, stats: ComponentStats): JoinContext {
+    const take = (parts: readonly HeldEvent[]): Held[] => {
+      const live: Held[] = [];
+      for (const part of parts) {
+        if (part instanceof Held && part.live) {
+          part.live = false;
+          live.push(part);
+        }
+      }
+      return live;
+    };
+    return {
+      logger: this.options.logger,
+      emitJoined: (parts, stream, fields) => {
+        const live = take(parts);
+        if (live.length === 0) return;
+        const group = new Tracker(
+          undefined,
+          Date.now(),
+          NO_CALLBACK,
+          fields,
+          live.map((p) => p.tracker),
+        );
+        group.open++;
+        try {
+          this.#publish(group, node, stream, fields, stats);
+        } catch (err) {
+          this.#settle(group, { ok: false, reason: (err as Error).message });
+          return;
+        }
+        this.#close(group);
+      },
+      fail: (parts, reason) => {
+        for (const part of take(parts)) {
+          stats.failed++;
+          this.#settle(part.tracker, { ok: false, reason: `${node.component}: ${reason}` });
+        }
+      },
+    };
   }
 
   emitRoot(input: InputRunner, stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void {
@@ -282,14 +351,24 @@ export class Engine {
 
   #process(tracker: Tracker, route: Route, impl: ProcessingNode, delivery: Delivery): void {
     const node = route.node;
+    let held: Held | undefined;
     try {
-      impl.process(delivery, (stream, fields) => this.#publish(tracker, node, stream, fields, route.stats));
+      impl.process(
+        delivery,
+        (stream, fields) => this.#publish(tracker, node, stream, fields, route.stats),
+        () => {
+          held ??= new Held(tracker, delivery.fields);
+          return held;
+        },
+      );
       route.stats.acked++;
     } catch (err) {
+      // The error event closes this delivery: a hold taken before the throw must not close it again.
+      if (held !== undefined) held.live = false;
       this.#toErrors(tracker, route, delivery, err instanceof Error ? err.message : String(err));
       return;
     }
-    this.#close(tracker);
+    if (held === undefined) this.#close(tracker);
   }
 
   /**
@@ -366,8 +445,16 @@ export class Engine {
   #settle(tracker: Tracker, outcome: Outcome): void {
     if (tracker.settled) return;
     tracker.settled = true;
-    this.#open.delete(tracker);
     const input = tracker.input;
+    if (input === undefined) {
+      // A joined event: its parts' held deliveries close with it, or fail with it.
+      for (const part of tracker.parts ?? []) {
+        if (outcome.ok) this.#close(part);
+        else this.#settle(part, outcome);
+      }
+      return;
+    }
+    this.#open.delete(tracker);
     input.inFlight--;
     const stats = this.#stats[input.node.component] as ComponentStats;
     if (outcome.ok) {

@@ -45,14 +45,48 @@ export interface InputNode {
   stop(): Promise<void>;
   /** After the drain: nothing of this input is in flight any more (or the drain timed out). */
   drained?(): Promise<void>;
+  /**
+   * The input's own gauges and counters (listener connections, spool depth...), by metric name
+   * in snake_case; the runtime exports them as `punchline_node_<name>{component=...}`.
+   */
+  metrics?(): Readonly<Record<string, number>>;
 }
 
 export interface ProcessingNode {
   readonly kind: 'processing';
-  /** Emits zero or more events; throwing routes the event to `_ppf_errors`. */
-  process(event: Delivery, emit: Emit): void;
-  /** After the drain, when nothing is in flight any more (worker threads stop here). */
+  /**
+   * Emits zero or more events; throwing routes the event to `_ppf_errors`. A node that joins
+   * events into one (`pack`) calls `hold()` instead of emitting: the delivery then stays open past
+   * this call, until the joined event it goes into (JoinContext.emitJoined) is confirmed, or
+   * fails with it.
+   */
+  process(event: Delivery, emit: Emit, hold: () => HeldEvent): void;
+  /** Joining nodes: called once before any event flows, with what joined events go out through. */
+  start?(ctx: JoinContext): void;
+  /** The inputs stopped (a drain): emit what is held now rather than after a linger. */
+  flush?(): void;
+  /**
+   * After the drain, when nothing is in flight any more (worker threads stop here; a joining node
+   * stops its timers and fails, through JoinContext.fail, anything still held).
+   */
   close?(): Promise<void>;
+}
+
+/** A delivery a joining node holds (see ProcessingNode.process): its fields, and the engine's handle on it. */
+export interface HeldEvent {
+  readonly fields: Readonly<Fields>;
+}
+
+export interface JoinContext {
+  /**
+   * Emits one event made of `parts` on `stream` (the engine tracks it like any event): when it
+   * is confirmed downstream every part is; when it fails, every part fails back to its input.
+   * A part goes into one joined event only: parts already used (or failed) are ignored.
+   */
+  emitJoined(parts: readonly HeldEvent[], stream: string, fields: Fields): void;
+  /** Fails held parts back to their inputs (the node closes with events it could not emit). */
+  fail(parts: readonly HeldEvent[], reason: string): void;
+  readonly logger: NodeLogger;
 }
 
 /**

@@ -1,3 +1,3 @@
 import { servicesSetup } from '../../../test/support/services.js';
 
-export default servicesSetup(['kafka']);
+export default servicesSetup(['kafka', 'search']);

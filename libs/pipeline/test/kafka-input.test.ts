@@ -86,4 +86,53 @@ describe('kafka_input (real Kafka)', () => {
     expect(second.ids).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
     await again.drain(5000);
   });
+
+  it('replays every failed message when outcomes come back out of order, and never commits past one in flight', async () => {
+    const { brokers } = droverServices('kafka').kafka;
+    const topic = `t-in-ooo-${Date.now().toString(36)}`;
+    const admin = await connectKafkaAdmin({ brokers });
+    await ensureTopics(admin, [{ cluster: 'k', name: topic, partitions: 1, replicationFactor: 1 }]);
+    await admin.close();
+    const producer = await connectKafkaProducer({ brokers, acks: -1 });
+    await producer.send(
+      topic,
+      Array.from({ length: 20 }, (_, id) => ({ value: JSON.stringify({ id, log: `line ${id}` }) })),
+    );
+    await producer.close();
+
+    // Holds every event; the test decides each outcome, as an output whose batches finish out of order.
+    const held = new Map<number, ((err?: Error) => void)[]>();
+    const seen: number[] = [];
+    let confirmAll = false;
+    const output: OutputNode = {
+      kind: 'output',
+      write(event, done) {
+        const id = Number(event.fields.id);
+        seen.push(id);
+        if (confirmAll) done();
+        else held.set(id, [...(held.get(id) ?? []), done]);
+      },
+      close: async () => {},
+    };
+    const settle = (id: number, err?: Error) => held.get(id)?.shift()?.(err);
+    const group = `g-${topic}`;
+    const engine = await run(brokers, topic, group, output as Collect);
+    await eventually(() => seen.length === 20);
+    // The later one fails first (rewind to 15), then the earlier one (further back, to 5).
+    settle(15, new Error('batch b failed'));
+    settle(5, new Error('batch a failed'));
+    for (const id of [0, 1, 2, 3, 4]) settle(id);
+    await eventually(
+      () => seen.filter((id) => id === 5).length === 2 && seen.filter((id) => id === 15).length === 2,
+    );
+    // 6..19 of the first pass are still in flight: nothing past 5 may be committed.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await committed(brokers, group, topic)).toBe(5);
+    confirmAll = true;
+    for (let id = 5; id < 20; id++) while ((held.get(id)?.length ?? 0) > 0) settle(id);
+    for (let id = 0; id < 20; id++) expect(seen).toContain(id);
+    // Everything confirmed: the periodic commit reaches the end.
+    await eventually(async () => (await committed(brokers, group, topic)) === 20, 10_000, 'committed 20');
+    expect(await engine.drain(5000)).toBe(0);
+  });
 });

@@ -1,5 +1,8 @@
 /** lumberjack_input in the engine, over real sockets: ACK only after the outputs confirm. */
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { lumberjackInputSettings } from '@drover/channel-model';
 import { decodeAck, encodeWindow } from '@drover/lumberjack';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,9 +28,9 @@ class HeldOutput implements OutputNode {
   async close() {}
 }
 
-async function setup(maxPending = 1000) {
+async function setup(maxPending = 1000, more: Record<string, unknown> = {}) {
   const input = new LumberjackInput(
-    lumberjackInputSettings.parse({ listen: { host: '127.0.0.1', port: 0 } }),
+    lumberjackInputSettings.parse({ listen: { host: '127.0.0.1', port: 0 }, ...more }),
     'logs',
   );
   const out = new HeldOutput();
@@ -109,5 +112,35 @@ describe('lumberjack_input (real sockets, real engine)', () => {
     t.out.pending[1]?.(new Error('kafka unavailable'));
     await eventually(() => t.closed());
     expect(t.acks).toEqual([]);
+  });
+
+  it('with a spool: acknowledges a window once it is on disk, and replays what was not confirmed after a crash', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drover-lj-spool-'));
+    const first = await setup(1000, { spool: { dir } });
+    first.socket.write(encodeWindow([{ log: 'a' }, { log: 'b' }, { log: 'c' }]));
+    // Acknowledged while the output still holds every event: the spool has them.
+    await eventually(() => first.acks.includes(3), 5000, 'ACK 3');
+    await eventually(() => first.out.pending.length === 3, 5000, 'fed from the spool');
+    expect(first.out.received.map((d) => d.fields.log)).toEqual(['a', 'b', 'c']);
+    first.out.pending[0]?.();
+    await eventually(() => first.input.metrics().spool_records === 2, 5000, 'one released');
+    first.socket.destroy();
+    // A second input on the same spool, the first never closed (as after SIGKILL): b and c again
+    // (and a too when the checkpoint had not caught up: at-least-once).
+    first.out.pending.length = 0;
+    const second = await setup(1000, { spool: { dir } });
+    second.socket.destroy();
+    await eventually(
+      () =>
+        second.out.received
+          .map((d) => d.fields.log)
+          .join()
+          .endsWith('b,c'),
+      5000,
+      'b and c replayed',
+    );
+    expect(second.input.metrics().spool_replayed).toBeGreaterThanOrEqual(2);
+    expect(second.out.received[0]?.fields._ppf_remote_host).toBe('127.0.0.1');
+    for (const d of second.out.pending.splice(0)) d();
   });
 });

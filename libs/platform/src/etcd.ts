@@ -1,9 +1,17 @@
+/**
+ * The etcd connection of the daemons (controller, runner), from the platform file's `etcd`
+ * section and the `--etcd`/`--prefix` flags. Its own entry point, `@drover/platform/etcd`,
+ * because it loads etcd3 and gRPC, which pipeline children must not pay for.
+ */
 import { readFile } from 'node:fs/promises';
 import type { PlatformConfig } from '@drover/channel-model';
 import { connectStore, type Store } from '@drover/store';
 import { readSecretFile } from './config-file.js';
 import { ConfigError } from './errors.js';
 import { probeEtcd } from './etcd-probe.js';
+
+export { EtcdAccessError, type EtcdAccessProblem } from './etcd-probe.js';
+
 import { parseUrls } from './values.js';
 
 export type EtcdSettings = PlatformConfig['etcd'];

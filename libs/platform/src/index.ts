@@ -1,7 +1,14 @@
+/**
+ * What every Drover process shares: the platform file, flag values, logging, SIGTERM handling
+ * and exit codes. Nothing here loads etcd or gRPC: pipeline children (punchlinectl) import this
+ * entry; the daemons get their etcd connection from `@drover/platform/etcd`.
+ *
+ *   import { createLogger, ExitCode, readPlatformConfig } from '@drover/platform';
+ *   import { storeFromSettings } from '@drover/platform/etcd';
+ */
 export { readPlatformConfig, readSecretFile } from './config-file.js';
 export { ConfigError } from './errors.js';
-export { type EtcdSettings, etcdSettings, storeFromSettings } from './etcd.js';
-export { EtcdAccessError, type EtcdAccessProblem } from './etcd-probe.js';
+export { commanderExitCode, ExitCode } from './exit-codes.js';
 export { createLogger, type Logger } from './logger.js';
 export { exitOnFatal, onShutdown } from './shutdown.js';
 export { parseHostPort, parseKafkaCluster, parseList, parsePositiveInt, parseUrls } from './values.js';

@@ -1,5 +1,7 @@
 import { setLongTimeout } from '@drover/timers';
 import type { Logger } from 'pino';
+import { ConfigError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
 
 /**
  * Runs `stop` once on SIGTERM or SIGINT, then exits 0 (1 if it failed). A second signal, or a
@@ -10,24 +12,24 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, timeoutMs 
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      process.exit(ExitCode.FAILURE);
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
     setLongTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown took too long: exiting');
-      process.exit(1);
+      process.exit(ExitCode.FAILURE);
     }, timeoutMs).unref();
     stop().then(
       () => {
         logger.info('stopped');
         logger.flush();
-        process.exit(0);
+        process.exit(ExitCode.OK);
       },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
         logger.flush();
-        process.exit(1);
+        process.exit(ExitCode.FAILURE);
       },
     );
   };
@@ -35,8 +37,9 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, timeoutMs 
   process.on('SIGINT', handler);
 }
 
-/** Logs a fatal startup error in one readable line and exits 1 (2 for a configuration error). */
-export function exitOnFatal(logger: Logger, err: unknown, code = 1): never {
+/** Logs a fatal startup error in one readable line and exits: 2 for a configuration error, else 1. */
+export function exitOnFatal(logger: Logger, err: unknown): never {
+  const code = err instanceof ConfigError ? ExitCode.USAGE : ExitCode.FAILURE;
   logger.fatal({ err }, err instanceof Error ? err.message : String(err));
   logger.flush();
   process.exit(code);

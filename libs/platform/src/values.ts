@@ -1,4 +1,5 @@
 /** Parsers for flag and environment values; each throws ConfigError naming the flag. */
+import { IDENTIFIER } from '@drover/channel-model';
 import { ConfigError } from './errors.js';
 
 export function parseHostPort(value: string, flag: string): { host: string; port: number } {
@@ -30,7 +31,7 @@ export function parseKafkaCluster(value: string, flag: string): { name: string; 
   const eq = value.indexOf('=');
   const name = value.slice(0, eq).trim();
   const brokers = parseList(value.slice(eq + 1));
-  if (eq < 1 || !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) || brokers.length === 0) {
+  if (eq < 1 || !IDENTIFIER.test(name) || brokers.length === 0) {
     throw new ConfigError(flag, `${flag}: expected NAME=HOST:PORT[,HOST:PORT], got "${value}"`);
   }
   for (const b of brokers) parseHostPort(b, flag);

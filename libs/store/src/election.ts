@@ -7,6 +7,8 @@
  * the leader's key still exists with its create revision. A deposed leader (lease expired, key
  * deleted, a new candidate leading) gets `NotLeaderError` and nothing is written.
  */
+
+import { sleep } from '@drover/timers';
 import type { Etcd3 } from 'etcd3';
 import { toStoreError } from './client.js';
 import { NotLeaderError, StoreError } from './errors.js';
@@ -55,26 +57,72 @@ async function candidates(etcd: Etcd3, prefix: string): Promise<{ list: Candidat
   };
 }
 
-/** Resolves when `key` is deleted (or was already gone at `fromRevision`). */
-async function waitForDelete(
+const RECHECK_MS = 500;
+
+/**
+ * Resolves when `key` is deleted, or replaced by a key of another create revision, watching
+ * from `fromRevision`. A watch error (etcd cancelled the watch: a compaction of the revision it
+ * resumed from after a reconnect, or another transient failure) is no deletion: the key is read
+ * again and, while it is still there (and still `createRevision`, when given), watched again
+ * from the revision read. Rejects only when `signal` aborts.
+ */
+export async function watchUntilGone(
   etcd: Etcd3,
   key: string,
   fromRevision: number,
   signal: AbortSignal,
+  options: { readonly createRevision?: number; readonly onError?: (err: Error) => void } = {},
 ): Promise<void> {
-  const watcher = etcd.watch().key(key).startRevision(String(fromRevision)).watcher();
+  let from = fromRevision;
+  for (;;) {
+    signal.throwIfAborted();
+    const error = await watchOnce(etcd, key, from, signal);
+    if (error === undefined) return;
+    options.onError?.(error);
+    for (;;) {
+      signal.throwIfAborted();
+      try {
+        const res = await etcd.get(key).exec();
+        const kv = res.kvs[0];
+        const created = kv === undefined ? undefined : Number(kv.create_revision);
+        if (created === undefined) return;
+        if (options.createRevision !== undefined && created !== options.createRevision) return;
+        from = Number(res.header.revision) + 1;
+        break;
+      } catch (err) {
+        // etcd unreachable: keep asking; meanwhile the lease alone decides whether we still lead.
+        options.onError?.(err instanceof Error ? err : new Error(String(err)));
+        await sleep(RECHECK_MS, { signal });
+      }
+    }
+  }
+}
+
+/** One watch: undefined once `key` is deleted, the error when etcd ends the watch. */
+async function watchOnce(
+  etcd: Etcd3,
+  key: string,
+  from: number,
+  signal: AbortSignal,
+): Promise<Error | undefined> {
+  const watcher = etcd.watch().key(key).startRevision(String(from)).watcher();
+  let cancelled = false;
   try {
-    await new Promise<void>((resolve, reject) => {
+    return await new Promise<Error | undefined>((resolve, reject) => {
       const onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      watcher.on('delete', () => resolve());
-      // A cancelled watch (compaction) is not a deletion, but re-checking the list is safe.
-      watcher.on('error', () => resolve());
+      watcher.on('delete', () => resolve(undefined));
+      watcher.on('error', (err: Error) => {
+        // etcd ended this watch itself: cancelling it again would wait forever.
+        cancelled = true;
+        resolve(err instanceof Error ? err : new Error(String(err)));
+      });
     });
   } finally {
     watcher.removeAllListeners();
     watcher.on('error', () => {});
-    await watcher.cancel().catch(() => {});
+    if (!cancelled) await watcher.cancel().catch(() => {});
   }
 }
 
@@ -110,7 +158,9 @@ export async function campaign(
       const ahead = list.filter((c) => c.createRevision < mine.createRevision);
       const predecessor = ahead[ahead.length - 1];
       if (predecessor === undefined) return new Lead(etcd, key, createRevision, lease);
-      await waitForDelete(etcd, predecessor.key, revision + 1, abort.signal);
+      await watchUntilGone(etcd, predecessor.key, revision + 1, abort.signal, {
+        createRevision: predecessor.createRevision,
+      });
     }
   } catch (err) {
     await lease.revoke();
@@ -136,7 +186,10 @@ class Lead implements Leadership {
     this.createRevision = createRevision;
     this.leaseId = lease.id;
     this.#lease = lease;
-    const deleted = waitForDelete(etcd, key, createRevision + 1, this.#stopWatch.signal).then(
+    // Only the key's deletion (or the lease) ends leadership: a watch error is retried.
+    const deleted = watchUntilGone(etcd, key, createRevision + 1, this.#stopWatch.signal, {
+      createRevision,
+    }).then(
       () => ({ reason: 'key-deleted' as const, at: Date.now() }),
       () => new Promise<never>(() => {}),
     );

@@ -19,6 +19,22 @@ describe('KeyLayout', () => {
     expect(keys.placements('front1')).toBe('/drover/placements/front1/');
   });
 
+  it('keys older uploads by digest and rollouts by channel, and parses them back', () => {
+    const version = keys.channelVersion('reftenant', 'receiver', '0123abcd');
+    expect(version).toBe('/drover/channels/reftenant/receiver/versions/0123abcd');
+    expect(keys.parseChannelVersion(version)).toEqual({
+      tenant: 'reftenant',
+      channel: 'receiver',
+      digest: '0123abcd',
+    });
+    // A version key is not a spec or desired key, and the reverse.
+    expect(keys.parseChannel(version)).toBeUndefined();
+    expect(keys.parseChannelVersion(keys.channelSpec('t', 'c'))).toBeUndefined();
+    expect(keys.rollout('reftenant', 'receiver')).toBe('/drover/rollouts/reftenant/receiver');
+    expect(keys.parseRollout(keys.rollout('t', 'c'))).toEqual({ tenant: 't', channel: 'c' });
+    expect(keys.elections()).toBe('/drover/election/');
+  });
+
   it('parses keys back into their parts', () => {
     const ref = { runner: 'front1', tenant: 'reftenant', channel: 'receiver', app: 'input', index: 12 };
     expect(keys.parsePlacement(keys.placement(ref))).toEqual(ref);

@@ -6,15 +6,18 @@
  * | runners/<runner>                                     | runner, on lease | runner record            |
  * | channels/<tenant>/<channel>/spec                     | API              | channel + shipped files  |
  * | channels/<tenant>/<channel>/desired                  | API              | started/stopped + gen    |
+ * | channels/<tenant>/<channel>/versions/<digest>        | API; leader GC   | files of an older upload |
  * | placements/<runner>/<tenant>/<channel>/<app>/<i>     | leader (fenced)  | assignment               |
  * | status/<tenant>/<channel>/<app>/<i>                  | runner, on lease | instance status          |
  * | resources/<tenant>/<channel>/<name>                  | leader (fenced)  | topic state and errors   |
  * | pending/<tenant>/<channel>                           | leader (fenced)  | unplaced instances, why  |
+ * | rollouts/<tenant>/<channel>                          | leader (fenced)  | rolling update progress  |
  * | election/<name>/<lease id hex>                       | candidates       | candidate identity       |
  *
  * Placements are grouped by runner first so that a runner watches exactly its own prefix.
  * Every segment is validated: no `/`, not empty, not `.` or `..`.
  */
+import { INSTANCE_INDEX } from '@drover/channel-model';
 import { StoreError } from './errors.js';
 
 export interface InstanceRef {
@@ -71,6 +74,13 @@ export class KeyLayout {
   channelDesired(tenant: string, channel: string): string {
     return `${this.channel(tenant, channel)}desired`;
   }
+  /** Files of uploads that placements still run, by their digest (the current one is `spec`). */
+  channelVersions(tenant: string, channel: string): string {
+    return `${this.channel(tenant, channel)}versions/`;
+  }
+  channelVersion(tenant: string, channel: string, digest: string): string {
+    return `${this.channelVersions(tenant, channel)}${checkSegment(digest, 'digest')}`;
+  }
   placements(runner?: string): string {
     const base = `${this.root}placements/`;
     return runner === undefined ? base : `${base}${checkSegment(runner, 'runner name')}/`;
@@ -101,8 +111,17 @@ export class KeyLayout {
   pending(tenant: string, channel: string): string {
     return `${this.pendings()}${checkSegment(tenant, 'tenant')}/${checkSegment(channel, 'channel')}`;
   }
+  rollouts(): string {
+    return `${this.root}rollouts/`;
+  }
+  rollout(tenant: string, channel: string): string {
+    return `${this.rollouts()}${checkSegment(tenant, 'tenant')}/${checkSegment(channel, 'channel')}`;
+  }
+  elections(): string {
+    return `${this.root}election/`;
+  }
   election(name: string): string {
-    return `${this.root}election/${checkSegment(name, 'election name')}/`;
+    return `${this.elections()}${checkSegment(name, 'election name')}/`;
   }
 
   /** `placements/<runner>/<tenant>/<channel>/<app>/<i>` back into its parts, or undefined. */
@@ -132,6 +151,21 @@ export class KeyLayout {
     if (parts === undefined) return undefined;
     const [tenant, channel, part] = parts as [string, string, string];
     return part === 'spec' || part === 'desired' ? { tenant, channel, part } : undefined;
+  }
+
+  /** `channels/<tenant>/<channel>/versions/<digest>` back into its parts, or undefined. */
+  parseChannelVersion(key: string): { tenant: string; channel: string; digest: string } | undefined {
+    const parts = this.split(key, 'channels/', 4);
+    if (parts === undefined || parts[2] !== 'versions') return undefined;
+    const [tenant, channel, , digest] = parts as [string, string, string, string];
+    return { tenant, channel, digest };
+  }
+
+  parseRollout(key: string): { tenant: string; channel: string } | undefined {
+    const parts = this.split(key, 'rollouts/', 2);
+    if (parts === undefined) return undefined;
+    const [tenant, channel] = parts as [string, string];
+    return { tenant, channel };
   }
 
   parseResource(key: string): { tenant: string; channel: string; name: string } | undefined {
@@ -170,5 +204,5 @@ function instancePath(ref: InstanceRef): string {
 }
 
 function parseIndex(text: string): number | undefined {
-  return /^(0|[1-9][0-9]{0,8})$/.test(text) ? Number(text) : undefined;
+  return INSTANCE_INDEX.test(text) ? Number(text) : undefined;
 }

@@ -126,8 +126,8 @@ export class Store {
     return res.succeeded;
   }
 
-  /** Creates `key` only if it does not exist; false when it already did. */
-  async putIfAbsent(key: string, value: unknown, options: PutOptions = {}): Promise<boolean> {
+  /** Creates `key` only if it does not exist: the revision written, or 0 when it already did. */
+  async putIfAbsent(key: string, value: unknown, options: PutOptions = {}): Promise<number> {
     let put = this.#etcd.put(key).value(JSON.stringify(value));
     if (options.lease !== undefined) put = put.lease(options.lease);
     const res = await this.#etcd
@@ -137,11 +137,14 @@ export class Store {
       .catch((err: unknown) => {
         throw toStoreError(err, key);
       });
-    return res.succeeded;
+    return res.succeeded ? Number(res.header.revision) : 0;
   }
 
-  /** Replaces `key` only if its last modification is still `revision` (optimistic concurrency). */
-  async putIfRevision(key: string, value: unknown, revision: number): Promise<boolean> {
+  /**
+   * Replaces `key` only if its last modification is still `revision` (optimistic concurrency):
+   * the revision written, or 0 when the key changed meanwhile.
+   */
+  async putIfRevision(key: string, value: unknown, revision: number): Promise<number> {
     const res = await this.#etcd
       .if(key, 'Mod', '==', revision)
       .then(this.#etcd.put(key).value(JSON.stringify(value)))
@@ -149,7 +152,7 @@ export class Store {
       .catch((err: unknown) => {
         throw toStoreError(err, key);
       });
-    return res.succeeded;
+    return res.succeeded ? Number(res.header.revision) : 0;
   }
 
   async currentRevision(): Promise<number> {

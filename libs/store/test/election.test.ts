@@ -1,6 +1,8 @@
+import { Etcd3 } from 'etcd3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { watchUntilGone } from '../src/election.js';
 import { NotLeaderError, type Store } from '../src/index.js';
-import { asUnknown, freshPrefix, sleep, storeAt } from './helpers.js';
+import { asUnknown, etcdEndpoints, eventually, freshPrefix, sleep, storeAt } from './helpers.js';
 
 const TTL = 2;
 
@@ -81,5 +83,44 @@ describe('election (real etcd)', () => {
     await other.revokeLease(leader.leaseId);
     await expect(leader.fencedTxn({ put: [{ key, value: 1 }] })).rejects.toBeInstanceOf(NotLeaderError);
     expect(await store.get(key, asUnknown)).toBeUndefined();
+  });
+});
+
+describe("the leader's key watch (real etcd)", () => {
+  it('survives a watch error (a compacted resume revision) and ends only when the key is deleted', async () => {
+    const etcd = new Etcd3({ hosts: etcdEndpoints() });
+    try {
+      const key = `${freshPrefix()}/election/controller/1`;
+      const created = Number((await etcd.put(key).value('{}').exec()).header.revision);
+      // History moves on and is compacted past where the watch resumes from: etcd cancels such
+      // a watch, as it does when a watch re-attaches after a reconnect at a compacted revision.
+      for (let i = 0; i < 3; i++) await etcd.put(`${key}-other`).value(String(i)).exec();
+      const revision = Number((await etcd.get(key).exec()).header.revision);
+      await etcd.kv.compact({ revision: String(revision), physical: true });
+
+      const errors: Error[] = [];
+      let gone = false;
+      const abort = new AbortController();
+      const watching = watchUntilGone(etcd, key, created + 1, abort.signal, {
+        createRevision: created,
+        onError: (err) => errors.push(err),
+      }).then(() => {
+        gone = true;
+      });
+      await eventually(() => errors.length > 0 || gone, 10_000, 'the watch error');
+      expect(gone).toBe(false);
+      expect(errors[0]?.message).toMatch(/canceled/);
+      // Later writes elsewhere, a round trip: it is still watching (the old code took the error
+      // for a deletion, and the leader stepped down).
+      await etcd.put(`${key}-other`).value('again').exec();
+      await etcd.get(key).exec();
+      expect(gone).toBe(false);
+      await etcd.delete().key(key).exec();
+      await watching;
+      expect(gone).toBe(true);
+      abort.abort();
+    } finally {
+      etcd.close();
+    }
   });
 });

@@ -11,6 +11,10 @@
  * every socket stops being read until there is room: the senders wait with their data, and
  * windows wait as bytes in the kernel rather than as decoded events in our heap. A window
  * decoded from bytes already read waits, decoded, for room.
+ *
+ * With `spool`: a window's events are appended to the spool and the window is acknowledged once
+ * they are durable there; the pipeline is fed from the spool (InputSpool), and only a full spool
+ * stops reading.
  */
 import { readFileSync } from 'node:fs';
 import type { LumberjackInputSettings } from '@drover/channel-model';
@@ -23,18 +27,22 @@ import {
 } from '@drover/lumberjack';
 import type { Fields, InputContext, InputNode, Outcome } from '../types.js';
 import { beatsFields } from './beats.js';
+import { InputSpool } from './input-spool.js';
 
 export class LumberjackInput implements InputNode {
   readonly kind = 'input' as const;
   readonly #settings: LumberjackInputSettings;
   readonly #stream: string;
+  readonly #component: string;
   #server: LumberjackServer | undefined;
   #holding = false;
+  #spool: InputSpool | undefined;
 
   /** `stream`: the stream events are emitted on (the node's first published data stream). */
-  constructor(settings: LumberjackInputSettings, stream: string) {
+  constructor(settings: LumberjackInputSettings, stream: string, component = 'lumberjack_input') {
     this.#settings = settings;
     this.#stream = stream;
+    this.#component = component;
   }
 
   get port(): number | undefined {
@@ -43,6 +51,15 @@ export class LumberjackInput implements InputNode {
 
   async start(ctx: InputContext): Promise<void> {
     const s = this.#settings;
+    if (s.spool !== undefined) {
+      // A spooled event is its fields as JSON: what #fields made of it when it was received.
+      this.#spool = await InputSpool.open(
+        s.spool,
+        ctx,
+        (payload) => ({ stream: this.#stream, fields: JSON.parse(payload.toString('utf8')) as Fields }),
+        this.#component,
+      );
+    }
     const tls = s.ssl
       ? {
           key: readFileSync(required(s.ssl_private_key, 'ssl_private_key')),
@@ -67,6 +84,10 @@ export class LumberjackInput implements InputNode {
       maxConnections: s.max_connections,
       logger: ctx.logger,
       onWindow: (window, peer, done) => {
+        if (this.#spool !== undefined) {
+          this.#spoolWindow(this.#spool, window, peer, done);
+          return;
+        }
         if (ctx.inFlight < ctx.maxPending) {
           this.#admit(ctx, window, peer, done);
           this.#holdWhileFull(ctx);
@@ -110,20 +131,52 @@ export class LumberjackInput implements InputNode {
       open--;
       if (open === 0) done.ack();
     };
-    for (const event of window.events) {
-      // The decoder made this object for this event alone: add to it rather than copy it (a
-      // Beats event is wrapped instead, and stays as the Beat sent it).
-      const fields: Fields = beatsFields(event.fields, this.#settings.beats);
-      fields._ppf_local_host = peer.localHost;
-      fields._ppf_local_port = peer.localPort;
-      fields._ppf_remote_host = peer.remoteHost;
-      fields._ppf_remote_port = peer.remotePort;
-      ctx.emit(this.#stream, fields, onDone);
-    }
+    for (const event of window.events) ctx.emit(this.#stream, this.#fields(event.fields, peer), onDone);
+  }
+
+  /** An event's fields: the decoder made this object for this event alone, so it is added to rather than copied (a Beats event is wrapped instead, and stays as the Beat sent it). */
+  #fields(event: Fields, peer: Peer): Fields {
+    const fields: Fields = beatsFields(event, this.#settings.beats);
+    fields._ppf_local_host = peer.localHost;
+    fields._ppf_local_port = peer.localPort;
+    fields._ppf_remote_host = peer.remoteHost;
+    fields._ppf_remote_port = peer.remotePort;
+    return fields;
+  }
+
+  /** With a spool: the window's events go to disk, and the window is acknowledged once they are durable. */
+  #spoolWindow(spool: InputSpool, window: Window, peer: Peer, done: WindowDone): void {
+    const receivedAt = Date.now();
+    const payloads = window.events.map((e) => {
+      const fields = this.#fields(e.fields, peer);
+      fields._ppf_timestamp ??= receivedAt;
+      return Buffer.from(JSON.stringify(fields));
+    });
+    spool.append(payloads, (err) => {
+      if (err === undefined) done.ack();
+      else done.fail(`spool: ${err.message}`);
+    });
+    const server = this.#server;
+    if (this.#holding || server === undefined || !spool.full) return;
+    this.#holding = true;
+    const release = server.hold();
+    void spool.room().then(() => {
+      this.#holding = false;
+      release();
+    });
   }
 
   async stop(): Promise<void> {
     await this.#server?.close();
+    await this.#spool?.stop();
+  }
+
+  async drained(): Promise<void> {
+    await this.#spool?.close();
+  }
+
+  metrics(): Readonly<Record<string, number>> {
+    return this.#spool?.metrics() ?? {};
   }
 }
 

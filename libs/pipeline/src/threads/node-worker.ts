@@ -24,9 +24,16 @@ try {
       const emits: [string, Fields][] = [];
       let error: string | undefined;
       try {
-        node.process(event, (stream, fields) => {
-          emits.push([stream, fields]);
-        });
+        node.process(
+          event,
+          (stream, fields) => {
+            emits.push([stream, fields]);
+          },
+          () => {
+            // Only joining nodes hold (pack), and they run on the pipeline's thread.
+            throw new Error('a node on worker threads cannot hold events');
+          },
+        );
       } catch (err) {
         error = err instanceof Error ? err.message : String(err);
       }

@@ -1,0 +1,198 @@
+/**
+ * Fakes behind the API's ports (ports.ts), for `inject()` tests: a reader holding views, channel
+ * commands that record calls and fail on demand, a leader, metrics, and runners' log endpoints.
+ */
+import type { ChannelRef } from '@drover/channel-model';
+import type { ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
+import { createLogger } from '@drover/platform';
+import type { FastifyInstance } from 'fastify';
+import { type ApiDeps, buildApi } from '../build.js';
+import type { ChannelCommands, ClusterReader, RunnerFetch, Written } from '../ports.js';
+
+export const TOKEN = 'inject-token';
+export const OFF_LOOPBACK = '10.1.2.3';
+
+export function channelView(tenant = 't', channel = 'c', over: Partial<ChannelView> = {}): ChannelView {
+  return {
+    tenant,
+    channel,
+    desired: 'started',
+    generation: 1,
+    specDigest: 'abc',
+    applications: [
+      {
+        name: 'receiver',
+        cluster: 'front',
+        tags: ['centralfront1'],
+        command: 'punchlinectl',
+        instances: [
+          {
+            index: 0,
+            runner: 'front1',
+            state: 'running',
+            pid: 42,
+            restarts: 0,
+            lastExit: null,
+            reason: null,
+            since: '2026-11-23T00:00:00.000Z',
+            oomKills: 0,
+            memoryLimitBytes: 268435456,
+            memoryEnforcement: 'cgroup2',
+            lastRunAt: null,
+            nextRunAt: null,
+            upToDate: true,
+          },
+        ],
+      },
+    ],
+    resources: [
+      { type: 'kafka_topic', name: 'topic', cluster: 'kafka_front', state: 'created', error: null },
+    ],
+    rollout: {
+      state: 'complete',
+      applications: ['receiver'],
+      application: null,
+      updated: 1,
+      total: 1,
+      reason: null,
+      startedAt: '2026-11-23T00:00:00.000Z',
+      finishedAt: '2026-11-23T00:00:10.000Z',
+      current: true,
+    },
+    ...over,
+  };
+}
+
+export class FakeReader implements ClusterReader {
+  synced = true;
+  connected = true;
+  views = new Map<string, ChannelView>([['t/c', channelView()]]);
+  runnerList: RunnerView[] = [
+    {
+      name: 'front1',
+      cluster: 'front',
+      tags: ['front1', 'centralfront1'],
+      capacity: {},
+      version: '0.1.0',
+      startedAt: '2026-11-23T00:00:00.000Z',
+      api: 'http://10.0.0.1:7071',
+      memoryEnforcement: 'cgroup2',
+      instances: 1,
+    },
+  ];
+  seenRevisions: number[] = [];
+
+  runners(): RunnerView[] {
+    return this.runnerList;
+  }
+  channels(): ChannelView[] {
+    return [...this.views.values()];
+  }
+  channel(ref: ChannelRef): ChannelView | undefined {
+    return this.views.get(`${ref.tenant}/${ref.channel}`);
+  }
+  instanceRunner(ref: { tenant: string; channel: string; app: string; index: number }) {
+    return ref.app === 'receiver' && ref.index === 0
+      ? { name: 'front1', api: 'http://10.0.0.1:7071' }
+      : undefined;
+  }
+  async seen(revision: number): Promise<boolean> {
+    this.seenRevisions.push(revision);
+    return true;
+  }
+}
+
+export class FakeCommands implements ChannelCommands {
+  calls: string[] = [];
+  uploads: { files: Record<string, string>; binaryFiles: Record<string, string> }[] = [];
+  /** The next call throws this. */
+  fail: unknown;
+
+  #run(what: string): Written {
+    this.calls.push(what);
+    if (this.fail !== undefined) {
+      const err = this.fail;
+      this.fail = undefined;
+      throw err;
+    }
+    return { revision: 7 };
+  }
+  async upload(
+    ref: ChannelRef,
+    files: Readonly<Record<string, string>>,
+    binaryFiles: Readonly<Record<string, string>>,
+  ) {
+    const written = this.#run(`upload ${ref.tenant}/${ref.channel}`);
+    this.uploads.push({ files: { ...files }, binaryFiles: { ...binaryFiles } });
+    return { ...written, specDigest: 'digest1', changed: true };
+  }
+  async start(ref: ChannelRef) {
+    return this.#run(`start ${ref.tenant}/${ref.channel}`);
+  }
+  async stop(ref: ChannelRef) {
+    return this.#run(`stop ${ref.tenant}/${ref.channel}`);
+  }
+  async reload(ref: ChannelRef) {
+    return this.#run(`reload ${ref.tenant}/${ref.channel}`);
+  }
+}
+
+export interface TestApi {
+  readonly app: FastifyInstance;
+  readonly reader: FakeReader;
+  readonly commands: FakeCommands;
+  readonly fetched: string[];
+}
+
+export const leaderIdentity: ControllerIdentity = {
+  id: 'controller-a',
+  api: 'http://127.0.0.1:7070',
+  pid: 1,
+  startedAt: '2026-11-23T00:00:00.000Z',
+};
+
+export async function testApi(
+  options: {
+    token?: string | undefined;
+    leader?: ControllerIdentity | undefined;
+    fetch?: RunnerFetch;
+    bodyLimit?: number;
+  } = {},
+): Promise<TestApi> {
+  const reader = new FakeReader();
+  const commands = new FakeCommands();
+  const fetched: string[] = [];
+  const deps: ApiDeps = {
+    reader,
+    commands,
+    leader: {
+      id: 'controller-a',
+      isLeader: () => true,
+      leader: async () => ('leader' in options ? options.leader : leaderIdentity),
+    },
+    metrics: {
+      contentType: 'text/plain; version=0.0.4',
+      metrics: async () => 'drover_controller_leader 1\n',
+    },
+    token: 'token' in options ? options.token : TOKEN,
+    logger: createLogger('api-test', { level: 'silent', pretty: false }),
+    fetch:
+      options.fetch ??
+      (async (url) => {
+        fetched.push(url);
+        return new Response('{"msg":"one"}\n{"msg":"two"}\n', {
+          status: 200,
+          headers: { 'content-type': 'application/x-ndjson' },
+        });
+      }),
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+  };
+  return { app: await buildApi(deps), reader, commands, fetched };
+}
+
+export const bearer = { authorization: `Bearer ${TOKEN}` };
+
+/** The error body's code and message of a response. */
+export function errorOf(res: { json(): unknown }): { code: string; message: string; issues?: unknown[] } {
+  return (res.json() as { error: { code: string; message: string; issues?: unknown[] } }).error;
+}

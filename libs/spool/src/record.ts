@@ -1,0 +1,81 @@
+/**
+ * The spool's on-disk record, no I/O. Little-endian, 16 bytes of header then the payload:
+ *
+ * ```
+ * 0  u32  payload length
+ * 4  u32  CRC-32 (zlib's) of bytes 8..15 and the payload
+ * 8  u48  sequence number (1, 2, 3... over the spool's life)
+ * 14 u16  format version (1)
+ * 16 ...  payload
+ * ```
+ *
+ * A record is valid when its header is whole, its payload is whole and the CRC matches: a
+ * write cut by a crash or a power cut (a torn record) fails one of the three, and so does a
+ * record overwritten by garbage. Sequence numbers let a reader skip what was already confirmed.
+ */
+import { crc32 } from 'node:zlib';
+
+export const RECORD_HEADER_BYTES = 16;
+export const RECORD_VERSION = 1;
+/** A payload cannot be larger (a corrupt length must not make a reader allocate gigabytes). */
+export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
+
+export interface SpoolRecord {
+  readonly seq: number;
+  readonly payload: Buffer;
+}
+
+/** The header of a record for `payload` (the payload itself is written after it, uncopied). */
+export function encodeRecordHeader(seq: number, payload: Buffer): Buffer {
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    throw new RangeError(
+      `spool record of ${payload.length} bytes is over the ${MAX_PAYLOAD_BYTES}-byte limit`,
+    );
+  }
+  const h = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
+  h.writeUInt32LE(payload.length, 0);
+  h.writeUIntLE(seq, 8, 6);
+  h.writeUInt16LE(RECORD_VERSION, 14);
+  h.writeUInt32LE(crc32(payload, crc32(h.subarray(8, 16))), 4);
+  return h;
+}
+
+export type Decoded =
+  | { readonly kind: 'record'; readonly record: SpoolRecord; readonly bytes: number }
+  /** The bytes end inside a record: more may come (a reader), or it is torn (recovery at the end of a file). */
+  | { readonly kind: 'partial'; readonly need: number }
+  /** A header or payload that cannot be a record we wrote. */
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+/** The record at `offset` of `buf`. */
+export function decodeRecord(buf: Buffer, offset: number): Decoded {
+  const left = buf.length - offset;
+  if (left < RECORD_HEADER_BYTES) return { kind: 'partial', need: RECORD_HEADER_BYTES };
+  const len = buf.readUInt32LE(offset);
+  const version = buf.readUInt16LE(offset + 14);
+  if (version !== RECORD_VERSION) return { kind: 'invalid', reason: `record version ${version}` };
+  if (len > MAX_PAYLOAD_BYTES) return { kind: 'invalid', reason: `record length ${len}` };
+  const total = RECORD_HEADER_BYTES + len;
+  if (left < total) return { kind: 'partial', need: total };
+  const payload = buf.subarray(offset + RECORD_HEADER_BYTES, offset + total);
+  const crc = crc32(payload, crc32(buf.subarray(offset + 8, offset + 16)));
+  if (crc !== buf.readUInt32LE(offset + 4)) return { kind: 'invalid', reason: 'checksum mismatch' };
+  return { kind: 'record', record: { seq: buf.readUIntLE(offset + 8, 6), payload }, bytes: total };
+}
+
+/** The checkpoint file: the confirmed watermark (every seq below it is confirmed) and its CRC. */
+export const CHECKPOINT_BYTES = 12;
+
+export function encodeCheckpoint(watermark: number): Buffer {
+  const b = Buffer.alloc(CHECKPOINT_BYTES);
+  b.writeUIntLE(watermark, 0, 6);
+  b.writeUInt32LE(crc32(b.subarray(0, 8)), 8);
+  return b;
+}
+
+/** The watermark, or undefined when the file is short or its CRC does not match. */
+export function decodeCheckpoint(b: Buffer): number | undefined {
+  if (b.length < CHECKPOINT_BYTES) return undefined;
+  if (crc32(b.subarray(0, 8)) !== b.readUInt32LE(8)) return undefined;
+  return b.readUIntLE(0, 6);
+}
