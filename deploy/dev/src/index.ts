@@ -25,6 +25,7 @@ export {
   type KafkaOptions,
   type KafkaSecurityOptions,
   kafkaReady,
+  setKafkaScramUser,
   startKafka,
 } from './kafka.js';
 export { KAFKA_VERSION, type KafkaUser, SASL_MECHANISMS, TOOLS_LOG4J } from './kafka-config.js';

@@ -5,6 +5,7 @@ import {
   randomClusterId,
   renderPom,
   renderServerProperties,
+  scramConfigValue,
   scramFormatArgs,
 } from './kafka-config.js';
 
@@ -50,6 +51,7 @@ describe('renderServerProperties with security', () => {
         keystoreFile: '/d/broker-keystore.pem',
         truststoreFile: '/d/ca.crt',
         users: [{ name: 'drover', password: 'drover-secret' }],
+        reauthMs: 4000,
       },
     }),
   );
@@ -77,6 +79,10 @@ describe('renderServerProperties with security', () => {
     );
   });
 
+  it('makes SASL_SSL clients authenticate again when asked (KIP-368)', () => {
+    expect(p.get('listener.name.sasl_ssl.connections.max.reauth.ms')).toBe('4000');
+  });
+
   it('formats one SCRAM credential per user and SHA variant', () => {
     expect(scramFormatArgs([{ name: 'drover', password: 'pw' }])).toEqual([
       '--add-scram',
@@ -84,6 +90,9 @@ describe('renderServerProperties with security', () => {
       '--add-scram',
       'SCRAM-SHA-512=[name=drover,password=pw]',
     ]);
+    expect(scramConfigValue({ name: 'drover', password: 'pw' })).toBe(
+      'SCRAM-SHA-256=[password=pw],SCRAM-SHA-512=[password=pw]',
+    );
   });
 
   it('refuses a user that the JAAS line or the StorageTool argument would misread', () => {

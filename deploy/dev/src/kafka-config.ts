@@ -85,6 +85,11 @@ export interface BrokerSecurity {
   readonly truststoreFile: string;
   /** PLAIN users (SCRAM credentials are added to the metadata log when the storage is formatted). */
   readonly users: readonly KafkaUser[];
+  /**
+   * `connections.max.reauth.ms` of the SASL_SSL listener (KIP-368): a client must authenticate
+   * again within this long, or the broker closes its connection. Unset: sessions never expire.
+   */
+  readonly reauthMs?: number;
 }
 
 const USER_NAME = /^[A-Za-z0-9._-]+$/;
@@ -99,6 +104,12 @@ export function checkKafkaUser(user: KafkaUser): void {
     throw new Error(
       `password of Kafka user "${user.name}": letters, digits and ._~!@%^&*+:?/- only (no quotes, "=", ",", ";", brackets or spaces)`,
     );
+}
+
+/** `--add-config` of `kafka-configs --entity-type users`: the user's SCRAM-SHA-256 and -512 credentials. */
+export function scramConfigValue(user: KafkaUser): string {
+  checkKafkaUser(user);
+  return `SCRAM-SHA-256=[password=${user.password}],SCRAM-SHA-512=[password=${user.password}]`;
 }
 
 /** `--add-scram` arguments of `kafka-storage format`: one SCRAM credential per user and mechanism. */
@@ -128,6 +139,9 @@ function securityProperties(s: BrokerSecurity): Record<string, string> {
       'org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config':
       'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    ...(s.reauthMs === undefined
+      ? {}
+      : { 'listener.name.sasl_ssl.connections.max.reauth.ms': String(s.reauthMs) }),
   };
 }
 

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { PortInUseError, ServiceStartError } from './errors.js';
+import { PortInUseError, ServiceCallError, ServiceStartError } from './errors.js';
 import { ensureKafkaJars } from './jars.js';
 import {
   BROKER_JVM_OPTS,
@@ -15,6 +15,7 @@ import {
   parseClusterId,
   randomClusterId,
   renderServerProperties,
+  scramConfigValue,
   scramFormatArgs,
   TOOLS_LOG4J,
 } from './kafka-config.js';
@@ -54,6 +55,8 @@ export interface KafkaSecurityOptions {
   readonly caFile: string;
   /** Users of the SASL_SSL listener, each with a PLAIN, a SCRAM-SHA-256 and a SCRAM-SHA-512 credential. */
   readonly users: readonly KafkaUser[];
+  /** Clients on SASL_SSL must authenticate again this often (KIP-368); default: never. */
+  readonly reauthMs?: number;
 }
 
 export interface KafkaHandle {
@@ -193,6 +196,7 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
       keystoreFile,
       truststoreFile: resolve(options.security.caFile),
       users: options.security.users,
+      ...(options.security.reauthMs === undefined ? {} : { reauthMs: options.security.reauthMs }),
     };
   }
   await writeFile(
@@ -261,5 +265,45 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
       );
     }
     await sleep(500);
+  }
+}
+
+/**
+ * Sets a user's SCRAM-SHA-256 and SCRAM-SHA-512 password on a running broker with the broker's
+ * own `kafka-configs --alter --entity-type users` (through the PLAINTEXT listener): adds the user,
+ * or changes the password of an existing one. Clients already authenticated keep their
+ * connections until they authenticate again (KafkaSecurityOptions.reauthMs) or reconnect.
+ */
+export async function setKafkaScramUser(
+  handle: Pick<KafkaHandle, 'brokers' | 'dir'>,
+  user: KafkaUser,
+  options: { cacheDir?: string } = {},
+): Promise<void> {
+  const java = await ensureJava();
+  const { libsDir } = await ensureKafkaJars(options.cacheDir ?? defaultCacheDir());
+  const args = [
+    '-Xmx256m',
+    `-Dlog4j.configuration=file:${join(handle.dir, 'tools-log4j.properties')}`,
+    '-cp',
+    `${libsDir}/*`,
+    'kafka.admin.ConfigCommand',
+    '--bootstrap-server',
+    handle.brokers.join(','),
+    '--alter',
+    '--entity-type',
+    'users',
+    '--entity-name',
+    user.name,
+    '--add-config',
+    scramConfigValue(user),
+  ];
+  try {
+    await execFileAsync(java, args);
+  } catch (err) {
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+    throw new ServiceCallError(
+      'kafka',
+      `kafka-configs could not set the SCRAM credentials of user "${user.name}":\n${stdout}${stderr}`,
+    );
   }
 }
