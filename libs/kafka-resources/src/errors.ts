@@ -38,3 +38,15 @@ export class KafkaResourceError extends Error {
 export function isKafkaResourceError(err: unknown): err is KafkaResourceError {
   return err instanceof KafkaResourceError;
 }
+
+/**
+ * Whether the cluster refused us for good: a SASL login or a certificate it turned down, TLS
+ * where the listener has none. Waiting never fixes these (the platform file or the cluster's
+ * users must change), unlike an unreachable broker: processes stop at start on them.
+ */
+export function isKafkaAccessRefused(err: unknown): err is KafkaResourceError {
+  return (
+    err instanceof KafkaResourceError &&
+    (err.code === 'KAFKA_AUTHENTICATION_FAILED' || err.code === 'KAFKA_TLS_FAILED')
+  );
+}

@@ -18,7 +18,12 @@ export {
   type KafkaConsumerOptions,
 } from './consumer.js';
 export { type EnsureTopicsOptions, ensureTopics } from './ensure.js';
-export { isKafkaResourceError, KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
+export {
+  isKafkaAccessRefused,
+  isKafkaResourceError,
+  KafkaResourceError,
+  type KafkaResourceErrorCode,
+} from './errors.js';
 export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';
 export { MessageBatch, type PackedMessages, unpackMessages } from './message-batch.js';
 export {
