@@ -2,11 +2,15 @@
  * Why a connection to a Kafka cluster failed, in an operator's words: a refused SASL login, a
  * client certificate the brokers refuse, a broker certificate that does not verify, TLS spoken to
  * a plaintext listener or the reverse. Both client libraries bury the reason in retry and
- * aggregate errors; this reads the text they produce (tested on what each one says against a
- * real broker: connection-errors.test.ts) and names the cluster and the setting to look at.
+ * aggregate errors; this reads the text they produce and names the cluster and the setting to
+ * look at (first-contact.ts gets that text from one unretried connection; test/security.test.ts
+ * runs every case against a real secured broker, connection-errors.test.ts pins the words).
  */
 import { type KafkaConnection, securityProtocol } from './connection.js';
 import type { KafkaResourceErrorCode } from './errors.js';
+
+/** What first contact says when a broker answered ApiVersions, then closed on Metadata (first-contact.ts). */
+export const SASL_EXPECTED = 'closed the connection on the first request after ApiVersions';
 
 export interface ConnectionProblem {
   readonly code: KafkaResourceErrorCode;
@@ -45,6 +49,12 @@ export function diagnoseConnection(c: KafkaConnection, text: string): Connection
       reason: `${saslWho(c)} was refused: wrong user name or password${from}, or no such user on the cluster`,
     };
   }
+  if (sasl !== undefined && /not valid given the current SASL state|IllegalSaslState/i.test(text)) {
+    return {
+      code: 'KAFKA_AUTHENTICATION_FAILED',
+      reason: `the listener takes no SASL at all (a PLAINTEXT or SSL port?), and this cluster has sasl settings (${securityProtocol(c)})`,
+    };
+  }
   if (
     sasl !== undefined &&
     /Cannot find a suitable SASL mechanism|UnsupportedSaslMechanism|mechanism .* not enabled/i.test(text) &&
@@ -53,6 +63,12 @@ export function diagnoseConnection(c: KafkaConnection, text: string): Connection
     return {
       code: 'KAFKA_AUTHENTICATION_FAILED',
       reason: `the brokers do not offer SASL ${sasl.mechanism} on this listener (sasl.mechanism)`,
+    };
+  }
+  if (sasl === undefined && text.includes(SASL_EXPECTED)) {
+    return {
+      code: 'KAFKA_AUTHENTICATION_FAILED',
+      reason: `the broker answered, then ${SASL_EXPECTED}: its listener requires SASL authentication and this cluster has no sasl settings (${securityProtocol(c)})`,
     };
   }
   const alert = CLIENT_CERT_ALERT.exec(text);

@@ -17,6 +17,7 @@ import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka
 import type { ResourceLogger } from './admin.js';
 import { connectionLabel, type KafkaConnection } from './connection.js';
 import { describeKafkaError } from './connection-errors.js';
+import { assertContact } from './first-contact.js';
 import { baseOptions, connectionFailure, requestFailure } from './platformatic-client.js';
 
 export interface ConsumedMessage {
@@ -73,6 +74,9 @@ interface Seek {
 
 export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promise<KafkaConsumer> {
   const log = options.logger;
+  // Said at once: a refused login or certificate, and a cluster that does not answer (joining
+  // the group nests the client's retries: it would take minutes to give up).
+  await assertContact(options, { unreachable: 'throw' });
   const consumer = new Consumer({
     ...baseOptions({
       connection: options,
@@ -180,7 +184,7 @@ export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promi
     first = await open();
   } catch (err) {
     await consumer.close(true).catch(() => {});
-    throw await connectionFailure(options, err);
+    throw connectionFailure(options, err, 'cannot consume from');
   }
   const running = run(first);
 

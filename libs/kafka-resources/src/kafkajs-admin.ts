@@ -5,6 +5,7 @@ import type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from '.
 import { connectionLabel, connectionOf, type KafkaConnection } from './connection.js';
 import { describeKafkaError, diagnoseConnection } from './connection-errors.js';
 import { KafkaResourceError } from './errors.js';
+import { assertContact } from './first-contact.js';
 import { kafkaClient } from './kafkajs-client.js';
 import { createTopicError, requestError } from './kafkajs-errors.js';
 import type { ObservedTopic, TopicSpec } from './types.js';
@@ -181,6 +182,11 @@ function retriesWithin(ms: number): number {
 export async function connectKafkaAdmin(options: KafkaAdminOptions): Promise<KafkaAdmin> {
   const connectionTimeoutMs = options.connectionTimeoutMs ?? 10_000;
   const connection = connectionOf(options);
+  // A refused login or certificate is said at once (kafkajs retries a refused TLS handshake).
+  await assertContact(connection, {
+    unreachable: 'ignore',
+    timeoutMs: Math.min(3_000, Math.max(1, Math.floor(connectionTimeoutMs / 2))),
+  });
   const { kafka, lastError } = kafkaClient({
     connection,
     clientId: options.clientId ?? 'drover',

@@ -8,7 +8,6 @@ import type { BaseOptions } from '@platformatic/kafka';
 import { connectionLabel, type KafkaConnection } from './connection.js';
 import { describeKafkaError, diagnoseConnection } from './connection-errors.js';
 import { KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
-import { probeTls } from './tls-probe.js';
 
 /**
  * The connection part of @platformatic/kafka's options: seeds, TLS (`tls` goes to
@@ -76,30 +75,18 @@ export function errorCode(err: unknown): KafkaResourceErrorCode {
 
 /**
  * A failed connection (connect, first metadata, first fetch) as a KafkaResourceError naming the
- * cluster, then the reason when one is recognised (a refused login,
- * a certificate: connection-errors.ts), then the client's own words. When the client says no
- * more than that the connection closed and TLS is on, one TLS probe of the first broker asks
- * what the broker's TLS layer said (tls-probe.ts).
+ * cluster, then the reason when one is recognised (a refused login, a certificate:
+ * connection-errors.ts), then the client's own words; `doing` (`cannot consume from`) leads a
+ * failure that is neither a refusal nor an unreachable cluster (an unknown topic).
  */
-export async function connectionFailure(c: KafkaConnection, err: unknown): Promise<KafkaResourceError> {
-  let text = describeKafkaError(err);
-  let problem = diagnoseConnection(c, text);
-  const first = c.brokers[0];
-  if (
-    c.tls !== undefined &&
-    first !== undefined &&
-    (problem === undefined || problem.code === 'KAFKA_UNREACHABLE')
-  ) {
-    const said = await probeTls(first, c.tls);
-    if (said !== undefined && said !== 'closed') {
-      text = `${text}; TLS to ${first}: ${said}`;
-      problem = diagnoseConnection(c, text) ?? problem;
-    }
-  }
+export function connectionFailure(c: KafkaConnection, err: unknown, doing: string): KafkaResourceError {
+  const text = describeKafkaError(err);
+  const problem = diagnoseConnection(c, text);
+  const code = problem?.code ?? errorCode(err);
   return new KafkaResourceError(
-    problem?.code ?? errorCode(err),
+    code,
     problem === undefined
-      ? `cannot reach ${connectionLabel(c)}: ${text}`
+      ? `${code === 'KAFKA_UNREACHABLE' ? 'cannot reach' : doing} ${connectionLabel(c)}: ${text}`
       : `${connectionLabel(c)}: ${problem.reason} [${text}]`,
     { cluster: c.cluster, cause: err },
   );

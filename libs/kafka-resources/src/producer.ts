@@ -15,6 +15,7 @@ import { type MessageToProduce, murmur2, Producer } from '@platformatic/kafka';
 import type { ResourceLogger } from './admin.js';
 import type { KafkaConnection } from './connection.js';
 import { KafkaResourceError } from './errors.js';
+import { assertContact } from './first-contact.js';
 import { baseOptions, connectionFailure, requestFailure } from './platformatic-client.js';
 
 /** Codecs of Kafka's record batches (all in pure JavaScript or Node's zlib: no native addon). */
@@ -63,6 +64,8 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
       { cluster: options.cluster },
     );
   }
+  // A refused login or certificate is said at once (the client's retries would hide it).
+  await assertContact(options, { unreachable: 'ignore' });
   const producer = new Producer({
     ...baseOptions({
       connection: options,
@@ -83,7 +86,7 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
     if (options.idempotent === true) await producer.initIdempotentProducer({});
   } catch (err) {
     await producer.close().catch(() => {});
-    throw await connectionFailure(options, err);
+    throw connectionFailure(options, err, 'cannot produce to');
   }
   let sticky = 0;
   return {
