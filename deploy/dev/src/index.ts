@@ -28,7 +28,14 @@ export {
   setKafkaScramUser,
   startKafka,
 } from './kafka.js';
-export { KAFKA_VERSION, type KafkaUser, SASL_MECHANISMS, TOOLS_LOG4J } from './kafka-config.js';
+export {
+  KAFKA_VERSION,
+  type KafkaUser,
+  SASL_MECHANISMS,
+  SCRAM_MECHANISMS,
+  type ScramMechanism,
+  TOOLS_LOG4J,
+} from './kafka-config.js';
 export { acquireLock, type Lock } from './lock.js';
 export { cacheDir, repoRoot, stateDir } from './paths.js';
 export { assertPortFree, freePort, freePorts, isPortFree } from './ports.js';

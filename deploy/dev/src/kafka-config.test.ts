@@ -90,8 +90,8 @@ describe('renderServerProperties with security', () => {
       '--add-scram',
       'SCRAM-SHA-512=[name=drover,password=pw]',
     ]);
-    expect(scramConfigValue({ name: 'drover', password: 'pw' })).toBe(
-      'SCRAM-SHA-256=[password=pw],SCRAM-SHA-512=[password=pw]',
+    expect(scramConfigValue({ name: 'drover', password: 'pw' }, 'SCRAM-SHA-512')).toBe(
+      'SCRAM-SHA-512=[password=pw]',
     );
   });
 

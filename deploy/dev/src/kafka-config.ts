@@ -106,17 +106,24 @@ export function checkKafkaUser(user: KafkaUser): void {
     );
 }
 
-/** `--add-config` of `kafka-configs --entity-type users`: the user's SCRAM-SHA-256 and -512 credentials. */
-export function scramConfigValue(user: KafkaUser): string {
+/** The SCRAM variants Kafka stores a credential for (one `--add-scram` or `--add-config` each). */
+export const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export type ScramMechanism = (typeof SCRAM_MECHANISMS)[number];
+
+/**
+ * `--add-config` of `kafka-configs --entity-type users` for one SCRAM variant (one per request:
+ * the broker refuses two credentials of one user in one request, DuplicateResourceException).
+ */
+export function scramConfigValue(user: KafkaUser, mechanism: ScramMechanism): string {
   checkKafkaUser(user);
-  return `SCRAM-SHA-256=[password=${user.password}],SCRAM-SHA-512=[password=${user.password}]`;
+  return `${mechanism}=[password=${user.password}]`;
 }
 
 /** `--add-scram` arguments of `kafka-storage format`: one SCRAM credential per user and mechanism. */
 export function scramFormatArgs(users: readonly KafkaUser[]): string[] {
   return users.flatMap((user) => {
     checkKafkaUser(user);
-    return ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => [
+    return SCRAM_MECHANISMS.flatMap((mechanism) => [
       '--add-scram',
       `${mechanism}=[name=${user.name},password=${user.password}]`,
     ]);

@@ -15,6 +15,8 @@ import {
   parseClusterId,
   randomClusterId,
   renderServerProperties,
+  SCRAM_MECHANISMS,
+  type ScramMechanism,
   scramConfigValue,
   scramFormatArgs,
   TOOLS_LOG4J,
@@ -269,41 +271,44 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
 }
 
 /**
- * Sets a user's SCRAM-SHA-256 and SCRAM-SHA-512 password on a running broker with the broker's
- * own `kafka-configs --alter --entity-type users` (through the PLAINTEXT listener): adds the user,
- * or changes the password of an existing one. Clients already authenticated keep their
- * connections until they authenticate again (KafkaSecurityOptions.reauthMs) or reconnect.
+ * Sets a user's SCRAM password on a running broker with the broker's own `kafka-configs --alter
+ * --entity-type users` (through the PLAINTEXT listener), for each of `mechanisms` (default both;
+ * one run per mechanism, a few seconds each): adds the user, or changes the password of an
+ * existing one. Clients already authenticated keep their connections until they authenticate
+ * again (KafkaSecurityOptions.reauthMs) or reconnect.
  */
 export async function setKafkaScramUser(
   handle: Pick<KafkaHandle, 'brokers' | 'dir'>,
   user: KafkaUser,
-  options: { cacheDir?: string } = {},
+  options: { mechanisms?: readonly ScramMechanism[]; cacheDir?: string } = {},
 ): Promise<void> {
   const java = await ensureJava();
   const { libsDir } = await ensureKafkaJars(options.cacheDir ?? defaultCacheDir());
-  const args = [
-    '-Xmx256m',
-    `-Dlog4j.configuration=file:${join(handle.dir, 'tools-log4j.properties')}`,
-    '-cp',
-    `${libsDir}/*`,
-    'kafka.admin.ConfigCommand',
-    '--bootstrap-server',
-    handle.brokers.join(','),
-    '--alter',
-    '--entity-type',
-    'users',
-    '--entity-name',
-    user.name,
-    '--add-config',
-    scramConfigValue(user),
-  ];
-  try {
-    await execFileAsync(java, args);
-  } catch (err) {
-    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-    throw new ServiceCallError(
-      'kafka',
-      `kafka-configs could not set the SCRAM credentials of user "${user.name}":\n${stdout}${stderr}`,
-    );
+  for (const mechanism of options.mechanisms ?? SCRAM_MECHANISMS) {
+    const args = [
+      '-Xmx256m',
+      `-Dlog4j.configuration=file:${join(handle.dir, 'tools-log4j.properties')}`,
+      '-cp',
+      `${libsDir}/*`,
+      'kafka.admin.ConfigCommand',
+      '--bootstrap-server',
+      handle.brokers.join(','),
+      '--alter',
+      '--entity-type',
+      'users',
+      '--entity-name',
+      user.name,
+      '--add-config',
+      scramConfigValue(user, mechanism),
+    ];
+    try {
+      await execFileAsync(java, args);
+    } catch (err) {
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      throw new ServiceCallError(
+        'kafka',
+        `kafka-configs could not set the ${mechanism} credential of user "${user.name}":\n${stdout}${stderr}`,
+      );
+    }
   }
 }
