@@ -25,6 +25,10 @@ export interface ClusterOptions {
   readonly electionTtl?: number;
   readonly leaseTtl?: number;
   readonly token?: string;
+  /** More environment for every daemon (and what runners pass on to their children). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** More arguments for every controller. */
+  readonly controllerArgs?: readonly string[];
   /** A platform file for controllers and runners (`--config`): etcd TLS and auth, for one. */
   readonly configFile?: string;
   /** The key prefix (default: one of its own per cluster). */
@@ -111,6 +115,7 @@ export class TestCluster {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       DROVER_LOG_LEVEL: 'debug',
+      ...this.options.env,
     };
     return env;
   }
@@ -137,6 +142,7 @@ export class TestCluster {
         : ['--kafka-cluster', `kafka_front=${this.options.kafka.join(',')}`]),
       ...(this.options.electionTtl === undefined ? [] : ['--election-ttl', String(this.options.electionTtl)]),
       ...(this.tokenFile === undefined ? [] : ['--token-file', this.tokenFile]),
+      ...(this.options.controllerArgs ?? []),
     ];
     const controller: Controller = {
       id,

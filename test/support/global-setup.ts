@@ -1,3 +1,3 @@
 import { servicesSetup } from './services.js';
 
-export default servicesSetup(['etcd', 'kafka', 'search']);
+export default servicesSetup(['etcd', 'kafka', 'search', 'postgres']);

@@ -6,6 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import { type ControllerIdentity, controllerIdentitySchema } from '@drover/cluster-state';
+import { consoleAssetsDir } from '@drover/console';
+import { LogStore } from '@drover/log-store';
 import type { Logger } from '@drover/platform';
 import type { Leadership, Store } from '@drover/store';
 import type { FastifyInstance } from 'fastify';
@@ -29,6 +31,7 @@ export class Controller {
   #store: Store;
   #logger: Logger;
   #api: FastifyInstance | undefined;
+  #logStore: LogStore | undefined;
   #leadership: Leadership | undefined;
   #reconciler: Reconciler | undefined;
   #topics: TopicManager | undefined;
@@ -57,8 +60,11 @@ export class Controller {
 
   async start(): Promise<void> {
     const registry = this.metrics.registry;
+    const reader = cacheReader(this.cache);
+    const store = this.config.logStore;
+    this.#logStore = store === undefined ? undefined : new LogStore(store);
     this.#api = await buildApi({
-      reader: cacheReader(this.cache),
+      reader,
       commands: new EtcdChannelCommands(this.#store),
       leader: {
         id: this.config.id,
@@ -72,6 +78,7 @@ export class Controller {
       metrics: { contentType: registry.contentType, metrics: () => registry.metrics() },
       token: this.config.token,
       logger: this.#logger,
+      console: { assetsDir: consoleAssetsDir(), live: reader, logStore: this.#logStore },
     });
     await this.#api.listen({ host: this.config.listen.host, port: this.config.listen.port });
     this.#logger.info({ listen: this.#identity.api, id: this.config.id }, 'API listening');
@@ -136,6 +143,7 @@ export class Controller {
     await this.#leadership?.resign().catch(() => {});
     await this.#loop;
     await this.#api?.close();
+    await this.#logStore?.close();
     await this.cache.close();
     this.#store.close();
   }

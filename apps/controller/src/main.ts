@@ -37,6 +37,21 @@ const program = new Command('drover-controller')
   )
   .addOption(new Option('--token-file <file>', 'bearer token for mutations').env('DROVER_TOKEN_FILE'))
   .addOption(new Option('--id <id>', 'controller identity (default host:port)').env('DROVER_CONTROLLER_ID'))
+  .addOption(
+    new Option('--log-store-url <url>', 'PostgreSQL log store the console searches (postgres://...)').env(
+      'DROVER_LOG_STORE_URL',
+    ),
+  )
+  .addOption(
+    new Option('--log-store-password-file <file>', "the log store's password").env(
+      'DROVER_LOG_STORE_PASSWORD_FILE',
+    ),
+  )
+  .addOption(
+    new Option('--log-store-table <[schema.]table>', 'the log table (default public.logs)').env(
+      'DROVER_LOG_STORE_TABLE',
+    ),
+  )
   .showHelpAfterError()
   .exitOverride((err) => process.exit(commanderExitCode(err) ?? ExitCode.USAGE));
 

@@ -11,7 +11,7 @@ import {
   runnerView,
   type StatusRecord,
 } from '@drover/cluster-state';
-import type { ClusterReader } from './api/ports.js';
+import type { LiveSource } from './api/ports.js';
 import type { ClusterCache } from './cluster-cache.js';
 import { applicationDigest } from './targets.js';
 
@@ -107,8 +107,8 @@ export function runnerOf(cache: ClusterCache, ref: InstanceRef): string | undefi
   return undefined;
 }
 
-/** The read side of the API over the cache. */
-export function cacheReader(cache: ClusterCache): ClusterReader {
+/** The read side of the API over the cache, followed live by the console's stream. */
+export function cacheReader(cache: ClusterCache): LiveSource {
   return {
     get synced() {
       return cache.synced;
@@ -116,6 +116,11 @@ export function cacheReader(cache: ClusterCache): ClusterReader {
     get connected() {
       return cache.connected;
     },
+    get revision() {
+      return cache.revision;
+    },
+    onChange: (listener) => cache.onChange(listener),
+    seenWithin: (revision, timeoutMs) => cache.seen(revision, timeoutMs),
     runners: () => runnerViews(cache),
     channels: () => channelViews(cache),
     channel: (ref) => channelViewOf(cache, ref.tenant, ref.channel),

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -19,6 +19,7 @@ import { Command, Option } from 'commander';
 import { defaultDrainMs } from './drain.js';
 import { nodeMetrics, prometheus } from './metrics.js';
 import { signalReady } from './ready.js';
+import { type ComponentKind, inputTotals, StatsHistory, statsJson } from './stats-history.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -115,16 +116,42 @@ async function start(flags: StartFlags): Promise<number> {
     logger.info({ nodes: nodes.length, maxPending, messageTimeoutMs }, 'pipeline running');
 
     const labels = { tenant: flags.tenant ?? '', channel: flags.channel ?? '', app: flags.app ?? '' };
+    const startedAt = Date.now();
+    const kinds: Record<string, ComponentKind> = {};
+    for (const n of nodes) kinds[n.component] = n.impl.kind as ComponentKind;
+    const history = new StatsHistory();
+    history.add(inputTotals(engine.stats(), kinds, startedAt));
+    const sampler = setLongInterval(
+      () => history.add(inputTotals(engine.stats(), kinds, Date.now())),
+      history.intervalMs,
+    ).unref();
+    // Under a runner, DROVER_METRICS_FILE names where to say our metrics address (the runner
+    // reads it to pass our counters on): then we listen even without --metrics-listen, on a
+    // loopback port the kernel picks.
+    const addressFile = process.env.DROVER_METRICS_FILE;
+    const metricsListen = flags.metricsListen ?? (addressFile ? '127.0.0.1:0' : undefined);
     const metricsServer =
-      flags.metricsListen === undefined
+      metricsListen === undefined
         ? undefined
         : await (async () => {
-            const { host, port } = parseHostPort(flags.metricsListen as string, '--metrics-listen');
-            const server = createServer((_req, res) => {
+            const { host, port } = parseHostPort(metricsListen, '--metrics-listen');
+            const server = createServer((req, res) => {
+              if ((req.url ?? '').split('?')[0] === '/v1/stats') {
+                const body = JSON.stringify(statsJson(engine.stats(), kinds, history, startedAt, Date.now()));
+                res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+                res.end(body);
+                return;
+              }
               res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
               res.end(prometheus(engine.stats(), labels, nodeMetrics(nodes)));
             });
             await new Promise<void>((ok) => server.listen(port, host, ok));
+            const bound = server.address();
+            if (addressFile && bound !== null && typeof bound === 'object') {
+              const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+              await writeFile(addressFile, `${JSON.stringify({ pid: process.pid, url })}\n`);
+              logger.info({ url }, 'metrics listening');
+            }
             return server;
           })();
     // Inputs listen, metrics answer: ready (a rolling update waits for this before going on).
@@ -147,6 +174,7 @@ async function start(flags: StartFlags): Promise<number> {
         logger.info({ signal, inFlight: engine.inFlight }, 'draining');
         const left = await engine.drain(drainMs);
         ticker.clear();
+        sampler.clear();
         metricsServer?.close();
         if (left > 0) logger.warn({ left }, 'drain timed out: events in flight were failed back');
         else logger.info({ stats: engine.stats() }, 'drained cleanly');

@@ -6,12 +6,16 @@
  *   GET /v1/instances/:id/logs?tail=N&follow=1
  *        :id is tenant.channel.app.index; NDJSON pino records, the last N (default 100), then
  *        with follow=1 every new one until the client leaves
+ *   GET /v1/instances/:id/metrics           live RSS, limit and the pipeline's counters (JSON,
+ *                                           pipelineStatsSchema), from the child's metrics address
  *   GET /metrics                            Prometheus text
  *
  * Bind it to loopback or a private interface: logs may hold anything the pipelines print.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { instanceId } from '@drover/channel-model';
+import { type PipelineStats, pipelineStatsSchema, type RunnerInstanceMetrics } from '@drover/cluster-state';
 import type { Logger } from '@drover/platform';
 import type { MemoryEnforcementKind } from '@drover/supervisor';
 import type { LiveInstance } from './instances.js';
@@ -57,6 +61,59 @@ async function instancesBody(state: RunnerHttpState) {
       rssBytes: (await i.rssBytes().catch(() => undefined)) ?? null,
     })),
   );
+}
+
+/** How long the runner waits for a child's counters. */
+const STATS_TIMEOUT_MS = 2000;
+
+/**
+ * The child's counters from the address it wrote in its metrics file, if that file is its own
+ * (same pid as the running child: a file left by a previous life is ignored).
+ */
+async function pipelineStats(
+  instance: LiveInstance,
+): Promise<{ pipeline: PipelineStats | null; error: string | null }> {
+  const pid = instance.status?.pid ?? null;
+  if (pid === null) return { pipeline: null, error: 'not running' };
+  let address: { pid?: unknown; url?: unknown };
+  try {
+    address = JSON.parse(await readFile(instance.metricsFile, 'utf8')) as typeof address;
+  } catch {
+    return { pipeline: null, error: 'serves no counters (not a pipeline, or not listening yet)' };
+  }
+  if (address.pid !== pid || typeof address.url !== 'string') {
+    return { pipeline: null, error: 'serves no counters yet (metrics address is from a previous run)' };
+  }
+  try {
+    const res = await fetch(`${address.url}/v1/stats`, { signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
+    if (!res.ok) return { pipeline: null, error: `counters answered HTTP ${res.status}` };
+    const stats = pipelineStatsSchema.safeParse(await res.json());
+    if (!stats.success) {
+      const issue = stats.error.issues[0];
+      return {
+        pipeline: null,
+        error: `counters did not decode: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+      };
+    }
+    return { pipeline: stats.data, error: null };
+  } catch (err) {
+    return { pipeline: null, error: `counters unreachable: ${(err as Error).message}` };
+  }
+}
+
+async function instanceMetrics(
+  state: RunnerHttpState,
+  instance: LiveInstance,
+): Promise<RunnerInstanceMetrics> {
+  const { pipeline, error } = await pipelineStats(instance);
+  return {
+    id: instanceId(instance.placement),
+    runner: state.name(),
+    rssBytes: (await instance.rssBytes().catch(() => undefined)) ?? null,
+    memoryLimitBytes: instance.status?.memoryLimitBytes ?? null,
+    pipeline,
+    error,
+  };
 }
 
 function logs(req: IncomingMessage, res: ServerResponse, instance: LiveInstance, url: URL): void {
@@ -116,6 +173,14 @@ export async function startRunnerHttp(
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
         res.end(text);
       });
+      return;
+    }
+    const metrics = /^\/v1\/instances\/([^/]+)\/metrics$/.exec(path);
+    if (metrics !== null) {
+      const instance = state.find(decodeURIComponent(metrics[1] ?? ''));
+      if (instance === undefined)
+        return send(res, 404, { error: `no instance ${metrics[1]} on runner ${state.name()}` });
+      void instanceMetrics(state, instance).then((body) => send(res, 200, body));
       return;
     }
     const m = /^\/v1\/instances\/([^/]+)\/logs$/.exec(path);

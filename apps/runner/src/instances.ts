@@ -20,7 +20,7 @@ import { childArgs, childEnvironment, heapOptions, resolveCommand } from './comm
 import { InstanceLog } from './instance-log.js';
 import { READY_ENV, READY_FILE, ReadinessWatch, signalsReadiness } from './readiness.js';
 import type { StatusPublisher } from './status-publisher.js';
-import { instanceDir, prepareInstanceDir, removeInstanceDir, writePidFile } from './workdir.js';
+import { instanceDir, METRICS_FILE, prepareInstanceDir, removeInstanceDir, writePidFile } from './workdir.js';
 
 const RETRY_MS = 1000;
 
@@ -38,6 +38,8 @@ export interface LiveInstance {
   readonly status: ChildStatus | undefined;
   rssBytes(): Promise<number | undefined>;
   readonly log: InstanceLog | undefined;
+  /** Where the child says its metrics address (see METRICS_FILE). */
+  readonly metricsFile: string;
 }
 
 export interface InstanceManagerOptions {
@@ -95,6 +97,7 @@ export class InstanceManager {
       status: this.#statuses.get(keyOf(i.placement)) ?? i.child?.status,
       rssBytes: () => i.child?.rssBytes() ?? Promise.resolve(undefined),
       log: i.log,
+      metricsFile: join(instanceDir(this.#o.workdir, i.placement), METRICS_FILE),
     }));
   }
 
@@ -227,6 +230,8 @@ export class InstanceManager {
         DROVER_STOP_GRACE_MS: String(this.#o.stopGraceMs),
         // Where it says it is ready (readiness.ts).
         [READY_ENV]: join(dir, READY_FILE),
+        // Where it says its metrics address (workdir.ts), for the console's counters.
+        DROVER_METRICS_FILE: join(dir, METRICS_FILE),
       },
       // Node scripts (punchlinectl) run on the runner's own Node.
       dirname(process.execPath),

@@ -9,6 +9,11 @@ import type { InstanceRef } from '@drover/store';
 import { procStat } from '@drover/supervisor';
 
 export const PID_FILE = '.drover-child.json';
+/**
+ * Where a child says its metrics address (`{pid, url}`), named to it by DROVER_METRICS_FILE:
+ * punchlinectl serves its counters there (`GET /v1/stats`) and the runner passes them on.
+ */
+export const METRICS_FILE = '.drover-metrics.json';
 
 export class WorkdirError extends Error {
   override readonly name = 'WorkdirError';

@@ -1,5 +1,12 @@
 export { type Command, parseArgs, USAGE, UsageError } from './args.js';
 export {
+  CHANNELS as DEMO_CHANNELS,
+  CONTROLLERS as DEMO_CONTROLLERS,
+  type DemoPaths,
+  demoPaths,
+  RUNNERS as DEMO_RUNNERS,
+} from './demo/layout.js';
+export {
   DevServicesError,
   JarResolutionError,
   LockTimeoutError,
@@ -51,10 +58,12 @@ export {
   stopPostgres,
 } from './postgres.js';
 export {
+  ensureChromium,
   ensureEtcdInstalled,
   ensureJava,
   ensureMaven,
   ensureRsyslog,
+  ensureSystemdAnalyze,
   RSYSLOG_MODULE_DIR,
   RSYSLOG_PACKAGES,
 } from './prereq.js';

@@ -94,6 +94,14 @@ export function ensureEtcdInstalled(): Promise<string> {
   return ensureBinary('etcd', 'etcd', ['etcd-server', 'etcd-client']);
 }
 
+/**
+ * Debian's Chromium, for the console's browser tests (driven by playwright-core, which downloads
+ * no browser of its own). Fonts come with it so that screenshots show text.
+ */
+export function ensureChromium(): Promise<string> {
+  return ensureBinary('chromium', 'Chromium', ['chromium', 'fonts-liberation', 'fonts-dejavu-core']);
+}
+
 export function ensureMaven(): Promise<string> {
   return ensureBinary('mvn', 'Maven (mvn)', ['maven']);
 }
@@ -120,6 +128,11 @@ export async function ensureJava(): Promise<string> {
     );
   }
   return java;
+}
+
+/** `systemd-analyze` (Debian's `systemd`), which checks the shipped units in a test. */
+export function ensureSystemdAnalyze(): Promise<string> {
+  return ensureBinary('systemd-analyze', 'systemd-analyze', ['systemd']);
 }
 
 /** Where Debian's rsyslog keeps its modules. */

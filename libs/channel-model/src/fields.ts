@@ -1,6 +1,15 @@
 /** Field schemas shared by the structures: names, memory, durations. */
 import { z } from 'zod';
-import { COMMAND, ENV_NAME, IDENTIFIER, IDENTIFIER_HINT, isChannelRelativePath, TOPIC } from './names.js';
+import {
+  COMMAND,
+  ENV_NAME,
+  IDENTIFIER,
+  IDENTIFIER_HINT,
+  isChannelRelativePath,
+  SQL_IDENTIFIER,
+  SQL_IDENTIFIER_HINT,
+  TOPIC,
+} from './names.js';
 import { parseDuration, parseMemory } from './units.js';
 
 export const identifier = z.string().regex(IDENTIFIER, IDENTIFIER_HINT);
@@ -53,3 +62,5 @@ export const envMap = z.record(
 
 export const positiveInt = (what: string) =>
   z.number().int(`${what} must be a whole number`).min(1, `${what} must be at least 1`);
+
+export const sqlIdentifier = z.string().regex(SQL_IDENTIFIER, SQL_IDENTIFIER_HINT);

@@ -52,6 +52,8 @@ export {
   IDENTIFIER_HINT,
   INSTANCE_INDEX,
   isChannelRelativePath,
+  SQL_IDENTIFIER,
+  SQL_IDENTIFIER_HINT,
   TOPIC,
 } from './names.js';
 export {

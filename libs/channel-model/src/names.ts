@@ -20,6 +20,14 @@ export const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * A PostgreSQL schema, table or column name we create (or read) and quote ourselves: lower case,
+ * letters, digits and _, at most 63 bytes (NAMEDATALEN - 1). Lower case, so the quoted name is
+ * the one unquoted SQL (psql, reports) folds to.
+ */
+export const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+export const SQL_IDENTIFIER_HINT = 'lower-case letters, digits and _, at most 63';
+
 /** A file inside the channel directory: relative, no `..` segment, no backslash. */
 export function isChannelRelativePath(path: string): boolean {
   if (path === '' || path.startsWith('/') || path.includes('\\') || path.includes('\0')) return false;

@@ -4,7 +4,7 @@
  * listed, so a pipeline that validates can start.
  */
 import { z } from 'zod';
-import { duration, memory } from './fields.js';
+import { duration, memory, sqlIdentifier } from './fields.js';
 
 export type NodeKind = 'input' | 'processing' | 'output';
 
@@ -440,8 +440,7 @@ export const grokSettings = z.strictObject({
 });
 export type GrokSettings = z.output<typeof grokSettings>;
 
-/** A PostgreSQL identifier we create and quote ourselves: lower case, letters, digits, _. */
-const sqlName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _, at most 63');
+const sqlName = sqlIdentifier;
 
 /** Column types an extra column may have. */
 export const SQL_TYPES = [

@@ -4,7 +4,7 @@
  * variables override it (the apps merge them).
  */
 import { z } from 'zod';
-import { identifier, memory, positiveInt } from './fields.js';
+import { identifier, memory, positiveInt, sqlIdentifier } from './fields.js';
 import type { ParseResult } from './issues.js';
 import { COMMAND, COMMAND_HINT } from './names.js';
 import { validateYaml } from './validate.js';
@@ -91,6 +91,19 @@ export const platformConfigSchema = z.strictObject({
       election_ttl: positiveInt('election_ttl').default(3),
     })
     .prefault({}),
+  /**
+   * The PostgreSQL log store the console searches: the table postgresql_output writes (its
+   * `schema` and `table` defaults are the same). The password comes from `password_file`, else
+   * the URL, else PGPASSWORD.
+   */
+  log_store: z
+    .strictObject({
+      url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// URL'),
+      password_file: z.string().min(1).optional(),
+      schema: sqlIdentifier.default('public'),
+      table: sqlIdentifier.default('logs'),
+    })
+    .optional(),
   runner: z
     .strictObject({
       name: identifier.optional(),

@@ -26,6 +26,8 @@ export const apiErrorStatus = {
   DRV_CHANNEL_UNKNOWN: 404,
   /** The instance is not placed on a live runner (for its logs). */
   DRV_INSTANCE_NOT_PLACED: 404,
+  /** No event with that id in the log store. */
+  DRV_LOG_EVENT_UNKNOWN: 404,
   /** Someone else changed the channel at the same time: read again and retry. */
   DRV_CONFLICT: 409,
   /** The action needs a started channel (reload). */
@@ -36,12 +38,20 @@ export const apiErrorStatus = {
   DRV_UNSUPPORTED_MEDIA_TYPE: 415,
   /** A bug or an unexpected failure: logged by the controller with its cause. */
   DRV_INTERNAL: 500,
+  /** This controller has no log store configured (platform file `log_store`, --log-store-url). */
+  DRV_LOG_STORE_NOT_CONFIGURED: 501,
   /** The runner holding the instance did not answer (for its logs). */
   DRV_RUNNER_UNREACHABLE: 502,
+  /** The log store refused the search (its table is missing, or another SQL error: the message says). */
+  DRV_LOG_STORE_FAILED: 502,
   /** etcd did not answer in time, or the connection is down: retry shortly. */
   DRV_ETCD_UNAVAILABLE: 503,
   /** This controller has not listed etcd yet (just started): retry in a moment. */
   DRV_NOT_SYNCED: 503,
+  /** The log store cannot be reached (connection refused, authentication, too many clients). */
+  DRV_LOG_STORE_UNAVAILABLE: 503,
+  /** The search ran past the log store's statement timeout: narrow it (time range, host). */
+  DRV_LOG_STORE_TIMEOUT: 504,
 } as const satisfies Record<`DRV_${string}`, number>;
 
 export type ApiErrorCode = keyof typeof apiErrorStatus;

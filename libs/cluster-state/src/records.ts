@@ -224,6 +224,18 @@ export const controllerIdentitySchema = z.object({
 });
 export type ControllerIdentity = z.infer<typeof controllerIdentitySchema>;
 
+/**
+ * A controller's `GET /readyz` body: ready when its etcd view is connected and listed and a leader
+ * exists (503 otherwise, same body); `self` says whether this controller is that leader.
+ */
+export const readinessSchema = z.object({
+  ready: z.boolean(),
+  etcd: z.boolean(),
+  leader: controllerIdentitySchema.nullable(),
+  self: z.object({ id: z.string(), leader: z.boolean() }),
+});
+export type Readiness = z.infer<typeof readinessSchema>;
+
 /** `schema.parse` as the store's decoder. */
 export function decoder<T>(schema: z.ZodType<T>): (raw: unknown) => T {
   return (raw) => schema.parse(raw);

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePipeline, unwrap } from '@drover/channel-model';
 import { describe, expect, it } from 'vitest';
+import { quiet } from '../test/support/nodes.js';
 import { buildPipeline } from './build.js';
 import type { KafkaInput } from './nodes/kafka-input.js';
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe('buildPipeline', () => {
   const text = `version: "6.0"

@@ -3,42 +3,9 @@
  * the same node's synchronous run, tracking and _ppf_errors included.
  */
 import { describe, expect, it } from 'vitest';
-import { Engine, type EngineNode } from './engine.js';
-import type {
-  DeferredProcessingNode,
-  Delivery,
-  Emit,
-  Fields,
-  InputContext,
-  InputNode,
-  Outcome,
-  OutputNode,
-  ProcessResult,
-} from './types.js';
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {}
-  send(fields: Fields): Promise<Outcome> {
-    return new Promise((resolve) => this.ctx?.emit('logs', fields, resolve));
-  }
-}
-
-class TestOutput implements OutputNode {
-  readonly kind = 'output' as const;
-  received: Delivery[] = [];
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push(event);
-    done();
-  }
-  async close() {}
-}
+import { TestInput, TestOutput, testEngine } from '../test/support/nodes.js';
+import type { Engine, EngineNode } from './engine.js';
+import type { DeferredProcessingNode, Delivery, Emit, Fields, ProcessResult } from './types.js';
 
 /** What a node does, run synchronously or deferred (its result handed back later, by hand). */
 type Behaviour = (event: Delivery, emit: Emit) => void;
@@ -75,7 +42,7 @@ function pipeline(
   input: TestInput,
   timeoutMs = 5000,
 ): Engine {
-  return new Engine(
+  return testEngine(
     [
       {
         component: 'in',
@@ -100,7 +67,7 @@ function pipeline(
         subscribe: [{ component: 'node', stream: '_ppf_errors' }],
       },
     ],
-    { maxPending: 100, messageTimeoutMs: timeoutMs, logger: quiet },
+    { messageTimeoutMs: timeoutMs },
   );
 }
 

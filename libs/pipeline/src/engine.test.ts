@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Engine, type EngineNode, errorDocument } from './engine.js';
+import { TestInput, TestOutput, testEngine } from '../test/support/nodes.js';
+import { type EngineNode, errorDocument } from './engine.js';
 import {
   type Delivery,
   type Fields,
@@ -8,51 +9,11 @@ import {
   type InputNode,
   type JoinContext,
   type Outcome,
-  type OutputNode,
   type ProcessingNode,
   RejectedEvent,
 } from './types.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-/** An input the test drives by hand. */
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  stopped = false;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {
-    this.stopped = true;
-  }
-  send(fields: Fields, stream = 'logs'): Promise<Outcome> {
-    return new Promise((resolve) => this.ctx?.emit(stream, fields, resolve));
-  }
-}
-
-/** An output that records deliveries and confirms them when told (or at once). */
-class TestOutput implements OutputNode {
-  readonly kind = 'output' as const;
-  received: Delivery[] = [];
-  pending: ((err?: Error) => void)[] = [];
-  closed = false;
-  constructor(readonly auto = true) {}
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push(event);
-    if (this.auto) done();
-    else this.pending.push(done);
-  }
-  async close() {
-    this.closed = true;
-  }
-}
-
 const processing = (fn: ProcessingNode['process']): ProcessingNode => ({ kind: 'processing', process: fn });
-
-function build(nodes: EngineNode[], over: Partial<{ maxPending: number; messageTimeoutMs: number }> = {}) {
-  return new Engine(nodes, { maxPending: 100, messageTimeoutMs: 5000, logger: quiet, ...over });
-}
 
 const inputNode = (impl: InputNode, fields = ['msg', '_ppf_id', '_ppf_timestamp']): EngineNode => ({
   component: 'in',
@@ -64,9 +25,9 @@ const inputNode = (impl: InputNode, fields = ['msg', '_ppf_id', '_ppf_timestamp'
 describe('pipeline engine', () => {
   it('confirms an event once every output that received it confirmed', async () => {
     const input = new TestInput();
-    const a = new TestOutput(false);
-    const b = new TestOutput(false);
-    const engine = build([
+    const a = new TestOutput('hold');
+    const b = new TestOutput('hold');
+    const engine = testEngine([
       inputNode(input),
       { component: 'a', impl: a, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
       { component: 'b', impl: b, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
@@ -88,7 +49,7 @@ describe('pipeline engine', () => {
   it('carries only the declared fields, with a unique _ppf_id and a timestamp set at the input', async () => {
     const input = new TestInput();
     const out = new TestOutput();
-    const engine = build([
+    const engine = testEngine([
       inputNode(input),
       { component: 'out', impl: out, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
     ]);
@@ -104,9 +65,9 @@ describe('pipeline engine', () => {
 
   it('fails the event back when an output fails it, and ignores a late confirmation', async () => {
     const input = new TestInput();
-    const good = new TestOutput(false);
-    const bad = new TestOutput(false);
-    const engine = build([
+    const good = new TestOutput('hold');
+    const bad = new TestOutput('hold');
+    const engine = testEngine([
       inputNode(input),
       { component: 'good', impl: good, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
       { component: 'bad', impl: bad, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
@@ -122,8 +83,8 @@ describe('pipeline engine', () => {
   it('routes a processing error to _ppf_errors with the message and the original document', async () => {
     const input = new TestInput();
     const logs = new TestOutput();
-    const errors = new TestOutput(false);
-    const engine = build([
+    const errors = new TestOutput('hold');
+    const engine = testEngine([
       inputNode(input),
       {
         component: 'parse',
@@ -165,7 +126,7 @@ describe('pipeline engine', () => {
   it('puts the whole input event in _ppf_error_document, undeclared fields included, however far downstream', async () => {
     const input = new TestInput();
     const errors = new TestOutput();
-    const engine = build([
+    const engine = testEngine([
       inputNode(input),
       {
         component: 'first',
@@ -210,9 +171,9 @@ describe('pipeline engine', () => {
 
   it("routes an event an output rejects to the output's _ppf_errors with the whole input event", async () => {
     const input = new TestInput();
-    const store = new TestOutput(false);
+    const store = new TestOutput('hold');
     const errors = new TestOutput();
-    const engine = build([
+    const engine = testEngine([
       inputNode(input),
       {
         component: 'store',
@@ -244,8 +205,8 @@ describe('pipeline engine', () => {
 
   it('fails a rejected event back to its input when the output publishes no _ppf_errors', async () => {
     const input = new TestInput();
-    const store = new TestOutput(false);
-    const engine = build([
+    const store = new TestOutput('hold');
+    const engine = testEngine([
       inputNode(input),
       { component: 'store', impl: store, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
     ]);
@@ -263,7 +224,7 @@ describe('pipeline engine', () => {
 
   it('fails the event when a node throws and publishes no _ppf_errors', async () => {
     const input = new TestInput();
-    const engine = build([
+    const engine = testEngine([
       inputNode(input),
       {
         component: 'boom',
@@ -280,7 +241,7 @@ describe('pipeline engine', () => {
 
   it('confirms at once an event on a stream nobody subscribes to, and refuses undeclared streams', async () => {
     const input = new TestInput();
-    const engine = build([inputNode(input)]);
+    const engine = testEngine([inputNode(input)]);
     await engine.start();
     expect(await input.send({ msg: 'x' })).toEqual({ ok: true });
     expect(await input.send({ msg: 'x' }, 'nope')).toEqual({
@@ -291,8 +252,8 @@ describe('pipeline engine', () => {
 
   it('fails an event not confirmed within message_timeout', async () => {
     const input = new TestInput();
-    const stuck = new TestOutput(false);
-    const engine = build(
+    const stuck = new TestOutput('hold');
+    const engine = testEngine(
       [
         inputNode(input),
         { component: 'stuck', impl: stuck, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
@@ -309,8 +270,8 @@ describe('pipeline engine', () => {
     vi.useFakeTimers();
     try {
       const input = new TestInput();
-      const stuck = new TestOutput(false);
-      const engine = build(
+      const stuck = new TestOutput('hold');
+      const engine = testEngine(
         [
           inputNode(input),
           { component: 'stuck', impl: stuck, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
@@ -334,8 +295,8 @@ describe('pipeline engine', () => {
 
   it('holds an input at max_pending events in flight until one is confirmed', async () => {
     const input = new TestInput();
-    const out = new TestOutput(false);
-    const engine = build(
+    const out = new TestOutput('hold');
+    const engine = testEngine(
       [
         inputNode(input),
         { component: 'out', impl: out, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
@@ -360,8 +321,8 @@ describe('pipeline engine', () => {
 
   it('drains: stops inputs, waits for events in flight, closes outputs', async () => {
     const input = new TestInput();
-    const out = new TestOutput(false);
-    const engine = build([
+    const out = new TestOutput('hold');
+    const engine = testEngine([
       inputNode(input),
       { component: 'out', impl: out, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
     ]);
@@ -379,11 +340,11 @@ describe('pipeline engine', () => {
 
   it('gives up draining after the timeout and says how many were left', async () => {
     const input = new TestInput();
-    const engine = build([
+    const engine = testEngine([
       inputNode(input),
       {
         component: 'out',
-        impl: new TestOutput(false),
+        impl: new TestOutput('hold'),
         publish: [],
         subscribe: [{ component: 'in', stream: 'logs' }],
       },
@@ -424,7 +385,7 @@ class Joiner implements ProcessingNode {
 }
 
 function joinPipeline(joiner: Joiner, out: TestOutput, input: TestInput, over = {}) {
-  return build(
+  return testEngine(
     [
       inputNode(input),
       {
@@ -454,7 +415,7 @@ describe('joined events (pack)', () => {
   it('confirms every part once the joined event is confirmed, and not before', async () => {
     const input = new TestInput();
     const joiner = new Joiner();
-    const out = new TestOutput(false);
+    const out = new TestOutput('hold');
     const engine = joinPipeline(joiner, out, input);
     await engine.start();
     const outcomes: (Outcome | undefined)[] = [undefined, undefined, undefined];
@@ -480,7 +441,7 @@ describe('joined events (pack)', () => {
   it('fails every part back when the joined event fails', async () => {
     const input = new TestInput();
     const joiner = new Joiner();
-    const out = new TestOutput(false);
+    const out = new TestOutput('hold');
     const engine = joinPipeline(joiner, out, input);
     await engine.start();
     const sent = [input.send({ msg: 'a' }), input.send({ msg: 'b' })];
@@ -497,7 +458,7 @@ describe('joined events (pack)', () => {
     try {
       const input = new TestInput();
       const joiner = new Joiner();
-      const out = new TestOutput(false);
+      const out = new TestOutput('hold');
       const engine = joinPipeline(joiner, out, input, { messageTimeoutMs: 1000 });
       await engine.start();
       const old = input.send({ msg: 'old' });
@@ -518,7 +479,7 @@ describe('joined events (pack)', () => {
     const input = new TestInput();
     const joiner = new Joiner();
     joiner.throwAfterHold = true;
-    const out = new TestOutput(true);
+    const out = new TestOutput();
     const engine = joinPipeline(joiner, out, input);
     await engine.start();
     const bad = input.send({ msg: 'bad' });
@@ -533,7 +494,7 @@ describe('joined events (pack)', () => {
   it('flushes joining nodes when the inputs stop, and closes them after the drain', async () => {
     const input = new TestInput();
     const joiner = new Joiner();
-    const out = new TestOutput(true);
+    const out = new TestOutput();
     const engine = joinPipeline(joiner, out, input);
     await engine.start();
     const sent = input.send({ msg: 'last' });

@@ -9,9 +9,8 @@ import { gunzipSync } from 'node:zlib';
 import { fileOutputSettings, harvestInputSettings } from '@drover/channel-model';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
-import { Engine, type Fields, FileOutput, HarvestInput, type OutputNode } from '../src/index.js';
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+import { type Fields, FileOutput, HarvestInput } from '../src/index.js';
+import { inputToNode, quiet, TestOutput } from './support/nodes.js';
 
 function files(root: string): string[] {
   const out: string[] = [];
@@ -112,16 +111,6 @@ describe('file_output', () => {
   });
 });
 
-class Collect implements OutputNode {
-  readonly kind = 'output' as const;
-  readonly got: Fields[] = [];
-  write(event: { fields: Readonly<Fields> }, done: (err?: Error) => void) {
-    this.got.push({ ...event.fields });
-    done();
-  }
-  async close() {}
-}
-
 async function harvest(dir: string, settings: Record<string, unknown>) {
   const s = harvestInputSettings.parse({ directory: 'up', poll_interval_ms: 20, ...settings });
   const input = new HarvestInput(s, 'logs', {
@@ -129,19 +118,14 @@ async function harvest(dir: string, settings: Record<string, unknown>) {
     doneDir: join(dir, 'up', 'done'),
     stateFile: join(dir, 'h.json'),
   });
-  const out = new Collect();
-  const engine = new Engine(
-    [
-      {
-        component: 'h',
-        impl: input,
-        publish: [{ stream: 'logs', fields: ['log', 'file', '_ppf_id'] }],
-        subscribe: [],
-      },
-      { component: 'o', impl: out, publish: [], subscribe: [{ component: 'h', stream: 'logs' }] },
-    ],
-    { maxPending: 100, messageTimeoutMs: 5000, logger: quiet },
-  );
+  const out = new TestOutput();
+  const engine = inputToNode({
+    input,
+    inputName: 'h',
+    fields: ['log', 'file', '_ppf_id'],
+    node: out,
+    nodeName: 'o',
+  });
   await engine.start();
   return { engine, out };
 }
@@ -155,10 +139,10 @@ describe('harvest_input', () => {
     writeFileSync(join(up, '.b.log'), 'hidden\n');
     writeFileSync(join(up, 'c.log.part'), 'partial\n');
     await new Promise((r) => setTimeout(r, 200));
-    expect(out.got).toEqual([]);
+    expect(out.fields()).toEqual([]);
     writeFileSync(join(up, 'a.log.done'), '');
     await eventually(() => existsSync(join(up, 'done', 'a.log')), 5000, 'a.log done');
-    expect(out.got.map((f) => [f.log, f.file])).toEqual([
+    expect(out.fields().map((f) => [f.log, f.file])).toEqual([
       ['one', 'a.log'],
       ['two', 'a.log'],
     ]);
@@ -172,7 +156,7 @@ describe('harvest_input', () => {
     writeFileSync(join(dir, 'up', 'x.log'), 'a\nbb\n');
     await eventually(() => !existsSync(join(dir, 'up', 'x.log')), 5000, 'x.log deleted');
     await first.engine.drain(1000);
-    expect(first.out.got.map((f) => f._ppf_id)).toEqual([
+    expect(first.out.fields().map((f) => f._ppf_id)).toEqual([
       expect.stringMatching(/^[0-9a-f]{16}-0$/),
       expect.stringMatching(/^[0-9a-f]{16}-2$/),
     ]);

@@ -8,33 +8,9 @@ import { connectSearch } from '@drover/search';
 import { describe, expect, it } from 'vitest';
 import { countDocuments, deadNodeUrl, searchRequest } from '../../../test/support/search.js';
 import { droverServices } from '../../../test/support/services.js';
-import { Engine } from '../src/engine.js';
 import { ElasticsearchOutput } from '../src/nodes/elasticsearch-output.js';
-import type { Delivery, Fields, InputContext, InputNode, Outcome, OutputNode } from '../src/types.js';
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {}
-  send(fields: Fields): Promise<Outcome> {
-    return new Promise((resolve) => this.ctx?.emit('logs', fields, resolve));
-  }
-}
-
-class Collect implements OutputNode {
-  readonly kind = 'output' as const;
-  readonly received: Fields[] = [];
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push({ ...event.fields });
-    done();
-  }
-  async close() {}
-}
+import type { Fields } from '../src/types.js';
+import { inputToNode, quiet, TestInput, TestOutput } from './support/nodes.js';
 
 describe('elasticsearch_output (real OpenSearch)', () => {
   it('indexes daily per device type, exactly once across a replay, conflicts to _ppf_errors', async () => {
@@ -55,31 +31,16 @@ describe('elasticsearch_output (real OpenSearch)', () => {
     const client = connectSearch({ nodes: settings.hosts, compression: true, requestTimeoutMs: 10_000 });
     const output = new ElasticsearchOutput(settings, client, quiet);
     const input = new TestInput();
-    const errors = new Collect();
-    const engine = new Engine(
-      [
-        {
-          component: 'in',
-          impl: input,
-          publish: [{ stream: 'logs', fields: ['log', 'device_type', 'n', '_ppf_id', '_ppf_timestamp'] }],
-          subscribe: [],
-        },
-        {
-          component: 'es',
-          impl: output,
-          publish: [
-            { stream: '_ppf_errors', fields: ['_ppf_id', '_ppf_error_message', '_ppf_error_document'] },
-          ],
-          subscribe: [{ component: 'in', stream: 'logs' }],
-        },
-        {
-          component: 'errors',
-          impl: errors,
-          publish: [],
-          subscribe: [{ component: 'es', stream: '_ppf_errors' }],
-        },
-      ],
-      { maxPending: 5000, messageTimeoutMs: 60_000, logger: quiet },
+    const errors = new TestOutput();
+    const engine = inputToNode(
+      {
+        input,
+        fields: ['log', 'device_type', 'n', '_ppf_id', '_ppf_timestamp'],
+        node: output,
+        nodeName: 'es',
+        errors,
+      },
+      { maxPending: 5000, messageTimeoutMs: 60_000 },
     );
     await engine.start();
     const day1 = Date.UTC(2026, 10, 28, 12);
@@ -103,8 +64,8 @@ describe('elasticsearch_output (real OpenSearch)', () => {
     expect(await countDocuments(node, `${prefix}-linux-2026.11.28`)).toBe(500);
     expect(await countDocuments(node, `${prefix}-apache-2026.11.29`)).toBe(490);
     // Each refused event, once per round, with the engine's reason and the whole event.
-    expect(errors.received).toHaveLength(40);
-    const first = errors.received.find((e) => e._ppf_id === 'ev-7') as Fields;
+    expect(errors.fields()).toHaveLength(40);
+    const first = errors.fields().find((e) => e._ppf_id === 'ev-7') as Fields;
     expect(first._ppf_error_message).toMatch(
       /^elasticsearch_output: 400 mapper_parsing_exception: failed to parse field \[n\] of type \[long\]/,
     );
@@ -130,31 +91,16 @@ describe('elasticsearch_output (real OpenSearch)', () => {
     });
     const output = new ElasticsearchOutput(settings, connectSearch({ nodes: [node] }), quiet, body);
     const input = new TestInput();
-    const errors = new Collect();
-    const engine = new Engine(
-      [
-        {
-          component: 'in',
-          impl: input,
-          publish: [{ stream: 'logs', fields: ['device_type', 'n', '_ppf_id', '_ppf_timestamp'] }],
-          subscribe: [],
-        },
-        {
-          component: 'es',
-          impl: output,
-          publish: [
-            { stream: '_ppf_errors', fields: ['_ppf_id', '_ppf_error_message', '_ppf_error_document'] },
-          ],
-          subscribe: [{ component: 'in', stream: 'logs' }],
-        },
-        {
-          component: 'errors',
-          impl: errors,
-          publish: [],
-          subscribe: [{ component: 'es', stream: '_ppf_errors' }],
-        },
-      ],
-      { maxPending: 100, messageTimeoutMs: 30_000, logger: quiet },
+    const errors = new TestOutput();
+    const engine = inputToNode(
+      {
+        input,
+        fields: ['device_type', 'n', '_ppf_id', '_ppf_timestamp'],
+        node: output,
+        nodeName: 'es',
+        errors,
+      },
+      { maxPending: 100, messageTimeoutMs: 30_000 },
     );
     await engine.start();
     const at = Date.UTC(2026, 10, 29, 12);
@@ -165,7 +111,7 @@ describe('elasticsearch_output (real OpenSearch)', () => {
     expect(outcomes.every((o) => o.ok)).toBe(true);
     await engine.drain(5000);
     // The template was there before the index: n is a long, so the text was refused.
-    expect(errors.received).toHaveLength(1);
+    expect(errors.fields()).toHaveLength(1);
     expect(await countDocuments(node, `${prefix}-linux-2026.11.29`)).toBe(1);
     const mapping = await searchRequest(node, 'GET', `/${prefix}-linux-2026.11.29/_mapping`);
     expect(JSON.stringify(mapping.body)).toContain('"device_type":{"type":"keyword"}');

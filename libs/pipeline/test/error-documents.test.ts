@@ -13,27 +13,16 @@ import { connectKafkaAdmin, connectKafkaProducer, ensureTopics } from '@drover/k
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
 import { droverServices } from '../../../test/support/services.js';
-import { Engine } from '../src/engine.js';
+import type { Engine } from '../src/engine.js';
 import { FileInput } from '../src/nodes/file-input.js';
 import { GeneratorInput } from '../src/nodes/generator-input.js';
 import { KafkaInput } from '../src/nodes/kafka-input.js';
-import type { Delivery, Fields, InputNode, OutputNode } from '../src/types.js';
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-class Collect implements OutputNode {
-  readonly kind = 'output' as const;
-  readonly received: Fields[] = [];
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push({ ...event.fields });
-    done();
-  }
-  async close() {}
-}
+import type { Fields, InputNode } from '../src/types.js';
+import { TestOutput, testEngine } from './support/nodes.js';
 
 /** input -(only `log` declared)-> normalise -> reject (throws) -> _ppf_errors -> errors */
-function errorPipeline(input: InputNode, errors: Collect): Engine {
-  return new Engine(
+function errorPipeline(input: InputNode, errors: TestOutput): Engine {
+  return testEngine(
     [
       {
         component: 'in',
@@ -70,12 +59,12 @@ function errorPipeline(input: InputNode, errors: Collect): Engine {
         subscribe: [{ component: 'reject', stream: '_ppf_errors' }],
       },
     ],
-    { maxPending: 100, messageTimeoutMs: 30_000, logger: quiet },
+    { maxPending: 100, messageTimeoutMs: 30_000 },
   );
 }
 
-const documents = (errors: Collect) =>
-  errors.received.map((f) => JSON.parse(String(f._ppf_error_document)) as Fields);
+const documents = (errors: TestOutput) =>
+  errors.fields().map((f) => JSON.parse(String(f._ppf_error_document)) as Fields);
 
 describe('_ppf_error_document holds the whole input event, for every input type', () => {
   it('kafka_input: every field of the JSON message, declared or not, and its original _ppf_id', async () => {
@@ -94,7 +83,7 @@ describe('_ppf_error_document holds the whole input event, for every input type'
     await producer.send(topic, [{ value: JSON.stringify(message) }]);
     await producer.close();
 
-    const errors = new Collect();
+    const errors = new TestOutput();
     const input = new KafkaInput(
       kafkaInputSettings.parse({ brokers, topic, group_id: `g-${topic}`, start_offset_strategy: 'earliest' }),
       { brokers },
@@ -105,7 +94,7 @@ describe('_ppf_error_document holds the whole input event, for every input type'
     await engine.start();
     await eventually(() => errors.received.length === 1, 30_000, 'the error event');
     await engine.drain(5000);
-    expect(errors.received[0]?._ppf_error_message).toBe(
+    expect(errors.fields()[0]?._ppf_error_message).toBe(
       'cannot parse <13>Sep 11 13:56:05 host1 sshd[1]: hello',
     );
     expect(documents(errors)[0]).toEqual({ ...message, _ppf_timestamp: expect.any(Number) });
@@ -114,7 +103,7 @@ describe('_ppf_error_document holds the whole input event, for every input type'
   it('file_input and generator_input: the constant fields the publish does not declare', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'drover-errdoc-'));
     writeFileSync(join(dir, 'in.log'), 'one\n');
-    const fromFile = new Collect();
+    const fromFile = new TestOutput();
     const file = errorPipeline(
       new FileInput(fileInputSettings.parse({ path: 'in.log', fields: { subsystem: 'files' } }), 'logs', {
         file: join(dir, 'in.log'),
@@ -123,7 +112,7 @@ describe('_ppf_error_document holds the whole input event, for every input type'
       fromFile,
     );
     await file.start();
-    const generated = new Collect();
+    const generated = new TestOutput();
     const generator = errorPipeline(
       new GeneratorInput(
         generatorInputSettings.parse({ messages: ['line %{seq}'], count: 1, fields: { subsystem: 'gen' } }),

@@ -5,12 +5,14 @@ import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
 import { droverServices } from '../../../test/support/services.js';
-import { Engine } from '../src/engine.js';
 import { KafkaInput } from '../src/nodes/kafka-input.js';
 import type { Delivery, OutputNode } from '../src/types.js';
+import { inputToNode } from './support/nodes.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
+/**
+ * Records the id of every event and confirms it, failing once each id of `failOnce` (a script of
+ * the test's own, unlike support/nodes.ts's TestOutput, which the test settles by hand).
+ */
 class Collect implements OutputNode {
   readonly kind = 'output' as const;
   readonly ids: number[] = [];
@@ -32,19 +34,16 @@ async function committed(brokers: string[], groupId: string, topic: string): Pro
   return Number(res?.partitions[0]?.offset ?? -1);
 }
 
-async function run(brokers: string[], topic: string, groupId: string, output: Collect) {
+async function run(brokers: string[], topic: string, groupId: string, output: OutputNode) {
   const input = new KafkaInput(
     kafkaInputSettings.parse({ brokers, topic, group_id: groupId, commit_interval_ms: 100 }),
     { brokers },
     groupId,
     'logs',
   );
-  const engine = new Engine(
-    [
-      { component: 'kin', impl: input, publish: [{ stream: 'logs', fields: ['id', 'log'] }], subscribe: [] },
-      { component: 'out', impl: output, publish: [], subscribe: [{ component: 'kin', stream: 'logs' }] },
-    ],
-    { maxPending: 20, messageTimeoutMs: 10_000, logger: quiet },
+  const engine = inputToNode(
+    { input, inputName: 'kin', fields: ['id', 'log'], node: output },
+    { maxPending: 20, messageTimeoutMs: 10_000 },
   );
   await engine.start();
   return engine;
@@ -116,7 +115,7 @@ describe('kafka_input (real Kafka)', () => {
     };
     const settle = (id: number, err?: Error) => held.get(id)?.shift()?.(err);
     const group = `g-${topic}`;
-    const engine = await run(brokers, topic, group, output as Collect);
+    const engine = await run(brokers, topic, group, output);
     await eventually(() => seen.length === 20);
     // The later one fails first (rewind to 15), then the earlier one (further back, to 5).
     settle(15, new Error('batch b failed'));

@@ -3,30 +3,16 @@ import { kafkaOutputSettings } from '@drover/channel-model';
 import { describe, expect, it } from 'vitest';
 import { createTopics, readMessages } from '../../../test/support/kafka.js';
 import { droverServices } from '../../../test/support/services.js';
-import { Engine } from '../src/engine.js';
 import { KafkaOutput } from '../src/nodes/kafka-output.js';
-import type { Fields, InputContext, InputNode, Outcome } from '../src/types.js';
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {}
-  send(stream: string, fields: Fields): Promise<Outcome> {
-    return new Promise((resolve) => this.ctx?.emit(stream, fields, resolve));
-  }
-}
+import type { Fields } from '../src/types.js';
+import { quiet, TestInput, testEngine } from './support/nodes.js';
 
 async function consume(brokers: string[], topic: string, count: number): Promise<string[]> {
   return (await readMessages(brokers, topic, count)).map((m) => m.value);
 }
 
 function pipeline(input: TestInput, output: KafkaOutput) {
-  return new Engine(
+  return testEngine(
     [
       {
         component: 'in',
@@ -47,7 +33,7 @@ function pipeline(input: TestInput, output: KafkaOutput) {
         ],
       },
     ],
-    { maxPending: 1000, messageTimeoutMs: 30_000, logger: quiet },
+    { maxPending: 1000, messageTimeoutMs: 30_000 },
   );
 }
 
@@ -71,9 +57,9 @@ describe('kafka_output (real Kafka)', () => {
     await engine.start();
     const outcomes = await Promise.all([
       ...Array.from({ length: 50 }, (_, i) =>
-        input.send('linux', { log: `linux ${i}`, host: 'h1', dropped: 'x' }),
+        input.send({ log: `linux ${i}`, host: 'h1', dropped: 'x' }, 'linux'),
       ),
-      input.send('apache', { log: 'GET /', host: 'h2' }),
+      input.send({ log: 'GET /', host: 'h2' }, 'apache'),
     ]);
     expect(outcomes.every((o) => o.ok)).toBe(true);
     const linux = (await consume(brokers, topics.linux, 50)).map((v) => JSON.parse(v) as Fields);
@@ -105,7 +91,7 @@ describe('kafka_output (real Kafka)', () => {
       ...(i % 4 === 0 ? {} : { host: `hôst-${i}` }),
     }));
     // Three batches (7 + 7 + 6) in flight at once: their order in Kafka is not promised.
-    const outcomes = await Promise.all(events.map((e) => input.send('linux', { ...e })));
+    const outcomes = await Promise.all(events.map((e) => input.send({ ...e }, 'linux')));
     expect(outcomes.every((o) => o.ok)).toBe(true);
     const byValue = (a: { value: string }, b: { value: string }) => a.value.localeCompare(b.value);
     // A missing key field gives an empty key.
@@ -119,7 +105,7 @@ describe('kafka_output (real Kafka)', () => {
     const input = new TestInput();
     const engine = pipeline(input, new KafkaOutput(settings, { brokers: ['127.0.0.1:1'] }, quiet));
     await engine.start();
-    const outcome = await input.send('linux', { log: 'x' });
+    const outcome = await input.send({ log: 'x' }, 'linux');
     expect(outcome.ok).toBe(false);
     expect(outcome.ok ? '' : outcome.reason).toMatch(/^kafka: cannot reach Kafka brokers 127\.0\.0\.1:1/);
     await engine.drain(1000);

@@ -7,44 +7,29 @@ import { lumberjackInputSettings } from '@drover/channel-model';
 import { decodeAck, encodeWindow } from '@drover/lumberjack';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
-import { Engine } from '../src/engine.js';
+import type { Engine } from '../src/engine.js';
 import { LumberjackInput } from '../src/nodes/lumberjack-input.js';
-import type { Delivery, OutputNode } from '../src/types.js';
+import { inputToNode, TestOutput } from './support/nodes.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const engines: Engine[] = [];
 afterEach(async () => {
   await Promise.all(engines.splice(0).map((e) => e.drain(100)));
 });
-
-class HeldOutput implements OutputNode {
-  readonly kind = 'output' as const;
-  received: Delivery[] = [];
-  pending: ((err?: Error) => void)[] = [];
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push(event);
-    this.pending.push(done);
-  }
-  async close() {}
-}
 
 async function setup(maxPending = 1000, more: Record<string, unknown> = {}) {
   const input = new LumberjackInput(
     lumberjackInputSettings.parse({ listen: { host: '127.0.0.1', port: 0 }, ...more }),
     'logs',
   );
-  const out = new HeldOutput();
-  const engine = new Engine(
-    [
-      {
-        component: 'lj',
-        impl: input,
-        publish: [{ stream: 'logs', fields: ['log', '_ppf_id', '_ppf_remote_host', '_ppf_local_port'] }],
-        subscribe: [],
-      },
-      { component: 'out', impl: out, publish: [], subscribe: [{ component: 'lj', stream: 'logs' }] },
-    ],
-    { maxPending, messageTimeoutMs: 5000, logger: quiet },
+  const out = new TestOutput('hold');
+  const engine = inputToNode(
+    {
+      input,
+      inputName: 'lj',
+      fields: ['log', '_ppf_id', '_ppf_remote_host', '_ppf_local_port'],
+      node: out,
+    },
+    { maxPending },
   );
   engines.push(engine);
   await engine.start();
@@ -141,6 +126,6 @@ describe('lumberjack_input (real sockets, real engine)', () => {
     );
     expect(second.input.metrics().spool_replayed).toBeGreaterThanOrEqual(2);
     expect(second.out.received[0]?.fields._ppf_remote_host).toBe('127.0.0.1');
-    for (const d of second.out.pending.splice(0)) d();
+    second.out.release();
   });
 });

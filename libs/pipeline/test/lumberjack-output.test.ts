@@ -9,29 +9,16 @@ import {
   WindowReader,
 } from '@drover/lumberjack';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine } from '../src/engine.js';
+import type { Engine } from '../src/engine.js';
 import { LumberjackOutput } from '../src/nodes/lumberjack-output.js';
-import type { Fields, InputContext, InputNode, Outcome } from '../src/types.js';
+import { inputToNode, quiet, TestInput } from './support/nodes.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const servers: LumberjackServer[] = [];
 const engines: Engine[] = [];
 afterEach(async () => {
   await Promise.all(engines.splice(0).map((e) => e.drain(200)));
   await Promise.all(servers.splice(0).map((s) => s.close(100)));
 });
-
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {}
-  send(fields: Fields): Promise<Outcome> {
-    return new Promise((resolve) => this.ctx?.emit('logs', fields, resolve));
-  }
-}
 
 async function receiver(
   onWindow: LumberjackServerOptions['onWindow'],
@@ -54,12 +41,9 @@ async function sender(ports: number[], extra: Record<string, unknown> = {}) {
     }),
     quiet,
   );
-  const engine = new Engine(
-    [
-      { component: 'in', impl: input, publish: [{ stream: 'logs', fields: ['id', 'log'] }], subscribe: [] },
-      { component: 'lj', impl: output, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
-    ],
-    { maxPending: 10_000, messageTimeoutMs: 20_000, logger: quiet },
+  const engine = inputToNode(
+    { input, fields: ['id', 'log'], node: output, nodeName: 'lj' },
+    { maxPending: 10_000, messageTimeoutMs: 20_000 },
   );
   engines.push(engine);
   await engine.start();

@@ -8,36 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
 import { createTopics, readMessages, uniqueSuffix } from '../../../test/support/kafka.js';
 import { droverServices } from '../../../test/support/services.js';
-import { Engine } from '../src/engine.js';
 import { KafkaInput } from '../src/nodes/kafka-input.js';
 import { KafkaOutput } from '../src/nodes/kafka-output.js';
 import { Pack, Unpack } from '../src/nodes/pack.js';
-import type { Delivery, Fields, InputContext, InputNode, Outcome, OutputNode } from '../src/types.js';
+import type { Fields } from '../src/types.js';
+import { quiet, TestInput, TestOutput, testEngine } from './support/nodes.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const EVENTS = 5000;
-
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {}
-  send(fields: Fields): Promise<Outcome> {
-    return new Promise((resolve) => this.ctx?.emit('logs', fields, resolve));
-  }
-}
-
-class Collect implements OutputNode {
-  readonly kind = 'output' as const;
-  readonly received: Fields[] = [];
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push({ ...event.fields });
-    done();
-  }
-  async close() {}
-}
 
 describe.each(['lines', 'json_array'] as const)('pack -> Kafka -> unpack (%s)', (format) => {
   it('delivers every event once, in order within each pack', async () => {
@@ -46,7 +23,7 @@ describe.each(['lines', 'json_array'] as const)('pack -> Kafka -> unpack (%s)', 
     await createTopics(brokers, [topic], 3);
 
     const input = new TestInput();
-    const sender = new Engine(
+    const sender = testEngine(
       [
         {
           component: 'in',
@@ -77,7 +54,7 @@ describe.each(['lines', 'json_array'] as const)('pack -> Kafka -> unpack (%s)', 
           subscribe: [{ component: 'pack', stream: 'packs' }],
         },
       ],
-      { maxPending: 2000, messageTimeoutMs: 30_000, logger: quiet },
+      { maxPending: 2000, messageTimeoutMs: 30_000 },
     );
     await sender.start();
     const outcomes = await Promise.all(
@@ -91,9 +68,9 @@ describe.each(['lines', 'json_array'] as const)('pack -> Kafka -> unpack (%s)', 
     const packs = await readMessages(brokers, topic, EVENTS / 100);
     expect(packs).toHaveLength(EVENTS / 100);
 
-    const collect = new Collect();
+    const collect = new TestOutput();
     const group = `g-${topic}`;
-    const receiver = new Engine(
+    const receiver = testEngine(
       [
         {
           component: 'kin',
@@ -125,7 +102,7 @@ describe.each(['lines', 'json_array'] as const)('pack -> Kafka -> unpack (%s)', 
           subscribe: [{ component: 'unpack', stream: 'logs' }],
         },
       ],
-      { maxPending: 100, messageTimeoutMs: 30_000, logger: quiet },
+      { maxPending: 100, messageTimeoutMs: 30_000 },
     );
     await receiver.start();
     await eventually(() => collect.received.length >= EVENTS, 60_000, `${EVENTS} events unpacked`);
@@ -133,7 +110,7 @@ describe.each(['lines', 'json_array'] as const)('pack -> Kafka -> unpack (%s)', 
 
     const seqOf = (f: Fields) =>
       format === 'json_array' ? Number(f.seq) : Number(/line (\d+)$/.exec(String(f.log))?.[1]);
-    const seqs = collect.received.map(seqOf);
+    const seqs = collect.fields().map(seqOf);
     expect(seqs).toHaveLength(EVENTS);
     expect(new Set(seqs).size).toBe(EVENTS);
     // In order within each pack: the events of one pack come out consecutively and ascending.
@@ -142,6 +119,6 @@ describe.each(['lines', 'json_array'] as const)('pack -> Kafka -> unpack (%s)', 
       expect(pack).toEqual([...pack].sort((a, b) => a - b));
     }
     // Every unpacked event has an id of its own: its original one (json_array), one from its pack's (lines).
-    expect(new Set(collect.received.map((f) => f._ppf_id)).size).toBe(EVENTS);
+    expect(new Set(collect.fields().map((f) => f._ppf_id)).size).toBe(EVENTS);
   });
 });

@@ -11,8 +11,8 @@ import { type PostgresHandle, startPostgres } from '@drover/dev-services';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogTableError, PostgresqlOutput, RejectedEvent } from '../src/index.js';
+import { quiet } from './support/nodes.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 let server: PostgresHandle;
 let dir: string;
 let db: pg.Client;

@@ -15,11 +15,10 @@ import { describe, expect, it } from 'vitest';
 import { filebeatEvent, winlogbeatLogon } from '../../../test/support/beats-events.js';
 import { droverServices } from '../../../test/support/services.js';
 import { buildPipeline } from '../src/build.js';
-import { Engine } from '../src/engine.js';
 import type { LumberjackInput } from '../src/nodes/lumberjack-input.js';
+import { quiet, testEngine } from './support/nodes.js';
 
 const channelDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../channels/reftenant/receiver');
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 async function consumeAll(
   brokers: string[],
@@ -76,7 +75,7 @@ describe('the receiver pipeline (real Kafka, real sockets)', () => {
       kafkaClusters: { kafka_front: { cluster: 'kafka_front', brokers } },
       logger: quiet,
     });
-    const engine = new Engine(nodes, { maxPending: 5000, messageTimeoutMs: 30_000, logger: quiet });
+    const engine = testEngine(nodes, { maxPending: 5000, messageTimeoutMs: 30_000 });
     await engine.start();
     const first = nodes[0];
     if (first === undefined) throw new Error('no nodes');

@@ -9,29 +9,14 @@ import { decodeCheckpoint } from '@drover/spool';
 import { encodeOctetCounted, RelpClient } from '@drover/syslog';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
-import { Engine, ERRORS_STREAM } from '../src/engine.js';
+import { ERRORS_STREAM } from '../src/engine.js';
 import { SyslogInput } from '../src/nodes/syslog-input.js';
-import type { Delivery, OutputNode } from '../src/types.js';
+import { TestOutput, testEngine } from './support/nodes.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** An output that confirms what `policy` says, when the test says. */
-class TestOutput implements OutputNode {
-  readonly kind = 'output' as const;
-  received: Delivery[] = [];
-  pending: ((err?: Error) => void)[] = [];
-  constructor(readonly mode: 'ack' | 'hold' = 'ack') {}
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push(event);
-    if (this.mode === 'ack') done();
-    else this.pending.push(done);
-  }
-  async close() {}
-}
 
 const FIELDS = [
   'log',
@@ -49,11 +34,11 @@ const FIELDS = [
 
 async function setup(
   settings: Record<string, unknown>,
-  options: { maxPending?: number; mode?: 'ack' | 'hold'; timeoutMs?: number } = {},
+  options: { maxPending?: number; mode?: TestOutput['mode']; timeoutMs?: number } = {},
 ) {
   const input = new SyslogInput(syslogInputSettings.parse(settings), 'logs', true, 'syslog_in');
   const out = new TestOutput(options.mode);
-  const engine = new Engine(
+  const engine = testEngine(
     [
       {
         component: 'syslog_in',
@@ -74,14 +59,14 @@ async function setup(
         ],
       },
     ],
-    { maxPending: options.maxPending ?? 1000, messageTimeoutMs: options.timeoutMs ?? 10_000, logger: quiet },
+    { maxPending: options.maxPending ?? 1000, messageTimeoutMs: options.timeoutMs ?? 10_000 },
   );
   await engine.start();
   let drained = false;
   const drain = async () => {
     if (drained) return;
     drained = true;
-    for (const d of out.pending.splice(0)) d();
+    out.release();
     await engine.drain(500);
   };
   cleanups.push(drain);

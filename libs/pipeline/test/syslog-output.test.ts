@@ -14,30 +14,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestPki } from '../../../test/support/certs.js';
 import { eventually } from '../../../test/support/eventually.js';
 import { type RsyslogServer, startRsyslogServer } from '../../../test/support/rsyslog-server.js';
-import { Engine } from '../src/engine.js';
+import type { Engine } from '../src/engine.js';
 import { SyslogOutput } from '../src/nodes/syslog-output.js';
-import type { Fields, InputContext, InputNode, Outcome } from '../src/types.js';
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {}
-  /** Emits `count` events as fast as max_pending allows; resolves with their outcomes. */
-  async flood(count: number, make: (i: number) => Fields): Promise<Outcome[]> {
-    const ctx = this.ctx as InputContext;
-    const outcomes: Promise<Outcome>[] = [];
-    for (let i = 0; i < count; i++) {
-      if (ctx.inFlight >= ctx.maxPending) await ctx.ready();
-      outcomes.push(new Promise((resolve) => ctx.emit('logs', make(i), resolve)));
-    }
-    return Promise.all(outcomes);
-  }
-}
+import { inputToNode, quiet, TestInput } from './support/nodes.js';
 
 const servers: RsyslogServer[] = [];
 const engines: Engine[] = [];
@@ -61,17 +40,9 @@ async function pipeline(
     syslogOutputSettings.parse({ retry_initial_ms: 100, retry_max_ms: 500, ...settings }),
     quiet,
   );
-  const engine = new Engine(
-    [
-      {
-        component: 'in',
-        impl: input,
-        publish: [{ stream: 'logs', fields: ['log', 'syslog', 'seq', '_ppf_timestamp'] }],
-        subscribe: [],
-      },
-      { component: 'out', impl: output, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
-    ],
-    { maxPending: 2000, messageTimeoutMs: 60_000, logger: quiet },
+  const engine = inputToNode(
+    { input, fields: ['log', 'syslog', 'seq', '_ppf_timestamp'], node: output },
+    { maxPending: 2000, messageTimeoutMs: 60_000 },
   );
   engines.push(engine);
   await engine.start();

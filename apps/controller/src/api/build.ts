@@ -11,6 +11,15 @@
  * | channels (/v1)    | GET /v1/channels, GET /v1/channels/:t/:c             | off loopback          |
  * | logs     (/v1)    | GET /v1/channels/:t/:c/applications/:a/instances/:i/logs | off loopback      |
  * | channel-commands (/v1) | PUT /v1/channels/:t/:c, POST .../start|stop|reload | always              |
+ * | runtime  (/v1)    | GET /v1/channels/:t/:c/runtime (RSS, pipeline counters) | off loopback       |
+ * | console          | GET /, /assets/*, GET /v1/console, POST|DELETE /v1/console/session | never    |
+ * | events   (/v1)    | GET /v1/events (server-sent events)                  | off loopback          |
+ * | log-search (/v1)  | GET /v1/logs/search, GET /v1/logs/events/:id         | off loopback          |
+ *
+ * The web console's plugins (console, events, log-search) are registered when `deps.console` is
+ * given (every controller gives it; tests of the other plugins may leave it out). The console's
+ * session cookie (console/session.ts) stands for the token in every scope (auth.ts), so
+ * @fastify/cookie parses cookies first.
  *
  * Each plugin registers its own hooks (token, cache synced), so encapsulation scopes them; one
  * error handler (error-handler.ts) gives every failure the body `{error: {code, message}}` with
@@ -18,16 +27,39 @@
  */
 
 import type { Logger } from '@drover/platform';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { channelCommandsRoutes } from './plugins/channel-commands.js';
 import { channelsRoutes } from './plugins/channels.js';
+import { consoleRoutes } from './plugins/console.js';
+import { eventsRoutes } from './plugins/events.js';
 import { healthRoutes } from './plugins/health.js';
+import { logSearchRoutes } from './plugins/log-search.js';
 import { logsRoutes } from './plugins/logs.js';
 import { metaRoutes } from './plugins/meta.js';
 import { runnersRoutes } from './plugins/runners.js';
-import type { ChannelCommands, ClusterReader, LeaderInfo, MetricsSource, RunnerFetch } from './ports.js';
+import { runtimeRoutes } from './plugins/runtime.js';
+import type {
+  ChannelCommands,
+  ClusterReader,
+  LeaderInfo,
+  LiveSource,
+  LogSearch,
+  MetricsSource,
+  RunnerFetch,
+} from './ports.js';
+
+/** What the web console needs beyond the API's reads. */
+export interface ConsoleDeps {
+  /** The built page (@drover/console's consoleAssetsDir()). */
+  readonly assetsDir: string;
+  /** The reader followed live, for the event stream. */
+  readonly live: LiveSource;
+  /** The log store searched; undefined: none configured (search answers 501). */
+  readonly logStore: LogSearch | undefined;
+}
 
 export interface ApiDeps {
   readonly reader: ClusterReader;
@@ -41,6 +73,8 @@ export interface ApiDeps {
   readonly fetch?: RunnerFetch;
   /** Largest accepted request body in bytes (default BODY_LIMIT). */
   readonly bodyLimit?: number;
+  /** The web console (page, live events, runtime, log search). */
+  readonly console?: ConsoleDeps;
 }
 
 /** Largest accepted request: a channel's files (1 MiB at most) as JSON, binary ones in base64. */
@@ -66,7 +100,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
+  await app.register(cookie);
   const { reader, token } = deps;
+  const runnerFetch: RunnerFetch = deps.fetch ?? ((url, init) => fetch(url, init));
   await app.register(healthRoutes, { reader, leader: deps.leader });
   await app.register(metaRoutes, { metrics: deps.metrics, token });
   await app.register(runnersRoutes, { prefix: '/v1', reader, token });
@@ -75,8 +111,21 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     prefix: '/v1',
     reader,
     token,
-    fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+    fetch: runnerFetch,
   });
   await app.register(channelCommandsRoutes, { prefix: '/v1', reader, commands: deps.commands, token });
+  await app.register(runtimeRoutes, { prefix: '/v1', reader, fetch: runnerFetch, token });
+  if (deps.console !== undefined) {
+    const { assetsDir, live, logStore } = deps.console;
+    await app.register(consoleRoutes, { assetsDir, leader: deps.leader, logStore, token });
+    await app.register(eventsRoutes, {
+      prefix: '/v1',
+      live,
+      leader: deps.leader,
+      token,
+      logger: deps.logger,
+    });
+    await app.register(logSearchRoutes, { prefix: '/v1', store: logStore, token });
+  }
   return app;
 }

@@ -39,12 +39,33 @@ describe('meta plugin', () => {
       '/v1/channels/{tenant}/{channel}',
       '/v1/channels/{tenant}/{channel}/applications/{app}/instances/{index}/logs',
       '/v1/channels/{tenant}/{channel}/reload',
+      '/v1/channels/{tenant}/{channel}/runtime',
       '/v1/channels/{tenant}/{channel}/start',
       '/v1/channels/{tenant}/{channel}/stop',
       '/v1/runners',
     ]);
     expect(Object.keys(doc.paths['/v1/channels/{tenant}/{channel}/start']?.post?.responses ?? {})).toEqual(
       expect.arrayContaining(['200', '401', '404', '409', '500', '503']),
+    );
+  });
+
+  it("documents the console's routes too when it is served (the page and its assets hidden)", async () => {
+    const { app } = await testApi({ console: {} });
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(Object.keys(doc.paths).filter((p) => !p.startsWith('/v1/channels'))).toEqual(
+      expect.arrayContaining([
+        '/v1/console',
+        '/v1/console/session',
+        '/v1/events',
+        '/v1/logs/search',
+        '/v1/logs/events/{id}',
+      ]),
+    );
+    expect(Object.keys(doc.paths)).not.toContain('/');
+    expect(Object.keys(doc.paths['/v1/logs/search']?.get?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '400', '401', '501', '502', '503', '504']),
     );
   });
 

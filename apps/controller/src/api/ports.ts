@@ -1,10 +1,13 @@
 /**
  * What the API needs from the rest of the controller, as small interfaces of our own: the cache
- * behind reads, etcd behind mutations, the election, metrics and the runners' log endpoints.
+ * behind reads (and the console's live stream), etcd behind mutations, the election, metrics,
+ * the runners' endpoints and the log store.
  * Tests give fakes (api/*.test.ts); controller.ts gives the real ones.
  */
 import type { ChannelRef, InstanceRef } from '@drover/channel-model';
 import type { ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
+import type { SearchQuery, SearchResult } from '@drover/log-store';
+import type { RecordKind } from '../cluster-cache.js';
 
 /** The read side: views of what etcd holds, as this controller's cache mirrors it. */
 export interface ClusterReader {
@@ -57,3 +60,34 @@ export interface MetricsSource {
 
 /** How the API reaches a runner's own HTTP API (global fetch in production). */
 export type RunnerFetch = (url: string, init: { signal: AbortSignal }) => Promise<Response>;
+
+/** What changed in one delivery from etcd, as the live stream needs it (cluster-cache.ts). */
+export interface ClusterChange {
+  readonly kinds: ReadonlySet<RecordKind>;
+  /** A full listing replaced everything (first sync, or after compaction). */
+  readonly resync: boolean;
+}
+
+/**
+ * The reader, followed live: the console's stream (console/live-hub.ts) builds whole states from
+ * the reader's views whenever the cache applies a change.
+ */
+export interface LiveSource extends ClusterReader {
+  /** The etcd revision the views reflect (the SSE event id). */
+  readonly revision: number;
+  /** Called after every change the cache applied; returns the unsubscription. */
+  onChange(listener: (change: ClusterChange) => void): () => void;
+  /** Like `seen`, waiting at most `timeoutMs`. */
+  seenWithin(revision: number, timeoutMs: number): Promise<boolean>;
+}
+
+/**
+ * The PostgreSQL log store the console searches (@drover/log-store's LogStore). Errors are
+ * LogStoreError (unavailable, no table, timeout, failed) or CursorError.
+ */
+export interface LogSearch {
+  readonly table: { readonly schema: string; readonly table: string };
+  search(query: SearchQuery): Promise<SearchResult>;
+  /** The whole stored event, or undefined when no row has this id. */
+  event(id: string): Promise<Record<string, unknown> | undefined>;
+}

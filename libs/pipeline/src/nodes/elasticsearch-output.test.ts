@@ -6,33 +6,9 @@
 import { elasticsearchOutputSettings } from '@drover/channel-model';
 import { type SearchClient, SearchRequestError } from '@drover/search';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Engine } from '../engine.js';
-import type { Delivery, Fields, InputContext, InputNode, Outcome, OutputNode } from '../types.js';
+import { inputToNode, quiet, TestInput, TestOutput } from '../../test/support/nodes.js';
+import type { Fields } from '../types.js';
 import { ElasticsearchOutput } from './elasticsearch-output.js';
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {}
-  send(fields: Fields): Promise<Outcome> {
-    return new Promise((resolve) => this.ctx?.emit('logs', fields, resolve));
-  }
-}
-
-class Collect implements OutputNode {
-  readonly kind = 'output' as const;
-  readonly received: Fields[] = [];
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push({ ...event.fields });
-    done();
-  }
-  async close() {}
-}
 
 type Answer = (ops: { index: string; id: string; doc: Fields }[]) => unknown;
 
@@ -71,7 +47,7 @@ const allStored: Answer = (ops) => ({ errors: false, items: ops.map(() => ({ ind
 
 function pipeline(client: ScriptedClient, settings: Record<string, unknown>) {
   const input = new TestInput();
-  const errors = new Collect();
+  const errors = new TestOutput();
   const output = new ElasticsearchOutput(
     elasticsearchOutputSettings.parse({
       hosts: ['http://127.0.0.1:9200'],
@@ -81,30 +57,15 @@ function pipeline(client: ScriptedClient, settings: Record<string, unknown>) {
     client,
     quiet,
   );
-  const engine = new Engine(
-    [
-      {
-        component: 'in',
-        impl: input,
-        publish: [{ stream: 'logs', fields: ['msg', 'kind', 'n', '_ppf_id', '_ppf_timestamp'] }],
-        subscribe: [],
-      },
-      {
-        component: 'es',
-        impl: output,
-        publish: [
-          { stream: '_ppf_errors', fields: ['_ppf_id', '_ppf_error_message', '_ppf_error_document'] },
-        ],
-        subscribe: [{ component: 'in', stream: 'logs' }],
-      },
-      {
-        component: 'errors',
-        impl: errors,
-        publish: [],
-        subscribe: [{ component: 'es', stream: '_ppf_errors' }],
-      },
-    ],
-    { maxPending: 10_000, messageTimeoutMs: 60_000, logger: quiet },
+  const engine = inputToNode(
+    {
+      input,
+      fields: ['msg', 'kind', 'n', '_ppf_id', '_ppf_timestamp'],
+      node: output,
+      nodeName: 'es',
+      errors,
+    },
+    { maxPending: 10_000, messageTimeoutMs: 60_000 },
   );
   return { input, errors, output, engine };
 }
@@ -187,8 +148,8 @@ describe('elasticsearch_output', () => {
     await vi.advanceTimersByTimeAsync(200); // the backoff (100-200 ms for the first retry)
     expect(client.requests.map((r) => r.map((o) => o.id))).toEqual([['good', 'bad', 'busy'], ['busy']]);
     expect((await Promise.all(sent)).map((o) => o.ok)).toEqual([true, true, true]);
-    expect(errors.received).toHaveLength(1);
-    const error = errors.received[0] as Fields;
+    expect(errors.fields()).toHaveLength(1);
+    const error = errors.fields()[0] as Fields;
     expect(error._ppf_id).toBe('bad');
     expect(error._ppf_error_message).toBe(
       'elasticsearch_output: 400 mapper_parsing_exception: failed to parse field [n]',
@@ -246,8 +207,8 @@ describe('elasticsearch_output', () => {
       ['a', 'b', 'huge', 'c'].map((id) => input.send({ msg: id, kind: 'k', _ppf_id: id })),
     );
     expect(outcomes.every((o) => o.ok)).toBe(true);
-    expect(errors.received.map((e) => e._ppf_id)).toEqual(['huge']);
-    expect(String(errors.received[0]?._ppf_error_message)).toMatch(/document too large/);
+    expect(errors.fields().map((e) => e._ppf_id)).toEqual(['huge']);
+    expect(String(errors.fields()[0]?._ppf_error_message)).toMatch(/document too large/);
   });
 
   it('rejects at once an event it cannot name an index for, and reads the index from index_field first', async () => {
@@ -259,7 +220,7 @@ describe('elasticsearch_output', () => {
       input.send({ msg: 'kind', kind: 'apache', _ppf_id: '2' }),
     ]);
     expect(outcomes.every((o) => o.ok)).toBe(true);
-    expect(errors.received[0]?._ppf_error_message).toMatch(/the event has no kind/);
+    expect(errors.fields()[0]?._ppf_error_message).toMatch(/the event has no kind/);
     expect(client.requests.flat().map((o) => o.index)).toEqual(['logs-apache']);
   });
 

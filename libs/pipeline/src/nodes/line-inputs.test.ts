@@ -9,45 +9,18 @@ import { join } from 'node:path';
 import { fileInputSettings, generatorInputSettings } from '@drover/channel-model';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../../test/support/eventually.js';
-import { Engine } from '../engine.js';
-import type { Delivery, InputNode, OutputNode } from '../types.js';
+import { inputToNode, TestOutput } from '../../test/support/nodes.js';
+import type { InputNode } from '../types.js';
 import { FileInput } from './file-input.js';
 import { compileMessage, GeneratorInput, rfc3164Time } from './generator-input.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+/** The `log` of every event the output received, in order. */
+const lines = (out: TestOutput): string[] => out.received.map((d) => String(d.fields.log));
 
-/** Records deliveries; confirms at once, or holds them for the test (`auto = false`). */
-class Sink implements OutputNode {
-  readonly kind = 'output' as const;
-  received: Delivery[] = [];
-  held: ((err?: Error) => void)[] = [];
-  constructor(public auto = true) {}
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push(event);
-    if (this.auto) done();
-    else this.held.push(done);
-  }
-  release(err?: Error) {
-    for (const done of this.held.splice(0)) done(err);
-  }
-  async close() {}
-  lines(): string[] {
-    return this.received.map((d) => String(d.fields.log));
-  }
-}
-
-function engineOf(input: InputNode, sink: Sink, maxPending = 100) {
-  return new Engine(
-    [
-      {
-        component: 'in',
-        impl: input,
-        publish: [{ stream: 'logs', fields: ['log', 'subsystem', '_ppf_id'] }],
-        subscribe: [],
-      },
-      { component: 'out', impl: sink, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
-    ],
-    { maxPending, messageTimeoutMs: 60_000, logger: quiet },
+function engineOf(input: InputNode, out: TestOutput, maxPending = 100) {
+  return inputToNode(
+    { input, fields: ['log', 'subsystem', '_ppf_id'], node: out },
+    { maxPending, messageTimeoutMs: 60_000 },
   );
 }
 
@@ -70,7 +43,7 @@ describe('generator_input', () => {
   });
 
   it('generates count events, no more than max_pending at a time, and again those that failed', async () => {
-    const sink = new Sink(false);
+    const sink = new TestOutput('hold');
     const gen = new GeneratorInput(
       generatorInputSettings.parse({ messages: ['m %{seq}'], count: 50 }),
       'logs',
@@ -82,18 +55,18 @@ describe('generator_input', () => {
     expect(sink.received).toHaveLength(20); // max_pending holds the generator
     sink.release(new Error('broker down')); // all 20 fail: generated again, first
     await eventually(() => sink.received.length === 40, 5000, 'the 20 again');
-    expect(sink.lines().slice(20, 40).sort()).toEqual(sink.lines().slice(0, 20).sort());
-    sink.auto = true;
+    expect(lines(sink).slice(20, 40).sort()).toEqual(lines(sink).slice(0, 20).sort());
+    sink.mode = 'confirm';
     sink.release();
     await eventually(() => engine.stats().components.in?.acked === 50, 5000, '50 confirmed');
-    const confirmed = new Set(sink.lines());
+    const confirmed = new Set(lines(sink));
     expect(confirmed.size).toBe(50);
     expect(confirmed.has('m 49')).toBe(true);
     expect(await engine.drain(1000)).toBe(0);
   });
 
   it('stops generating on drain', async () => {
-    const sink = new Sink();
+    const sink = new TestOutput();
     const gen = new GeneratorInput(generatorInputSettings.parse({ rate: 1000 }), 'logs');
     const engine = engineOf(gen, sink);
     await engine.start();
@@ -115,39 +88,39 @@ describe('file_input', () => {
   it('reads every line once, and a restart resumes after the last confirmed one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'drover-file-'));
     writeFileSync(join(dir, 'in.log'), 'one\r\ntwo\n\nthree\nfour');
-    const sink = new Sink();
+    const sink = new TestOutput();
     let engine = engineOf(fileInput(dir, { fields: { subsystem: 'f' } }), sink);
     await engine.start();
     await eventually(() => sink.received.length === 4, 5000, 'four lines');
-    expect(sink.lines()).toEqual(['one', 'two', 'three', 'four']);
+    expect(lines(sink)).toEqual(['one', 'two', 'three', 'four']);
     expect(sink.received[0]?.fields.subsystem).toBe('f');
     expect(await engine.drain(1000)).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'in.offset'), 'utf8')).offset).toBe(20);
 
     appendFileSync(join(dir, 'in.log'), '\nfive\n');
-    const again = new Sink();
+    const again = new TestOutput();
     engine = engineOf(fileInput(dir, {}), again);
     await engine.start();
     await eventually(() => again.received.length >= 1, 5000, 'the new line');
     await new Promise((r) => setTimeout(r, 50));
     // Read once (not followed), the last line counts without its newline: it is not read again.
-    expect(again.lines()).toEqual(['five']);
+    expect(lines(again)).toEqual(['five']);
     await engine.drain(1000);
   });
 
   it('keeps the offset at the first unconfirmed line, and emits a failed line again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'drover-file-'));
     writeFileSync(join(dir, 'in.log'), 'a\nb\nc\n');
-    const sink = new Sink(false);
+    const sink = new TestOutput('hold');
     const engine = engineOf(fileInput(dir, { follow: true }), sink);
     await engine.start();
-    await eventually(() => sink.held.length === 3, 5000, 'three held');
-    const [a, b, c] = sink.held.splice(0);
+    await eventually(() => sink.pending.length === 3, 5000, 'three held');
+    const [a, b, c] = sink.pending.splice(0);
     c?.();
     a?.();
     b?.(new Error('no'));
-    await eventually(() => sink.held.length === 1, 5000, 'b again');
-    expect(sink.lines().at(-1)).toBe('b');
+    await eventually(() => sink.pending.length === 1, 5000, 'b again');
+    expect(lines(sink).at(-1)).toBe('b');
     await new Promise((r) => setTimeout(r, 1100)); // one save period
     expect(JSON.parse(readFileSync(join(dir, 'in.offset'), 'utf8')).offset).toBe(2);
     sink.release();
@@ -159,7 +132,7 @@ describe('file_input', () => {
     const dir = mkdtempSync(join(tmpdir(), 'drover-file-'));
     const file = join(dir, 'in.log');
     writeFileSync(file, 'first\n');
-    const sink = new Sink();
+    const sink = new TestOutput();
     const engine = engineOf(fileInput(dir, { follow: true, max_line_bytes: 8 }), sink);
     await engine.start();
     await eventually(() => sink.received.length === 1, 5000, 'first');
@@ -168,7 +141,7 @@ describe('file_input', () => {
     renameSync(file, join(dir, 'in.log.1'));
     writeFileSync(file, 'rotated\n');
     await eventually(() => sink.received.length === 5, 5000, 'the new file');
-    expect(sink.lines()).toEqual(['first', 'second', 'this lin', 'third', 'rotated']);
+    expect(lines(sink)).toEqual(['first', 'second', 'this lin', 'third', 'rotated']);
     expect(await engine.drain(1000)).toBe(0);
   });
 });

@@ -1,38 +1,12 @@
 /** pack and unpack in the engine: triggers, formats, what is refused, at-least-once through the pack. */
 import { packSettings, unpackSettings } from '@drover/channel-model';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Engine, type EngineNode } from '../engine.js';
-import type { Delivery, Fields, InputContext, InputNode, Outcome, OutputNode } from '../types.js';
+import { TestInput, TestOutput, testEngine } from '../../test/support/nodes.js';
+import type { EngineNode } from '../engine.js';
+import type { Fields, Outcome } from '../types.js';
 import { Pack, Unpack, unpackJsonArray, unpackLines } from './pack.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {}
-  send(fields: Fields): Promise<Outcome> {
-    return new Promise((resolve) => this.ctx?.emit('logs', fields, resolve));
-  }
-}
-
-class Out implements OutputNode {
-  readonly kind = 'output' as const;
-  readonly received: Delivery[] = [];
-  readonly pending: ((err?: Error) => void)[] = [];
-  constructor(readonly auto = true) {}
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push(event);
-    if (this.auto) done();
-    else this.pending.push(done);
-  }
-  async close() {}
-}
-
-function packPipeline(settings: Record<string, unknown>, out: Out, input = new TestInput()) {
+function packPipeline(settings: Record<string, unknown>, out: TestOutput, input = new TestInput()) {
   const nodes: EngineNode[] = [
     {
       component: 'in',
@@ -59,7 +33,7 @@ function packPipeline(settings: Record<string, unknown>, out: Out, input = new T
       ],
     },
   ];
-  return { input, engine: new Engine(nodes, { maxPending: 1000, messageTimeoutMs: 30_000, logger: quiet }) };
+  return { input, engine: testEngine(nodes, { maxPending: 1000, messageTimeoutMs: 30_000 }) };
 }
 
 afterEach(() => {
@@ -68,7 +42,7 @@ afterEach(() => {
 
 describe('pack', () => {
   it('packs max_count lines into one event, confirming each line only when the pack is confirmed', async () => {
-    const out = new Out(false);
+    const out = new TestOutput('hold');
     const { input, engine } = packPipeline({ max_count: 3, count_field: 'n', linger_ms: 10_000 }, out);
     await engine.start();
     const outcomes: Outcome[] = [];
@@ -89,7 +63,7 @@ describe('pack', () => {
 
   it('cuts before max_bytes, sends an oversized event alone, and flushes after linger_ms', async () => {
     vi.useFakeTimers();
-    const out = new Out();
+    const out = new TestOutput();
     const { input, engine } = packPipeline({ max_bytes: 10, linger_ms: 50 }, out);
     await engine.start();
     const sent = ['aaa', 'bbb', 'ccc', 'a line longer than ten bytes', 'z'].map((log) => input.send({ log }));
@@ -112,7 +86,7 @@ describe('pack', () => {
   });
 
   it('fails every packed event back when the pack fails', async () => {
-    const out = new Out(false);
+    const out = new TestOutput('hold');
     const { input, engine } = packPipeline({ max_count: 2 }, out);
     await engine.start();
     const sent = [input.send({ log: 'a' }), input.send({ log: 'b' })];
@@ -124,14 +98,14 @@ describe('pack', () => {
   });
 
   it('refuses a line with a line feed (lines), to _ppf_errors, and packs whole events as a JSON array', async () => {
-    const out = new Out();
+    const out = new TestOutput();
     const lines = packPipeline({ max_count: 2 }, out);
     await lines.engine.start();
     expect(await lines.input.send({ log: 'one\ntwo' })).toEqual({ ok: true });
     expect(out.received[0]?.stream).toBe('_ppf_errors');
     expect(out.received[0]?.fields._ppf_error_message).toMatch(/holds a line feed/);
 
-    const json = new Out();
+    const json = new TestOutput();
     const arrays = packPipeline({ format: 'json_array', max_count: 2 }, json);
     await arrays.engine.start();
     await Promise.all([

@@ -6,33 +6,9 @@ import { createServer, type Server } from 'node:net';
 import { syslogOutputSettings } from '@drover/channel-model';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../../test/support/eventually.js';
-import { Engine } from '../engine.js';
-import type { Delivery, Fields, InputContext, InputNode, Outcome, OutputNode } from '../types.js';
+import { inputToNode, quiet, TestInput, TestOutput } from '../../test/support/nodes.js';
+import type { Engine } from '../engine.js';
 import { SyslogOutput } from './syslog-output.js';
-
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-class TestInput implements InputNode {
-  readonly kind = 'input' as const;
-  ctx: InputContext | undefined;
-  async start(ctx: InputContext) {
-    this.ctx = ctx;
-  }
-  async stop() {}
-  send(fields: Fields): Promise<Outcome> {
-    return new Promise((resolve) => this.ctx?.emit('logs', fields, resolve));
-  }
-}
-
-class Collect implements OutputNode {
-  readonly kind = 'output' as const;
-  readonly received: Fields[] = [];
-  write(event: Delivery, done: (err?: Error) => void) {
-    this.received.push({ ...event.fields });
-    done();
-  }
-  async close() {}
-}
 
 /** A TCP peer that keeps what it reads. */
 async function peer(): Promise<{ server: Server; port: number; data: () => string }> {
@@ -62,28 +38,20 @@ afterEach(async () => {
 
 async function pipeline(settings: Record<string, unknown>) {
   const input = new TestInput();
-  const errors = new Collect();
+  const errors = new TestOutput();
   const output = new SyslogOutput(
     syslogOutputSettings.parse({ retry_initial_ms: 50, retry_max_ms: 100, ...settings }),
     quiet,
   );
-  const engine = new Engine(
-    [
-      { component: 'in', impl: input, publish: [{ stream: 'logs', fields: ['log', 'n'] }], subscribe: [] },
-      {
-        component: 'out',
-        impl: output,
-        publish: [{ stream: '_ppf_errors', fields: ['_ppf_error_message', '_ppf_error_document'] }],
-        subscribe: [{ component: 'in', stream: 'logs' }],
-      },
-      {
-        component: 'errors',
-        impl: errors,
-        publish: [],
-        subscribe: [{ component: 'out', stream: '_ppf_errors' }],
-      },
-    ],
-    { maxPending: 100, messageTimeoutMs: 10_000, logger: quiet },
+  const engine = inputToNode(
+    {
+      input,
+      fields: ['log', 'n'],
+      node: output,
+      errors,
+      errorFields: ['_ppf_error_message', '_ppf_error_document'],
+    },
+    { maxPending: 100, messageTimeoutMs: 10_000 },
   );
   engines.push(engine);
   await engine.start();
@@ -105,7 +73,7 @@ describe('syslog_output', () => {
       input.send({ log: '<13>fits' }),
     ]);
     expect(outcomes.every((o) => o.ok)).toBe(true);
-    expect(errors.received.map((e) => e._ppf_error_message)).toEqual([
+    expect(errors.fields().map((e) => e._ppf_error_message)).toEqual([
       'syslog_output: the event has no text field log',
       expect.stringMatching(/^syslog_output: 127\.0\.0\.1:\d+: message of 104 bytes over 64$/),
     ]);

@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { quiet } from '../../test/support/nodes.js';
 import type { Delivery, Fields, ProcessResult } from '../types.js';
 import { ThreadedNode } from './threaded-node.js';
 
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 const dir = mkdtempSync(join(tmpdir(), 'drover-threads-'));
 writeFileSync(
   join(dir, 'fn.js'),

@@ -2,7 +2,7 @@
  * Probes, open to anyone (no token): `GET /healthz` (the process answers) and `GET /readyz`
  * (etcd connected and listed, and a leader exists; 503 otherwise).
  */
-import { controllerIdentitySchema } from '@drover/cluster-state';
+import { readinessSchema } from '@drover/cluster-state';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { ClusterReader, LeaderInfo } from '../ports.js';
@@ -13,13 +13,6 @@ export interface HealthOptions {
   readonly leader: LeaderInfo;
 }
 
-const readySchema = z.object({
-  ready: z.boolean(),
-  etcd: z.boolean(),
-  leader: controllerIdentitySchema.nullable(),
-  self: z.object({ id: z.string(), leader: z.boolean() }),
-});
-
 export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { reader, leader }) => {
   app.get(
     '/healthz',
@@ -29,7 +22,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { rea
 
   app.get(
     '/readyz',
-    { schema: { response: { 200: js(readySchema), 503: js(readySchema) } } },
+    { schema: { response: { 200: js(readinessSchema), 503: js(readinessSchema) } } },
     async (_request, reply) => {
       const etcd = reader.connected && reader.synced;
       const current = etcd ? ((await leader.leader().catch(() => undefined)) ?? null) : null;

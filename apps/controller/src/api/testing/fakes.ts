@@ -2,12 +2,23 @@
  * Fakes behind the API's ports (ports.ts), for `inject()` tests: a reader holding views, channel
  * commands that record calls and fail on demand, a leader, metrics, and runners' log endpoints.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ChannelRef } from '@drover/channel-model';
 import type { ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
 import { createLogger } from '@drover/platform';
 import type { FastifyInstance } from 'fastify';
+import type { RecordKind } from '../../cluster-cache.js';
 import { type ApiDeps, buildApi } from '../build.js';
-import type { ChannelCommands, ClusterReader, RunnerFetch, Written } from '../ports.js';
+import type {
+  ChannelCommands,
+  ClusterChange,
+  LiveSource,
+  LogSearch,
+  RunnerFetch,
+  Written,
+} from '../ports.js';
 
 export const TOKEN = 'inject-token';
 export const OFF_LOOPBACK = '10.1.2.3';
@@ -63,9 +74,11 @@ export function channelView(tenant = 't', channel = 'c', over: Partial<ChannelVi
   };
 }
 
-export class FakeReader implements ClusterReader {
+export class FakeReader implements LiveSource {
   synced = true;
   connected = true;
+  revision = 5;
+  listeners = new Set<(change: ClusterChange) => void>();
   views = new Map<string, ChannelView>([['t/c', channelView()]]);
   runnerList: RunnerView[] = [
     {
@@ -99,6 +112,18 @@ export class FakeReader implements ClusterReader {
   async seen(revision: number): Promise<boolean> {
     this.seenRevisions.push(revision);
     return true;
+  }
+  async seenWithin(revision: number): Promise<boolean> {
+    return this.seen(revision);
+  }
+  onChange(listener: (change: ClusterChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  /** As the cache does after applying a change. */
+  changed(...kinds: RecordKind[]): void {
+    this.revision++;
+    for (const l of this.listeners) l({ kinds: new Set(kinds), resync: false });
   }
 }
 
@@ -157,6 +182,8 @@ export async function testApi(
     leader?: ControllerIdentity | undefined;
     fetch?: RunnerFetch;
     bodyLimit?: number;
+    /** Registers the console's plugins, with this log store (or none). */
+    console?: { logStore?: LogSearch; assetsDir?: string };
   } = {},
 ): Promise<TestApi> {
   const reader = new FakeReader();
@@ -186,8 +213,30 @@ export async function testApi(
         });
       }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(options.console === undefined
+      ? {}
+      : {
+          console: {
+            assetsDir: options.console.assetsDir ?? fakeAssets(),
+            live: reader,
+            logStore: options.console.logStore,
+          },
+        }),
   };
   return { app: await buildApi(deps), reader, commands, fetched };
+}
+
+let assets: string | undefined;
+
+/** A page and one asset in a temporary directory (one per test process), laid out as `npm run build` does. */
+export function fakeAssets(): string {
+  if (assets !== undefined) return assets;
+  const dir = mkdtempSync(join(tmpdir(), 'drover-console-assets-'));
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Drover</title>');
+  writeFileSync(join(dir, 'assets', 'main-abc123.js'), 'console.log(1)');
+  assets = dir;
+  return dir;
 }
 
 export const bearer = { authorization: `Bearer ${TOKEN}` };
