@@ -1,17 +1,17 @@
 /**
  * One connection to a cluster, without retries: TCP, TLS and the SASL login, then an ApiVersions
  * round trip (KIP-35) and a Metadata request for no topic (which, unlike ApiVersions, a SASL
- * listener answers only once authenticated), on each seed broker in turn until one answers. It tells at once a cluster
- * that refuses us (a login, a certificate: no retry will fix it) from one that does not answer,
- * where the clients' own retries hide the reason under tens of seconds of "Connection closed"
- * (@platformatic/kafka nests its retries: a refused consumer took over a minute to give up).
+ * listener answers only once authenticated), on each seed broker in turn until one answers. It
+ * tells at once a cluster that refuses us (a login, a certificate: no retry will fix it) from one
+ * that does not answer, where the clients' own retries hide the reason under tens of seconds of
+ * "Connection closed" (@platformatic/kafka nests its retries: a refused consumer took over a
+ * minute to give up).
  *
  * The TLS layer's own words are kept: on TLS 1.3 a broker refuses a client certificate with an
  * alert after the handshake, which the clients report only as a closed connection; the
  * connection's `error` events carry the alert.
  */
 import * as kafka from '@platformatic/kafka';
-import { apiVersionsV3, Connection } from '@platformatic/kafka';
 import { connectionLabel, type KafkaConnection } from './connection.js';
 import {
   type ConnectionProblem,
@@ -59,7 +59,7 @@ async function contactBroker(
 ): Promise<string | undefined> {
   const { host, port } = splitBroker(broker);
   const { tls, sasl } = platformaticConnectionOptions(c);
-  const connection = new Connection('drover-first-contact', {
+  const connection = new kafka.Connection('drover-first-contact', {
     connectTimeout: timeoutMs,
     requestTimeout: timeoutMs,
     ...(tls === undefined ? {} : { tls }),
@@ -70,7 +70,7 @@ async function contactBroker(
   let answered = false;
   try {
     await connection.connect(host, port);
-    const versions = await apiVersionsV3.api.async(connection, 'drover', '1');
+    const versions = await kafka.apiVersionsV3.api.async(connection, 'drover', '1');
     answered = true;
     const range = versions.apiKeys.find((k) => k.apiKey === METADATA_KEY);
     const version = Math.min(range?.maxVersion ?? 1, METADATA.length - 1);
