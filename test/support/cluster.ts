@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,10 @@ export interface ClusterOptions {
   readonly electionTtl?: number;
   readonly leaseTtl?: number;
   readonly token?: string;
+  /** The token file's text (named tokens with roles), instead of the single `token`. */
+  readonly tokenFileText?: string;
+  /** Controllers serve the API over HTTPS with this certificate; channelctl trusts `caFile`. */
+  readonly apiTls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
   /** More environment for every daemon (and what runners pass on to their children). */
   readonly env?: NodeJS.ProcessEnv;
   /** More arguments for every controller. */
@@ -103,7 +108,10 @@ export class TestCluster {
   constructor(options: ClusterOptions) {
     this.options = options;
     this.prefix = options.prefix ?? `/drover-e2e-${Math.random().toString(16).slice(2, 10)}`;
-    if (options.token !== undefined) {
+    if (options.tokenFileText !== undefined) {
+      this.tokenFile = join(this.dir, 'api-tokens.yaml');
+      writeFileSync(this.tokenFile, options.tokenFileText, { mode: 0o600 });
+    } else if (options.token !== undefined) {
       this.tokenFile = join(this.dir, 'token');
       writeFileSync(this.tokenFile, `${options.token}\n`, { mode: 0o600 });
     }
@@ -142,12 +150,16 @@ export class TestCluster {
         : ['--kafka-cluster', `kafka_front=${this.options.kafka.join(',')}`]),
       ...(this.options.electionTtl === undefined ? [] : ['--election-ttl', String(this.options.electionTtl)]),
       ...(this.tokenFile === undefined ? [] : ['--token-file', this.tokenFile]),
+      ...(this.options.apiTls === undefined
+        ? []
+        : ['--tls-cert', this.options.apiTls.certFile, '--tls-key', this.options.apiTls.keyFile]),
       ...(this.options.controllerArgs ?? []),
     ];
+    const tls = this.options.apiTls;
     const controller: Controller = {
       id,
       port: listen,
-      api: `http://127.0.0.1:${listen}`,
+      api: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${listen}`,
       proc: new Proc(id, args, this.#logFile(id), this.#env()),
     };
     const existing = this.controllers.findIndex((c) => c.id === id);
@@ -157,7 +169,9 @@ export class TestCluster {
       async () => {
         if (!controller.proc.running)
           throw new Error(`${id} exited before serving:\n${controller.proc.log()}`);
-        return (await fetchJson(`${controller.api}/healthz`)).status === 200;
+        const url = `${controller.api}/healthz`;
+        const status = tls === undefined ? (await fetchJson(url)).status : await httpsStatus(url, tls.caFile);
+        return status === 200;
       },
       20_000,
       `${id} up`,
@@ -229,17 +243,22 @@ export class TestCluster {
     return r;
   }
 
-  /** Runs channelctl against the first live controller (or `api`). */
+  /**
+   * Runs channelctl against the first live controller (or `api`), with the cluster's token (or
+   * `token`; null: none) and, for an HTTPS API, its CA (or `ca`; null: none).
+   */
   channelctl(
     args: readonly string[],
-    options: { api?: string; token?: string | null } = {},
+    options: { api?: string; token?: string | null; ca?: string | null } = {},
   ): Promise<CliResult> {
     const api = options.api ?? this.controllers.find((c) => c.proc.running)?.api ?? '';
     const token = options.token === null ? undefined : (options.token ?? this.options.token);
+    const ca = options.ca === null ? undefined : (options.ca ?? this.options.apiTls?.caFile);
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       DROVER_API: api,
       ...(token === undefined ? {} : { DROVER_TOKEN: token }),
+      ...(ca === undefined ? {} : { DROVER_API_CA: ca }),
     };
     return run(process.execPath, [channelctlMain, ...args], env);
   }
@@ -296,6 +315,18 @@ export async function fetchJson(
   } catch {
     return { status: 0, body: undefined };
   }
+}
+
+/** The status of a GET over HTTPS trusting `caFile` (0 when it could not connect). */
+export function httpsStatus(url: string, caFile: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpsGet(url, { ca: readFileSync(caFile), timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
 }
 
 export { eventually };

@@ -2,6 +2,7 @@
 import type { Issue } from '@drover/channel-model';
 import {
   type ApiErrorCode,
+  type AuditList,
   apiErrorBodySchema,
   type ChannelSummary,
   type ChannelView,
@@ -56,7 +57,7 @@ export class ApiClient {
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
       throw new ApiError(
         0,
-        `cannot reach the Drover API at ${this.base} (${why}): is a controller running? (--api, DROVER_API)`,
+        `cannot reach the Drover API at ${this.base} (${why}): ${unreachableHint(this.base, why)}`,
       );
     }
   }
@@ -144,4 +145,33 @@ export class ApiClient {
   runners() {
     return this.#request<{ runners: RunnerView[] }>('GET', '/v1/runners');
   }
+  /** The audit log since `since` (an ISO time), at most `limit` entries (the newest). */
+  audit(since: string, limit: number) {
+    const query = new URLSearchParams({ since, limit: String(limit) });
+    return this.#request<AuditList>('GET', `/v1/audit?${query}`);
+  }
+}
+
+// What Node's TLS says when it cannot verify a certificate (OpenSSL's X509 verify errors).
+const UNTRUSTED =
+  /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+
+/** What to check when the API could not be reached, from the reason given. */
+export function unreachableHint(base: string, why: string): string {
+  if (UNTRUSTED.test(why)) {
+    return "the API's certificate is not signed by a CA this host trusts: give that CA with --ca FILE (DROVER_API_CA)";
+  }
+  if (why === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return "the API's certificate does not name this host: use the name (or address) the certificate names in --api";
+  }
+  if (why === 'CERT_HAS_EXPIRED' || why === 'CERT_NOT_YET_VALID') {
+    return "the API's certificate is outside its validity dates: renew it (api.tls.cert on the controllers)";
+  }
+  if (base.startsWith('https:') && /^(ERR_SSL_|EPROTO)/.test(why)) {
+    return 'the API does not answer TLS there: is it served over plain HTTP? (use http:// in --api)';
+  }
+  if (base.startsWith('http:') && /^(UND_ERR_SOCKET|ECONNRESET|other side closed)/.test(why)) {
+    return 'the connection was closed at once: if the API serves HTTPS, use https:// in --api';
+  }
+  return 'is a controller running? (--api, DROVER_API)';
 }

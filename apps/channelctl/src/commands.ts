@@ -13,10 +13,10 @@ import {
   parseApplicationRef,
   parseChannelRef,
 } from '@drover/channel-model';
-import { allRunning, allStopped, type ChannelView } from '@drover/cluster-state';
+import { allRunning, allStopped, type ChannelView, parseSince } from '@drover/cluster-state';
 import { ExitCode } from '@drover/platform';
 import { type ApiClient, ApiError } from './client.js';
-import { notRunning, renderChannel, renderChannels, renderRunners } from './render.js';
+import { notRunning, renderAudit, renderChannel, renderChannels, renderRunners } from './render.js';
 
 export interface Output {
   readonly json: boolean;
@@ -302,6 +302,27 @@ export async function logs(
     await ctx.client.logs({ ...app, index: options.instance }, options, (line) =>
       ctx.output.out(ctx.output.json ? line : formatLogRecord(line)),
     );
+    return ExitCode.OK;
+  } catch (err) {
+    return report(ctx, err);
+  }
+}
+
+/**
+ * The audit log since `since` (a duration back from now or an ISO time, local time when it has
+ * no zone; default 24h), at most `limit` entries: the newest, with a note when there were more.
+ */
+export async function audit(ctx: Context, options: { since: string; limit: number }): Promise<number> {
+  const parsed = parseSince(options.since, new Date());
+  if ('error' in parsed) throw new UsageError(`--since: ${parsed.error}`);
+  try {
+    const list = await ctx.client.audit(parsed.time.toISOString(), options.limit);
+    ctx.output.out(ctx.output.json ? JSON.stringify(list, null, 2) : renderAudit(list.entries));
+    if (list.truncated) {
+      ctx.output.err(
+        `only the newest ${list.entries.length} entries since ${list.since}: raise --limit or give a later --since`,
+      );
+    }
     return ExitCode.OK;
   } catch (err) {
     return report(ctx, err);

@@ -3,6 +3,7 @@ import { commanderExitCode, ExitCode } from '@drover/platform';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient } from './client.js';
 import * as cmd from './commands.js';
+import { trustApiCa } from './tls.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -16,7 +17,12 @@ const program = new Command('channelctl')
   .description('Start, stop, reload and inspect Drover channels.')
   .version(VERSION)
   .addOption(new Option('--api <url>', 'Drover API').env('DROVER_API').default('http://127.0.0.1:7070'))
-  .addOption(new Option('--token <token>', 'bearer token for mutations').env('DROVER_TOKEN'))
+  .addOption(new Option('--token <token>', 'API token (its role decides what it may do)').env('DROVER_TOKEN'))
+  .addOption(
+    new Option('--ca <file>', "CA certificate (PEM) that signed an https:// API's certificate").env(
+      'DROVER_API_CA',
+    ),
+  )
   .addOption(
     new Option('--channels-dir <dir>', 'where channels live')
       .env('DROVER_CHANNELS_DIR')
@@ -27,7 +33,11 @@ const program = new Command('channelctl')
   .exitOverride();
 
 function context(): cmd.Context {
-  const o = program.opts<{ api: string; token?: string; channelsDir: string; json: boolean }>();
+  const o = program.opts<{ api: string; token?: string; ca?: string; channelsDir: string; json: boolean }>();
+  if (o.ca !== undefined) {
+    if (o.api.startsWith('https:')) trustApiCa(o.ca);
+    else process.stderr.write(`channelctl: --ca ignored: the API ${o.api} is not https://\n`);
+  }
   return {
     client: new ApiClient(o.api, o.token),
     channelsDir: o.channelsDir,
@@ -116,6 +126,13 @@ function count(value: string): number {
   return n;
 }
 
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new InvalidArgumentError('expected a whole number from 1 to 10000');
+  return n;
+}
+
 program
   .command('logs')
   .description("an instance's output (from its runner's log files), the last N records; --follow for more")
@@ -126,6 +143,13 @@ program
   .action(async (ref: string, o: { instance: number; tail: number; follow?: boolean }) =>
     run(() => cmd.logs(context(), ref, { instance: o.instance, tail: o.tail, follow: o.follow === true }))(),
   );
+
+program
+  .command('audit')
+  .description('who did what, from where, to which channel, and how it ended (needs role operate or admin)')
+  .option('--since <duration|time>', 'a duration back from now (90m, 24h, 7d) or an ISO 8601 time', '24h')
+  .option('--limit <n>', 'entries at most (the newest)', positive, 1000)
+  .action(async (o: { since: string; limit: number }) => run(() => cmd.audit(context(), o))());
 
 program
   .command('validate')

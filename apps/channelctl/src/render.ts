@@ -1,5 +1,5 @@
 /** Human renderings of the API's views. */
-import type { ChannelSummary, ChannelView, RunnerView } from '@drover/cluster-state';
+import type { AuditEntry, ChannelSummary, ChannelView, RunnerView } from '@drover/cluster-state';
 import { table } from './table.js';
 
 type LastExit = NonNullable<ChannelView['applications'][number]['instances'][number]['lastExit']>;
@@ -102,5 +102,23 @@ export function notRunning(view: ChannelView): string[] {
         if (i.state === 'running') return `${where}: outdated, the rolling update has not reached it`;
         return `${where}: ${i.reason ?? 'no reason given'}`;
       }),
+  );
+}
+
+/** The audit log for people: one line per entry, oldest first. */
+export function renderAudit(entries: readonly AuditEntry[]): string {
+  if (entries.length === 0) return 'no audit entries';
+  return table(
+    ['TIME', 'TOKEN', 'ROLE', 'SOURCE', 'ACTION', 'CHANNEL', 'RESULT', 'DETAIL'],
+    entries.map((e) => [
+      e.time,
+      e.token === null ? '-' : e.via === 'session' ? `${e.token} (console)` : e.token,
+      e.role ?? '-',
+      e.source,
+      e.action,
+      e.channel ?? '-',
+      e.result === 'ok' ? 'ok' : `${e.result} ${e.status}`,
+      [e.code, e.message].filter((p) => p !== null).join(': '),
+    ]),
   );
 }

@@ -21,21 +21,13 @@ import {
   type DesiredRecord,
   decoder,
   desiredRecordSchema,
-  digestOf,
+  uploadDigest,
 } from '@drover/cluster-state';
 import type { Store } from '@drover/store';
 import { ApiProblem, channelUnknown } from './api/errors.js';
 import type { ChannelCommands, Written } from './api/ports.js';
 
 const CAS_ATTEMPTS = 10;
-
-/** The digest of an upload: its text and binary files. */
-export function uploadDigest(
-  files: Readonly<Record<string, string>>,
-  binaryFiles: Readonly<Record<string, string>>,
-): string {
-  return Object.keys(binaryFiles).length === 0 ? digestOf(files) : digestOf({ files, binaryFiles });
-}
 
 type DesiredChange = (current: DesiredRecord | undefined) => DesiredRecord | undefined;
 
@@ -94,6 +86,14 @@ export class EtcdChannelCommands implements ChannelCommands {
       if (written > 0) return { specDigest: digest, changed: true, revision: written };
     }
     throw new ApiProblem('DRV_CONFLICT', `channel ${tenant}/${channel} changed concurrently: try again`);
+  }
+
+  async specDigest(ref: ChannelRef): Promise<string | undefined> {
+    const spec = await this.#store.get(
+      this.#store.layout.channelSpec(ref.tenant, ref.channel),
+      decoder(channelSpecSchema),
+    );
+    return spec?.value.digest;
   }
 
   async start(ref: ChannelRef): Promise<Written> {

@@ -1,12 +1,21 @@
 /** The controller's settings: flags win over environment variables, over the platform file. */
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { type PlatformConfig, SQL_IDENTIFIER, SQL_IDENTIFIER_HINT } from '@drover/channel-model';
+import { createSecureContext } from 'node:tls';
+import {
+  type ApiToken,
+  type PlatformConfig,
+  parseDuration,
+  SQL_IDENTIFIER,
+  SQL_IDENTIFIER_HINT,
+} from '@drover/channel-model';
 import type { KafkaConnection } from '@drover/kafka-resources';
 import {
   ConfigError,
   kafkaConnections,
   parseHostPort,
   parsePositiveInt,
+  readApiTokenFile,
   readSecretFile,
 } from '@drover/platform';
 import { etcdSettings } from '@drover/platform/etcd';
@@ -20,6 +29,10 @@ export interface ControllerFlags {
   readonly kafkaCluster?: readonly string[];
   readonly electionTtl?: string;
   readonly tokenFile?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly auditRetention?: string;
+  readonly auditMaxEntries?: string;
   readonly id?: string;
   readonly logStoreUrl?: string;
   readonly logStorePasswordFile?: string;
@@ -34,6 +47,14 @@ export interface LogStoreConfig {
   readonly table: string;
 }
 
+/** The API's HTTPS certificate (chain) and key, PEM, with the files they came from. */
+export interface ApiTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 export interface ControllerConfig {
   readonly id: string;
   readonly etcd: PlatformConfig['etcd'];
@@ -41,10 +62,74 @@ export interface ControllerConfig {
   /** By name: brokers, TLS and SASL (files read), for the topic admin. */
   readonly kafkaClusters: Readonly<Record<string, KafkaConnection>>;
   readonly electionTtlSeconds: number;
-  /** Bearer token mutations need; undefined = no token configured. */
-  readonly token: string | undefined;
+  /** The token file's tokens and roles; undefined: no token file, an open API. */
+  readonly tokens: readonly ApiToken[] | undefined;
+  /** Where they came from, and whether it is the single-token format of before (one admin token). */
+  readonly tokenFile: { readonly path: string; readonly legacy: boolean } | undefined;
+  /** HTTPS for the API; undefined: plain HTTP. */
+  readonly tls: ApiTls | undefined;
+  readonly audit: { readonly retentionMs: number; readonly maxEntries: number };
   /** Undefined: no log store, the console's search says so. */
   readonly logStore: LogStoreConfig | undefined;
+}
+
+async function readPem(file: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new ConfigError(file, `cannot read the API's TLS ${what} ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** `--tls-cert` and `--tls-key` (or api.tls), both or neither; checked to be a pair now, not at the first client. */
+async function resolveTls(file: PlatformConfig, flags: ControllerFlags): Promise<ApiTls | undefined> {
+  const certFile = flags.tlsCert ?? file.api.tls?.cert;
+  const keyFile = flags.tlsKey ?? file.api.tls?.key;
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    const missing = certFile === undefined ? '--tls-cert (api.tls.cert)' : '--tls-key (api.tls.key)';
+    throw new ConfigError(
+      missing.split(' ')[0] ?? missing,
+      `the API's TLS needs both a certificate and a key: ${missing} is missing`,
+    );
+  }
+  const tls = {
+    cert: await readPem(certFile, 'certificate'),
+    key: await readPem(keyFile, 'key'),
+    certFile,
+    keyFile,
+  };
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+  } catch (err) {
+    throw new ConfigError(
+      certFile,
+      `the API's TLS certificate ${certFile} and key ${keyFile} are not a usable pair: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return tls;
+}
+
+function resolveAudit(file: PlatformConfig, flags: ControllerFlags): ControllerConfig['audit'] {
+  let retentionMs = file.audit.retention;
+  if (flags.auditRetention !== undefined) {
+    const parsed = parseDuration(flags.auditRetention);
+    if ('error' in parsed || parsed.ms < 1000) {
+      throw new ConfigError(
+        '--audit-retention',
+        `--audit-retention: ${'error' in parsed ? parsed.error : 'at least 1s'}`,
+      );
+    }
+    retentionMs = parsed.ms;
+  }
+  const maxEntries =
+    flags.auditMaxEntries === undefined
+      ? file.audit.max_entries
+      : parsePositiveInt(flags.auditMaxEntries, '--audit-max-entries');
+  return { retentionMs, maxEntries };
 }
 
 async function resolveLogStore(
@@ -100,7 +185,17 @@ export async function resolveControllerConfig(
       flags.electionTtl === undefined
         ? file.controller.election_ttl
         : parsePositiveInt(flags.electionTtl, '--election-ttl'),
-    token: tokenFile === undefined ? undefined : await readSecretFile(tokenFile, 'API token'),
+    ...(await resolveTokens(tokenFile)),
+    tls: await resolveTls(file, flags),
+    audit: resolveAudit(file, flags),
     logStore: await resolveLogStore(file, flags),
   };
+}
+
+async function resolveTokens(
+  path: string | undefined,
+): Promise<Pick<ControllerConfig, 'tokens' | 'tokenFile'>> {
+  if (path === undefined) return { tokens: undefined, tokenFile: undefined };
+  const file = await readApiTokenFile(path);
+  return { tokens: file.tokens, tokenFile: { path, legacy: file.legacy } };
 }

@@ -12,6 +12,7 @@ import type { Logger } from '@drover/platform';
 import type { Leadership, Store } from '@drover/store';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api/build.js';
+import { AuditRetention, EtcdAuditLog } from './audit-log.js';
 import { EtcdChannelCommands } from './channel-commands.js';
 import { ClusterCache } from './cluster-cache.js';
 import type { ControllerConfig } from './config.js';
@@ -35,6 +36,8 @@ export class Controller {
   #leadership: Leadership | undefined;
   #reconciler: Reconciler | undefined;
   #topics: TopicManager | undefined;
+  #audit: EtcdAuditLog;
+  #retention: AuditRetention | undefined;
   #campaign = new AbortController();
   #loop: Promise<void> | undefined;
   #identity: ControllerIdentity;
@@ -45,10 +48,11 @@ export class Controller {
     this.#logger = logger;
     this.cache = new ClusterCache(store, logger);
     this.metrics = createMetrics(this.cache, () => this.isLeader());
+    this.#audit = new EtcdAuditLog(store, config.audit);
     const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
     this.#identity = {
       id: config.id,
-      api: `http://${host}:${config.listen.port}`,
+      api: `${config.tls === undefined ? 'http' : 'https'}://${host}:${config.listen.port}`,
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
@@ -76,12 +80,25 @@ export class Controller {
         },
       },
       metrics: { contentType: registry.contentType, metrics: () => registry.metrics() },
-      token: this.config.token,
+      tokens: this.config.tokens,
+      audit: this.#audit,
+      https: this.config.tls,
       logger: this.#logger,
       console: { assetsDir: consoleAssetsDir(), live: reader, logStore: this.#logStore },
     });
     await this.#api.listen({ host: this.config.listen.host, port: this.config.listen.port });
-    this.#logger.info({ listen: this.#identity.api, id: this.config.id }, 'API listening');
+    const { tokenFile, tokens } = this.config;
+    this.#logger.info(
+      {
+        listen: this.#identity.api,
+        id: this.config.id,
+        tokens:
+          tokenFile === undefined ? 'none: the API is open' : `${tokens?.length ?? 0} from ${tokenFile.path}`,
+        ...(tokenFile?.legacy === true ? { tokenFormat: 'single token: one admin token named default' } : {}),
+        tls: this.config.tls === undefined ? false : this.config.tls.certFile,
+      },
+      'API listening',
+    );
     await this.cache.start();
     this.#loop = this.#campaignLoop();
   }
@@ -108,6 +125,7 @@ export class Controller {
           close: kafka.close,
           onFailed: (channel) => this.#reconciler?.queue.addRateLimited(channel),
         });
+        this.#retention = new AuditRetention(this.#audit, this.config.audit, this.#logger);
         this.#reconciler = new Reconciler({
           cache: this.cache,
           leadership,
@@ -130,8 +148,11 @@ export class Controller {
   async #stepDown(): Promise<void> {
     const reconciler = this.#reconciler;
     const topics = this.#topics;
+    const retention = this.#retention;
     this.#reconciler = undefined;
     this.#topics = undefined;
+    this.#retention = undefined;
+    await retention?.stop();
     await reconciler?.stop();
     await topics?.close();
   }

@@ -35,7 +35,29 @@ const program = new Command('drover-controller')
       'leader lease TTL: a dead leader is replaced within it (default 3)',
     ).env('DROVER_ELECTION_TTL'),
   )
-  .addOption(new Option('--token-file <file>', 'bearer token for mutations').env('DROVER_TOKEN_FILE'))
+  .addOption(
+    new Option('--token-file <file>', 'API tokens with their roles (read, operate, admin)').env(
+      'DROVER_TOKEN_FILE',
+    ),
+  )
+  .addOption(
+    new Option('--tls-cert <file>', 'serve the API over HTTPS: the certificate (chain), PEM').env(
+      'DROVER_API_TLS_CERT',
+    ),
+  )
+  .addOption(
+    new Option('--tls-key <file>', "the API certificate's private key, PEM").env('DROVER_API_TLS_KEY'),
+  )
+  .addOption(
+    new Option('--audit-retention <duration>', 'audit entries older than this are purged (default 365d)').env(
+      'DROVER_AUDIT_RETENTION',
+    ),
+  )
+  .addOption(
+    new Option('--audit-max-entries <n>', 'audit entries kept at most (default 100000)').env(
+      'DROVER_AUDIT_MAX_ENTRIES',
+    ),
+  )
   .addOption(new Option('--id <id>', 'controller identity (default host:port)').env('DROVER_CONTROLLER_ID'))
   .addOption(
     new Option('--log-store-url <url>', 'PostgreSQL log store the console searches (postgres://...)').env(

@@ -19,7 +19,7 @@ import { Command, Option } from 'commander';
 import { defaultDrainMs } from './drain.js';
 import { nodeMetrics, prometheus } from './metrics.js';
 import { signalReady } from './ready.js';
-import { type ComponentKind, inputTotals, StatsHistory, statsJson } from './stats-history.js';
+import { type ComponentKind, componentKind, inputTotals, StatsHistory, statsJson } from './stats-history.js';
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -118,7 +118,7 @@ async function start(flags: StartFlags): Promise<number> {
     const labels = { tenant: flags.tenant ?? '', channel: flags.channel ?? '', app: flags.app ?? '' };
     const startedAt = Date.now();
     const kinds: Record<string, ComponentKind> = {};
-    for (const n of nodes) kinds[n.component] = n.impl.kind as ComponentKind;
+    for (const n of nodes) kinds[n.component] = componentKind(n.impl.kind);
     const history = new StatsHistory();
     history.add(inputTotals(engine.stats(), kinds, startedAt));
     const sampler = setLongInterval(

@@ -1,6 +1,6 @@
-import { ratesOf } from '@drover/cluster-state';
+import { pipelineStatsSchema, ratesOf } from '@drover/cluster-state';
 import { describe, expect, it } from 'vitest';
-import { inputTotals, StatsHistory, statsJson } from './stats-history.js';
+import { componentKind, inputTotals, StatsHistory, statsJson } from './stats-history.js';
 
 const stats = (inOut: number, acked: number) => ({
   components: {
@@ -27,6 +27,22 @@ describe('pipeline stats as JSON', () => {
     expect(json.history.samples.at(-1)).toEqual({ at: 4500, in: 550, acked: 540, failed: 1 });
     // 100 events per second between samples, then 150 in the last half second (300/s).
     expect(ratesOf(json.history.samples, 'in').map((r) => r.perSecond)).toEqual([100, 100, 300]);
+  });
+
+  it('reports a node on worker threads (deferred) as processing, in counters readers accept', () => {
+    const threaded = {
+      ...stats(10, 8),
+      components: { ...stats(10, 8).components, grok: { in: 10, out: 10, acked: 8, failed: 0, errors: 0 } },
+    };
+    const kindsOf = {
+      src: componentKind('input'),
+      grok: componentKind('deferred'),
+      sink: componentKind('output'),
+    };
+    const json = statsJson(threaded, kindsOf, new StatsHistory(1000, 3), 0, 1000);
+    expect(json.components.grok?.kind).toBe('processing');
+    // What the runner and the controller decode it with (the console and npm start's summary).
+    expect(pipelineStatsSchema.safeParse(json).success).toBe(true);
   });
 
   it('starts a rate over when a counter went down (a restart)', () => {

@@ -3,10 +3,18 @@
  * of its inputs' totals so that a reader (the console, through the runner) draws events/s over
  * the last minutes without polling. Shape: `pipelineStatsSchema` in @drover/cluster-state.
  */
-import type { PipelineStats, StatsSample } from '@drover/cluster-state';
-import type { EngineStats } from '@drover/pipeline';
+import type { ComponentStatsView, PipelineStats, StatsSample } from '@drover/cluster-state';
+import type { EngineStats, PipelineNodeImpl } from '@drover/pipeline';
 
-export type ComponentKind = 'input' | 'processing' | 'output';
+export type ComponentKind = ComponentStatsView['kind'];
+
+/**
+ * A node's kind as its counters report it: a deferred node (a processing node on worker threads,
+ * `workers: N`) is a processing node to whoever reads the counters.
+ */
+export function componentKind(kind: PipelineNodeImpl['kind']): ComponentKind {
+  return kind === 'deferred' ? 'processing' : kind;
+}
 
 /** One sample every 10 s, the last 10 minutes. */
 export const HISTORY_INTERVAL_MS = 10_000;

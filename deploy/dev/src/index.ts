@@ -1,10 +1,10 @@
 export { type Command, parseArgs, USAGE, UsageError } from './args.js';
 export {
   CHANNELS as DEMO_CHANNELS,
-  CONTROLLERS as DEMO_CONTROLLERS,
+  type DemoLayout,
   type DemoPaths,
+  demoLayout,
   demoPaths,
-  RUNNERS as DEMO_RUNNERS,
 } from './demo/layout.js';
 export {
   DevServicesError,

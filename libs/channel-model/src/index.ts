@@ -1,4 +1,17 @@
 export {
+  API_ROLES,
+  type ApiRole,
+  type ApiToken,
+  type ApiTokenFile,
+  apiRoleSchema,
+  apiTokenFileSchema,
+  LEGACY_TOKEN_NAME,
+  parseApiTokenFile,
+  roleAllows,
+  TOKEN_NAME,
+  tokenDigest,
+} from './api-tokens.js';
+export {
   type Application,
   applicationSchema,
   type ChannelStructure,
@@ -122,6 +135,8 @@ export {
   RESERVED_STREAMS,
 } from './pipeline.js';
 export {
+  DEFAULT_AUDIT_MAX_ENTRIES,
+  DEFAULT_AUDIT_RETENTION_MS,
   defaultPlatformConfig,
   KAFKA_SASL_MECHANISMS,
   type KafkaClusterSettings,

@@ -4,10 +4,15 @@
  * variables override it (the apps merge them).
  */
 import { z } from 'zod';
-import { identifier, memory, positiveInt, sqlIdentifier } from './fields.js';
+import { duration, identifier, memory, positiveInt, sqlIdentifier } from './fields.js';
 import type { ParseResult } from './issues.js';
 import { COMMAND, COMMAND_HINT } from './names.js';
 import { validateYaml } from './validate.js';
+
+/** Audit entries are kept a year by default, as Punch keeps its operator command history. */
+export const DEFAULT_AUDIT_RETENTION_MS = 365 * 24 * 3_600_000;
+/** About 40 MB of etcd at most (entries are a few hundred bytes). */
+export const DEFAULT_AUDIT_MAX_ENTRIES = 100_000;
 
 const hostPort = z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected HOST:PORT');
 const url = z.string().regex(/^https?:\/\/[^\s/]+(\/.*)?$/, 'expected an http:// or https:// URL');
@@ -83,7 +88,21 @@ export const platformConfigSchema = z.strictObject({
   api: z
     .strictObject({
       listen: hostPort.default('127.0.0.1:7070'),
+      /** Who may use the API, with their roles (api-tokens.ts); none: the API is open. */
       token_file: z.string().min(1).optional(),
+      /** Serve the API over HTTPS with this certificate (chain) and key, PEM files. */
+      tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+    })
+    .prefault({}),
+  /** The audit log of API mutations, kept in etcd (`audit/` under the prefix). */
+  audit: z
+    .strictObject({
+      /** Entries older than this are purged by the leader (default 365d, as Punch keeps a year). */
+      retention: duration
+        .refine((ms) => ms >= 1000, 'the retention is at least 1s')
+        .default(DEFAULT_AUDIT_RETENTION_MS),
+      /** At most this many entries are kept: the oldest go first past it (etcd's space is finite). */
+      max_entries: positiveInt('max_entries').default(DEFAULT_AUDIT_MAX_ENTRIES),
     })
     .prefault({}),
   controller: z

@@ -50,7 +50,7 @@ describe('pipeline settings', () => {
     );
     expect(lines(result)).toEqual([
       'p.yaml:20:22: settings.max.spout.pending: max.spout.pending must be at least 1',
-      'p.yaml:21:20: settings.message_timeout: invalid duration "30": expected a number with a unit (ms, s, m, h), e.g. 1s, 2m, 1m30s',
+      'p.yaml:21:20: settings.message_timeout: invalid duration "30": expected a number with a unit (ms, s, m, h, d), e.g. 1s, 2m, 1m30s, 7d',
       'p.yaml:22:3: settings.max_spout_pending: unknown field "max_spout_pending"',
     ]);
   });

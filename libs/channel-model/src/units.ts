@@ -29,17 +29,23 @@ export function parseMemory(input: string | number): { bytes: number } | { error
   return { bytes };
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
-/** Durations like `500ms`, `1s`, `2m`, `1h`, or `1m30s`. Returns milliseconds. */
+/** Durations like `500ms`, `1s`, `2m`, `1h`, `1m30s` or `365d` (a day is 24 h). Returns milliseconds. */
 export function parseDuration(input: string | number): { ms: number } | { error: string } {
   const text = String(input).trim();
   const bad = {
-    error: `invalid duration "${text}": expected a number with a unit (ms, s, m, h), e.g. 1s, 2m, 1m30s`,
+    error: `invalid duration "${text}": expected a number with a unit (ms, s, m, h, d), e.g. 1s, 2m, 1m30s, 7d`,
   };
-  if (!/^([0-9]+(?:\.[0-9]+)?(ms|s|m|h))+$/.test(text)) return bad;
+  if (!/^([0-9]+(?:\.[0-9]+)?(ms|s|m|h|d))+$/.test(text)) return bad;
   let ms = 0;
-  for (const part of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)) {
+  for (const part of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)/g)) {
     ms += Number(part[1]) * (DURATION_UNITS[part[2] as string] as number);
   }
   return { ms: Math.round(ms) };

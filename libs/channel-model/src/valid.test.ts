@@ -240,11 +240,13 @@ describe('units', () => {
     ['2m', 120_000],
     ['1h', 3_600_000],
     ['1m30s', 90_000],
+    ['365d', 365 * 86_400_000],
+    ['1d12h', 36 * 3_600_000],
   ])('parseDuration(%j) = %d ms', (input, ms) => {
     expect(parseDuration(input)).toEqual({ ms });
   });
 
-  it.each(['10', 's', '1d', '-1s', '1 s'])('parseDuration(%j) is an error', (input) => {
+  it.each(['10', 's', '1w', '-1s', '1 s'])('parseDuration(%j) is an error', (input) => {
     expect(parseDuration(input)).toHaveProperty('error');
   });
 });

@@ -18,8 +18,10 @@ export const apiErrorStatus = {
   DRV_CHANNEL_INVALID: 400,
   /** The uploaded channel is over the size limit. */
   DRV_CHANNEL_TOO_LARGE: 400,
-  /** No bearer token, or not the configured one. */
+  /** No bearer token, or not one of the token file's. */
   DRV_UNAUTHORIZED: 401,
+  /** The token's role does not allow the request; the message names the role and the one needed. */
+  DRV_FORBIDDEN: 403,
   /** No such route. */
   DRV_NOT_FOUND: 404,
   /** No channel by that name (never uploaded, or deleted). */

@@ -14,3 +14,14 @@ export function stableJson(value: unknown): string {
 export function digestOf(value: unknown): string {
   return createHash('sha256').update(stableJson(value)).digest('hex').slice(0, 16);
 }
+
+/**
+ * The digest of a channel upload (its text and binary files): the `specDigest` of channel views,
+ * so a client can tell whether its files are the ones uploaded.
+ */
+export function uploadDigest(
+  files: Readonly<Record<string, string>>,
+  binaryFiles: Readonly<Record<string, string>>,
+): string {
+  return Object.keys(binaryFiles).length === 0 ? digestOf(files) : digestOf({ files, binaryFiles });
+}

@@ -1,5 +1,6 @@
 export * from './api-errors.js';
-export { digestOf, stableJson } from './digest.js';
+export * from './audit.js';
+export { digestOf, stableJson, uploadDigest } from './digest.js';
 export * from './live.js';
 export * from './pipeline-stats.js';
 export * from './rates.js';

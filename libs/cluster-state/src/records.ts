@@ -13,6 +13,7 @@
  * | pending     | pending/<tenant>/<channel>                       | leader, fenced    |
  * | resource    | resources/<tenant>/<channel>/<name>              | leader, fenced    |
  * | rollout     | rollouts/<tenant>/<channel>                      | leader, fenced    |
+ * | audit entry | audit/<time>-<random> (schema in audit.ts)       | API; leader purge |
  */
 import { z } from 'zod';
 

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import {
+  type ApiTokenFile,
   defaultPlatformConfig,
   formatIssue,
   type PlatformConfig,
+  parseApiTokenFile,
   parsePlatformConfig,
 } from '@drover/channel-model';
 import { ConfigError } from './errors.js';
@@ -36,4 +38,19 @@ export async function readSecretFile(file: string, what: string): Promise<string
   const secret = text.trim();
   if (secret === '') throw new ConfigError(file, `${what} file ${file} is empty`);
   return secret;
+}
+
+/** The API's token file (names, roles, tokens: @drover/channel-model api-tokens.ts), validated. */
+export async function readApiTokenFile(file: string): Promise<ApiTokenFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, `cannot read API token file ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const parsed = parseApiTokenFile(text, { file });
+  if (!parsed.ok) throw new ConfigError(file, parsed.issues.map(formatIssue).join('\n'));
+  return parsed.value;
 }

@@ -6,7 +6,7 @@
  *   import { createLogger, ExitCode, readPlatformConfig } from '@drover/platform';
  *   import { storeFromSettings } from '@drover/platform/etcd';
  */
-export { readPlatformConfig, readSecretFile } from './config-file.js';
+export { readApiTokenFile, readPlatformConfig, readSecretFile } from './config-file.js';
 export { ConfigError } from './errors.js';
 export { commanderExitCode, ExitCode } from './exit-codes.js';
 export { type KafkaConnectionsOptions, kafkaConnections } from './kafka.js';

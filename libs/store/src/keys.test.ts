@@ -19,6 +19,16 @@ describe('KeyLayout', () => {
     expect(keys.placements('front1')).toBe('/drover/placements/front1/');
   });
 
+  it('keys audit entries by time, so that they sort by time and a time is a range boundary', () => {
+    const t = new Date('2026-11-23T03:00:00.000Z');
+    expect(keys.audit(t, '0a1b2c3d')).toBe('/drover/audit/2026-11-23T03:00:00.000Z-0a1b2c3d');
+    expect(keys.auditFrom(t)).toBe('/drover/audit/2026-11-23T03:00:00.000Z');
+    const later = keys.audit(new Date('2026-11-23T03:00:00.001Z'), '00000000');
+    expect([later, keys.audit(t, 'ffffffff')].sort()).toEqual([keys.audit(t, 'ffffffff'), later]);
+    expect(keys.auditFrom(t) < keys.audit(t, '00000000')).toBe(true);
+    expect(() => keys.audit(t, 'a/b')).toThrow(StoreError);
+  });
+
   it('keys older uploads by digest and rollouts by channel, and parses them back', () => {
     const version = keys.channelVersion('reftenant', 'receiver', '0123abcd');
     expect(version).toBe('/drover/channels/reftenant/receiver/versions/0123abcd');

@@ -13,6 +13,10 @@
  * | pending/<tenant>/<channel>                           | leader (fenced)  | unplaced instances, why  |
  * | rollouts/<tenant>/<channel>                          | leader (fenced)  | rolling update progress  |
  * | election/<name>/<lease id hex>                       | candidates       | candidate identity       |
+ * | audit/<ISO time>-<random hex>                        | API; leader purge| audit entry              |
+ *
+ * Audit keys start with the entry's time (ISO 8601 in UTC, fixed width), so they sort by time and
+ * a time range is a key range (`auditFrom(time)`).
  *
  * Placements are grouped by runner first so that a runner watches exactly its own prefix.
  * Every segment is validated: no `/`, not empty, not `.` or `..`.
@@ -116,6 +120,17 @@ export class KeyLayout {
   }
   rollout(tenant: string, channel: string): string {
     return `${this.rollouts()}${checkSegment(tenant, 'tenant')}/${checkSegment(channel, 'channel')}`;
+  }
+  audits(): string {
+    return `${this.root}audit/`;
+  }
+  /** The key of an audit entry written at `time` (`suffix`: a random part, unique per entry). */
+  audit(time: Date, suffix: string): string {
+    return `${this.auditFrom(time)}-${checkSegment(suffix, 'audit entry suffix')}`;
+  }
+  /** The first key an audit entry written at or after `time` can have (range boundaries). */
+  auditFrom(time: Date): string {
+    return `${this.audits()}${time.toISOString()}`;
   }
   elections(): string {
     return `${this.root}election/`;

@@ -80,6 +80,66 @@ export class Store {
     return { items: res.kvs.map((kv) => decodeKeyValue(kv, decode)), revision: Number(res.header.revision) };
   }
 
+  /**
+   * Keys in `[from, to)`, sorted by key (descending with `descend`), at most `limit` of them;
+   * `more` when the range holds more than were returned.
+   */
+  async listRange<T>(
+    range: { readonly from: string; readonly to: string },
+    decode: Decode<T>,
+    options: { readonly limit?: number; readonly descend?: boolean } = {},
+  ): Promise<{ items: KeyValue<T>[]; revision: number; more: boolean }> {
+    let query = this.#etcd
+      .getAll()
+      .inRange({ start: range.from, end: range.to })
+      .sort('Key', options.descend === true ? 'Descend' : 'Ascend');
+    if (options.limit !== undefined) query = query.limit(options.limit);
+    const res = await query.exec().catch((err: unknown) => {
+      throw toStoreError(err, range.from);
+    });
+    return {
+      items: res.kvs.map((kv) => decodeKeyValue(kv, decode)),
+      revision: Number(res.header.revision),
+      more: res.more,
+    };
+  }
+
+  /** How many keys `[from, to)` holds. */
+  async countRange(range: { readonly from: string; readonly to: string }): Promise<number> {
+    return this.#etcd
+      .getAll()
+      .inRange({ start: range.from, end: range.to })
+      .count()
+      .catch((err: unknown) => {
+        throw toStoreError(err, range.from);
+      });
+  }
+
+  /** The first `limit` keys of `[from, to)`, sorted (keys only: no values are read). */
+  async keysInRange(range: { readonly from: string; readonly to: string }, limit: number): Promise<string[]> {
+    return this.#etcd
+      .getAll()
+      .inRange({ start: range.from, end: range.to })
+      .sort('Key', 'Ascend')
+      .limit(limit)
+      .keys()
+      .catch((err: unknown) => {
+        throw toStoreError(err, range.from);
+      });
+  }
+
+  /** Deletes every key in `[from, to)`: how many there were. */
+  async deleteRange(range: { readonly from: string; readonly to: string }): Promise<number> {
+    const res = await this.#etcd
+      .delete()
+      .inRange({ start: range.from, end: range.to })
+      .exec()
+      .catch((err: unknown) => {
+        throw toStoreError(err, range.from);
+      });
+    return Number(res.deleted);
+  }
+
   async put(key: string, value: unknown, options: PutOptions = {}): Promise<number> {
     let put = this.#etcd.put(key).value(JSON.stringify(value));
     if (options.lease !== undefined) put = put.lease(options.lease);

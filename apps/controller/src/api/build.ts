@@ -3,34 +3,38 @@
  * plugin per route group. `buildApi(deps)` returns the configured instance; controller.ts calls
  * `listen`, tests call `inject()` with fakes behind the ports (ports.ts).
  *
- * | plugin            | routes                                               | token                 |
- * |-------------------|------------------------------------------------------|-----------------------|
- * | health            | GET /healthz, GET /readyz                            | never                 |
- * | meta              | GET /metrics, GET /openapi.json                      | off loopback          |
- * | runners  (/v1)    | GET /v1/runners                                      | off loopback          |
- * | channels (/v1)    | GET /v1/channels, GET /v1/channels/:t/:c             | off loopback          |
- * | logs     (/v1)    | GET /v1/channels/:t/:c/applications/:a/instances/:i/logs | off loopback      |
- * | channel-commands (/v1) | PUT /v1/channels/:t/:c, POST .../start|stop|reload | always              |
- * | runtime  (/v1)    | GET /v1/channels/:t/:c/runtime (RSS, pipeline counters) | off loopback       |
- * | console          | GET /, /assets/*, GET /v1/console, POST|DELETE /v1/console/session | never    |
- * | events   (/v1)    | GET /v1/events (server-sent events)                  | off loopback          |
- * | log-search (/v1)  | GET /v1/logs/search, GET /v1/logs/events/:id         | off loopback          |
+ * | plugin            | routes                                               | role (auth.ts)          |
+ * |-------------------|------------------------------------------------------|-------------------------|
+ * | health            | GET /healthz, GET /readyz                            | none                    |
+ * | meta              | GET /metrics, GET /openapi.json                      | read; none on loopback  |
+ * | runners  (/v1)    | GET /v1/runners                                      | read; none on loopback  |
+ * | channels (/v1)    | GET /v1/channels, GET /v1/channels/:t/:c             | read; none on loopback  |
+ * | logs     (/v1)    | GET /v1/channels/:t/:c/applications/:a/instances/:i/logs | read; none on loopback |
+ * | audit    (/v1)    | GET /v1/audit                                        | operate                 |
+ * | channel-commands (/v1) | PUT /v1/channels/:t/:c, POST .../start|stop|reload, audited | operate; changed files: admin |
+ * | runtime  (/v1)    | GET /v1/channels/:t/:c/runtime (RSS, pipeline counters) | read; none on loopback |
+ * | console          | GET /, /assets/*, GET /v1/console, POST|DELETE /v1/console/session | none     |
+ * | events   (/v1)    | GET /v1/events (server-sent events)                  | read; none on loopback  |
+ * | log-search (/v1)  | GET /v1/logs/search, GET /v1/logs/events/:id         | read; none on loopback  |
  *
  * The web console's plugins (console, events, log-search) are registered when `deps.console` is
  * given (every controller gives it; tests of the other plugins may leave it out). The console's
- * session cookie (console/session.ts) stands for the token in every scope (auth.ts), so
- * @fastify/cookie parses cookies first.
+ * session cookie (console/session.ts) stands for the token it was opened with, role included, in
+ * every scope (auth.ts), so @fastify/cookie parses cookies first.
  *
- * Each plugin registers its own hooks (token, cache synced), so encapsulation scopes them; one
+ * Each plugin registers its own hooks (role, cache synced, audit), so encapsulation scopes them; one
  * error handler (error-handler.ts) gives every failure the body `{error: {code, message}}` with
  * the status of its code. A new route group is a new plugin registered here.
  */
 
+import type { ApiToken } from '@drover/channel-model';
 import type { Logger } from '@drover/platform';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ApiAuth } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { auditRoutes } from './plugins/audit.js';
 import { channelCommandsRoutes } from './plugins/channel-commands.js';
 import { channelsRoutes } from './plugins/channels.js';
 import { consoleRoutes } from './plugins/console.js';
@@ -42,6 +46,7 @@ import { metaRoutes } from './plugins/meta.js';
 import { runnersRoutes } from './plugins/runners.js';
 import { runtimeRoutes } from './plugins/runtime.js';
 import type {
+  AuditLog,
   ChannelCommands,
   ClusterReader,
   LeaderInfo,
@@ -66,8 +71,12 @@ export interface ApiDeps {
   readonly commands: ChannelCommands;
   readonly leader: LeaderInfo;
   readonly metrics: MetricsSource;
-  /** Bearer token for mutations (and reads off loopback); undefined: an open API. */
-  readonly token: string | undefined;
+  /** The token file's tokens, with their roles (auth.ts); undefined: an open API. */
+  readonly tokens: readonly ApiToken[] | undefined;
+  /** Where mutations are recorded, and read back by GET /v1/audit. */
+  readonly audit: AuditLog;
+  /** Serve HTTPS with this certificate (chain) and key (PEM); undefined: plain HTTP. */
+  readonly https?: { readonly cert: Buffer; readonly key: Buffer } | undefined;
   readonly logger: Logger;
   /** How runners' log endpoints are reached (default: fetch). */
   readonly fetch?: RunnerFetch;
@@ -86,7 +95,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }, { level }) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? BODY_LIMIT,
-  });
+    ...(deps.https === undefined ? {} : { https: { cert: deps.https.cert, key: deps.https.key } }),
+  }) as unknown as FastifyInstance;
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await app.register(swagger, {
@@ -101,31 +111,48 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(cookie);
-  const { reader, token } = deps;
+  const { reader, audit } = deps;
+  const auth = new ApiAuth(deps.tokens);
   const runnerFetch: RunnerFetch = deps.fetch ?? ((url, init) => fetch(url, init));
   await app.register(healthRoutes, { reader, leader: deps.leader });
-  await app.register(metaRoutes, { metrics: deps.metrics, token });
-  await app.register(runnersRoutes, { prefix: '/v1', reader, token });
-  await app.register(channelsRoutes, { prefix: '/v1', reader, token });
+  await app.register(metaRoutes, { metrics: deps.metrics, auth });
+  await app.register(runnersRoutes, { prefix: '/v1', reader, auth });
+  await app.register(channelsRoutes, { prefix: '/v1', reader, auth });
   await app.register(logsRoutes, {
     prefix: '/v1',
     reader,
-    token,
+    auth,
     fetch: runnerFetch,
   });
-  await app.register(channelCommandsRoutes, { prefix: '/v1', reader, commands: deps.commands, token });
-  await app.register(runtimeRoutes, { prefix: '/v1', reader, fetch: runnerFetch, token });
+  await app.register(auditRoutes, { prefix: '/v1', audit, auth });
+  await app.register(channelCommandsRoutes, {
+    prefix: '/v1',
+    reader,
+    commands: deps.commands,
+    auth,
+    audit,
+    controller: deps.leader.id,
+    logger: deps.logger.child({ component: 'audit' }),
+  });
+  await app.register(runtimeRoutes, { prefix: '/v1', reader, fetch: runnerFetch, auth });
   if (deps.console !== undefined) {
     const { assetsDir, live, logStore } = deps.console;
-    await app.register(consoleRoutes, { assetsDir, leader: deps.leader, logStore, token });
+    await app.register(consoleRoutes, {
+      assetsDir,
+      leader: deps.leader,
+      logStore,
+      auth,
+      audit,
+      logger: deps.logger.child({ component: 'audit' }),
+    });
     await app.register(eventsRoutes, {
       prefix: '/v1',
       live,
       leader: deps.leader,
-      token,
+      auth,
       logger: deps.logger,
     });
-    await app.register(logSearchRoutes, { prefix: '/v1', store: logStore, token });
+    await app.register(logSearchRoutes, { prefix: '/v1', store: logStore, auth });
   }
   return app;
 }

@@ -36,7 +36,10 @@ describe('channel-commands plugin (mutations)', () => {
     const { app, commands } = await testApi();
     const missing = await app.inject({ method: 'POST', url: '/v1/channels/t/c/stop' });
     expect(missing.statusCode).toBe(401);
-    expect(errorOf(missing)).toEqual({ code: 'DRV_UNAUTHORIZED', message: 'missing bearer token' });
+    expect(errorOf(missing)).toEqual({
+      code: 'DRV_UNAUTHORIZED',
+      message: 'missing bearer token: this needs a token of role operate or admin',
+    });
     const wrong = await app.inject({
       method: 'PUT',
       url: '/v1/channels/t/c',

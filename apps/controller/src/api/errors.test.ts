@@ -25,10 +25,10 @@ function documented(): Map<string, number> {
 }
 
 describe('API errors', () => {
-  it('are coded DRV_*, with statuses among 400 401 404 409 413 415 500 501 502 503 504', () => {
+  it('are coded DRV_*, with statuses among 400 401 403 404 409 413 415 500 501 502 503 504', () => {
     for (const code of apiErrorCodes) {
       expect(code).toMatch(/^DRV_[A-Z_]+$/);
-      expect([400, 401, 404, 409, 413, 415, 500, 501, 502, 503, 504]).toContain(apiErrorStatus[code]);
+      expect([400, 401, 403, 404, 409, 413, 415, 500, 501, 502, 503, 504]).toContain(apiErrorStatus[code]);
     }
   });
 

@@ -35,6 +35,7 @@ describe('meta plugin', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/healthz',
       '/readyz',
+      '/v1/audit',
       '/v1/channels',
       '/v1/channels/{tenant}/{channel}',
       '/v1/channels/{tenant}/{channel}/applications/{app}/instances/{index}/logs',
@@ -45,7 +46,10 @@ describe('meta plugin', () => {
       '/v1/runners',
     ]);
     expect(Object.keys(doc.paths['/v1/channels/{tenant}/{channel}/start']?.post?.responses ?? {})).toEqual(
-      expect.arrayContaining(['200', '401', '404', '409', '500', '503']),
+      expect.arrayContaining(['200', '401', '403', '404', '409', '500', '503']),
+    );
+    expect(Object.keys(doc.paths['/v1/audit']?.get?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403']),
     );
   });
 

@@ -1,11 +1,11 @@
 /**
  * What the API needs from the rest of the controller, as small interfaces of our own: the cache
- * behind reads (and the console's live stream), etcd behind mutations, the election, metrics,
- * the runners' endpoints and the log store.
+ * behind reads (and the console's live stream), etcd behind mutations and the audit log, the
+ * election, metrics, the runners' endpoints and the log store.
  * Tests give fakes (api/*.test.ts); controller.ts gives the real ones.
  */
 import type { ChannelRef, InstanceRef } from '@drover/channel-model';
-import type { ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
+import type { AuditEntry, ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
 import type { SearchQuery, SearchResult } from '@drover/log-store';
 import type { RecordKind } from '../cluster-cache.js';
 
@@ -39,6 +39,8 @@ export interface ChannelCommands {
     files: Readonly<Record<string, string>>,
     binaryFiles: Readonly<Record<string, string>>,
   ): Promise<Written & { readonly specDigest: string; readonly changed: boolean }>;
+  /** The digest of the channel's uploaded files (its `spec`, read from etcd); undefined: never uploaded. */
+  specDigest(ref: ChannelRef): Promise<string | undefined>;
   start(ref: ChannelRef): Promise<Written>;
   stop(ref: ChannelRef): Promise<Written>;
   reload(ref: ChannelRef): Promise<Written>;
@@ -60,6 +62,17 @@ export interface MetricsSource {
 
 /** How the API reaches a runner's own HTTP API (global fetch in production). */
 export type RunnerFetch = (url: string, init: { signal: AbortSignal }) => Promise<Response>;
+
+/** The audit log of mutations (in etcd: apps/controller/src/audit-log.ts). */
+export interface AuditLog {
+  /** Appends one entry; rejects when it could not be written (a StoreError). */
+  append(entry: AuditEntry): Promise<void>;
+  /** The newest `limit` entries written at or after `since`, oldest first; `truncated` when there were more. */
+  list(query: { readonly since: Date; readonly limit: number }): Promise<{
+    readonly entries: AuditEntry[];
+    readonly truncated: boolean;
+  }>;
+}
 
 /** What changed in one delivery from etcd, as the live stream needs it (cluster-cache.ts). */
 export interface ClusterChange {

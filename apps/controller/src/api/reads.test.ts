@@ -72,7 +72,7 @@ describe('runners and channels plugins (reads)', () => {
       headers: bearer,
     });
     expect(allowed.statusCode).toBe(200);
-    const open = await testApi({ token: undefined });
+    const open = await testApi({ tokens: undefined });
     const anyone = await open.app.inject({ method: 'GET', url: '/v1/channels', remoteAddress: OFF_LOOPBACK });
     expect(anyone.statusCode).toBe(200);
   });

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../paths.js';
 import { applyChanges, DemoChannelError, oneHostPlan } from './channels.js';
+import { demoLayout } from './layout.js';
 
 const settings = {
   postgresUrl: 'postgres://drover@127.0.0.1:40001/drover',
   searchNodes: 'http://127.0.0.1:40002',
   tlsBase: '/tmp/demo/tls/syslog-receiver',
   spoolDir: '/tmp/demo/spool',
+  ports: demoLayout(0),
 };
 const shipped = (file: string) => readFile(join(repoRoot(), 'channels', 'reftenant', file), 'utf8');
 
@@ -56,6 +58,18 @@ describe('the shipped channels on one host', () => {
     expect(files.get('syslog/channel_structure.yaml')).toMatch(
       /name: central_syslog_receiver2[\s\S]*?syslog_receiver2\.yaml/,
     );
+  });
+
+  it('shifts every port by the layout offset', () => {
+    const shifted = oneHostPlan({ ...settings, ports: demoLayout(100) });
+    const forwarder = shifted.find((p) => p.target === 'forwarder/forwarder.yaml');
+    expect(forwarder?.changes.map((c) => c.to)).toEqual([
+      'host: 127.0.0.1$1port: 2102',
+      'host: 127.0.0.1$1port: 2103',
+    ]);
+    expect(demoLayout(100).ports).toEqual([
+      7170, 7175, 7171, 7172, 7173, 7174, 2102, 2103, 2614, 6614, 1614, 2615, 6615, 1615,
+    ]);
   });
 
   it('refuses to start, naming the file and the change, when a shipped channel no longer reads as expected', () => {

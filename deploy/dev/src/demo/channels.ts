@@ -10,7 +10,7 @@
  */
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LUMBERJACK_PORTS, SYSLOG_PORTS } from './layout.js';
+import type { DemoLayout } from './layout.js';
 
 export class DemoChannelError extends Error {
   override readonly name = 'DemoChannelError';
@@ -48,6 +48,8 @@ export interface OneHostSettings {
   /** The demo's TLS key and certificate, without extension (`.key`, `.crt`). */
   readonly tlsBase: string;
   readonly spoolDir: string;
+  /** Where the receivers listen here. */
+  readonly ports: Pick<DemoLayout, 'lumberjack' | 'syslog'>;
 }
 
 /** Every file the demo writes: its path in the channels folder and the changes from a source file. */
@@ -75,12 +77,12 @@ export function oneHostPlan(s: OneHostSettings): FilePlan[] {
     {
       source: 'receiver/logs_receiver.yaml',
       target: 'receiver/logs_receiver.yaml',
-      changes: receiver(LUMBERJACK_PORTS.receiver1),
+      changes: receiver(s.ports.lumberjack.receiver1),
     },
     {
       source: 'receiver/logs_receiver.yaml',
       target: 'receiver/logs_receiver2.yaml',
-      changes: receiver(LUMBERJACK_PORTS.receiver2),
+      changes: receiver(s.ports.lumberjack.receiver2),
     },
     {
       source: 'receiver/channel_structure.yaml',
@@ -100,12 +102,12 @@ export function oneHostPlan(s: OneHostSettings): FilePlan[] {
         {
           what: 'forward to receiver 1',
           from: /host: centralfront1(\s+)port: 2002/,
-          to: `host: 127.0.0.1$1port: ${LUMBERJACK_PORTS.receiver1}`,
+          to: `host: 127.0.0.1$1port: ${s.ports.lumberjack.receiver1}`,
         },
         {
           what: 'forward to receiver 2',
           from: /host: centralfront2(\s+)port: 2002/,
-          to: `host: 127.0.0.1$1port: ${LUMBERJACK_PORTS.receiver2}`,
+          to: `host: 127.0.0.1$1port: ${s.ports.lumberjack.receiver2}`,
         },
       ],
     },
@@ -128,12 +130,12 @@ export function oneHostPlan(s: OneHostSettings): FilePlan[] {
     {
       source: 'syslog/syslog_receiver.yaml',
       target: 'syslog/syslog_receiver.yaml',
-      changes: syslog(SYSLOG_PORTS.receiver1, join(s.spoolDir, 'syslog-receiver1')),
+      changes: syslog(s.ports.syslog.receiver1, join(s.spoolDir, 'syslog-receiver1')),
     },
     {
       source: 'syslog/syslog_receiver.yaml',
       target: 'syslog/syslog_receiver2.yaml',
-      changes: syslog(SYSLOG_PORTS.receiver2, join(s.spoolDir, 'syslog-receiver2')),
+      changes: syslog(s.ports.syslog.receiver2, join(s.spoolDir, 'syslog-receiver2')),
     },
     {
       source: 'syslog/channel_structure.yaml',

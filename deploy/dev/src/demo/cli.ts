@@ -18,7 +18,6 @@ import {
   UP_STEPS,
   up,
 } from './demo.js';
-import { CONTROLLERS, primaryApi } from './layout.js';
 import { Progress } from './progress.js';
 import { collectSnapshot, renderSummary, type Snapshot } from './summary.js';
 
@@ -123,20 +122,20 @@ async function startCommand(ctx: DemoContext): Promise<number> {
     process.stderr.write(`drover: no topic rates (${(err as Error).message})\n`);
     return undefined;
   });
-  const apis = CONTROLLERS.map((c) => `http://${c.listen}`);
+  const apis = ctx.layout.controllers.map((c) => `http://${c.listen}`);
   const tty = out.isTTY === true;
   let before: Snapshot | undefined;
   let lastPrinted = 0;
   const footer = [
     '',
-    `Started in ${startup} s. Logs: ${ctx.paths.dir}/*.log. channelctl: npx channelctl status (API ${primaryApi()}).`,
+    `Started in ${startup} s. Logs: ${ctx.paths.dir}/*.log. channelctl: npx channelctl status (API ${ctx.layout.primaryApi}).`,
     'Ctrl-C stops everything npm start started.',
   ];
   const tick = async () => {
     const now = await collectSnapshot(apis, (topics) => reader?.totals(topics) ?? Promise.resolve(new Map()));
     if (stopping !== undefined) return;
     const lines = renderSummary(before, now, {
-      consoleUrl: `${primaryApi()}/`,
+      consoleUrl: `${ctx.layout.primaryApi}/`,
       clock: new Date(now.at).toISOString().replace('T', ' ').slice(0, 19),
     });
     before = now;

@@ -20,14 +20,12 @@ import { readState, type ServiceName } from '../state.js';
 import { prepareChannels } from './channels.js';
 import {
   CHANNELS,
-  CONTROLLERS,
   DEMO_PREFIX,
+  type DemoLayout,
   type DemoPaths,
+  demoLayout,
   demoPaths,
-  demoPorts,
-  primaryApi,
-  RUNNERS,
-  SYSLOG_PORTS,
+  portOffset,
 } from './layout.js';
 import { startRecorded, stopRecorded, waitHttp } from './processes.js';
 import { type Progress, type Step, withDownloadProgress } from './progress.js';
@@ -44,12 +42,14 @@ export const DEMO_SERVICES: readonly ServiceName[] = ['etcd', 'kafka', 'postgres
 const FIRST_DOWNLOAD_BYTES: Partial<Record<ServiceName, number>> = { kafka: 46e6, search: 48e6 };
 
 /** The order `down` stops things in: senders, then runners (which stop their pipelines), then controllers. */
-export const STOP_ORDER = [
-  'syslog-senders',
-  'rsyslogd',
-  ...RUNNERS.map((r) => r.name).reverse(),
-  ...CONTROLLERS.map((c) => c.id).reverse(),
-];
+export function stopOrder(layout: DemoLayout): string[] {
+  return [
+    'syslog-senders',
+    'rsyslogd',
+    ...layout.runners.map((r) => r.name).reverse(),
+    ...layout.controllers.map((c) => c.id).reverse(),
+  ];
+}
 
 /** The number of progress steps `up` shows. */
 export const UP_STEPS = DEMO_SERVICES.length + 5 + CHANNELS.length;
@@ -58,13 +58,20 @@ export interface DemoContext {
   readonly root: string;
   readonly stateDir: string;
   readonly paths: DemoPaths;
+  readonly layout: DemoLayout;
   /** `node` of the project (Node 24), running every process. */
   readonly node: string;
 }
 
 export function demoContext(env: NodeJS.ProcessEnv = process.env): DemoContext {
   const stateDir = defaultStateDir(env);
-  return { root: repoRoot(), stateDir, paths: demoPaths(stateDir), node: process.execPath };
+  return {
+    root: repoRoot(),
+    stateDir,
+    paths: demoPaths(stateDir),
+    layout: demoLayout(portOffset(env)),
+    node: process.execPath,
+  };
 }
 
 export class DemoError extends Error {
@@ -169,7 +176,7 @@ async function startSyslogSenders(ctx: DemoContext, rsyslogd: string): Promise<v
       'module(load="imuxsock" SysSock.Use="off")',
       `input(type="imuxsock" Socket="${socket}")`,
       'module(load="omrelp")',
-      `action(type="omrelp" target="127.0.0.1" port="${SYSLOG_PORTS.receiver1.relp}" windowSize="1024"`,
+      `action(type="omrelp" target="127.0.0.1" port="${ctx.layout.syslog.receiver1.relp}" windowSize="1024"`,
       '       action.resumeRetryCount="-1" action.resumeInterval="1"',
       '       queue.type="LinkedList" queue.filename="to-drover" queue.saveOnShutdown="on")',
       '',
@@ -197,7 +204,7 @@ async function startSyslogSenders(ctx: DemoContext, rsyslogd: string): Promise<v
     'while sleep 0.2; do',
     '  i=$((i + 1))',
     `  logger -u '${socket}' -t sshd "Accepted publickey for deploy from 10.1.2.3 port $((40000 + i % 20000)) ssh2 seq=$i" || true`,
-    `  logger --tcp --octet-count --rfc5424 -n 127.0.0.1 -P ${SYSLOG_PORTS.receiver2.plain} -t httpd --msgid ACCESS \\`,
+    `  logger --tcp --octet-count --rfc5424 -n 127.0.0.1 -P ${ctx.layout.syslog.receiver2.plain} -t httpd --msgid ACCESS \\`,
     '    "10.1.2.4 - - \\"GET /index.html HTTP/1.1\\" 200 5120 seq=$i" 2>/dev/null || true',
     'done',
   ].join('\n');
@@ -264,7 +271,7 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
   });
 
   await run('channels for one host', async (step) => {
-    for (const port of demoPorts()) {
+    for (const port of ctx.layout.ports) {
       if (!(await isPortFree(port)))
         throw new DemoError(`port ${port} is in use (another demo? 'deploy/dev/demo down')`);
     }
@@ -276,6 +283,7 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
       searchNodes: search,
       tlsBase,
       spoolDir: ctx.paths.spool,
+      ports: ctx.layout,
     });
   });
 
@@ -283,7 +291,7 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
   // What runners pass on to their pipelines: Kafka clusters by name.
   const env = childEnv(ctx, { DROVER_KAFKA_CLUSTERS: `kafka_front=${brokers}` });
   await run('two controllers', async (step) => {
-    for (const c of CONTROLLERS) {
+    for (const c of ctx.layout.controllers) {
       step.detail(`${c.id} on ${c.listen}`);
       await startRecorded(
         ctx.paths,
@@ -305,12 +313,13 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
         env,
       );
     }
-    for (const c of CONTROLLERS) await waitHttp(`http://${c.listen}/healthz`, 30_000, ctx.paths.log(c.id));
-    await waitHttp(`${primaryApi()}/readyz`, 30_000, ctx.paths.log(CONTROLLERS[0].id));
+    for (const c of ctx.layout.controllers)
+      await waitHttp(`http://${c.listen}/healthz`, 60_000, ctx.paths.log(c.id));
+    await waitHttp(`${ctx.layout.primaryApi}/readyz`, 60_000, ctx.paths.log(ctx.layout.controllers[0].id));
   });
 
-  await run(`runners ${RUNNERS.map((r) => r.name).join(', ')}`, async (step) => {
-    for (const r of RUNNERS) {
+  await run(`runners ${ctx.layout.runners.map((r) => r.name).join(', ')}`, async (step) => {
+    for (const r of ctx.layout.runners) {
       step.detail(`${r.name} [${r.tags.join(',')}] on ${r.listen}`);
       await startRecorded(
         ctx.paths,
@@ -333,16 +342,20 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
         env,
       );
     }
-    for (const r of RUNNERS) await waitHttp(`http://${r.listen}/healthz`, 30_000, ctx.paths.log(r.name));
+    for (const r of ctx.layout.runners)
+      await waitHttp(`http://${r.listen}/healthz`, 60_000, ctx.paths.log(r.name));
   });
 
   const channelctl = join(ctx.root, 'apps/channelctl/bin/channelctl.js');
-  const ctlEnv = childEnv(ctx, { DROVER_CHANNELS_DIR: ctx.paths.channels, DROVER_API: primaryApi() });
+  const ctlEnv = childEnv(ctx, {
+    DROVER_CHANNELS_DIR: ctx.paths.channels,
+    DROVER_API: ctx.layout.primaryApi,
+  });
   for (const channel of CHANNELS) {
     await run(`channelctl start ${channel}`, (step) =>
       runLogged(
         ctx.node,
-        [channelctl, 'start', channel, '--wait', '--timeout', '120'],
+        [channelctl, 'start', channel, '--wait', '--timeout', '180'],
         ctx.paths.log('channelctl'),
         (line) => step.detail(line),
         ctlEnv,
@@ -355,7 +368,7 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
 
 /** Stops the demo's processes; returns what was running. The services stay. */
 export function down(ctx: DemoContext): Promise<string[]> {
-  return stopRecorded(ctx.paths, STOP_ORDER);
+  return stopRecorded(ctx.paths, stopOrder(ctx.layout));
 }
 
 /** Stops services by name through the services CLI (its output into the setup log). */
@@ -380,6 +393,6 @@ export async function tryLines(ctx: DemoContext): Promise<string[]> {
     `  kill -9 ${front1}      # runner front1: central_receiver1 pending, naming its tag`,
     `  psql "${pg}" -c "SELECT ts, host, program, left(message, 50) FROM logs ORDER BY ts DESC LIMIT 5"`,
     `  curl -s "${search}/reftenant-*/_count"`,
-    `  console: ${primaryApi()}/   (live status, counters, instance logs, search of the stored logs)`,
+    `  console: ${ctx.layout.primaryApi}/   (live status, counters, instance logs, search of the stored logs)`,
   ];
 }

@@ -134,6 +134,7 @@ describe('the live summary', () => {
     ]);
     // No counters from its runner: shown as unknown, not as zero.
     expect(row(lines, 'central_receiver2').slice(6)).toEqual(['-', '-', '-']);
+    expect(lines).toContain('! reftenant/receiver central_receiver2/0: no counters: runner unreachable');
     expect(row(lines, 'reftenant-receiver-linux-os')).toEqual(['reftenant-receiver-linux-os', '200', '900']);
   });
 

@@ -192,8 +192,13 @@ export function renderSummary(before: Snapshot | undefined, now: Snapshot, optio
     num(total),
   ]);
   out.push(...table(['TOPIC', 'EVENTS/S', 'TOTAL'], topicRows));
-  if (now.problems.length > 0) {
-    out.push('', ...now.problems.map((p) => `! ${p}`));
-  }
+  // Counters an instance's runner could not give (an instance starting, a runner away).
+  const counterProblems = [...now.runtimes.values()].flatMap((rt) =>
+    rt.instances
+      .filter((i) => i.error !== null)
+      .map((i) => `${rt.tenant}/${rt.channel} ${i.app}/${i.index}: no counters: ${i.error}`),
+  );
+  const problems = [...now.problems, ...counterProblems];
+  if (problems.length > 0) out.push('', ...problems.map((p) => `! ${p}`));
   return out;
 }

@@ -1,22 +1,34 @@
 /**
- * Channel mutations, every one behind the bearer token: `PUT /v1/channels/:tenant/:channel`
- * (upload `{files, binaryFiles?}`, validated again here) and
+ * Channel mutations, every one behind a token of role `operate` at least, and each recorded in
+ * the audit log (done, refused or failed): `PUT /v1/channels/:tenant/:channel` (upload
+ * `{files, binaryFiles?}`, validated again here) and
  * `POST /v1/channels/:tenant/:channel/start|stop|reload`. They write desired state to etcd (any
  * controller may: compare-and-swap, no leadership needed); the leader acts on it. An action
  * answers with the channel's view once this controller's cache has the change.
+ *
+ * Uploading files that differ from the uploaded ones (or a new channel) needs `admin`: they are
+ * the code runners execute. An `operate` token may upload the same files again (what
+ * `channelctl start` does), which changes nothing.
  */
-import { channelViewSchema } from '@drover/cluster-state';
+import { roleAllows } from '@drover/channel-model';
+import { channelViewSchema, uploadDigest } from '@drover/cluster-state';
+import type { Logger } from '@drover/platform';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { requireToken } from '../auth.js';
+import { auditWriter, noteForAudit } from '../audit.js';
+import { type ApiAuth, forbidden, principalOf, requireRole } from '../auth.js';
 import { channelUnknown } from '../errors.js';
-import type { ChannelCommands, ClusterReader } from '../ports.js';
+import type { AuditLog, ChannelCommands, ClusterReader } from '../ports.js';
 import { type ChannelParams, channelParams, errorResponses, js } from '../schemas.js';
 
 export interface ChannelCommandsOptions {
   readonly reader: ClusterReader;
   readonly commands: ChannelCommands;
-  readonly token: string | undefined;
+  readonly auth: ApiAuth;
+  readonly audit: AuditLog;
+  /** This controller's id, in audit entries. */
+  readonly controller: string;
+  readonly logger: Logger;
 }
 
 const uploadBody = z.object({
@@ -36,9 +48,10 @@ const actions = ['start', 'stop', 'reload'] as const;
 
 export const channelCommandsRoutes: FastifyPluginAsync<ChannelCommandsOptions> = async (
   app,
-  { reader, commands, token },
+  { reader, commands, auth, audit, controller, logger },
 ) => {
-  app.addHook('onRequest', requireToken(token));
+  app.addHook('onRequest', requireRole(auth, 'operate'));
+  app.addHook('onSend', auditWriter({ log: audit, controller, logger }));
 
   app.put<{ Params: ChannelParams; Body: z.infer<typeof uploadBody> }>(
     '/channels/:tenant/:channel',
@@ -46,12 +59,30 @@ export const channelCommandsRoutes: FastifyPluginAsync<ChannelCommandsOptions> =
       schema: {
         params: channelParams,
         body: js(uploadBody),
-        response: { 200: js(uploadReply), ...errorResponses(400, 401, 409, 413, 415, 500, 503) },
+        response: { 200: js(uploadReply), ...errorResponses(400, 401, 403, 409, 413, 415, 500, 503) },
         security: [{ bearer: [] }],
       },
+      config: { audit: 'upload' },
     },
     async (request) => {
       const { tenant, channel } = request.params;
+      const principal = principalOf(request);
+      if (principal !== undefined && !roleAllows(principal.role, 'admin')) {
+        // Below admin: the same files again only (nothing to write).
+        const digest = uploadDigest(request.body.files, request.body.binaryFiles ?? {});
+        const current = await commands.specDigest(request.params);
+        if (current !== digest) {
+          throw forbidden(
+            principal,
+            current === undefined
+              ? `uploading channel ${tenant}/${channel} (not uploaded yet)`
+              : `changing the files of channel ${tenant}/${channel} (uploaded ${current}, these are ${digest})`,
+            'admin',
+          );
+        }
+        noteForAudit(request, `unchanged, ${digest}`);
+        return { tenant, channel, specDigest: digest, changed: false };
+      }
       const result = await commands.upload(
         request.params,
         request.body.files,
@@ -59,6 +90,7 @@ export const channelCommandsRoutes: FastifyPluginAsync<ChannelCommandsOptions> =
       );
       // As for the actions: a read right after sees the new files (and what they change).
       if (result.revision > 0) await reader.seen(result.revision);
+      noteForAudit(request, `${result.changed ? 'changed' : 'unchanged'}, ${result.specDigest}`);
       return { tenant, channel, specDigest: result.specDigest, changed: result.changed };
     },
   );
@@ -69,9 +101,10 @@ export const channelCommandsRoutes: FastifyPluginAsync<ChannelCommandsOptions> =
       {
         schema: {
           params: channelParams,
-          response: { 200: js(channelViewSchema), ...errorResponses(400, 401, 404, 409, 500, 503) },
+          response: { 200: js(channelViewSchema), ...errorResponses(400, 401, 403, 404, 409, 500, 503) },
           security: [{ bearer: [] }],
         },
+        config: { audit: action },
       },
       async (request) => {
         const { revision } = await commands[action](request.params);

@@ -6,7 +6,7 @@
 import { channelSummarySchema, channelViewSchema, summarise } from '@drover/cluster-state';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { requireTokenOffLoopback } from '../auth.js';
+import { type ApiAuth, requireRole } from '../auth.js';
 import { channelUnknown } from '../errors.js';
 import type { ClusterReader } from '../ports.js';
 import { type ChannelParams, channelParams, errorResponses, js } from '../schemas.js';
@@ -14,11 +14,11 @@ import { requireSynced } from '../sync.js';
 
 export interface ChannelsOptions {
   readonly reader: ClusterReader;
-  readonly token: string | undefined;
+  readonly auth: ApiAuth;
 }
 
-export const channelsRoutes: FastifyPluginAsync<ChannelsOptions> = async (app, { reader, token }) => {
-  app.addHook('onRequest', requireTokenOffLoopback(token));
+export const channelsRoutes: FastifyPluginAsync<ChannelsOptions> = async (app, { reader, auth }) => {
+  app.addHook('onRequest', requireRole(auth, 'read', { loopbackReads: true }));
   app.addHook('onRequest', requireSynced(reader));
 
   app.get(

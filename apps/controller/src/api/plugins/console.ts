@@ -5,19 +5,24 @@
  *   GET    /                     the page (apps/console, built by `npm run build`)
  *   GET    /assets/*             its scripts and styles (content-hashed names, immutable)
  *   GET    /v1/console           what the page needs to know: token, session, log store
- *   POST   /v1/console/session   {token}: opens a console session (HttpOnly cookie, session.ts)
+ *   POST   /v1/console/session   {token}: opens a console session (HttpOnly cookie, session.ts),
+ *                                acting with that token's role; audited (`login`), wrong tokens too
  *   DELETE /v1/console/session   closes it
  *
  * The data the page shows comes from the other plugins (events, runtime, log-search, and the
- * API's reads and channel commands), each behind its own token hook.
+ * API's reads and channel commands), each behind its own role hook (auth.ts).
  */
+
+import { apiRoleSchema } from '@drover/channel-model';
+import type { Logger } from '@drover/platform';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { clearedCookieHeader, cookieHeader, hasSession, sessionValue } from '../../console/session.js';
-import { isLoopback, sameToken } from '../auth.js';
+import { clearedCookieHeader, cookieHeader, sessionValue } from '../../console/session.js';
+import { auditWriter } from '../audit.js';
+import { type ApiAuth, actAs, isLoopback } from '../auth.js';
 import { ApiProblem } from '../errors.js';
-import type { LeaderInfo, LogSearch } from '../ports.js';
+import type { AuditLog, LeaderInfo, LogSearch } from '../ports.js';
 import { errorResponses, js } from '../schemas.js';
 
 export interface ConsoleOptions {
@@ -25,7 +30,10 @@ export interface ConsoleOptions {
   readonly assetsDir: string;
   readonly leader: LeaderInfo;
   readonly logStore: LogSearch | undefined;
-  readonly token: string | undefined;
+  readonly auth: ApiAuth;
+  /** Where session logins are recorded (with this controller's id). */
+  readonly audit: AuditLog;
+  readonly logger: Logger;
 }
 
 const consoleInfoSchema = z.object({
@@ -35,6 +43,8 @@ const consoleInfoSchema = z.object({
   authenticated: z.boolean(),
   /** Reads need the token too (the browser is not on loopback). */
   readsNeedToken: z.boolean(),
+  /** The token this browser's session acts as, with its role (null: no session). */
+  session: z.object({ token: z.string(), role: apiRoleSchema }).nullable(),
   logStore: z.object({ schema: z.string(), table: z.string() }).nullable(),
 });
 
@@ -46,8 +56,10 @@ const isSecure = (request: FastifyRequest) => request.protocol === 'https';
 
 export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (
   app,
-  { assetsDir, leader, logStore, token },
+  { assetsDir, leader, logStore, auth, audit, logger },
 ) => {
+  app.addHook('onSend', auditWriter({ log: audit, controller: leader.id, logger }));
+
   await app.register(fastifyStatic, {
     root: assetsDir,
     wildcard: false,
@@ -70,13 +82,17 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (
     {
       schema: { description: 'What the web console needs to know', response: { 200: js(consoleInfoSchema) } },
     },
-    async (request) => ({
-      self: leader.id,
-      tokenRequired: token !== undefined,
-      authenticated: token === undefined || hasSession(request, token),
-      readsNeedToken: token !== undefined && !isLoopback(request.socket.remoteAddress),
-      logStore: logStore === undefined ? null : { ...logStore.table },
-    }),
+    async (request) => {
+      const session = auth.sessionOf(request);
+      return {
+        self: leader.id,
+        tokenRequired: !auth.open,
+        authenticated: auth.open || session !== undefined,
+        readsNeedToken: !auth.open && !isLoopback(request.socket.remoteAddress),
+        session: session === undefined ? null : { token: session.name, role: session.role },
+        logStore: logStore === undefined ? null : { ...logStore.table },
+      };
+    },
   );
 
   app.post<{ Body: { token: string } }>(
@@ -88,12 +104,13 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (
         body: js(z.object({ token: z.string().min(1).max(4096) })),
         response: { 204: { type: 'null' }, ...errorResponses(400, 401) },
       },
+      config: { audit: 'login' },
     },
     async (request, reply) => {
-      if (token === undefined)
-        throw new ApiProblem('DRV_BAD_REQUEST', 'this API has no token: nothing to enter');
-      if (!sameToken(request.body.token.trim(), token))
-        throw new ApiProblem('DRV_UNAUTHORIZED', 'wrong token');
+      if (auth.open) throw new ApiProblem('DRV_BAD_REQUEST', 'this API has no token: nothing to enter');
+      const token = auth.tokenOf(request.body.token.trim());
+      if (token === undefined) throw new ApiProblem('DRV_UNAUTHORIZED', 'wrong token');
+      actAs(request, { token: token.name, role: token.role, via: 'token' });
       return reply
         .code(204)
         .header('set-cookie', cookieHeader(sessionValue(token), isSecure(request)))

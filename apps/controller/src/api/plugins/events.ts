@@ -4,19 +4,19 @@
  * Event ids are etcd revisions: a client that reconnects sends the last one as `Last-Event-ID`
  * and this controller first waits (at most RESUME_WAIT_MS) until its cache has reached it, so
  * a page never steps back in time across a controller restart or a leader change. A read: the
- * token off loopback (or a console session).
+ * token (role read) off loopback (or a console session).
  */
 import type { Logger } from '@drover/platform';
 import type { FastifyPluginAsync } from 'fastify';
 import { LiveHub, type Subscription } from '../../console/live-hub.js';
-import { requireTokenOffLoopback } from '../auth.js';
+import { type ApiAuth, requireRole } from '../auth.js';
 import type { LeaderInfo, LiveSource } from '../ports.js';
 import { errorResponses } from '../schemas.js';
 
 export interface EventsOptions {
   readonly live: LiveSource;
   readonly leader: LeaderInfo;
-  readonly token: string | undefined;
+  readonly auth: ApiAuth;
   readonly logger: Logger;
 }
 
@@ -31,9 +31,9 @@ interface EventsRequest {
 
 export const eventsRoutes: FastifyPluginAsync<EventsOptions> = async (
   app,
-  { live, leader, token, logger },
+  { live, leader, auth, logger },
 ) => {
-  app.addHook('onRequest', requireTokenOffLoopback(token));
+  app.addHook('onRequest', requireRole(auth, 'read', { loopbackReads: true }));
 
   const hub = new LiveHub({ source: live, leader, logger });
   hub.start();

@@ -4,7 +4,7 @@
  *   GET /v1/logs/search?from&to&host&program&severity&q&limit&cursor   newest first, keyset pages
  *   GET /v1/logs/events/:id                                            one stored event, whole
  *
- * Reads: the token off loopback. Without a configured store: 501 DRV_LOG_STORE_NOT_CONFIGURED.
+ * Reads: a token (role read) off loopback. Without a configured store: 501 DRV_LOG_STORE_NOT_CONFIGURED.
  * The store's failures map to codes (LogStoreError): unreachable 503, too slow 504, refused
  * (no table, SQL error) 502.
  */
@@ -16,14 +16,14 @@ import {
   searchResultSchema,
 } from '@drover/log-store';
 import type { FastifyPluginAsync } from 'fastify';
-import { requireTokenOffLoopback } from '../auth.js';
+import { type ApiAuth, requireRole } from '../auth.js';
 import { ApiProblem } from '../errors.js';
 import type { LogSearch } from '../ports.js';
 import { errorResponses, js } from '../schemas.js';
 
 export interface LogSearchOptions {
   readonly store: LogSearch | undefined;
-  readonly token: string | undefined;
+  readonly auth: ApiAuth;
 }
 
 const NOT_CONFIGURED = 'no log store configured: set log_store.url in the platform file (or --log-store-url)';
@@ -43,8 +43,8 @@ function storeProblem(err: unknown): unknown {
 
 const storeErrors = [400, 401, 501, 502, 503, 504] as const;
 
-export const logSearchRoutes: FastifyPluginAsync<LogSearchOptions> = async (app, { store, token }) => {
-  app.addHook('onRequest', requireTokenOffLoopback(token));
+export const logSearchRoutes: FastifyPluginAsync<LogSearchOptions> = async (app, { store, auth }) => {
+  app.addHook('onRequest', requireRole(auth, 'read', { loopbackReads: true }));
 
   const configured = (): LogSearch => {
     if (store === undefined) throw new ApiProblem('DRV_LOG_STORE_NOT_CONFIGURED', NOT_CONFIGURED);

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { instanceId } from '@drover/channel-model';
 import type { FastifyPluginAsync } from 'fastify';
-import { requireTokenOffLoopback } from '../auth.js';
+import { type ApiAuth, requireRole } from '../auth.js';
 import { ApiProblem } from '../errors.js';
 import type { ClusterReader, RunnerFetch } from '../ports.js';
 import { errorResponses, instanceParams } from '../schemas.js';
@@ -15,7 +15,7 @@ import { requireSynced } from '../sync.js';
 export interface LogsOptions {
   readonly reader: ClusterReader;
   readonly fetch: RunnerFetch;
-  readonly token: string | undefined;
+  readonly auth: ApiAuth;
 }
 
 interface LogsRequest {
@@ -23,8 +23,8 @@ interface LogsRequest {
   Querystring: { tail?: number; follow?: boolean };
 }
 
-export const logsRoutes: FastifyPluginAsync<LogsOptions> = async (app, { reader, fetch, token }) => {
-  app.addHook('onRequest', requireTokenOffLoopback(token));
+export const logsRoutes: FastifyPluginAsync<LogsOptions> = async (app, { reader, fetch, auth }) => {
+  app.addHook('onRequest', requireRole(auth, 'read', { loopbackReads: true }));
   app.addHook('onRequest', requireSynced(reader));
 
   app.get<LogsRequest>(

@@ -3,16 +3,16 @@
  * route with its schemas). Reads: a token off loopback.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { requireTokenOffLoopback } from '../auth.js';
+import { type ApiAuth, requireRole } from '../auth.js';
 import type { MetricsSource } from '../ports.js';
 
 export interface MetaOptions {
   readonly metrics: MetricsSource;
-  readonly token: string | undefined;
+  readonly auth: ApiAuth;
 }
 
-export const metaRoutes: FastifyPluginAsync<MetaOptions> = async (app, { metrics, token }) => {
-  app.addHook('onRequest', requireTokenOffLoopback(token));
+export const metaRoutes: FastifyPluginAsync<MetaOptions> = async (app, { metrics, auth }) => {
+  app.addHook('onRequest', requireRole(auth, 'read', { loopbackReads: true }));
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     const text = await metrics.metrics();

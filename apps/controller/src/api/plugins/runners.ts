@@ -2,18 +2,18 @@
 import { runnerViewSchema } from '@drover/cluster-state';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { requireTokenOffLoopback } from '../auth.js';
+import { type ApiAuth, requireRole } from '../auth.js';
 import type { ClusterReader } from '../ports.js';
 import { errorResponses, js } from '../schemas.js';
 import { requireSynced } from '../sync.js';
 
 export interface RunnersOptions {
   readonly reader: ClusterReader;
-  readonly token: string | undefined;
+  readonly auth: ApiAuth;
 }
 
-export const runnersRoutes: FastifyPluginAsync<RunnersOptions> = async (app, { reader, token }) => {
-  app.addHook('onRequest', requireTokenOffLoopback(token));
+export const runnersRoutes: FastifyPluginAsync<RunnersOptions> = async (app, { reader, auth }) => {
+  app.addHook('onRequest', requireRole(auth, 'read', { loopbackReads: true }));
   app.addHook('onRequest', requireSynced(reader));
 
   app.get(

@@ -2,7 +2,7 @@
  * `GET /v1/channels/:tenant/:channel/runtime`: every instance's live RSS and pipeline counters,
  * gathered from the runners that hold them (`GET /v1/instances/:id/metrics` on each, in
  * parallel, RUNNER_TIMEOUT_MS at most). What a runner cannot give is said per instance in
- * `error`, never as a failure of the whole answer. A read: the token off loopback.
+ * `error`, never as a failure of the whole answer. A read: a token (role read) off loopback.
  */
 import { instanceId } from '@drover/channel-model';
 import {
@@ -12,7 +12,7 @@ import {
   runnerInstanceMetricsSchema,
 } from '@drover/cluster-state';
 import type { FastifyPluginAsync } from 'fastify';
-import { requireTokenOffLoopback } from '../auth.js';
+import { type ApiAuth, requireRole } from '../auth.js';
 import { channelUnknown } from '../errors.js';
 import type { ClusterReader, RunnerFetch } from '../ports.js';
 import { type ChannelParams, channelParams, errorResponses, js } from '../schemas.js';
@@ -21,14 +21,14 @@ import { requireSynced } from '../sync.js';
 export interface RuntimeOptions {
   readonly reader: ClusterReader;
   readonly fetch: RunnerFetch;
-  readonly token: string | undefined;
+  readonly auth: ApiAuth;
 }
 
 /** How long the controller waits for a runner's answer about one instance. */
 export const RUNNER_TIMEOUT_MS = 2500;
 
-export const runtimeRoutes: FastifyPluginAsync<RuntimeOptions> = async (app, { reader, fetch, token }) => {
-  app.addHook('onRequest', requireTokenOffLoopback(token));
+export const runtimeRoutes: FastifyPluginAsync<RuntimeOptions> = async (app, { reader, fetch, auth }) => {
+  app.addHook('onRequest', requireRole(auth, 'read', { loopbackReads: true }));
   app.addHook('onRequest', requireSynced(reader));
 
   app.get<{ Params: ChannelParams }>(

@@ -1,17 +1,19 @@
 /**
  * Fakes behind the API's ports (ports.ts), for `inject()` tests: a reader holding views, channel
- * commands that record calls and fail on demand, a leader, metrics, and runners' log endpoints.
+ * commands that record calls and fail on demand, an audit log in memory, a leader, metrics, and
+ * runners' log endpoints; tokens of each role.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChannelRef } from '@drover/channel-model';
-import type { ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
-import { createLogger } from '@drover/platform';
+import { type ApiRole, type ApiToken, type ChannelRef, tokenDigest } from '@drover/channel-model';
+import type { AuditEntry, ChannelView, ControllerIdentity, RunnerView } from '@drover/cluster-state';
+import { createLogger, type Logger } from '@drover/platform';
 import type { FastifyInstance } from 'fastify';
 import type { RecordKind } from '../../cluster-cache.js';
 import { type ApiDeps, buildApi } from '../build.js';
 import type {
+  AuditLog,
   ChannelCommands,
   ClusterChange,
   LiveSource,
@@ -20,8 +22,23 @@ import type {
   Written,
 } from '../ports.js';
 
+/** The admin token (name `admin`). */
 export const TOKEN = 'inject-token';
 export const OFF_LOOPBACK = '10.1.2.3';
+
+/** One token of each role, named after it; the admin one is TOKEN. */
+export const SECRETS: Readonly<Record<ApiRole, string>> = {
+  read: 'read-token',
+  operate: 'operate-token',
+  admin: TOKEN,
+};
+export const roleTokens: readonly ApiToken[] = (['read', 'operate', 'admin'] as const).map((role) => ({
+  name: role,
+  role,
+  sha256: tokenDigest(SECRETS[role]),
+}));
+/** The authorization header of the token of `role`. */
+export const bearerOf = (role: ApiRole) => ({ authorization: `Bearer ${SECRETS[role]}` });
 
 export function channelView(tenant = 't', channel = 'c', over: Partial<ChannelView> = {}): ChannelView {
   return {
@@ -129,6 +146,8 @@ export class FakeReader implements LiveSource {
 
 export class FakeCommands implements ChannelCommands {
   calls: string[] = [];
+  /** The uploaded files' digest by `tenant/channel` (specDigest). */
+  digests = new Map<string, string>();
   uploads: { files: Record<string, string>; binaryFiles: Record<string, string> }[] = [];
   /** The next call throws this. */
   fail: unknown;
@@ -151,6 +170,10 @@ export class FakeCommands implements ChannelCommands {
     this.uploads.push({ files: { ...files }, binaryFiles: { ...binaryFiles } });
     return { ...written, specDigest: 'digest1', changed: true };
   }
+  async specDigest(ref: ChannelRef) {
+    this.calls.push(`specDigest ${ref.tenant}/${ref.channel}`);
+    return this.digests.get(`${ref.tenant}/${ref.channel}`);
+  }
   async start(ref: ChannelRef) {
     return this.#run(`start ${ref.tenant}/${ref.channel}`);
   }
@@ -162,10 +185,26 @@ export class FakeCommands implements ChannelCommands {
   }
 }
 
+/** An audit log in memory; `fail` makes every append reject with it. */
+export class FakeAuditLog implements AuditLog {
+  entries: AuditEntry[] = [];
+  fail: unknown;
+  async append(entry: AuditEntry): Promise<void> {
+    if (this.fail !== undefined) throw this.fail;
+    this.entries.push(entry);
+  }
+  async list(query: { since: Date; limit: number }) {
+    const since = query.since.toISOString();
+    const all = this.entries.filter((e) => e.time >= since);
+    return { entries: all.slice(-query.limit), truncated: all.length > query.limit };
+  }
+}
+
 export interface TestApi {
   readonly app: FastifyInstance;
   readonly reader: FakeReader;
   readonly commands: FakeCommands;
+  readonly audit: FakeAuditLog;
   readonly fetched: string[];
 }
 
@@ -178,16 +217,20 @@ export const leaderIdentity: ControllerIdentity = {
 
 export async function testApi(
   options: {
-    token?: string | undefined;
+    /** The token file's tokens (default: roleTokens); undefined: an open API. */
+    tokens?: readonly ApiToken[] | undefined;
     leader?: ControllerIdentity | undefined;
     fetch?: RunnerFetch;
     bodyLimit?: number;
+    /** Where the API logs (default: nowhere). */
+    logger?: Logger;
     /** Registers the console's plugins, with this log store (or none). */
     console?: { logStore?: LogSearch; assetsDir?: string };
   } = {},
 ): Promise<TestApi> {
   const reader = new FakeReader();
   const commands = new FakeCommands();
+  const audit = new FakeAuditLog();
   const fetched: string[] = [];
   const deps: ApiDeps = {
     reader,
@@ -201,8 +244,9 @@ export async function testApi(
       contentType: 'text/plain; version=0.0.4',
       metrics: async () => 'drover_controller_leader 1\n',
     },
-    token: 'token' in options ? options.token : TOKEN,
-    logger: createLogger('api-test', { level: 'silent', pretty: false }),
+    tokens: 'tokens' in options ? options.tokens : roleTokens,
+    audit,
+    logger: options.logger ?? createLogger('api-test', { level: 'silent', pretty: false }),
     fetch:
       options.fetch ??
       (async (url) => {
@@ -223,7 +267,7 @@ export async function testApi(
           },
         }),
   };
-  return { app: await buildApi(deps), reader, commands, fetched };
+  return { app: await buildApi(deps), reader, commands, audit, fetched };
 }
 
 let assets: string | undefined;
@@ -244,4 +288,14 @@ export const bearer = { authorization: `Bearer ${TOKEN}` };
 /** The error body's code and message of a response. */
 export function errorOf(res: { json(): unknown }): { code: string; message: string; issues?: unknown[] } {
   return (res.json() as { error: { code: string; message: string; issues?: unknown[] } }).error;
+}
+
+/** A logger whose JSON lines are kept in `lines` (parsed). */
+export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('api-test', {
+    level: 'debug',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  return { logger, lines };
 }

@@ -1,0 +1,3 @@
+import { servicesSetup } from '../../../test/support/services.js';
+
+export default servicesSetup(['etcd']);
