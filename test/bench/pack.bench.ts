@@ -46,7 +46,7 @@ async function write(brokers: readonly string[], topic: string, packed: boolean)
   };
   const kafka = new KafkaOutput(
     kafkaOutputSettings.parse({ brokers, topic, encoding: 'raw', raw_field: 'log', 'producer.acks': '1' }),
-    brokers,
+    { brokers },
     quiet,
   );
   const nodes: EngineNode[] = [
@@ -118,7 +118,7 @@ async function read(
       component: 'kin',
       impl: new KafkaInput(
         kafkaInputSettings.parse({ brokers, topic, group_id: group, encoding: 'raw', raw_field: 'log' }),
-        brokers,
+        { brokers },
         group,
         'logs',
       ),

@@ -3,8 +3,20 @@
  * that collects what reached them (keys and values). No dependency on the pipeline, so library
  * tests can use it too.
  */
-import { connectKafkaAdmin, connectKafkaConsumer, ensureTopics } from '@drover/kafka-resources';
+import {
+  connectKafkaAdmin,
+  connectKafkaConsumer,
+  ensureTopics,
+  type KafkaConnection,
+} from '@drover/kafka-resources';
 import { eventually } from './eventually.js';
+
+/** Plaintext brokers, or a whole connection (TLS, SASL). */
+export type KafkaTarget = readonly string[] | KafkaConnection;
+
+function connectionOf(target: KafkaTarget): KafkaConnection {
+  return 'brokers' in target ? target : { brokers: target };
+}
 
 /** A suffix that makes topic names and consumer groups unique to this run. */
 export function uniqueSuffix(): string {
@@ -56,14 +68,11 @@ export interface TopicReader {
 }
 
 /** Reads `topics` from their beginning, in a consumer group of its own, until closed. */
-export async function readTopics(
-  brokers: readonly string[],
-  topics: readonly string[],
-): Promise<TopicReader> {
+export async function readTopics(target: KafkaTarget, topics: readonly string[]): Promise<TopicReader> {
   const values = new Map<string, string[]>(topics.map((t) => [t, []]));
   const keys = new Map<string, (string | null)[]>(topics.map((t) => [t, []]));
   const consumer = await connectKafkaConsumer({
-    brokers,
+    ...connectionOf(target),
     groupId: `test-reader-${uniqueSuffix()}`,
     topics,
     fromBeginning: true,

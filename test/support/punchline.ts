@@ -27,12 +27,15 @@ export interface PunchlineProcess {
 /**
  * Starts `punchlinectl start --punchline FILE --kafka-cluster kafka_front=BROKERS` (its output in
  * `logFile`) and waits until its metrics endpoint answers: the pipeline is built and its inputs
- * started (a listening lumberjack_input, a consuming kafka_input).
+ * started (a listening lumberjack_input, a consuming kafka_input). With `config`, the Kafka
+ * clusters come from that platform file (`--config`) instead, `brokers` left out.
  */
 export async function startPunchline(options: {
   readonly name: string;
   readonly file: string;
-  readonly brokers: readonly string[];
+  readonly brokers?: readonly string[];
+  /** A platform file (`--config`): Kafka clusters with their TLS and SASL. */
+  readonly config?: string;
   readonly logFile: string;
   readonly identity?: { readonly tenant: string; readonly channel: string; readonly app: string };
   /** Flags for node itself (`--cpu-prof`, ...), before the script. */
@@ -52,8 +55,10 @@ export async function startPunchline(options: {
       '--punchline',
       options.file,
       ...(id === undefined ? [] : ['--tenant', id.tenant, '--channel', id.channel, '--app', id.app]),
-      '--kafka-cluster',
-      `kafka_front=${options.brokers.join(',')}`,
+      ...(options.config === undefined ? [] : ['--config', options.config]),
+      ...(options.brokers === undefined
+        ? []
+        : ['--kafka-cluster', `kafka_front=${options.brokers.join(',')}`]),
       '--metrics-listen',
       `127.0.0.1:${metricsPort}`,
     ],

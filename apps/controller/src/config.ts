@@ -9,10 +9,11 @@ import {
   SQL_IDENTIFIER,
   SQL_IDENTIFIER_HINT,
 } from '@drover/channel-model';
+import type { KafkaConnection } from '@drover/kafka-resources';
 import {
   ConfigError,
+  kafkaConnections,
   parseHostPort,
-  parseKafkaCluster,
   parsePositiveInt,
   parseSearchCluster,
   readApiTokenFile,
@@ -22,6 +23,8 @@ import { etcdSettings } from '@drover/platform/etcd';
 import type { SearchClusterSettings } from './index-templates.js';
 
 export interface ControllerFlags {
+  /** The platform file (relative paths in its Kafka settings are taken from its directory). */
+  readonly config?: string;
   readonly etcd?: string;
   readonly prefix?: string;
   readonly listen?: string;
@@ -59,7 +62,8 @@ export interface ControllerConfig {
   readonly id: string;
   readonly etcd: PlatformConfig['etcd'];
   readonly listen: { readonly host: string; readonly port: number };
-  readonly kafkaClusters: Readonly<Record<string, readonly string[]>>;
+  /** By name: brokers, TLS and SASL (files read), for the topic admin. */
+  readonly kafkaClusters: Readonly<Record<string, KafkaConnection>>;
   /** Search clusters by name, their password and CA read from their files. */
   readonly searchClusters: Readonly<Record<string, SearchClusterSettings>>;
   readonly electionTtlSeconds: number;
@@ -170,12 +174,10 @@ export async function resolveControllerConfig(
   flags: ControllerFlags,
 ): Promise<ControllerConfig> {
   const listen = parseHostPort(flags.listen ?? file.api.listen, '--listen');
-  const kafkaClusters: Record<string, string[]> = {};
-  for (const [name, c] of Object.entries(file.kafka.clusters)) kafkaClusters[name] = [...c.brokers];
-  for (const value of flags.kafkaCluster ?? []) {
-    const { name, brokers } = parseKafkaCluster(value, '--kafka-cluster');
-    kafkaClusters[name] = brokers;
-  }
+  const kafkaClusters = await kafkaConnections(file, {
+    ...(flags.kafkaCluster === undefined ? {} : { flags: flags.kafkaCluster }),
+    ...(flags.config === undefined ? {} : { configFile: flags.config }),
+  });
   const searchClusters = await resolveSearchClusters(file.search.clusters, flags.searchCluster ?? []);
   const tokenFile = flags.tokenFile ?? file.api.token_file;
   const id = flags.id ?? `${hostname().split('.')[0]}:${listen.port}`;

@@ -10,6 +10,7 @@ import { storeFromSettings } from '@drover/platform/etcd';
 import { Command, Option } from 'commander';
 import { type ControllerFlags, resolveControllerConfig } from './config.js';
 import { Controller, VERSION } from './controller.js';
+import { checkKafkaAccess } from './topics.js';
 
 const program = new Command('drover-controller')
   .description(
@@ -93,6 +94,7 @@ const logger = createLogger('drover-controller');
 try {
   const flags = program.opts<{ config?: string } & ControllerFlags>();
   const config = await resolveControllerConfig(await readPlatformConfig(flags.config), flags);
+  await checkKafkaAccess(config.kafkaClusters, logger);
   const store = await storeFromSettings(config.etcd);
   const controller = new Controller(config, store, logger);
   onShutdown(logger, () => controller.stop());

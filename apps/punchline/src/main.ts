@@ -10,8 +10,8 @@ import {
   createLogger,
   ExitCode,
   exitOnFatal,
+  kafkaConnections,
   parseHostPort,
-  parseKafkaCluster,
   readPlatformConfig,
 } from '@drover/platform';
 import { setLongInterval } from '@drover/timers';
@@ -96,12 +96,10 @@ async function start(flags: StartFlags): Promise<number> {
   const pipeline = parsed.value;
   try {
     const platform = await readPlatformConfig(flags.config);
-    const kafkaClusters: Record<string, string[]> = {};
-    for (const [name, c] of Object.entries(platform.kafka.clusters)) kafkaClusters[name] = [...c.brokers];
-    for (const v of flags.kafkaCluster ?? []) {
-      const { name, brokers } = parseKafkaCluster(v, '--kafka-cluster');
-      kafkaClusters[name] = brokers;
-    }
+    const kafkaClusters = await kafkaConnections(platform, {
+      ...(flags.kafkaCluster === undefined ? {} : { flags: flags.kafkaCluster }),
+      ...(flags.config === undefined ? {} : { configFile: flags.config }),
+    });
     // Validated and defaulted by the pipeline schema (pipelineSettingsSchema).
     const maxPending = pipeline.settings['max.spout.pending'];
     const messageTimeoutMs = pipeline.settings.message_timeout;

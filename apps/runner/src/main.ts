@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   commanderExitCode,
   createLogger,
@@ -73,6 +74,9 @@ const logger = createLogger('drover-runner');
 
 try {
   const flags = program.opts<{ config?: string } & Parameters<typeof resolveRunnerConfig>[1]>();
+  // Children (punchlinectl) read the same platform file for their Kafka clusters, from their own
+  // work directory: they inherit DROVER_CONFIG, absolute, whether it came as a flag or a variable.
+  if (flags.config !== undefined) process.env.DROVER_CONFIG = resolve(flags.config);
   const config = resolveRunnerConfig(await readPlatformConfig(flags.config), flags);
   const store = await storeFromSettings(config.etcd);
   const runner = new Runner(config, store, logger);

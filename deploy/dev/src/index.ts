@@ -30,10 +30,19 @@ export {
   type KafkaClusterInfo,
   type KafkaHandle,
   type KafkaOptions,
+  type KafkaSecurityOptions,
   kafkaReady,
+  setKafkaScramUser,
   startKafka,
 } from './kafka.js';
-export { KAFKA_VERSION, TOOLS_LOG4J } from './kafka-config.js';
+export {
+  KAFKA_VERSION,
+  type KafkaUser,
+  SASL_MECHANISMS,
+  SCRAM_MECHANISMS,
+  type ScramMechanism,
+  TOOLS_LOG4J,
+} from './kafka-config.js';
 export { acquireLock, type Lock } from './lock.js';
 export { cacheDir, repoRoot, stateDir } from './paths.js';
 export { assertPortFree, freePort, freePorts, isPortFree } from './ports.js';

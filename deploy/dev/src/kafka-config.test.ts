@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parseClusterId, randomClusterId, renderPom, renderServerProperties } from './kafka-config.js';
+import {
+  checkKafkaUser,
+  parseClusterId,
+  randomClusterId,
+  renderPom,
+  renderServerProperties,
+  scramConfigValue,
+  scramFormatArgs,
+} from './kafka-config.js';
 
 function props(text: string): Map<string, string> {
   return new Map(
@@ -28,6 +36,69 @@ describe('renderServerProperties', () => {
     expect(p.get('offsets.topic.replication.factor')).toBe('1');
     expect(p.get('transaction.state.log.replication.factor')).toBe('1');
     expect(p.get('group.initial.rebalance.delay.ms')).toBe('0');
+  });
+});
+
+describe('renderServerProperties with security', () => {
+  const p = props(
+    renderServerProperties({
+      dataDir: '/d/data',
+      port: 19092,
+      controllerPort: 19093,
+      security: {
+        sslPort: 19094,
+        saslSslPort: 19095,
+        keystoreFile: '/d/broker-keystore.pem',
+        truststoreFile: '/d/ca.crt',
+        users: [{ name: 'drover', password: 'drover-secret' }],
+        reauthMs: 4000,
+      },
+    }),
+  );
+
+  it('adds an SSL and a SASL_SSL listener beside PLAINTEXT, advertised on loopback', () => {
+    expect(p.get('listeners')).toBe(
+      'PLAINTEXT://127.0.0.1:19092,SSL://127.0.0.1:19094,SASL_SSL://127.0.0.1:19095,CONTROLLER://127.0.0.1:19093',
+    );
+    expect(p.get('advertised.listeners')).toBe(
+      'PLAINTEXT://127.0.0.1:19092,SSL://127.0.0.1:19094,SASL_SSL://127.0.0.1:19095',
+    );
+    expect(p.get('listener.security.protocol.map')).toBe(
+      'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL',
+    );
+    expect(p.get('inter.broker.listener.name')).toBe('PLAINTEXT');
+  });
+
+  it('requires client certificates on SSL only, offers the three mechanisms on SASL_SSL', () => {
+    expect(p.get('ssl.keystore.type')).toBe('PEM');
+    expect(p.get('listener.name.ssl.ssl.client.auth')).toBe('required');
+    expect(p.get('listener.name.sasl_ssl.ssl.client.auth')).toBe('none');
+    expect(p.get('listener.name.sasl_ssl.sasl.enabled.mechanisms')).toBe('PLAIN,SCRAM-SHA-256,SCRAM-SHA-512');
+    expect(p.get('listener.name.sasl_ssl.plain.sasl.jaas.config')).toBe(
+      'org.apache.kafka.common.security.plain.PlainLoginModule required user_drover="drover-secret";',
+    );
+  });
+
+  it('makes SASL_SSL clients authenticate again when asked (KIP-368)', () => {
+    expect(p.get('listener.name.sasl_ssl.connections.max.reauth.ms')).toBe('4000');
+  });
+
+  it('formats one SCRAM credential per user and SHA variant', () => {
+    expect(scramFormatArgs([{ name: 'drover', password: 'pw' }])).toEqual([
+      '--add-scram',
+      'SCRAM-SHA-256=[name=drover,password=pw]',
+      '--add-scram',
+      'SCRAM-SHA-512=[name=drover,password=pw]',
+    ]);
+    expect(scramConfigValue({ name: 'drover', password: 'pw' }, 'SCRAM-SHA-512')).toBe(
+      'SCRAM-SHA-512=[password=pw]',
+    );
+  });
+
+  it('refuses a user that the JAAS line or the StorageTool argument would misread', () => {
+    expect(() => checkKafkaUser({ name: 'a b', password: 'x' })).toThrow(/Kafka user name "a b"/);
+    expect(() => checkKafkaUser({ name: 'a', password: 'x"y' })).toThrow(/password of Kafka user "a"/);
+    expect(() => checkKafkaUser({ name: 'a', password: 'p,q' })).toThrow(/password of Kafka user "a"/);
   });
 });
 

@@ -56,19 +56,119 @@ export interface BrokerConfig {
   dataDir: string;
   port: number;
   controllerPort: number;
+  /** TLS and SASL_SSL listeners beside the PLAINTEXT one (see BrokerSecurity). */
+  security?: BrokerSecurity;
+}
+
+/** The SASL mechanisms the SASL_SSL listener offers; every user gets a credential for each. */
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
+/** A client identity of the SASL_SSL listener (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 alike). */
+export interface KafkaUser {
+  /** Letters, digits, `.`, `_` and `-` (the StorageTool and JAAS syntaxes take nothing else unquoted). */
+  readonly name: string;
+  readonly password: string;
+}
+
+/**
+ * A broker as a secured platform runs it, for tests: an `SSL` listener that requires a client
+ * certificate signed by the CA in `truststoreFile`, and a `SASL_SSL` listener (server
+ * authentication only) offering PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512. The PLAINTEXT listener
+ * stays, for the readiness check and the broker's own inter-broker traffic.
+ */
+export interface BrokerSecurity {
+  readonly sslPort: number;
+  readonly saslSslPort: number;
+  /** PEM: the broker's private key (PKCS#8, unencrypted) followed by its certificate chain (KIP-651). */
+  readonly keystoreFile: string;
+  /** PEM: the CA certificates that client certificates must chain to. */
+  readonly truststoreFile: string;
+  /** PLAIN users (SCRAM credentials are added to the metadata log when the storage is formatted). */
+  readonly users: readonly KafkaUser[];
+  /**
+   * `connections.max.reauth.ms` of the SASL_SSL listener (KIP-368): a client must authenticate
+   * again within this long, or the broker closes its connection. Unset: sessions never expire.
+   */
+  readonly reauthMs?: number;
+}
+
+const USER_NAME = /^[A-Za-z0-9._-]+$/;
+/** What a password may hold here: nothing the JAAS line or the StorageTool argument would need quoted. */
+const USER_PASSWORD = /^[A-Za-z0-9._~!@%^&*+:?/-]+$/;
+
+/** Throws when a user cannot be written into the JAAS line or the StorageTool argument as is. */
+export function checkKafkaUser(user: KafkaUser): void {
+  if (!USER_NAME.test(user.name))
+    throw new Error(`Kafka user name "${user.name}": letters, digits, ".", "_" and "-" only`);
+  if (!USER_PASSWORD.test(user.password))
+    throw new Error(
+      `password of Kafka user "${user.name}": letters, digits and ._~!@%^&*+:?/- only (no quotes, "=", ",", ";", brackets or spaces)`,
+    );
+}
+
+/** The SCRAM variants Kafka stores a credential for (one `--add-scram` or `--add-config` each). */
+export const SCRAM_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export type ScramMechanism = (typeof SCRAM_MECHANISMS)[number];
+
+/**
+ * `--add-config` of `kafka-configs --entity-type users` for one SCRAM variant (one per request:
+ * the broker refuses two credentials of one user in one request, DuplicateResourceException).
+ */
+export function scramConfigValue(user: KafkaUser, mechanism: ScramMechanism): string {
+  checkKafkaUser(user);
+  return `${mechanism}=[password=${user.password}]`;
+}
+
+/** `--add-scram` arguments of `kafka-storage format`: one SCRAM credential per user and mechanism. */
+export function scramFormatArgs(users: readonly KafkaUser[]): string[] {
+  return users.flatMap((user) => {
+    checkKafkaUser(user);
+    return SCRAM_MECHANISMS.flatMap((mechanism) => [
+      '--add-scram',
+      `${mechanism}=[name=${user.name},password=${user.password}]`,
+    ]);
+  });
+}
+
+function securityProperties(s: BrokerSecurity): Record<string, string> {
+  for (const user of s.users) checkKafkaUser(user);
+  const plainUsers = s.users.map((u) => ` user_${u.name}="${u.password}"`).join('');
+  return {
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': s.keystoreFile,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': s.truststoreFile,
+    'listener.name.ssl.ssl.client.auth': 'required',
+    'listener.name.sasl_ssl.ssl.client.auth': 'none',
+    'listener.name.sasl_ssl.sasl.enabled.mechanisms': SASL_MECHANISMS.join(','),
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required${plainUsers};`,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config':
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config':
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    ...(s.reauthMs === undefined
+      ? {}
+      : { 'listener.name.sasl_ssl.connections.max.reauth.ms': String(s.reauthMs) }),
+  };
 }
 
 /** Single combined broker+controller on loopback, static quorum, tuned for a fast small test node. */
-export function renderServerProperties({ dataDir, port, controllerPort }: BrokerConfig): string {
+export function renderServerProperties({ dataDir, port, controllerPort, security }: BrokerConfig): string {
+  const advertised = [
+    `PLAINTEXT://127.0.0.1:${port}`,
+    ...(security === undefined
+      ? []
+      : [`SSL://127.0.0.1:${security.sslPort}`, `SASL_SSL://127.0.0.1:${security.saslSslPort}`]),
+  ];
   const lines: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: [...advertised, `CONTROLLER://127.0.0.1:${controllerPort}`].join(','),
+    'advertised.listeners': advertised.join(','),
     'inter.broker.listener.name': 'PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${security === undefined ? '' : ',SSL:SSL,SASL_SSL:SASL_SSL'}`,
     'log.dirs': dataDir,
     // Tests create every topic they use: a typo must fail, not silently create a topic.
     'auto.create.topics.enable': false,
@@ -89,6 +189,7 @@ export function renderServerProperties({ dataDir, port, controllerPort }: Broker
     'log.cleaner.dedupe.buffer.size': 2097152,
     'log.segment.bytes': 16777216,
     'delete.topic.enable': true,
+    ...(security === undefined ? {} : securityProperties(security)),
   };
   return `${Object.entries(lines)
     .map(([k, v]) => `${k}=${v}`)

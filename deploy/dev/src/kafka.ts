@@ -5,14 +5,20 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { PortInUseError, ServiceStartError } from './errors.js';
+import { PortInUseError, ServiceCallError, ServiceStartError } from './errors.js';
 import { ensureKafkaJars } from './jars.js';
 import {
   BROKER_JVM_OPTS,
   BROKER_LOG4J,
+  type BrokerSecurity,
+  type KafkaUser,
   parseClusterId,
   randomClusterId,
   renderServerProperties,
+  SCRAM_MECHANISMS,
+  type ScramMechanism,
+  scramConfigValue,
+  scramFormatArgs,
   TOOLS_LOG4J,
 } from './kafka-config.js';
 import { cacheDir as defaultCacheDir } from './paths.js';
@@ -34,10 +40,32 @@ export interface KafkaOptions {
   /** Jar cache; defaults to `<repo>/.drover-dev/cache` or DROVER_DEV_CACHE_DIR. */
   cacheDir?: string;
   startTimeoutMs?: number;
+  /**
+   * Adds an `SSL` listener (client certificates required) and a `SASL_SSL` listener (PLAIN,
+   * SCRAM-SHA-256, SCRAM-SHA-512) beside the PLAINTEXT one. Takes effect when the storage is
+   * formatted (a fresh `dir`): the SCRAM users are written into the metadata log by the broker's
+   * own `kafka-storage format --add-scram`.
+   */
+  security?: KafkaSecurityOptions;
+}
+
+export interface KafkaSecurityOptions {
+  /** PEM files: the broker's certificate (its SANs are what clients verify: 127.0.0.1 here) and private key. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** PEM: the CA that client certificates on the SSL listener must chain to. */
+  readonly caFile: string;
+  /** Users of the SASL_SSL listener, each with a PLAIN, a SCRAM-SHA-256 and a SCRAM-SHA-512 credential. */
+  readonly users: readonly KafkaUser[];
+  /** Clients on SASL_SSL must authenticate again this often (KIP-368); default: never. */
+  readonly reauthMs?: number;
 }
 
 export interface KafkaHandle {
+  /** The PLAINTEXT listener. */
   brokers: string[];
+  /** With `security`: the SSL listener (client certificates required) and the SASL_SSL one. */
+  secure?: { readonly sslBrokers: string[]; readonly saslSslBrokers: string[] };
   pid: number;
   dir: string;
   port: number;
@@ -101,7 +129,13 @@ export function kafkaHandleFor(record: {
   };
 }
 
-async function formatStorage(java: string, classpath: string, dir: string, dataDir: string): Promise<string> {
+async function formatStorage(
+  java: string,
+  classpath: string,
+  dir: string,
+  dataDir: string,
+  users: readonly KafkaUser[],
+): Promise<string> {
   const meta = join(dataDir, 'meta.properties');
   if (existsSync(meta)) {
     const existing = parseClusterId(await readFile(meta, 'utf8'));
@@ -121,6 +155,7 @@ async function formatStorage(java: string, classpath: string, dir: string, dataD
       clusterId,
       '-c',
       join(dir, 'server.properties'),
+      ...scramFormatArgs(users),
     ]);
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
@@ -140,18 +175,45 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
   const { libsDir } = await ensureKafkaJars(options.cacheDir ?? defaultCacheDir());
   const dir = resolve(options.dir);
   const dataDir = join(dir, 'data');
-  const picked = await freePorts(3);
+  const picked = await freePorts(5);
   const port = options.port ?? picked[0]!;
   const controllerPort = options.controllerPort ?? picked.find((p) => p !== port)!;
   await assertPortFree(port, 'kafka broker');
   await assertPortFree(controllerPort, 'kafka controller');
 
   await mkdir(dataDir, { recursive: true });
-  await writeFile(join(dir, 'server.properties'), renderServerProperties({ dataDir, port, controllerPort }));
+  let security: BrokerSecurity | undefined;
+  if (options.security !== undefined) {
+    const [sslPort, saslSslPort] = picked.filter((p) => p !== port && p !== controllerPort);
+    // A PEM keystore is one file: the private key, then the certificate chain (KIP-651).
+    const keystoreFile = join(dir, 'broker-keystore.pem');
+    const [cert, key] = await Promise.all([
+      readFile(options.security.certFile, 'utf8'),
+      readFile(options.security.keyFile, 'utf8'),
+    ]);
+    await writeFile(keystoreFile, `${key.trim()}\n${cert.trim()}\n`, { mode: 0o600 });
+    security = {
+      sslPort: sslPort!,
+      saslSslPort: saslSslPort!,
+      keystoreFile,
+      truststoreFile: resolve(options.security.caFile),
+      users: options.security.users,
+      ...(options.security.reauthMs === undefined ? {} : { reauthMs: options.security.reauthMs }),
+    };
+  }
+  await writeFile(
+    join(dir, 'server.properties'),
+    renderServerProperties({
+      dataDir,
+      port,
+      controllerPort,
+      ...(security === undefined ? {} : { security }),
+    }),
+  );
   await writeFile(join(dir, 'log4j.properties'), BROKER_LOG4J);
   await writeFile(join(dir, 'tools-log4j.properties'), TOOLS_LOG4J);
   const classpath = `${libsDir}/*`;
-  const clusterId = await formatStorage(java, classpath, dir, dataDir);
+  const clusterId = await formatStorage(java, classpath, dir, dataDir, options.security?.users ?? []);
 
   const logFile = resolve(options.logFile ?? join(dir, 'kafka.log'));
   const child = await spawnDetached(
@@ -167,7 +229,17 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
     logFile,
   );
   const pid = child.pid!;
-  const handle = kafkaHandleFor({ pid, dir, port, controllerPort, logFile });
+  const handle: KafkaHandle = {
+    ...kafkaHandleFor({ pid, dir, port, controllerPort, logFile }),
+    ...(security === undefined
+      ? {}
+      : {
+          secure: {
+            sslBrokers: [`127.0.0.1:${security.sslPort}`],
+            saslSslBrokers: [`127.0.0.1:${security.saslSslPort}`],
+          },
+        }),
+  };
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   for (;;) {
@@ -195,5 +267,48 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaHandle> {
       );
     }
     await sleep(500);
+  }
+}
+
+/**
+ * Sets a user's SCRAM password on a running broker with the broker's own `kafka-configs --alter
+ * --entity-type users` (through the PLAINTEXT listener), for each of `mechanisms` (default both;
+ * one run per mechanism, a few seconds each): adds the user, or changes the password of an
+ * existing one. Clients already authenticated keep their connections until they authenticate
+ * again (KafkaSecurityOptions.reauthMs) or reconnect.
+ */
+export async function setKafkaScramUser(
+  handle: Pick<KafkaHandle, 'brokers' | 'dir'>,
+  user: KafkaUser,
+  options: { mechanisms?: readonly ScramMechanism[]; cacheDir?: string } = {},
+): Promise<void> {
+  const java = await ensureJava();
+  const { libsDir } = await ensureKafkaJars(options.cacheDir ?? defaultCacheDir());
+  for (const mechanism of options.mechanisms ?? SCRAM_MECHANISMS) {
+    const args = [
+      '-Xmx256m',
+      `-Dlog4j.configuration=file:${join(handle.dir, 'tools-log4j.properties')}`,
+      '-cp',
+      `${libsDir}/*`,
+      'kafka.admin.ConfigCommand',
+      '--bootstrap-server',
+      handle.brokers.join(','),
+      '--alter',
+      '--entity-type',
+      'users',
+      '--entity-name',
+      user.name,
+      '--add-config',
+      scramConfigValue(user, mechanism),
+    ];
+    try {
+      await execFileAsync(java, args);
+    } catch (err) {
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      throw new ServiceCallError(
+        'kafka',
+        `kafka-configs could not set the ${mechanism} credential of user "${user.name}":\n${stdout}${stderr}`,
+      );
+    }
   }
 }

@@ -17,6 +17,55 @@ export const DEFAULT_AUDIT_MAX_ENTRIES = 100_000;
 const hostPort = z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected HOST:PORT');
 const url = z.string().regex(/^https?:\/\/[^\s/]+(\/.*)?$/, 'expected an http:// or https:// URL');
 
+/** SASL mechanisms a Kafka cluster may ask for, spelled as Kafka's `sasl.mechanism` spells them. */
+export const KAFKA_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+const filePath = z.string().min(1, 'a file path');
+
+/**
+ * One Kafka cluster (`kafka.clusters.<name>`): where its brokers are and how to talk to them, the
+ * one definition of a cluster's connection settings that the controller (topics), `kafka_output`
+ * and `kafka_input` all use. Relative file paths are relative to the platform file's directory.
+ *
+ * - `tls`: connect with TLS (Kafka's `security.protocol` SSL, or SASL_SSL with `sasl`). `ca`: PEM
+ *   CA certificates that verify the brokers (default: Node's bundled public CAs); `cert` and `key`:
+ *   a PEM client certificate and its unencrypted key, for listeners with `ssl.client.auth=required`;
+ *   `server_name`: the name the brokers' certificates are verified against (and sent as SNI),
+ *   when it is not the host of the broker addresses. `tls: {}` is TLS with the public CAs.
+ * - `sasl`: authenticate (SASL_SSL with `tls`, SASL_PLAINTEXT without): `mechanism`, `username`,
+ *   and `password_file`, a file holding the password (trimmed; never the password itself).
+ */
+export const kafkaClusterSchema = z.strictObject({
+  brokers: z.array(hostPort).min(1),
+  tls: z
+    .strictObject({
+      ca: filePath.optional(),
+      cert: filePath.optional(),
+      key: filePath.optional(),
+      server_name: z
+        .string()
+        .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'a DNS name, as the certificates carry it')
+        .optional(),
+    })
+    .refine((t) => (t.cert === undefined) === (t.key === undefined), {
+      message: 'give cert and key together (a client certificate and its private key)',
+    })
+    .optional(),
+  sasl: z
+    .strictObject({
+      mechanism: z.enum(KAFKA_SASL_MECHANISMS),
+      username: z.string().min(1),
+      password_file: filePath,
+      /** Refused with a pointer to password_file: a secret never sits in the platform file. */
+      password: z
+        .never({ error: 'the password is read from a file: put it in one and give password_file' })
+        .optional(),
+    })
+    .optional(),
+});
+export type KafkaClusterSettings = z.output<typeof kafkaClusterSchema>;
+
 export const platformConfigSchema = z.strictObject({
   etcd: z
     .strictObject({
@@ -33,7 +82,7 @@ export const platformConfigSchema = z.strictObject({
     .prefault({}),
   kafka: z
     .strictObject({
-      clusters: z.record(identifier, z.strictObject({ brokers: z.array(hostPort).min(1) })).default({}),
+      clusters: z.record(identifier, kafkaClusterSchema).default({}),
     })
     .prefault({}),
   /**

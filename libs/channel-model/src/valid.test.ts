@@ -295,6 +295,40 @@ describe('defaults', () => {
     expect(config.kafka.clusters.kafka_front?.brokers.length).toBeGreaterThan(0);
   });
 
+  it('reads a Kafka cluster with TLS and SASL', () => {
+    const text = [
+      'kafka:',
+      '  clusters:',
+      '    kafka_front:',
+      '      brokers: [k1.example.net:9093, k2.example.net:9093]',
+      '      tls:',
+      '        ca: kafka-ca.pem',
+      '        cert: /etc/drover/kafka-client.pem',
+      '        key: /etc/drover/kafka-client-key.pem',
+      '        server_name: kafka.example.net',
+      '      sasl:',
+      '        mechanism: SCRAM-SHA-512',
+      '        username: drover',
+      '        password_file: /etc/drover/kafka-password',
+      '    kafka_public:',
+      '      brokers: [kafka.example.com:9093]',
+      '      tls: {}',
+      '',
+    ].join('\n');
+    const config = unwrap(parsePlatformConfig(text, { file: 'drover.yaml' }));
+    expect(config.kafka.clusters.kafka_front).toEqual({
+      brokers: ['k1.example.net:9093', 'k2.example.net:9093'],
+      tls: {
+        ca: 'kafka-ca.pem',
+        cert: '/etc/drover/kafka-client.pem',
+        key: '/etc/drover/kafka-client-key.pem',
+        server_name: 'kafka.example.net',
+      },
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'drover', password_file: '/etc/drover/kafka-password' },
+    });
+    expect(config.kafka.clusters.kafka_public).toEqual({ brokers: ['kafka.example.com:9093'], tls: {} });
+  });
+
   it('throws a ChannelValidationError listing every issue when unwrapped', () => {
     const result = parsePipeline('version: 1\ndag: []\nextra: 1\n', { file: 'p.yaml' });
     expect(() => unwrap(result, 'p.yaml is invalid')).toThrow(ChannelValidationError);

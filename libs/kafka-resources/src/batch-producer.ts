@@ -1,7 +1,7 @@
 /**
  * kafka_output's producer: packed batches (MessageBatch: the bytes of a batch in one buffer, off
  * the JS heap while they wait for the broker) sent through one producer (connectKafkaProducer),
- * connected on the first batch and again after a failed one (a producer may be wedged after an
+ * connected at start (`connect`) or on the first batch, and again after a failed one (a producer may be wedged after an
  * outage). `send` resolves once the broker acknowledged the whole batch.
  *
  * It runs on the caller's thread. With kafkajs it ran on a thread of its own (kafkajs's
@@ -14,6 +14,11 @@ import { type PackedMessages, packedProblem, unpackMessages } from './message-ba
 import { connectKafkaProducer, type KafkaProducer, type KafkaProducerOptions } from './producer.js';
 
 export interface BatchProducer {
+  /**
+   * Connects now rather than on the first batch; rejects (KafkaResourceError) when the cluster
+   * cannot be reached or refuses us, and the next call or batch tries again.
+   */
+  connect(): Promise<void>;
   /** Resolves once the broker acknowledged every message of the batch; rejects (KafkaResourceError) if it could not. */
   send(topic: string, batch: PackedMessages): Promise<void>;
   /** Disconnects. */
@@ -23,10 +28,23 @@ export interface BatchProducer {
 export function startBatchProducer(options: KafkaProducerOptions): BatchProducer {
   let producer: Promise<KafkaProducer> | undefined;
   return {
+    async connect() {
+      producer ??= connectKafkaProducer(options);
+      const using = producer;
+      try {
+        await using;
+      } catch (err) {
+        if (producer === using) producer = undefined;
+        throw err;
+      }
+    },
     async send(topic, batch) {
       const problem = packedProblem(batch);
       if (problem !== undefined)
-        throw new KafkaResourceError('KAFKA_REQUEST_FAILED', `batch for ${topic}: ${problem}`, { topic });
+        throw new KafkaResourceError('KAFKA_REQUEST_FAILED', `batch for ${topic}: ${problem}`, {
+          topic,
+          cluster: options.cluster,
+        });
       producer ??= connectKafkaProducer(options);
       const using = producer;
       try {
@@ -39,7 +57,7 @@ export function startBatchProducer(options: KafkaProducerOptions): BatchProducer
         throw new KafkaResourceError(
           isKafkaResourceError(err) ? err.code : 'KAFKA_REQUEST_FAILED',
           err instanceof Error ? err.message : String(err),
-          { topic, cause: err },
+          { topic, cluster: options.cluster, cause: err },
         );
       }
     },

@@ -15,8 +15,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { ResourceLogger } from './admin.js';
-import { KafkaResourceError } from './errors.js';
-import { baseOptions, describeKafkaError } from './platformatic-client.js';
+import { connectionLabel, type KafkaConnection } from './connection.js';
+import { describeKafkaError } from './connection-errors.js';
+import { assertContact } from './first-contact.js';
+import { baseOptions, connectionFailure, requestFailure } from './platformatic-client.js';
 
 export interface ConsumedMessage {
   readonly topic: string;
@@ -29,8 +31,8 @@ export interface ConsumedMessage {
   heartbeat(): Promise<void>;
 }
 
-export interface KafkaConsumerOptions {
-  readonly brokers: readonly string[];
+/** The cluster (brokers, TLS, SASL) and what to consume from it. */
+export interface KafkaConsumerOptions extends KafkaConnection {
   readonly groupId: string;
   readonly topics: readonly string[];
   /** Where a group with no committed offset starts. */
@@ -72,9 +74,12 @@ interface Seek {
 
 export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promise<KafkaConsumer> {
   const log = options.logger;
+  // Said at once: a refused login or certificate, and a cluster that does not answer (joining
+  // the group nests the client's retries: it would take minutes to give up).
+  await assertContact(options, { unreachable: 'throw' });
   const consumer = new Consumer({
     ...baseOptions({
-      brokers: options.brokers,
+      connection: options,
       clientId: options.clientId ?? 'drover-pipeline',
       connectTimeoutMs: 3_000,
       requestTimeoutMs: 30_000,
@@ -163,7 +168,7 @@ export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promi
       } catch (err) {
         if (closed) return;
         log?.warn(
-          { groupId: options.groupId, err: describeKafkaError(err) },
+          { groupId: options.groupId, cluster: connectionLabel(options), err: describeKafkaError(err) },
           'kafka consumer: reading failed; starting again',
         );
         await s?.close().catch(() => {});
@@ -179,11 +184,7 @@ export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promi
     first = await open();
   } catch (err) {
     await consumer.close(true).catch(() => {});
-    throw new KafkaResourceError(
-      'KAFKA_UNREACHABLE',
-      `cannot consume from Kafka brokers ${options.brokers.join(',')}: ${describeKafkaError(err)}`,
-      { cause: err },
-    );
+    throw connectionFailure(options, err, 'cannot consume from');
   }
   const running = run(first);
 
@@ -192,10 +193,11 @@ export async function connectKafkaConsumer(options: KafkaConsumerOptions): Promi
       try {
         await consumer.commit({ offsets: [{ topic, partition, offset: BigInt(offset), leaderEpoch: -1 }] });
       } catch (err) {
-        throw new KafkaResourceError(
-          'KAFKA_REQUEST_FAILED',
-          `cannot commit offset ${offset} of ${topic}[${partition}] for group ${options.groupId}: ${describeKafkaError(err)}`,
-          { topic, cause: err },
+        throw requestFailure(
+          options,
+          err,
+          `cannot commit offset ${offset} of ${topic}[${partition}] for group ${options.groupId}`,
+          topic,
         );
       }
     },

@@ -2,13 +2,28 @@ export type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from '.
 export { type BatchProducer, startBatchProducer } from './batch-producer.js';
 export { compareTopic, describeDifferences, type TopicDifference } from './compare.js';
 export {
+  connectionLabel,
+  connectionOf,
+  type KafkaConnection,
+  type KafkaSasl,
+  type KafkaSaslMechanismName,
+  type KafkaTls,
+  securityProtocol,
+} from './connection.js';
+export { type ConnectionProblem, diagnoseConnection } from './connection-errors.js';
+export {
   type ConsumedMessage,
   connectKafkaConsumer,
   type KafkaConsumer,
   type KafkaConsumerOptions,
 } from './consumer.js';
 export { type EnsureTopicsOptions, ensureTopics } from './ensure.js';
-export { isKafkaResourceError, KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
+export {
+  isKafkaAccessRefused,
+  isKafkaResourceError,
+  KafkaResourceError,
+  type KafkaResourceErrorCode,
+} from './errors.js';
 export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';
 export { MessageBatch, type PackedMessages, unpackMessages } from './message-batch.js';
 export {

@@ -2,16 +2,18 @@ import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Admin, ConfigEntries, ITopicConfig, PartitionMetadata } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
+import { connectionLabel, connectionOf, type KafkaConnection } from './connection.js';
+import { describeKafkaError, diagnoseConnection } from './connection-errors.js';
 import { KafkaResourceError } from './errors.js';
+import { assertContact } from './first-contact.js';
 import { kafkaClient } from './kafkajs-client.js';
 import { createTopicError, requestError } from './kafkajs-errors.js';
 import type { ObservedTopic, TopicSpec } from './types.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
-export interface KafkaAdminOptions {
-  /** `host:port` seeds; prefer `127.0.0.1` to `localhost` (Node may resolve it to `::1`). */
-  readonly brokers: readonly string[];
+/** The cluster (brokers, TLS, SASL) and how to administer it. */
+export interface KafkaAdminOptions extends KafkaConnection {
   readonly clientId?: string;
   /** Bound on reaching the cluster at connect time, retries included. Default 10 s. */
   readonly connectionTimeoutMs?: number;
@@ -60,7 +62,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Err
 class KafkajsAdmin implements KafkaAdmin {
   constructor(
     private readonly admin: Admin,
-    private readonly brokers: readonly string[],
+    private readonly connection: KafkaConnection,
     private readonly createTimeoutMs: number,
   ) {}
 
@@ -93,7 +95,7 @@ class KafkajsAdmin implements KafkaAdmin {
             throw new KafkaResourceError(
               'KAFKA_REQUEST_FAILED',
               `cannot describe the config of topic ${resource.resourceName}: error ${resource.errorCode} ${resource.errorMessage ?? ''}`.trim(),
-              { topic: resource.resourceName },
+              { topic: resource.resourceName, cluster: this.connection.cluster },
             );
           }
           configs.set(resource.resourceName, configFrom(resource.configEntries));
@@ -110,7 +112,7 @@ class KafkajsAdmin implements KafkaAdmin {
       return result;
     } catch (err) {
       if (err instanceof KafkaResourceError) throw err;
-      throw requestError(err, what, this.brokers);
+      throw requestError(err, what, this.connection);
     }
   }
 
@@ -134,16 +136,14 @@ class KafkajsAdmin implements KafkaAdmin {
       throw createTopicError(err, spec.name, {
         replicationFactor: spec.replicationFactor,
         brokerCount: await this.brokerCount(),
-        brokers: this.brokers,
+        connection: this.connection,
       });
     }
     if (!created) {
       throw new KafkaResourceError(
         'TOPIC_ALREADY_EXISTS',
         `cannot create topic ${spec.name}: it already exists`,
-        {
-          topic: spec.name,
-        },
+        { topic: spec.name, cluster: this.connection.cluster },
       );
     }
   }
@@ -175,13 +175,20 @@ function retriesWithin(ms: number): number {
 
 /**
  * Connects a kafkajs admin client. Rejects with `KAFKA_UNREACHABLE` once `connectionTimeoutMs` has
- * passed without reaching any broker, rather than retrying for as long as kafkajs would.
+ * passed without reaching any broker, rather than retrying for as long as kafkajs would; with
+ * `KAFKA_AUTHENTICATION_FAILED` or `KAFKA_TLS_FAILED` when the cluster refused the login or a
+ * certificate (the message names the cluster and the setting to look at).
  */
 export async function connectKafkaAdmin(options: KafkaAdminOptions): Promise<KafkaAdmin> {
   const connectionTimeoutMs = options.connectionTimeoutMs ?? 10_000;
-  const brokers = [...options.brokers];
+  const connection = connectionOf(options);
+  // A refused login or certificate is said at once (kafkajs retries a refused TLS handshake).
+  await assertContact(connection, {
+    unreachable: 'ignore',
+    timeoutMs: Math.min(3_000, Math.max(1, Math.floor(connectionTimeoutMs / 2))),
+  });
   const { kafka, lastError } = kafkaClient({
-    brokers,
+    connection,
     clientId: options.clientId ?? 'drover',
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     level: 'info',
@@ -191,12 +198,20 @@ export async function connectKafkaAdmin(options: KafkaAdminOptions): Promise<Kaf
   });
   const admin = kafka.admin();
   const unreachable = (cause?: unknown): KafkaResourceError => {
-    const reason = cause instanceof Error ? cause.message : lastError();
+    const reason = cause instanceof Error ? describeKafkaError(cause) : lastError();
+    const problem = reason === undefined ? undefined : diagnoseConnection(connection, reason);
+    if (problem !== undefined) {
+      return new KafkaResourceError(
+        problem.code,
+        `${connectionLabel(connection)}: ${problem.reason} [${reason}]`,
+        { cluster: connection.cluster, cause },
+      );
+    }
     return new KafkaResourceError(
       'KAFKA_UNREACHABLE',
-      `cannot reach Kafka brokers ${brokers.join(',')} within ${connectionTimeoutMs} ms` +
+      `cannot reach ${connectionLabel(connection)} within ${connectionTimeoutMs} ms` +
         (reason === undefined ? '' : ` (${reason})`),
-      { cause },
+      { cluster: connection.cluster, cause },
     );
   };
   try {
@@ -213,5 +228,5 @@ export async function connectKafkaAdmin(options: KafkaAdminOptions): Promise<Kaf
     );
     throw err instanceof KafkaResourceError ? err : unreachable(err);
   }
-  return new KafkajsAdmin(admin, brokers, options.createTimeoutMs ?? 30_000);
+  return new KafkajsAdmin(admin, connection, options.createTimeoutMs ?? 30_000);
 }

@@ -1,7 +1,8 @@
 /** The one place a kafkajs client is made: our defaults, its logs routed to our logger. */
-import type { Kafka as KafkaClient, LogEntry, RetryOptions } from 'kafkajs';
+import type { Kafka as KafkaClient, KafkaConfig, LogEntry, RetryOptions, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { ResourceLogger } from './admin.js';
+import type { KafkaConnection, KafkaSasl } from './connection.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -32,8 +33,42 @@ export function logRouter(logger: ResourceLogger | undefined): {
   return { logCreator, lastError: () => lastError };
 }
 
+function kafkajsSasl(s: KafkaSasl): SASLOptions {
+  const { username, password } = s;
+  switch (s.mechanism) {
+    case 'PLAIN':
+      return { mechanism: 'plain', username, password };
+    case 'SCRAM-SHA-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'SCRAM-SHA-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
+}
+
+/**
+ * The connection part of kafkajs's options: seeds, TLS (`ssl` goes to `tls.connect` for every
+ * broker; `servername` verifies and is sent as SNI) and SASL.
+ */
+export function kafkajsConnectionOptions(c: KafkaConnection): Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl'> {
+  const tls = c.tls;
+  return {
+    brokers: [...c.brokers],
+    ...(tls === undefined
+      ? {}
+      : {
+          ssl: {
+            ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+            ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+            ...(tls.key === undefined ? {} : { key: tls.key }),
+            ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
+          },
+        }),
+    ...(c.sasl === undefined ? {} : { sasl: kafkajsSasl(c.sasl) }),
+  };
+}
+
 export interface ClientOptions {
-  readonly brokers: readonly string[];
+  readonly connection: KafkaConnection;
   readonly clientId: string;
   /** Receives kafkajs's logs from `level` up; without it only errors are kept (for lastError). */
   readonly logger?: ResourceLogger;
@@ -51,8 +86,8 @@ export function kafkaClient(options: ClientOptions): {
   const level: KafkaLogLevel =
     options.logger === undefined ? logLevel.ERROR : options.level === 'info' ? logLevel.INFO : logLevel.WARN;
   const kafka = new Kafka({
+    ...kafkajsConnectionOptions(options.connection),
     clientId: options.clientId,
-    brokers: [...options.brokers],
     connectionTimeout: options.connectionTimeoutMs,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: level,

@@ -39,7 +39,7 @@ describe('kafkajs error mapping', () => {
     const err = createTopicError(brokerRejection('INVALID_REPLICATION_FACTOR', 38), 'reftenant-apache', {
       replicationFactor: 3,
       brokerCount: 1,
-      brokers: ['127.0.0.1:9092'],
+      connection: { brokers: ['127.0.0.1:9092'] },
     });
     expect(err).toMatchObject({ code: 'INVALID_REPLICATION_FACTOR', topic: 'reftenant-apache' });
     expect(err.message).toBe(
@@ -52,7 +52,7 @@ describe('kafkajs error mapping', () => {
     const err = createTopicError(brokerRejection('INVALID_REPLICATION_FACTOR', 38), 't', {
       replicationFactor: 0,
       brokerCount: 1,
-      brokers: ['b:9092'],
+      connection: { brokers: ['b:9092'] },
     });
     expect(err.message).toMatch(/^cannot create topic t: replication factor 0 is invalid \(/);
   });
@@ -60,7 +60,7 @@ describe('kafkajs error mapping', () => {
   it('maps other broker rejections to their own codes', () => {
     const err = createTopicError(brokerRejection('INVALID_CONFIG', 40), 't', {
       replicationFactor: 1,
-      brokers: ['b:9092'],
+      connection: { brokers: ['b:9092'] },
     });
     expect(err.code).toBe('INVALID_CONFIG');
     expect(err.message).toMatch(/^cannot create topic t: INVALID_CONFIG/);
@@ -69,7 +69,7 @@ describe('kafkajs error mapping', () => {
   it('recognises an unreachable cluster behind the retry wrapper', () => {
     const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1');
     const wrapped = new KafkaJSNonRetriableError(refused, { cause: refused });
-    const err = requestError(wrapped, 'cannot describe topics a', ['127.0.0.1:1']);
+    const err = requestError(wrapped, 'cannot describe topics a', { brokers: ['127.0.0.1:1'] });
     expect(err.code).toBe('KAFKA_UNREACHABLE');
     expect(err.message).toContain('Kafka brokers 127.0.0.1:1 unreachable');
   });

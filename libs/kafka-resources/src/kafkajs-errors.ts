@@ -1,3 +1,5 @@
+import { connectionLabel, type KafkaConnection } from './connection.js';
+import { describeKafkaError, diagnoseConnection } from './connection-errors.js';
 import { KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
 
 /**
@@ -42,7 +44,7 @@ const protocolCodes: Readonly<Record<string, KafkaResourceErrorCode>> = {
 export function createTopicError(
   err: unknown,
   topic: string,
-  context: { replicationFactor: number; brokerCount?: number; brokers: readonly string[] },
+  context: { replicationFactor: number; brokerCount?: number; connection: KafkaConnection },
 ): KafkaResourceError {
   const type = protocolErrorType(err);
   const code = type === undefined ? undefined : protocolCodes[type];
@@ -54,27 +56,46 @@ export function createTopicError(
         brokerCount !== undefined && rf > brokerCount
           ? `replication factor ${rf} exceeds the ${brokerCount} available broker(s)`
           : `replication factor ${rf} is invalid (${messageOf(err)})`;
-      return new KafkaResourceError(code, `${prefix}: ${reason}`, { topic, cause: err });
+      return new KafkaResourceError(code, `${prefix}: ${reason}`, {
+        topic,
+        cluster: context.connection.cluster,
+        cause: err,
+      });
     }
     case undefined:
-      return requestError(err, prefix, context.brokers, topic);
+      return requestError(err, prefix, context.connection, topic);
     default:
-      return new KafkaResourceError(code, `${prefix}: ${type} (${messageOf(err)})`, { topic, cause: err });
+      return new KafkaResourceError(code, `${prefix}: ${type} (${messageOf(err)})`, {
+        topic,
+        cluster: context.connection.cluster,
+        cause: err,
+      });
   }
 }
 
-/** Maps any other kafkajs failure: unreachable cluster, or the request's own error. */
+/**
+ * Maps any other kafkajs failure: a refused login or certificate (the cluster named, the setting
+ * to look at), an unreachable cluster, or the request's own error.
+ */
 export function requestError(
   err: unknown,
   what: string,
-  brokers: readonly string[],
+  connection: KafkaConnection,
   topic?: string,
 ): KafkaResourceError {
-  const options = topic === undefined ? { cause: err } : { topic, cause: err };
+  const options = { topic, cluster: connection.cluster, cause: err };
+  const problem = diagnoseConnection(connection, describeKafkaError(err));
+  if (problem !== undefined && problem.code !== 'KAFKA_UNREACHABLE') {
+    return new KafkaResourceError(
+      problem.code,
+      `${what}: ${connectionLabel(connection)}: ${problem.reason} [${messageOf(err)}]`,
+      options,
+    );
+  }
   if (isConnectionFailure(err)) {
     return new KafkaResourceError(
       'KAFKA_UNREACHABLE',
-      `${what}: Kafka brokers ${brokers.join(',')} unreachable (${messageOf(err)})`,
+      `${what}: ${connectionLabel(connection)} unreachable (${messageOf(err)})`,
       options,
     );
   }

@@ -5,10 +5,38 @@
  * for topic administration (kafkajs-admin.ts).
  */
 import type { BaseOptions } from '@platformatic/kafka';
-import type { KafkaResourceErrorCode } from './errors.js';
+import { connectionLabel, type KafkaConnection } from './connection.js';
+import { describeKafkaError, diagnoseConnection } from './connection-errors.js';
+import { KafkaResourceError, type KafkaResourceErrorCode } from './errors.js';
+
+/**
+ * The connection part of @platformatic/kafka's options: seeds, TLS (`tls` goes to
+ * `tls.connect` for every broker; `servername` verifies and is sent as SNI) and SASL.
+ */
+export function platformaticConnectionOptions(
+  c: KafkaConnection,
+): Pick<BaseOptions, 'bootstrapBrokers' | 'tls' | 'sasl'> {
+  const tls = c.tls;
+  return {
+    bootstrapBrokers: [...c.brokers],
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+            ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+            ...(tls.key === undefined ? {} : { key: tls.key }),
+            ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
+          },
+        }),
+    ...(c.sasl === undefined
+      ? {}
+      : { sasl: { mechanism: c.sasl.mechanism, username: c.sasl.username, password: c.sasl.password } }),
+  };
+}
 
 export interface ConnectionSettings {
-  readonly brokers: readonly string[];
+  readonly connection: KafkaConnection;
   readonly clientId: string;
   /** Bound on opening one connection (TCP and Kafka handshake), ms. */
   readonly connectTimeoutMs: number;
@@ -21,8 +49,8 @@ export interface ConnectionSettings {
 
 export function baseOptions(s: ConnectionSettings): BaseOptions {
   return {
+    ...platformaticConnectionOptions(s.connection),
     clientId: s.clientId,
-    bootstrapBrokers: [...s.brokers],
     connectTimeout: s.connectTimeoutMs,
     requestTimeout: s.requestTimeoutMs,
     timeout: s.requestTimeoutMs,
@@ -31,33 +59,6 @@ export function baseOptions(s: ConnectionSettings): BaseOptions {
     // Never create a topic by producing to it or reading it: a typo must fail.
     autocreateTopics: false,
   };
-}
-
-interface ErrorLike {
-  readonly message?: unknown;
-  readonly code?: unknown;
-  readonly cause?: unknown;
-  readonly errors?: unknown;
-}
-
-/** Every distinct message in an error, its aggregated errors and their causes, outermost first. */
-function messages(err: unknown, seen: Set<string>, out: string[], depth = 0): void {
-  if (err === null || err === undefined || depth > 8) return;
-  const e = err as ErrorLike;
-  const text = typeof e.message === 'string' ? e.message : String(err);
-  if (text !== '' && !seen.has(text)) {
-    seen.add(text);
-    out.push(text);
-  }
-  if (Array.isArray(e.errors)) for (const inner of e.errors) messages(inner, seen, out, depth + 1);
-  if (e.cause !== undefined) messages(e.cause, seen, out, depth + 1);
-}
-
-/** `"metadata failed 3 times. Cannot connect to any broker. connect ECONNREFUSED 127.0.0.1:1"`. */
-export function describeKafkaError(err: unknown): string {
-  const out: string[] = [];
-  messages(err, new Set(), out);
-  return out.join(': ').replaceAll('.:', ':');
 }
 
 /** Whether the error says no broker could be reached (as opposed to a refused request). */
@@ -70,4 +71,41 @@ export function isUnreachable(err: unknown): boolean {
 
 export function errorCode(err: unknown): KafkaResourceErrorCode {
   return isUnreachable(err) ? 'KAFKA_UNREACHABLE' : 'KAFKA_REQUEST_FAILED';
+}
+
+/**
+ * A failed connection (connect, first metadata, first fetch) as a KafkaResourceError naming the
+ * cluster, then the reason when one is recognised (a refused login, a certificate:
+ * connection-errors.ts), then the client's own words; `doing` (`cannot consume from`) leads a
+ * failure that is neither a refusal nor an unreachable cluster (an unknown topic).
+ */
+export function connectionFailure(c: KafkaConnection, err: unknown, doing: string): KafkaResourceError {
+  const text = describeKafkaError(err);
+  const problem = diagnoseConnection(c, text);
+  const code = problem?.code ?? errorCode(err);
+  return new KafkaResourceError(
+    code,
+    problem === undefined
+      ? `${code === 'KAFKA_UNREACHABLE' ? 'cannot reach' : doing} ${connectionLabel(c)}: ${text}`
+      : `${connectionLabel(c)}: ${problem.reason} [${text}]`,
+    { cluster: c.cluster, cause: err },
+  );
+}
+
+/** A failed request on an established client: the cluster named, and the reason when recognised. */
+export function requestFailure(
+  c: KafkaConnection,
+  err: unknown,
+  doing: string,
+  topic?: string,
+): KafkaResourceError {
+  const text = describeKafkaError(err);
+  const problem = diagnoseConnection(c, text);
+  return new KafkaResourceError(
+    problem?.code ?? errorCode(err),
+    problem === undefined
+      ? `${doing} on ${connectionLabel(c)}: ${text}`
+      : `${doing}: ${connectionLabel(c)}: ${problem.reason} [${text}]`,
+    { cluster: c.cluster, topic, cause: err },
+  );
 }

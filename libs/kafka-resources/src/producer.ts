@@ -13,15 +13,17 @@
  */
 import { type MessageToProduce, murmur2, Producer } from '@platformatic/kafka';
 import type { ResourceLogger } from './admin.js';
+import type { KafkaConnection } from './connection.js';
 import { KafkaResourceError } from './errors.js';
-import { baseOptions, describeKafkaError, errorCode } from './platformatic-client.js';
+import { assertContact } from './first-contact.js';
+import { baseOptions, connectionFailure, requestFailure } from './platformatic-client.js';
 
 /** Codecs of Kafka's record batches (all in pure JavaScript or Node's zlib: no native addon). */
 export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
 
-export interface KafkaProducerOptions {
-  readonly brokers: readonly string[];
+/** The cluster (brokers, TLS, SASL) and how to produce to it. */
+export interface KafkaProducerOptions extends KafkaConnection {
   readonly clientId?: string;
   /** 0 (no ack), 1 (leader) or -1 (all in-sync replicas). */
   readonly acks: 0 | 1 | -1;
@@ -59,11 +61,14 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
     throw new KafkaResourceError(
       'KAFKA_REQUEST_FAILED',
       `an idempotent producer needs acks all (-1), not ${options.acks}`,
+      { cluster: options.cluster },
     );
   }
+  // A refused login or certificate is said at once (the client's retries would hide it).
+  await assertContact(options, { unreachable: 'ignore' });
   const producer = new Producer({
     ...baseOptions({
-      brokers: options.brokers,
+      connection: options,
       clientId: options.clientId ?? 'drover-pipeline',
       connectTimeoutMs: 3_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
@@ -81,11 +86,7 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
     if (options.idempotent === true) await producer.initIdempotentProducer({});
   } catch (err) {
     await producer.close().catch(() => {});
-    throw new KafkaResourceError(
-      'KAFKA_UNREACHABLE',
-      `cannot reach Kafka brokers ${options.brokers.join(',')}: ${describeKafkaError(err)}`,
-      { cause: err },
-    );
+    throw connectionFailure(options, err, 'cannot produce to');
   }
   let sticky = 0;
   return {
@@ -102,11 +103,7 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
       try {
         await producer.send({ messages: records });
       } catch (err) {
-        throw new KafkaResourceError(
-          errorCode(err),
-          `cannot send ${messages.length} messages to ${topic} on ${options.brokers.join(',')}: ${describeKafkaError(err)}`,
-          { topic, cause: err },
-        );
+        throw requestFailure(options, err, `cannot send ${messages.length} messages to ${topic}`, topic);
       }
     },
     close: () => producer.close(),

@@ -24,7 +24,7 @@ dag:
     const pipeline = unwrap(parsePipeline(text, { file: 'p.yaml' }));
     const nodes = await buildPipeline(pipeline, {
       baseDir: '.',
-      kafkaClusters: { kafka_back: ['127.0.0.1:9092'] },
+      kafkaClusters: { kafka_back: { cluster: 'kafka_back', brokers: ['127.0.0.1:9092'] } },
       logger: quiet,
       identity: { tenant: 'reftenant', channel: 'processor', app: 'p1' },
     });
@@ -35,7 +35,7 @@ dag:
   it('names an unknown Kafka cluster and the component', async () => {
     const pipeline = unwrap(parsePipeline(text, { file: 'p.yaml' }));
     await expect(buildPipeline(pipeline, { baseDir: '.', kafkaClusters: {}, logger: quiet })).rejects.toThrow(
-      'kin: unknown Kafka cluster "kafka_back": give --kafka-cluster kafka_back=HOST:PORT or brokers',
+      'kin: unknown Kafka cluster "kafka_back": declare it under kafka.clusters in the platform file, give --kafka-cluster kafka_back=HOST:PORT, or brokers',
     );
   });
 

@@ -1,7 +1,7 @@
 /**
  * From a validated pipeline file to engine nodes: each node type's implementation with its
  * settings (already checked by the channel model's schema), plus what it needs from the
- * platform (Kafka brokers by cluster name, the channel directory for shipped files).
+ * platform (Kafka connections by cluster name, the channel directory for shipped files).
  */
 
 import { readFileSync } from 'node:fs';
@@ -27,6 +27,7 @@ import {
   syslogOutputSettings,
   unpackSettings,
 } from '@drover/channel-model';
+import type { KafkaConnection } from '@drover/kafka-resources';
 import { connectSearch, type IndexTemplateBody } from '@drover/search';
 import { dataStream, processingNode } from './build-processing.js';
 import { type EngineNode, ERRORS_STREAM } from './engine.js';
@@ -59,8 +60,8 @@ export interface BuildContext {
   };
   /** Where the channel's files are (the instance work directory). */
   readonly baseDir: string;
-  /** Kafka clusters by name (`kafka_front` -> brokers). */
-  readonly kafkaClusters: Readonly<Record<string, readonly string[]>>;
+  /** Kafka clusters by name (`kafka_front` -> brokers, TLS, SASL: @drover/platform's kafkaConnections). */
+  readonly kafkaClusters: Readonly<Record<string, KafkaConnection>>;
   readonly logger: NodeLogger;
 }
 
@@ -69,20 +70,25 @@ function inChannel(ctx: BuildContext, path: string | undefined): string | undefi
   return path === undefined ? undefined : resolve(ctx.baseDir, path);
 }
 
-function brokersOf(
+/**
+ * The Kafka connection of a kafka_output / kafka_input: its `cluster` from the platform (brokers,
+ * TLS, SASL), with the node's own `brokers` over the cluster's when both are given; `brokers`
+ * alone is a plaintext connection.
+ */
+function connectionOf(
   settings: { readonly brokers?: readonly string[] | undefined; readonly cluster?: string | undefined },
   ctx: BuildContext,
   component: string,
-): readonly string[] {
-  const brokers =
-    settings.brokers ?? (settings.cluster === undefined ? undefined : ctx.kafkaClusters[settings.cluster]);
-  if (brokers === undefined) {
+): KafkaConnection {
+  const cluster = settings.cluster === undefined ? undefined : ctx.kafkaClusters[settings.cluster];
+  if (settings.brokers !== undefined) return { ...cluster, brokers: settings.brokers };
+  if (cluster === undefined) {
     throw new PipelineError(
-      `unknown Kafka cluster "${settings.cluster}": give --kafka-cluster ${settings.cluster}=HOST:PORT or brokers`,
+      `unknown Kafka cluster "${settings.cluster}": declare it under kafka.clusters in the platform file, give --kafka-cluster ${settings.cluster}=HOST:PORT, or brokers`,
       component,
     );
   }
-  return brokers;
+  return cluster;
 }
 
 async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNodeImpl> {
@@ -125,7 +131,7 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
     }
     case 'kafka_output': {
       const settings = kafkaOutputSettings.parse(node.settings);
-      return new KafkaOutput(settings, brokersOf(settings, ctx, node.component), log);
+      return new KafkaOutput(settings, connectionOf(settings, ctx, node.component), log);
     }
     case 'kafka_input': {
       const settings = kafkaInputSettings.parse(node.settings);
@@ -133,7 +139,7 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
       const group =
         settings.group_id ??
         [id.tenant ?? 'tenant', id.channel ?? 'channel', id.app ?? 'app', node.component].join('.');
-      return new KafkaInput(settings, brokersOf(settings, ctx, node.component), group, dataStream(node));
+      return new KafkaInput(settings, connectionOf(settings, ctx, node.component), group, dataStream(node));
     }
     case 'generator_input':
       return new GeneratorInput(generatorInputSettings.parse(node.settings), dataStream(node));

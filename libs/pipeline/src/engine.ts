@@ -190,8 +190,14 @@ export class Engine {
     return { components: this.#stats, inFlight: this.inFlight, latencyMs };
   }
 
-  /** Starts the joining nodes, then every input; outputs and other processing nodes need no start. */
+  /**
+   * Starts the outputs (each connects, and throws what can never work: OutputNode.start), the
+   * joining nodes, then every input; other processing nodes need no start.
+   */
   async start(): Promise<void> {
+    await Promise.all(
+      this.#nodes.map((node) => (node.impl.kind === 'output' ? node.impl.start?.() : undefined)),
+    );
     for (const node of this.#nodes) {
       if (node.impl.kind === 'processing' && node.impl.start !== undefined) {
         node.impl.start(this.#joinContext(node, this.#stats[node.component] as ComponentStats));

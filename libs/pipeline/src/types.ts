@@ -116,6 +116,12 @@ export interface OutputNode {
    * retrying would fail forever, so the engine routes it to the output's `_ppf_errors` stream.
    */
   write(event: Delivery, done: (err?: Error) => void): void;
+  /**
+   * Called once before any input starts: connect, and throw what can never work (a login or a
+   * certificate the server refuses), so the pipeline stops at start saying why. What may recover
+   * (a server that does not answer yet) is logged, not thrown: events fail back until it answers.
+   */
+  start?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -86,7 +86,7 @@ describe('_ppf_error_document holds the whole input event, for every input type'
     const errors = new TestOutput();
     const input = new KafkaInput(
       kafkaInputSettings.parse({ brokers, topic, group_id: `g-${topic}`, start_offset_strategy: 'earliest' }),
-      brokers,
+      { brokers },
       `g-${topic}`,
       'logs',
     );

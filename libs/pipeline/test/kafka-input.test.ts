@@ -37,7 +37,7 @@ async function committed(brokers: string[], groupId: string, topic: string): Pro
 async function run(brokers: string[], topic: string, groupId: string, output: OutputNode) {
   const input = new KafkaInput(
     kafkaInputSettings.parse({ brokers, topic, group_id: groupId, commit_interval_ms: 100 }),
-    brokers,
+    { brokers },
     groupId,
     'logs',
   );

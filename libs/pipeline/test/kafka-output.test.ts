@@ -52,7 +52,7 @@ describe('kafka_output (real Kafka)', () => {
       'producer.acks': 'all',
     });
     const input = new TestInput();
-    const output = new KafkaOutput(settings, brokers, quiet);
+    const output = new KafkaOutput(settings, { brokers }, quiet);
     const engine = pipeline(input, output);
     await engine.start();
     const outcomes = await Promise.all([
@@ -84,7 +84,7 @@ describe('kafka_output (real Kafka)', () => {
       batch_size: 7,
     });
     const input = new TestInput();
-    const engine = pipeline(input, new KafkaOutput(settings, brokers, quiet));
+    const engine = pipeline(input, new KafkaOutput(settings, { brokers }, quiet));
     await engine.start();
     const events = Array.from({ length: 20 }, (_, i) => ({
       log: i === 5 ? 'a line with "quotes", é and 🚀' : `line ${i}`,
@@ -103,7 +103,7 @@ describe('kafka_output (real Kafka)', () => {
   it('fails the events back when Kafka cannot be reached', async () => {
     const settings = kafkaOutputSettings.parse({ brokers: ['127.0.0.1:1'], topic: 'nowhere' });
     const input = new TestInput();
-    const engine = pipeline(input, new KafkaOutput(settings, ['127.0.0.1:1'], quiet));
+    const engine = pipeline(input, new KafkaOutput(settings, { brokers: ['127.0.0.1:1'] }, quiet));
     await engine.start();
     const outcome = await input.send({ log: 'x' }, 'linux');
     expect(outcome.ok).toBe(false);

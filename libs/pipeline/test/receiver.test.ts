@@ -72,7 +72,7 @@ describe('the receiver pipeline (real Kafka, real sockets)', () => {
 
     const nodes = await buildPipeline(pipeline, {
       baseDir: channelDir,
-      kafkaClusters: { kafka_front: brokers },
+      kafkaClusters: { kafka_front: { cluster: 'kafka_front', brokers } },
       logger: quiet,
     });
     const engine = testEngine(nodes, { maxPending: 5000, messageTimeoutMs: 30_000 });

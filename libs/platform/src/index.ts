@@ -9,6 +9,7 @@
 export { readApiTokenFile, readPlatformConfig, readSecretFile } from './config-file.js';
 export { ConfigError } from './errors.js';
 export { commanderExitCode, ExitCode } from './exit-codes.js';
+export { type KafkaConnectionsOptions, kafkaConnections } from './kafka.js';
 export { createLogger, type Logger } from './logger.js';
 export { exitOnFatal, onShutdown } from './shutdown.js';
 export {

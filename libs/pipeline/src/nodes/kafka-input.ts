@@ -10,7 +10,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaInputSettings } from '@drover/channel-model';
-import { type ConsumedMessage, connectKafkaConsumer, type KafkaConsumer } from '@drover/kafka-resources';
+import {
+  type ConsumedMessage,
+  connectKafkaConsumer,
+  type KafkaConnection,
+  type KafkaConsumer,
+} from '@drover/kafka-resources';
 import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import type { Fields, InputContext, InputNode } from '../types.js';
 
@@ -50,7 +55,7 @@ const RETRY_MAX_MS = 5_000;
 export class KafkaInput implements InputNode {
   readonly kind = 'input' as const;
   readonly #settings: KafkaInputSettings;
-  readonly #brokers: readonly string[];
+  readonly #connection: KafkaConnection;
   readonly #groupId: string;
   readonly #stream: string;
   readonly #partitions = new Map<string, PartitionOffsets>();
@@ -60,9 +65,9 @@ export class KafkaInput implements InputNode {
   readonly #timers = new Set<Timer>();
   #stopped = false;
 
-  constructor(settings: KafkaInputSettings, brokers: readonly string[], groupId: string, stream: string) {
+  constructor(settings: KafkaInputSettings, connection: KafkaConnection, groupId: string, stream: string) {
     this.#settings = settings;
-    this.#brokers = brokers;
+    this.#connection = connection;
     this.#groupId = groupId;
     this.#stream = stream;
   }
@@ -74,7 +79,7 @@ export class KafkaInput implements InputNode {
   async start(ctx: InputContext): Promise<void> {
     const s = this.#settings;
     this.#consumer = await connectKafkaConsumer({
-      brokers: this.#brokers,
+      ...this.#connection,
       groupId: this.#groupId,
       topics: s.topics ?? [s.topic as string],
       fromBeginning: s.start_offset_strategy !== 'latest',

@@ -5,14 +5,30 @@
  * back to their inputs (which stop acknowledging upstream, so senders keep the data) and the
  * producer reconnects on the next batch.
  *
+ * At start it connects (`start`): a cluster that refuses the login or a certificate stops the
+ * pipeline there, naming the cluster (the platform file's `kafka.clusters.<name>`: TLS, SASL); one
+ * that does not answer within START_WAIT_MS is logged and connected to on the first batch. A login
+ * refused later (a password rotated on the cluster) fails batches like an outage: events are never
+ * confirmed, so nothing is acknowledged upstream and nothing is lost.
+ *
  * Events are encoded straight into their batch's one buffer (MessageBatch), which is handed whole
  * to the batch producer (startBatchProducer): the bytes waiting for the broker stay out of the
  * pipeline's heap.
  */
 import type { KafkaOutputSettings } from '@drover/channel-model';
-import { type BatchProducer, MessageBatch, startBatchProducer } from '@drover/kafka-resources';
+import {
+  type BatchProducer,
+  connectionLabel,
+  isKafkaAccessRefused,
+  type KafkaConnection,
+  MessageBatch,
+  startBatchProducer,
+} from '@drover/kafka-resources';
 import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Delivery, NodeLogger, OutputNode } from '../types.js';
+
+/** How long start waits for the first connection before going on without it. */
+const START_WAIT_MS = 10_000;
 
 interface Batch {
   readonly messages: MessageBatch;
@@ -23,7 +39,7 @@ interface Batch {
 export class KafkaOutput implements OutputNode {
   readonly kind = 'output' as const;
   readonly #settings: KafkaOutputSettings;
-  readonly #brokers: readonly string[];
+  readonly #connection: KafkaConnection;
   readonly #logger: NodeLogger;
   readonly #topics: ReadonlyMap<string, string>;
   readonly #batches = new Map<string, Batch>();
@@ -32,11 +48,45 @@ export class KafkaOutput implements OutputNode {
   #producer: BatchProducer | undefined;
   #sending = new Set<Promise<void>>();
 
-  constructor(settings: KafkaOutputSettings, brokers: readonly string[], logger: NodeLogger) {
+  constructor(settings: KafkaOutputSettings, connection: KafkaConnection, logger: NodeLogger) {
     this.#settings = settings;
-    this.#brokers = brokers;
+    this.#connection = connection;
     this.#logger = logger;
     this.#topics = new Map((settings.topics ?? []).map((t) => [t.stream, t.topic]));
+  }
+
+  async start(): Promise<void> {
+    const cluster = connectionLabel(this.#connection);
+    let timer: Timer | undefined;
+    const waited = new Promise<'waiting'>((resolve) => {
+      timer = setLongTimeout(() => resolve('waiting'), START_WAIT_MS);
+    });
+    const connecting = this.#batchProducer().connect();
+    const outcome = await Promise.race([
+      connecting.then(
+        () => 'connected' as const,
+        (err: unknown) => err,
+      ),
+      waited,
+    ]);
+    timer?.clear();
+    if (outcome === 'connected') {
+      this.#logger.info({ cluster: this.#connection.cluster }, `kafka_output connected to ${cluster}`);
+      return;
+    }
+    if (outcome === 'waiting') {
+      connecting.catch(() => {});
+      this.#logger.warn(
+        { cluster: this.#connection.cluster },
+        `kafka_output: ${cluster} did not answer within ${START_WAIT_MS} ms; going on, events wait for it`,
+      );
+      return;
+    }
+    if (isKafkaAccessRefused(outcome)) throw outcome;
+    this.#logger.warn(
+      { cluster: this.#connection.cluster, err: (outcome as Error).message },
+      `kafka_output: cannot reach ${cluster} yet; events fail back to their inputs until it answers`,
+    );
   }
 
   write(event: Delivery, done: (err?: Error) => void): void {
@@ -89,7 +139,7 @@ export class KafkaOutput implements OutputNode {
 
   #batchProducer(): BatchProducer {
     this.#producer ??= startBatchProducer({
-      brokers: this.#brokers,
+      ...this.#connection,
       acks: this.#acks(),
       compression: this.#settings.compression,
       idempotent: this.#settings.idempotent,
