@@ -174,7 +174,10 @@ describe('syslog receiver spool drills (real rsyslog, real Kafka, real processes
     expect(second.proc.running).toBe(true);
     expect(spoolMax - spoolAtStart).toBeGreaterThan(10_000); // the spool took what Kafka could not
     expect(unconfirmed).toBeGreaterThan(0);
-    expect(replayed).toBeGreaterThanOrEqual(unconfirmed);
+    // The depth read just before the kill may count records appended but not yet committed (group
+    // commit): those were never acknowledged to rsyslog, which sends them again (every number is
+    // in Kafka, checked above). At most rsyslog's RELP window of them can be in that state.
+    expect(replayed).toBeGreaterThanOrEqual(unconfirmed - 1024);
     // Bounded: RSS levels off while the spool holds what Kafka could not take, within the
     // memory_limit the channel runs under (320Mi, heap -Xmx96m): the spooled messages are on disk.
     // (With the heap capped, RSS rises while V8 fills its allowed heap, then levels off.)
