@@ -4,7 +4,7 @@
  * elasticsearch_output) over 200,000 events in Kafka, is killed with SIGKILL mid-stream and
  * restarted, and PostgreSQL is restarted mid-stream: afterwards every _ppf_id is in the log table
  * exactly once, in the search engine exactly once (daily indices per device type, through the
- * channel's template), every event is in a complete archive file, and no file left by the SIGKILL
+ * channel's index template resource, ensured first as the controller does), every event is in a complete archive file, and no file left by the SIGKILL
  * looks complete without being so.
  * Then harvest_input takes 20 uploaded files (some still being written), is killed mid-file and
  * restarted: every line is stored once.
@@ -25,6 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { type PostgresHandle, startPostgres } from '@drover/dev-services';
 import { connectKafkaProducer } from '@drover/kafka-resources';
+import { connectSearch, ensureIndexTemplates } from '@drover/search';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
@@ -112,11 +113,18 @@ describe('the processor channel (real Kafka, PostgreSQL and processes)', () => {
     const { kafka, search } = droverServices('kafka', 'search');
     const suffix = uniqueSuffix();
     const channelDir = join(dir, 'processor');
-    const { file, inputTopics, errorsTopic } = processorPipeline(channelDir, {
+    const { file, inputTopics, errorsTopic, templates } = processorPipeline(channelDir, {
       postgresUrl: server.url,
       searchUrl: search.nodes[0] as string,
       suffix,
     });
+    // The channel's index template, as the controller creates it before placing the processor
+    // (present when an earlier run on this node made it).
+    const searchClient = connectSearch({ nodes: search.nodes });
+    const ensured = await ensureIndexTemplates(searchClient, templates).finally(() => searchClient.close());
+    expect(ensured.map((r) => [r.spec.name, r.error ?? r.state])).toEqual([
+      ['reftenant-logs', expect.stringMatching(/^(created|present)$/)],
+    ]);
     // A loaded broker sometimes answers a new topic's metadata late: creating is idempotent, try again.
     await eventually(
       () =>

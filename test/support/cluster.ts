@@ -22,6 +22,8 @@ const channelctlMain = join(repoRoot, 'apps', 'channelctl', 'dist', 'main.js');
 export interface ClusterOptions {
   readonly etcd: readonly string[];
   readonly kafka?: readonly string[];
+  /** Search nodes, the controllers' `es_search` cluster (index template resources). */
+  readonly search?: readonly string[];
   /** Short TTLs make failure tests quick; benchmarks use the defaults. */
   readonly electionTtl?: number;
   readonly leaseTtl?: number;
@@ -148,6 +150,9 @@ export class TestCluster {
       ...(this.options.kafka === undefined
         ? []
         : ['--kafka-cluster', `kafka_front=${this.options.kafka.join(',')}`]),
+      ...(this.options.search === undefined
+        ? []
+        : ['--search-cluster', `es_search=${this.options.search.join(',')}`]),
       ...(this.options.electionTtl === undefined ? [] : ['--election-ttl', String(this.options.electionTtl)]),
       ...(this.tokenFile === undefined ? [] : ['--token-file', this.tokenFile]),
       ...(this.options.apiTls === undefined
@@ -358,7 +363,9 @@ export function idleChannelCopy(
   const text = readFileSync(file, 'utf8')
     .replaceAll('command: punchlinectl', 'command: idle-app')
     .replace(
-      /(\n\s+resources:\n)(\s+)- /g,
+      // An application's resources (indented), not the channel's: [ \t], since \s would span
+      // the blank line before a top-level `resources:`.
+      /(\n[ \t]+resources:\n)([ \t]+)- /g,
       (_m, head: string, indent: string) => `${head}${indent}- idle-app\n${indent}- `,
     );
   writeFileSync(file, edit(text));

@@ -5,6 +5,13 @@
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  type IndexTemplateBody,
+  parseChannelStructure,
+  parseIndexTemplate,
+  STRUCTURE_FILE,
+  unwrap,
+} from '@drover/channel-model';
 import { freePorts } from '@drover/dev-services';
 import { eventually, fetchJson, Proc, repoRoot } from './cluster.js';
 
@@ -176,16 +183,42 @@ export function syslogReceiverPipeline(
   return { file, topics };
 }
 
+/** A channel's index template resources as the controller ensures them: name, body from the file, overwrite. */
+export function channelTemplates(
+  dir: string,
+): { readonly name: string; readonly body: IndexTemplateBody; readonly overwrite: boolean }[] {
+  const structure = unwrap(
+    parseChannelStructure(readFileSync(join(dir, STRUCTURE_FILE), 'utf8'), { file: STRUCTURE_FILE }),
+  );
+  return structure.resources.flatMap((r) =>
+    r.type === 'elasticsearch_index_template'
+      ? [
+          {
+            name: r.name,
+            body: unwrap(parseIndexTemplate(readFileSync(join(dir, r.file), 'utf8'), r.file)),
+            overwrite: r.overwrite,
+          },
+        ]
+      : [],
+  );
+}
+
 /**
  * The shipped processor channel (`channels/reftenant/processor`) copied into `dir`, storing into
  * `postgresUrl` and reading the receiver topics (and writing its errors topic) with `-<suffix>`
- * added. Returns the pipeline file and the topics it reads and writes. Throws if the shipped
- * file no longer has what is rewritten.
+ * added. Returns the pipeline file, the topics it reads and writes, and its index templates (what
+ * the controller would create before placing it: run alone, punchlinectl leaves them to the
+ * caller). Throws if the shipped file no longer has what is rewritten.
  */
 export function processorPipeline(
   dir: string,
   options: { readonly postgresUrl: string; readonly searchUrl: string; readonly suffix: string },
-): { file: string; inputTopics: string[]; errorsTopic: string } {
+): {
+  file: string;
+  inputTopics: string[];
+  errorsTopic: string;
+  templates: ReturnType<typeof channelTemplates>;
+} {
   cpSync(join(repoRoot, 'channels', 'reftenant', 'processor'), dir, { recursive: true });
   const file = join(dir, 'logs_processor.yaml');
   const shipped = readFileSync(file, 'utf8');
@@ -202,5 +235,5 @@ export function processorPipeline(
   const errorsTopic = /topic: (reftenant-processor-errors-[a-z0-9-]+)/.exec(text)?.[1];
   if (inputTopics.length === 0 || errorsTopic === undefined)
     throw new Error('logs_processor.yaml names no topic');
-  return { file, inputTopics, errorsTopic };
+  return { file, inputTopics, errorsTopic, templates: channelTemplates(dir) };
 }

@@ -105,7 +105,9 @@ export async function validate(ctx: Context, ref: string): Promise<number> {
   const loaded = await loadValid(ctx, tenant, channel);
   if (loaded === undefined) return ExitCode.FAILURE;
   const apps = loaded.structure.applications.length;
-  const topics = loaded.structure.resources.length;
+  const resources = loaded.structure.resources;
+  const topics = resources.filter((r) => r.type === 'kafka_topic').length;
+  const templates = resources.length - topics;
   if (ctx.output.json)
     ctx.output.out(
       JSON.stringify({
@@ -113,13 +115,13 @@ export async function validate(ctx: Context, ref: string): Promise<number> {
         channel,
         valid: true,
         applications: apps,
-        resources: topics,
+        resources: resources.length,
         files: Object.keys(loaded.files),
       }),
     );
   else
     ctx.output.out(
-      `${tenant}/${channel}: valid (${apps} application(s), ${topics} kafka topic(s), ${Object.keys(loaded.files).length} file(s))`,
+      `${tenant}/${channel}: valid (${apps} application(s), ${topics} kafka topic(s), ${templates === 0 ? '' : `${templates} index template(s), `}${Object.keys(loaded.files).length} file(s))`,
     );
   return ExitCode.OK;
 }

@@ -62,6 +62,13 @@ const view: ChannelView = {
   ],
   resources: [
     { type: 'kafka_topic', name: 'topic-a', cluster: 'kafka_front', state: 'error', error: 'broker down' },
+    {
+      type: 'elasticsearch_index_template',
+      name: 'logs',
+      cluster: 'search_front',
+      state: 'mismatch',
+      error: 'index template logs exists with another declaration',
+    },
   ],
   rollout: null,
 };
@@ -87,7 +94,11 @@ describe('channelctl output', () => {
     expect(text).toMatch(
       /central_receiver2\s+0\s+-\s+pending\s+-\s+0\s+-\s+no live runner in cluster shiva_front with tags \[centralfront2\]/,
     );
-    expect(text).toMatch(/topic-a\s+kafka_front\s+error\s+broker down/);
+    expect(text).toMatch(/RESOURCE\s+TYPE\s+CLUSTER\s+STATE\s+ERROR/);
+    expect(text).toMatch(/topic-a\s+kafka_topic\s+kafka_front\s+error\s+broker down/);
+    expect(text).toMatch(
+      /logs\s+elasticsearch_index_template\s+search_front\s+mismatch\s+index template logs exists with another declaration/,
+    );
   });
 
   it('says what keeps a channel from running', () => {

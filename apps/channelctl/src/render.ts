@@ -61,8 +61,8 @@ export function renderChannel(view: ChannelView): string {
   if (view.resources.length > 0) {
     parts.push(
       table(
-        ['TOPIC', 'CLUSTER', 'STATE', 'ERROR'],
-        view.resources.map((r) => [r.name, r.cluster, r.state, r.error ?? '']),
+        ['RESOURCE', 'TYPE', 'CLUSTER', 'STATE', 'ERROR'],
+        view.resources.map((r) => [r.name, r.type, r.cluster, r.state, r.error ?? '']),
       ),
     );
   }

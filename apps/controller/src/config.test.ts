@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultPlatformConfig, parsePlatformConfig, tokenDigest } from '@drover/channel-model';
+import { defaultPlatformConfig, parsePlatformConfig, tokenDigest, unwrap } from '@drover/channel-model';
 import { ConfigError } from '@drover/platform';
 import { describe, expect, it } from 'vitest';
 import { createTestPki } from '../../../test/support/certs.js';
@@ -82,5 +82,61 @@ describe('controller configuration: tokens, TLS, audit', () => {
     );
     await expect(resolve({ auditRetention: '10ms' })).rejects.toThrow('--audit-retention: at least 1s');
     await expect(resolve({ auditMaxEntries: '0' })).rejects.toThrow(/--audit-max-entries/);
+  });
+});
+
+const platform = (text: string) => unwrap(parsePlatformConfig(text, { file: 'drover.yaml' }));
+
+describe('resolveControllerConfig: search clusters', () => {
+  it('reads the password and the CA from their files, and lets a flag give other nodes or a new cluster', async () => {
+    writeFileSync(join(dir, 'search-password'), 's3cret\n');
+    writeFileSync(join(dir, 'search-ca.crt'), '-----BEGIN CERTIFICATE-----\n');
+    const file = platform(`search:
+  clusters:
+    search_front:
+      nodes: [https://s1:9200, https://s2:9200]
+      auth: { username: drover, password_file: ${join(dir, 'search-password')} }
+      tls: { ca: ${join(dir, 'search-ca.crt')} }
+`);
+    const fromFile = await resolveControllerConfig(file, {});
+    expect(fromFile.searchClusters).toEqual({
+      search_front: {
+        nodes: ['https://s1:9200', 'https://s2:9200'],
+        auth: { username: 'drover', password: 's3cret' },
+        tls: { ca: Buffer.from('-----BEGIN CERTIFICATE-----\n') },
+      },
+    });
+    const flagged = await resolveControllerConfig(file, {
+      searchCluster: ['search_front=https://s3:9200', 'search_back=http://127.0.0.1:9200'],
+    });
+    expect(flagged.searchClusters.search_front).toMatchObject({
+      nodes: ['https://s3:9200'],
+      auth: { username: 'drover', password: 's3cret' },
+    });
+    expect(flagged.searchClusters.search_back).toEqual({ nodes: ['http://127.0.0.1:9200'] });
+  });
+
+  it('stops at start on a password or CA file it cannot read, naming the cluster', async () => {
+    const noPassword = platform(`search:
+  clusters:
+    search_front:
+      nodes: [https://s1:9200]
+      auth: { username: drover, password_file: ${join(dir, 'none')} }
+`);
+    await expect(resolveControllerConfig(noPassword, {})).rejects.toThrow(
+      /cannot read search cluster search_front password file .*none/,
+    );
+    const noCa = platform(`search:
+  clusters:
+    search_front:
+      nodes: [https://s1:9200]
+      tls: { ca: ${join(dir, 'none.crt')} }
+`);
+    await expect(resolveControllerConfig(noCa, {})).rejects.toThrow(
+      /cannot read the CA certificate of search cluster search_front, .*none\.crt/,
+    );
+    await expect(resolveControllerConfig(platform(''), { searchCluster: ['nonsense'] })).rejects.toThrow(
+      '--search-cluster: expected NAME=URL[,URL], got "nonsense"',
+    );
   });
 });

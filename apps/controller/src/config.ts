@@ -15,10 +15,12 @@ import {
   kafkaConnections,
   parseHostPort,
   parsePositiveInt,
+  parseSearchCluster,
   readApiTokenFile,
   readSecretFile,
 } from '@drover/platform';
 import { etcdSettings } from '@drover/platform/etcd';
+import type { SearchClusterSettings } from './index-templates.js';
 
 export interface ControllerFlags {
   /** The platform file (relative paths in its Kafka settings are taken from its directory). */
@@ -27,6 +29,7 @@ export interface ControllerFlags {
   readonly prefix?: string;
   readonly listen?: string;
   readonly kafkaCluster?: readonly string[];
+  readonly searchCluster?: readonly string[];
   readonly electionTtl?: string;
   readonly tokenFile?: string;
   readonly tlsCert?: string;
@@ -61,6 +64,8 @@ export interface ControllerConfig {
   readonly listen: { readonly host: string; readonly port: number };
   /** By name: brokers, TLS and SASL (files read), for the topic admin. */
   readonly kafkaClusters: Readonly<Record<string, KafkaConnection>>;
+  /** Search clusters by name, their password and CA read from their files. */
+  readonly searchClusters: Readonly<Record<string, SearchClusterSettings>>;
   readonly electionTtlSeconds: number;
   /** The token file's tokens and roles; undefined: no token file, an open API. */
   readonly tokens: readonly ApiToken[] | undefined;
@@ -173,6 +178,7 @@ export async function resolveControllerConfig(
     ...(flags.kafkaCluster === undefined ? {} : { flags: flags.kafkaCluster }),
     ...(flags.config === undefined ? {} : { configFile: flags.config }),
   });
+  const searchClusters = await resolveSearchClusters(file.search.clusters, flags.searchCluster ?? []);
   const tokenFile = flags.tokenFile ?? file.api.token_file;
   const id = flags.id ?? `${hostname().split('.')[0]}:${listen.port}`;
   if (id.trim() === '') throw new ConfigError('--id', '--id: must not be empty');
@@ -181,6 +187,7 @@ export async function resolveControllerConfig(
     etcd: etcdSettings(file.etcd, flags),
     listen,
     kafkaClusters,
+    searchClusters,
     electionTtlSeconds:
       flags.electionTtl === undefined
         ? file.controller.election_ttl
@@ -198,4 +205,49 @@ async function resolveTokens(
   if (path === undefined) return { tokens: undefined, tokenFile: undefined };
   const file = await readApiTokenFile(path);
   return { tokens: file.tokens, tokenFile: { path, legacy: file.legacy } };
+}
+
+/**
+ * The platform file's search clusters with `--search-cluster NAME=URL[,URL]` applied: a flag
+ * gives a cluster's nodes (a new cluster, or other nodes for one of the file, whose auth and CA
+ * stay). Passwords and CA certificates are read from their files now: a missing one stops the
+ * controller at start, not at its first reconcile.
+ */
+async function resolveSearchClusters(
+  file: PlatformConfig['search']['clusters'],
+  flags: readonly string[],
+): Promise<Record<string, SearchClusterSettings>> {
+  const declared: Record<string, PlatformConfig['search']['clusters'][string]> = { ...file };
+  for (const value of flags) {
+    const { name, nodes } = parseSearchCluster(value, '--search-cluster');
+    declared[name] = { ...declared[name], nodes };
+  }
+  const out: Record<string, SearchClusterSettings> = {};
+  for (const [name, c] of Object.entries(declared)) {
+    const auth =
+      c.auth === undefined
+        ? undefined
+        : {
+            username: c.auth.username,
+            password: await readSecretFile(c.auth.password_file, `search cluster ${name} password`),
+          };
+    let ca: Buffer | undefined;
+    if (c.tls !== undefined) {
+      try {
+        ca = await readFile(c.tls.ca);
+      } catch (err) {
+        throw new ConfigError(
+          c.tls.ca,
+          `cannot read the CA certificate of search cluster ${name}, ${c.tls.ca}: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
+    }
+    out[name] = {
+      nodes: [...c.nodes],
+      ...(auth === undefined ? {} : { auth }),
+      ...(ca === undefined ? {} : { tls: { ca } }),
+    };
+  }
+  return out;
 }

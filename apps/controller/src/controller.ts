@@ -16,9 +16,11 @@ import { AuditRetention, EtcdAuditLog } from './audit-log.js';
 import { EtcdChannelCommands } from './channel-commands.js';
 import { ClusterCache } from './cluster-cache.js';
 import type { ControllerConfig } from './config.js';
+import { searchEnsurer } from './index-templates.js';
 import { type ControllerMetrics, createMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
-import { kafkaEnsurer, TopicManager } from './topics.js';
+import { ResourceManager } from './resources.js';
+import { kafkaEnsurer } from './topics.js';
 import { cacheReader } from './views.js';
 
 export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
@@ -35,9 +37,9 @@ export class Controller {
   #logStore: LogStore | undefined;
   #leadership: Leadership | undefined;
   #reconciler: Reconciler | undefined;
-  #topics: TopicManager | undefined;
   #audit: EtcdAuditLog;
   #retention: AuditRetention | undefined;
+  #resources: ResourceManager | undefined;
   #campaign = new AbortController();
   #loop: Promise<void> | undefined;
   #identity: ControllerIdentity;
@@ -118,18 +120,19 @@ export class Controller {
         this.#logger.info({ key: leadership.key }, 'elected leader: reconciling');
         // The cache must hold everything written before we led (the previous leader's last writes).
         await this.cache.seen(leadership.createRevision);
-        const kafka = kafkaEnsurer(this.config.kafkaClusters, this.#logger);
-        this.#topics = new TopicManager({
+        this.#resources = new ResourceManager({
           logger: this.#logger,
-          ensure: kafka.ensure,
-          close: kafka.close,
+          ensurers: {
+            kafka_topic: kafkaEnsurer(this.config.kafkaClusters, this.#logger),
+            elasticsearch_index_template: searchEnsurer(this.config.searchClusters, this.#logger),
+          },
           onFailed: (channel) => this.#reconciler?.queue.addRateLimited(channel),
         });
         this.#retention = new AuditRetention(this.#audit, this.config.audit, this.#logger);
         this.#reconciler = new Reconciler({
           cache: this.cache,
           leadership,
-          topics: this.#topics,
+          resources: this.#resources,
           logger: this.#logger,
           metrics: this.metrics,
         });
@@ -147,14 +150,14 @@ export class Controller {
 
   async #stepDown(): Promise<void> {
     const reconciler = this.#reconciler;
-    const topics = this.#topics;
+    const resources = this.#resources;
     const retention = this.#retention;
     this.#reconciler = undefined;
-    this.#topics = undefined;
+    this.#resources = undefined;
     this.#retention = undefined;
     await retention?.stop();
     await reconciler?.stop();
-    await topics?.close();
+    await resources?.close();
   }
 
   async stop(): Promise<void> {

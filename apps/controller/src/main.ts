@@ -14,7 +14,7 @@ import { checkKafkaAccess } from './topics.js';
 
 const program = new Command('drover-controller')
   .description(
-    'Leader-elected controller: reconciles channels into Kafka topics and placements; serves the API.',
+    'Leader-elected controller: reconciles channels into resources (Kafka topics, index templates) and placements; serves the API.',
   )
   .version(VERSION)
   .addOption(new Option('--config <file>', 'platform file').env('DROVER_CONFIG'))
@@ -24,6 +24,17 @@ const program = new Command('drover-controller')
   .addOption(
     new Option('--kafka-cluster <name=host:port,...>', 'a Kafka cluster by name; repeatable')
       .env('DROVER_KAFKA_CLUSTERS')
+      .argParser((value: string, previous: string[] | undefined) => [
+        ...(previous ?? []),
+        ...value.split(';'),
+      ]),
+  )
+  .addOption(
+    new Option(
+      '--search-cluster <name=url,...>',
+      'a search cluster (Elasticsearch, OpenSearch) by name; repeatable',
+    )
+      .env('DROVER_SEARCH_CLUSTERS')
       .argParser((value: string, previous: string[] | undefined) => [
         ...(previous ?? []),
         ...value.split(';'),

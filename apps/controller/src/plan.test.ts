@@ -15,9 +15,9 @@ import {
   type Plan,
   type PlanInput,
   plan,
+  RESOURCE_RETRY_MS,
   resourceDeclaration,
   type StartedChannel,
-  TOPIC_RETRY_MS,
 } from './plan.js';
 import { ownFileDigests } from './targets.js';
 
@@ -143,7 +143,7 @@ function all(p: Plan) {
   return {
     put: parts.flatMap((c) => c.put),
     delete: parts.flatMap((c) => c.delete),
-    topics: parts.flatMap((c) => c.topics),
+    resources: parts.flatMap((c) => c.resources),
   };
 }
 
@@ -210,7 +210,7 @@ describe('plan', () => {
   it('places pinned applications on their tagged runners and reaches a fixpoint', () => {
     const first = input();
     const p = plan(first);
-    expect(all(p).topics).toEqual([]);
+    expect(all(p).resources).toEqual([]);
     const next = applied(first, p);
     expect(where(next)).toEqual({
       'r1/0': 'front1',
@@ -225,7 +225,7 @@ describe('plan', () => {
   it('holds new placements until the channel topics exist, with the reason, and asks for them', () => {
     const first = input({ resources: new Map() });
     const p = plan(first);
-    expect(all(p).topics.map((t) => t.resource.name)).toEqual(['t1']);
+    expect(all(p).resources.map((t) => t.resource.name)).toEqual(['t1']);
     const next = applied(first, p);
     expect(next.placements.size).toBe(0);
     expect(next.pending.get('t/c')?.instances.map((i) => i.reason)).toEqual([
@@ -363,7 +363,7 @@ applications:
     expect(stopped.delete).toEqual(expect.arrayContaining([layout.channelVersion('t', 'c', old)]));
   });
 
-  it('ensures a topic in error again once TOPIC_RETRY_MS passed, and asks to be woken then', () => {
+  it('ensures a topic in error again once RESOURCE_RETRY_MS passed, and asks to be woken then', () => {
     const d = desired();
     const resource = structure.resources[0];
     if (resource === undefined) throw new Error('fixture');
@@ -382,10 +382,97 @@ applications:
       ],
     ]);
     const early = plan(input({ resources: failed, now: T0 + 1000 }));
-    expect(all(early).topics).toEqual([]);
-    expect(early.channels.get('t/c')?.requeueAfterMs).toBe(TOPIC_RETRY_MS - 1000);
-    const due = plan(input({ resources: failed, now: T0 + TOPIC_RETRY_MS }));
-    expect(all(due).topics.map((t) => t.resource.name)).toEqual(['t1']);
+    expect(all(early).resources).toEqual([]);
+    expect(early.channels.get('t/c')?.requeueAfterMs).toBe(RESOURCE_RETRY_MS - 1000);
+    const due = plan(input({ resources: failed, now: T0 + RESOURCE_RETRY_MS }));
+    expect(all(due).resources.map((t) => t.resource.name)).toEqual(['t1']);
+  });
+
+  describe('index template resources', () => {
+    const withTemplate: ChannelStructure = unwrap(
+      parseChannelStructure(
+        `version: "6.0"
+applications:
+  - name: r1
+    runtime: shiva
+    cluster: front
+    shiva_runner_tags: [centralfront1]
+    command: idle-app
+resources:
+  - type: elasticsearch_index_template
+    cluster: search_front
+    name: logs
+    file: templates/logs.json
+`,
+        { file: 'channel_structure.yaml' },
+      ),
+    );
+    const template = withTemplate.resources[0];
+    if (template?.type !== 'elasticsearch_index_template') throw new Error('fixture');
+    const v1 = '{"index_patterns": ["logs-*"]}';
+    const key = layout.resource('t', 'c', 'elasticsearch_index_template:logs');
+    const started = (file: string) => ({
+      ...startedChannel(desired(), { 'templates/logs.json': file }, withTemplate),
+      files: { 'templates/logs.json': file },
+    });
+    const record = (state: ResourceRecord['state'], error: string | null, file = v1): ResourceRecord => ({
+      type: 'elasticsearch_index_template',
+      name: 'logs',
+      cluster: 'search_front',
+      state,
+      error,
+      declaration: resourceDeclaration(template, desired(), file),
+      checkedAt: at,
+    });
+
+    it('asks for the template with its file, keyed apart from topics, and holds placements until it is there', () => {
+      const first = input({ started: [started(v1)], resources: new Map() });
+      const p = plan(first);
+      expect(all(p).resources).toEqual([
+        expect.objectContaining({ key, resource: template, file: v1, current: undefined }),
+      ]);
+      const next = applied(first, p);
+      expect(next.placements.size).toBe(0);
+      expect(next.pending.get('t/c')?.instances.map((i) => i.reason)).toEqual([
+        'waiting for elasticsearch_index_template logs on search_front (not created yet)',
+      ]);
+      const withTemplate = { ...next, resources: new Map([[key, record('created', null)]]) };
+      const ready = applied(withTemplate, plan(withTemplate));
+      expect(ready.placements.size).toBe(1);
+      expect(all(plan(ready)).resources).toEqual([]);
+    });
+
+    it('places the channel beside a template in mismatch (reported), not beside one in error', () => {
+      const mismatch = new Map([
+        [key, record('mismatch', 'index template logs exists with another declaration')],
+      ]);
+      expect(
+        applied(
+          input({ started: [started(v1)], resources: mismatch }),
+          plan(input({ started: [started(v1)], resources: mismatch })),
+        ).placements.size,
+      ).toBe(1);
+      const refused = new Map([
+        [key, record('error', 'put index template logs: 400 illegal_argument_exception')],
+      ]);
+      const held = applied(
+        input({ started: [started(v1)], resources: refused }),
+        plan(input({ started: [started(v1)], resources: refused })),
+      );
+      expect(held.placements.size).toBe(0);
+      expect(held.pending.get('t/c')?.instances[0]?.reason).toBe(
+        'waiting for elasticsearch_index_template logs on search_front (error: put index template logs: 400 illegal_argument_exception)',
+      );
+    });
+
+    it('checks the template again when its file changes, though the resource entry did not', () => {
+      const v2 = '{"index_patterns": ["logs-*"], "priority": 2}';
+      const p = plan(input({ started: [started(v2)], resources: new Map([[key, record('created', null)]]) }));
+      expect(all(p).resources.map((w) => w.file)).toEqual([v2]);
+      expect(resourceDeclaration(template, desired(), v2)).not.toBe(
+        resourceDeclaration(template, desired(), v1),
+      );
+    });
   });
 
   it('never touches the placements of a started channel whose stored spec no longer validates', () => {

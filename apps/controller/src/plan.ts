@@ -1,24 +1,25 @@
 /**
  * The reconcile plan, a pure function of what etcd holds and the time: per channel, which keys
  * to write or delete (placements, pending reasons, the rollout record, older uploads no placement
- * runs any more), which Kafka topics to ensure, and when to look again. Idempotent: planning
+ * runs any more), which resources (Kafka topics, index templates) to ensure, and when to look again. Idempotent: planning
  * again from the state the plan produces yields no writes (the reconcile loop's fixpoint).
  *
  * Placement is computed over every channel at once (runners' memory is shared), then split by
  * channel: the reconciler applies the parts of the channels it was asked to reconcile.
  *
- * - Channels with `kafka_topic` resources get new placements only once those topics exist (as
- *   Shiva creates a channel's resources before starting it); instances already placed keep
- *   running and still move when their runner is lost.
+ * - Channels with resources (`kafka_topic`, `elasticsearch_index_template`) get new placements
+ *   only once those exist (as Shiva creates a channel's resources before starting it); instances
+ *   already placed keep running and still move when their runner is lost.
  * - A placed instance whose application changed (digest) restarts only when the rollout says so
  *   (rollout.ts); a change of the channel's other files reaches it without a restart
  *   (`specDigest`, for when it next starts anew).
  */
 import {
+  type ChannelResource,
   type ChannelStructure,
   channelRef,
-  type KafkaTopicResource,
   parseChannelRef,
+  resourceKeyName,
 } from '@drover/channel-model';
 import {
   type DesiredRecord,
@@ -36,8 +37,8 @@ import type { KeyLayout } from '@drover/store';
 import { instanceKey, type RolloutInstance, rolloutStep } from './rollout.js';
 import { type PlacementTemplate, placementTemplate } from './targets.js';
 
-/** A topic in error is ensured again this long after its last attempt. */
-export const TOPIC_RETRY_MS = 5000;
+/** A resource in error is ensured again this long after its last attempt. */
+export const RESOURCE_RETRY_MS = 5000;
 
 export interface StartedChannel {
   readonly tenant: string;
@@ -47,6 +48,8 @@ export interface StartedChannel {
   /** Per application, its own files and their digests (targets.ts). */
   readonly ownFiles: ReadonlyMap<string, Readonly<Record<string, string>>>;
   readonly desired: DesiredRecord;
+  /** The channel's text files by path (index template resources name theirs). */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 export interface PlanInput {
@@ -75,12 +78,18 @@ export interface PlanInput {
   readonly versions: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-export interface TopicWork {
+/** A resource to ensure (create, or check against its declaration) and record the state of. */
+export interface ResourceWork {
   readonly key: string;
   readonly tenant: string;
   readonly channel: string;
-  readonly resource: KafkaTopicResource;
-  /** Digest of the declaration and the start generation it is ensured for. */
+  readonly resource: ChannelResource;
+  /**
+   * An index template's file as shipped (JSON text), undefined when the channel lacks it; unused
+   * for a topic.
+   */
+  readonly file?: string | undefined;
+  /** Digest of the declaration (an index template's file included) and the start generation. */
   readonly declaration: string;
   /** The record now, if any (its state tells whether this is a retry). */
   readonly current: ResourceRecord | undefined;
@@ -89,7 +98,7 @@ export interface TopicWork {
 export interface ChannelPlan {
   readonly put: { readonly key: string; readonly value: unknown }[];
   readonly delete: string[];
-  readonly topics: TopicWork[];
+  readonly resources: ResourceWork[];
   /** Reconcile this channel again after this long even if nothing changes. */
   readonly requeueAfterMs: number | undefined;
   readonly placed: number;
@@ -108,16 +117,27 @@ export interface Plan {
   };
 }
 
-export function resourceDeclaration(resource: KafkaTopicResource, desired: DesiredRecord): string {
-  return digestOf({ resource, generation: desired.generation });
+/**
+ * What a resource's state is about: its declaration (an index template's file text too) and the
+ * start generation, so each start checks it again.
+ */
+export function resourceDeclaration(
+  resource: ChannelResource,
+  desired: DesiredRecord,
+  file?: string | undefined,
+): string {
+  return resource.type === 'kafka_topic'
+    ? digestOf({ resource, generation: desired.generation })
+    : digestOf({ resource, file: file ?? null, generation: desired.generation });
 }
 
-const READY = new Set(['created', 'present', 'mismatch']);
+/** States in which a resource lets the channel's instances be placed (a mismatch is reported only). */
+const READY = new Set(['created', 'present', 'updated', 'mismatch']);
 
 interface Building {
   put: { key: string; value: unknown }[];
   delete: string[];
-  topics: TopicWork[];
+  resources: ResourceWork[];
   requeueAfterMs: number | undefined;
   placed: number;
   pending: number;
@@ -137,12 +157,12 @@ export function plan(input: PlanInput): Plan {
   const of = (ck: string): Building => {
     let b = channels.get(ck);
     if (b === undefined) {
-      b = { put: [], delete: [], topics: [], requeueAfterMs: undefined, placed: 0, pending: 0 };
+      b = { put: [], delete: [], resources: [], requeueAfterMs: undefined, placed: 0, pending: 0 };
       channels.set(ck, b);
     }
     return b;
   };
-  /** Channels whose topics are not all there yet, with why. */
+  /** Channels whose resources are not all there yet, with why. */
   const waiting = new Map<string, string>();
   const templates = new Map<string, PlacementTemplate>();
   const applications: AppDemand[] = [];
@@ -153,20 +173,35 @@ export function plan(input: PlanInput): Plan {
     startedByKey.set(ck, ch);
     const b = of(ck);
     for (const resource of ch.structure.resources) {
-      const key = layout.resource(ch.tenant, ch.channel, resource.name);
-      const declaration = resourceDeclaration(resource, ch.desired);
+      const key = layout.resource(ch.tenant, ch.channel, resourceKeyName(resource));
+      const file =
+        resource.type === 'elasticsearch_index_template' &&
+        ch.files !== undefined &&
+        Object.hasOwn(ch.files, resource.file)
+          ? ch.files[resource.file]
+          : undefined;
+      const declaration = resourceDeclaration(resource, ch.desired, file);
       const current = input.resources.get(key);
       const fresh = current !== undefined && current.declaration === declaration;
       if (!fresh || current.state === 'error' || current.state === 'pending') {
-        const due = fresh && current.state === 'error' ? Date.parse(current.checkedAt) + TOPIC_RETRY_MS : now;
+        const due =
+          fresh && current.state === 'error' ? Date.parse(current.checkedAt) + RESOURCE_RETRY_MS : now;
         if (due <= now)
-          b.topics.push({ key, tenant: ch.tenant, channel: ch.channel, resource, declaration, current });
+          b.resources.push({
+            key,
+            tenant: ch.tenant,
+            channel: ch.channel,
+            resource,
+            ...(resource.type === 'kafka_topic' ? {} : { file }),
+            declaration,
+            current,
+          });
         else b.requeueAfterMs = soonest(b.requeueAfterMs, due - now);
       }
       if ((!fresh || !READY.has(current.state)) && !waiting.has(ck)) {
         const why =
           fresh && current.error !== null ? `${current.state}: ${current.error}` : 'not created yet';
-        waiting.set(ck, `waiting for kafka_topic ${resource.name} on ${resource.cluster} (${why})`);
+        waiting.set(ck, `waiting for ${resource.type} ${resource.name} on ${resource.cluster} (${why})`);
       }
     }
     for (const app of ch.structure.applications) {
@@ -208,7 +243,7 @@ export function plan(input: PlanInput): Plan {
     current,
   });
 
-  // New placements of channels still waiting for their topics become pending instead.
+  // New placements of channels still waiting for their resources become pending instead.
   const held = new Set<string>();
   const pendingList: PendingInstance[] = [...result.pending];
   for (const a of result.changes.place) {

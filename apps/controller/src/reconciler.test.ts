@@ -20,8 +20,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
 import { ClusterCache } from './cluster-cache.js';
+import { RESOURCE_RETRY_MS } from './plan.js';
 import { Reconciler } from './reconciler.js';
-import { TopicManager } from './topics.js';
+import { type EnsureResources, ResourceManager } from './resources.js';
 
 const logger: Logger = createLogger('test', { level: 'silent', pretty: false });
 const at = new Date().toISOString();
@@ -106,7 +107,14 @@ const runner = (name: string, tags: string[]): RunnerRecord => ({
   startedAt: at,
 });
 
-const structure = (channel: string, withTopic: boolean) => `version: "6.0"
+const TEMPLATE_RESOURCE = `  - type: elasticsearch_index_template
+    cluster: search_front
+    name: logs
+    file: templates/logs.json
+`;
+const TEMPLATE_FILE = '{"index_patterns": ["logs-*"], "priority": 5}';
+
+const structure = (channel: string, withTopic: boolean, withTemplate = false) => `version: "6.0"
 applications:
   - name: ${channel}_app
     runtime: shiva
@@ -122,11 +130,16 @@ ${
     partitions: 1
     replication_factor: 1
 `
-    : ''
+    : withTemplate
+      ? `resources:\n${TEMPLATE_RESOURCE}`
+      : ''
 }`;
 
-function seed(etcd: FakeEtcd, channel: string, withTopic = false): void {
-  const files = { [STRUCTURE_FILE]: structure(channel, withTopic) };
+function seed(etcd: FakeEtcd, channel: string, withTopic = false, withTemplate = false): void {
+  const files = {
+    [STRUCTURE_FILE]: structure(channel, withTopic, withTemplate),
+    ...(withTemplate ? { 'templates/logs.json': TEMPLATE_FILE } : {}),
+  };
   const spec: ChannelSpecRecord = { files, binaryFiles: {}, digest: `d-${channel}`, uploadedAt: at };
   const desired: DesiredRecord = { state: 'started', generation: 1, reload: 0, updatedAt: at };
   etcd.data.set(etcd.layout.channelSpec('t', channel), spec);
@@ -141,29 +154,37 @@ afterEach(async () => {
 async function start(
   etcd: FakeEtcd,
   leadership: Leadership,
-  options: { resyncMs?: number; ensure?: ConstructorParameters<typeof TopicManager>[0]['ensure'] } = {},
+  options: {
+    resyncMs?: number;
+    ensure?: EnsureResources;
+    templates?: EnsureResources;
+    now?: () => number;
+  } = {},
 ) {
   etcd.data.set(etcd.layout.runner('front1'), runner('front1', ['centralfront1']));
   const cache = new ClusterCache(etcd, logger);
   await cache.start();
   let reconciler: Reconciler | undefined;
-  const topics = new TopicManager({
+  const created: EnsureResources = async (_cluster, work) => work.map(() => ({ state: 'created' }));
+  const resources = new ResourceManager({
     logger,
-    ensure:
-      options.ensure ??
-      (async (_cluster, specs) => specs.map((spec) => ({ spec, state: 'created' as const }))),
+    ensurers: {
+      kafka_topic: { ensure: options.ensure ?? created },
+      elasticsearch_index_template: { ensure: options.templates ?? created },
+    },
     onFailed: (channel) => reconciler?.queue.addRateLimited(channel),
   });
   reconciler = new Reconciler({
     cache,
     leadership,
-    topics,
+    resources,
     logger,
     metrics: metrics(),
     debounceMs: 1,
     retryBaseMs: 5,
     retryMaxMs: 50,
     ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   reconcilers.push(reconciler);
   return { cache, reconciler };
@@ -242,5 +263,79 @@ describe('Reconciler', () => {
     await eventually(() => reconciler.queue.isShutDown, 5000, 'loop stopped');
     expect(txns.length).toBe(1);
     expect(placed(etcd, 'rx')).toBe(false);
+  });
+
+  describe('index template resources', () => {
+    const templateKey = (etcd: FakeEtcd) =>
+      etcd.layout.resource('t', 'es', 'elasticsearch_index_template:logs');
+    const recordOf = (etcd: FakeEtcd) => etcd.data.get(templateKey(etcd)) as ResourceRecord | undefined;
+
+    it('creates the template on its search cluster from the shipped file, records it, then places the channel', async () => {
+      const etcd = new FakeEtcd();
+      seed(etcd, 'es', false, true);
+      const { leadership } = leader(etcd);
+      const asked: { cluster: string; name: string; file: string | undefined }[] = [];
+      await start(etcd, leadership, {
+        templates: async (cluster, work) => {
+          for (const w of work) asked.push({ cluster, name: w.resource.name, file: w.file });
+          return work.map(() => ({ state: 'created' }));
+        },
+      });
+      await eventually(() => placed(etcd, 'es'), 5000, 'es placed once its template is there');
+      expect(asked).toEqual([{ cluster: 'search_front', name: 'logs', file: TEMPLATE_FILE }]);
+      expect(recordOf(etcd)).toMatchObject({
+        type: 'elasticsearch_index_template',
+        name: 'logs',
+        cluster: 'search_front',
+        state: 'created',
+        error: null,
+      });
+    });
+
+    it('records a mismatch with its reason and places the channel all the same', async () => {
+      const etcd = new FakeEtcd();
+      seed(etcd, 'es', false, true);
+      const { leadership } = leader(etcd);
+      const why =
+        'index template logs exists with another declaration: left as it is (overwrite: true replaces it)';
+      await start(etcd, leadership, {
+        templates: async (_cluster, work) => work.map(() => ({ state: 'mismatch', error: why })),
+      });
+      await eventually(() => placed(etcd, 'es'), 5000, 'es placed beside the mismatch');
+      expect(recordOf(etcd)).toMatchObject({ state: 'mismatch', error: why });
+    });
+
+    it('records what the engine refused, holds the channel with that reason, and tries again after RESOURCE_RETRY_MS', async () => {
+      const etcd = new FakeEtcd();
+      seed(etcd, 'es', false, true);
+      const { leadership } = leader(etcd);
+      const refusal = 'put index template logs: illegal_argument_exception: unknown setting [index.nonsense]';
+      let attempts = 0;
+      let shift = 0;
+      const { cache } = await start(etcd, leadership, {
+        resyncMs: 20,
+        now: () => Date.now() + shift,
+        templates: async (_cluster, work) => {
+          attempts++;
+          return work.map(() => (attempts === 1 ? { state: 'error', error: refusal } : { state: 'created' }));
+        },
+      });
+      await eventually(() => recordOf(etcd)?.state === 'error', 5000, 'the refusal recorded');
+      expect(recordOf(etcd)?.error).toBe(refusal);
+      await eventually(
+        () => cache.pendingOf('t', 'es')?.instances[0]?.reason !== undefined,
+        5000,
+        'the pending reason recorded',
+      );
+      expect(cache.pendingOf('t', 'es')?.instances[0]?.reason).toBe(
+        `waiting for elasticsearch_index_template logs on search_front (error: ${refusal})`,
+      );
+      // Not before RESOURCE_RETRY_MS (resyncs come every 20 ms meanwhile), then again.
+      expect(attempts).toBe(1);
+      shift = RESOURCE_RETRY_MS;
+      await eventually(() => placed(etcd, 'es'), 5000, 'es placed after the retry');
+      expect(attempts).toBe(2);
+      expect(recordOf(etcd)?.state).toBe('created');
+    });
   });
 });

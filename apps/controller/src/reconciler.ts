@@ -6,7 +6,7 @@
  * shared) and applies each key's part with fenced transactions. Per key:
  *
  * - success: its failures are forgotten; a timed wait the plan asks for (a rollout's
- *   min_healthy_time or deadline, a topic retry) re-adds it after that time;
+ *   min_healthy_time or deadline, a resource retry) re-adds it after that time;
  * - a failed write (etcd unavailable, a timeout) while still leader: re-added with per-key
  *   exponential backoff (RETRY_BASE_MS doubling to RETRY_MAX_MS); other channels go on;
  * - NotLeaderError: leadership is over; the loop stops at once.
@@ -21,7 +21,7 @@ import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import type { CacheChange, ClusterCache } from './cluster-cache.js';
 import type { ControllerMetrics } from './metrics.js';
 import { type ChannelPlan, type Plan, type PlanInput, plan, type StartedChannel } from './plan.js';
-import type { TopicManager } from './topics.js';
+import type { ResourceManager } from './resources.js';
 import { WorkQueue } from './work-queue.js';
 
 /** etcd's default limit is 128 operations per transaction. */
@@ -35,7 +35,7 @@ export const RETRY_MAX_MS = 30_000;
 export interface ReconcilerOptions {
   readonly cache: ClusterCache;
   readonly leadership: Leadership;
-  readonly topics: Pick<TopicManager, 'ensure'>;
+  readonly resources: Pick<ResourceManager, 'ensure'>;
   readonly logger: Logger;
   readonly metrics: Pick<
     ControllerMetrics,
@@ -174,7 +174,8 @@ export class Reconciler {
           deletes += part?.delete.length ?? 0;
           this.queue.forget(key);
           if (part?.requeueAfterMs !== undefined) this.queue.addAfter(key, part.requeueAfterMs);
-          if (part !== undefined && part.topics.length > 0) this.#o.topics.ensure(part.topics, leadership);
+          if (part !== undefined && part.resources.length > 0)
+            this.#o.resources.ensure(part.resources, leadership);
         } catch (err) {
           if (err instanceof NotLeaderError) {
             this.#leadershipOver();
@@ -225,7 +226,7 @@ export class Reconciler {
     const inBatch = new Set(batch);
     for (const [key, part] of result.channels) {
       if (inBatch.has(key) || this.queue.failures(key) > 0) continue;
-      if (part.put.length + part.delete.length + part.topics.length > 0) this.queue.add(key);
+      if (part.put.length + part.delete.length + part.resources.length > 0) this.queue.add(key);
     }
   }
 
@@ -273,6 +274,7 @@ export function planInput(cache: ClusterCache, now: number): PlanInput {
       specDigest: spec.record.digest,
       ownFiles: spec.ownFiles,
       desired,
+      files: spec.record.files,
     });
   }
   return {

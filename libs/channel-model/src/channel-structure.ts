@@ -14,6 +14,8 @@
  *   `memory_limit` with the runtime's overhead (rule in heap.ts), or the promised heap error
  *   before the kill cannot happen. Without `memory_limit` the runner's default applies, which
  *   only the runner knows: nothing is checked here then.
+ * - `resources[]` are `kafka_topic` and `elasticsearch_index_template` (by `type`); the cluster a
+ *   resource names is checked by the controller, which alone knows the platform's clusters.
  */
 import { z } from 'zod';
 import {
@@ -22,6 +24,7 @@ import {
   duration,
   envMap,
   identifier,
+  indexTemplateName,
   memory,
   positiveInt,
   topicName,
@@ -92,9 +95,7 @@ export const applicationSchema = z
   });
 
 export const kafkaTopicSchema = z.strictObject({
-  type: z.literal('kafka_topic', {
-    error: (iss) => `unsupported resource type ${JSON.stringify(iss.input)}: supported types are kafka_topic`,
-  }),
+  type: z.literal('kafka_topic'),
   cluster: identifier,
   name: topicName,
   partitions: positiveInt('partitions'),
@@ -102,17 +103,58 @@ export const kafkaTopicSchema = z.strictObject({
   config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
 
+/**
+ * An index template of a search cluster (Elasticsearch, OpenSearch), ensured by the leader like a
+ * Kafka topic: created when missing, `present` when the one there carries this declaration,
+ * `mismatch` (reported, left alone) when it differs, replaced only with `overwrite: true`.
+ * `cluster` names a search cluster of the platform file (`search.clusters`); `file` is the
+ * template, JSON as `PUT _index_template/<name>` takes it, shipped in the channel directory
+ * (checked by loadChannel, index-template.ts).
+ */
+export const indexTemplateResourceSchema = z.strictObject({
+  type: z.literal('elasticsearch_index_template'),
+  cluster: identifier,
+  name: indexTemplateName,
+  file: channelFile,
+  overwrite: z.boolean().default(false),
+});
+
+export const RESOURCE_TYPES = ['kafka_topic', 'elasticsearch_index_template'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+export const resourceSchema = z.discriminatedUnion('type', [kafkaTopicSchema, indexTemplateResourceSchema], {
+  error: (iss) => {
+    if (iss.code !== 'invalid_union') return undefined;
+    const type = (iss.input as { type?: unknown } | undefined)?.type;
+    return type === undefined
+      ? undefined
+      : `unsupported resource type ${JSON.stringify(type)}: supported types are ${RESOURCE_TYPES.join(', ')}`;
+  },
+});
+
 export const channelStructureSchema = z.strictObject({
   version: z.union([z.string(), z.number()]).transform(String),
   start_by_tenant: z.boolean().default(true),
   stop_by_tenant: z.boolean().default(true),
   applications: z.array(applicationSchema).default([]),
-  resources: z.array(kafkaTopicSchema).default([]),
+  resources: z.array(resourceSchema).default([]),
 });
 
 export type Application = z.output<typeof applicationSchema>;
 export type KafkaTopicResource = z.output<typeof kafkaTopicSchema>;
+export type IndexTemplateResource = z.output<typeof indexTemplateResourceSchema>;
+export type ChannelResource = z.output<typeof resourceSchema>;
 export type ChannelStructure = z.output<typeof channelStructureSchema>;
+
+/**
+ * A resource's name among the channel's resources, the last segment of its state's etcd key
+ * (`resources/<tenant>/<channel>/<this>`): a topic by its name (as before index templates
+ * existed), an index template as `elasticsearch_index_template:<name>` (":" is in neither name
+ * rule, so the two never collide). Two resources with the same one are an error.
+ */
+export function resourceKeyName(resource: ChannelResource): string {
+  return resource.type === 'kafka_topic' ? resource.name : `${resource.type}:${resource.name}`;
+}
 
 const uniqueNames: Check<ChannelStructure> = (structure, source) => {
   const issues: Issue[] = [];
@@ -131,9 +173,10 @@ const uniqueNames: Check<ChannelStructure> = (structure, source) => {
       );
     }
   });
+  // One state record per key name: a topic name once per channel (even on two clusters).
   const resources = new Map<string, number>();
   structure.resources.forEach((res, i) => {
-    const id = `${res.cluster}/${res.name}`;
+    const id = resourceKeyName(res);
     const first = resources.get(id);
     if (first === undefined) resources.set(id, i);
     else {
@@ -142,7 +185,7 @@ const uniqueNames: Check<ChannelStructure> = (structure, source) => {
         issueAt(
           source,
           ['resources', i, 'name'],
-          `duplicate resource "${res.name}" in cluster ${res.cluster} (first at line ${line})`,
+          `duplicate ${res.type} "${res.name}" (first at line ${line}): a channel declares each once`,
         ),
       );
     }

@@ -5,6 +5,8 @@ import {
   ENV_NAME,
   IDENTIFIER,
   IDENTIFIER_HINT,
+  INDEX_TEMPLATE,
+  INDEX_TEMPLATE_HINT,
   isChannelRelativePath,
   SQL_IDENTIFIER,
   SQL_IDENTIFIER_HINT,
@@ -47,6 +49,10 @@ export const topicName = z
   .string()
   .regex(TOPIC, 'invalid Kafka topic name: 1 to 249 characters among letters, digits, ".", "_" and "-"')
   .refine((name) => name !== '.' && name !== '..', 'invalid Kafka topic name: "." and ".." are not allowed');
+
+export const indexTemplateName = z
+  .string()
+  .regex(INDEX_TEMPLATE, `invalid index template name: ${INDEX_TEMPLATE_HINT}`);
 
 export const channelFile = z
   .string()

@@ -14,13 +14,20 @@ export {
 export {
   type Application,
   applicationSchema,
+  type ChannelResource,
   type ChannelStructure,
   type ChannelStructureOptions,
   channelStructureSchema,
+  type IndexTemplateResource,
+  indexTemplateResourceSchema,
   type KafkaTopicResource,
   kafkaTopicSchema,
   parseChannelStructure,
   pipelineFileOf,
+  RESOURCE_TYPES,
+  type ResourceType,
+  resourceKeyName,
+  resourceSchema,
   type UpdatePolicy,
   updateSchema,
 } from './channel-structure.js';
@@ -47,6 +54,7 @@ export {
   parseChannelRef,
   parseInstanceId,
 } from './ids.js';
+export { type IndexTemplateBody, indexTemplateBodySchema, parseIndexTemplate } from './index-template.js';
 export { ChannelValidationError, formatIssue, type Issue, type ParseResult, unwrap } from './issues.js';
 export {
   type ChannelLimits,
@@ -63,6 +71,8 @@ export {
   ENV_NAME,
   IDENTIFIER,
   IDENTIFIER_HINT,
+  INDEX_TEMPLATE,
+  INDEX_TEMPLATE_HINT,
   INSTANCE_INDEX,
   isChannelRelativePath,
   SQL_IDENTIFIER,

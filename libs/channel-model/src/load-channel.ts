@@ -1,6 +1,6 @@
 /**
- * The I/O edge: read `channels/<tenant>/<channel>/` from disk, validate the structure and every
- * pipeline it names, and check that every file it names is there.
+ * The I/O edge: read `channels/<tenant>/<channel>/` from disk, validate the structure, every
+ * pipeline and index template file it names, and check that every file it names is there.
  *
  * The whole channel directory is shipped, as Punch ships it: every file under it (symlinks
  * followed while they stay inside; one leading outside is refused), so what runs on a runner is
@@ -12,11 +12,12 @@
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { type ChannelStructure, parseChannelStructure, pipelineFileOf } from './channel-structure.js';
+import { parseIndexTemplate } from './index-template.js';
 import { formatPath, type Issue, type ParseResult } from './issues.js';
 import { isChannelRelativePath } from './names.js';
 import type { ChannelFileSet } from './own-files.js';
-import { parsePipeline } from './pipeline.js';
-import { locate, parseSource } from './source.js';
+import { type Pipeline, parsePipeline } from './pipeline.js';
+import { issueAt, locate, parseSource } from './source.js';
 
 export interface LoadedChannel extends ChannelFileSet {
   readonly tenant: string;
@@ -237,6 +238,12 @@ async function resolveChannel(args: {
   const { source } = parseSource(text, file);
   const issues: Issue[] = [];
   const named = new Set<string>();
+  // An index template is ensured by one owner: the controller (a resource) or an
+  // elasticsearch_output's `template` setting, never both (they would report and replace it each
+  // their own way).
+  const templates = new Set(
+    parsed.value.resources.flatMap((r) => (r.type === 'elasticsearch_index_template' ? [r.name] : [])),
+  );
   /** A file the structure names: it must be there (and be text, for a pipeline). */
   const check = (path: string, at: (string | number)[], isPipeline: boolean) => {
     const where = { file, ...locate(source, at), path: formatPath(at) };
@@ -258,6 +265,7 @@ async function resolveChannel(args: {
     }
     const pipeline = parsePipeline(content, { file: join(dir, path) });
     if (!pipeline.ok) issues.push(...pipeline.issues);
+    else issues.push(...templateOwners(pipeline.value, content, join(dir, path), templates));
   };
   const pipelinesChecked = new Set<string>();
   for (const [i, app] of parsed.value.applications.entries()) {
@@ -267,6 +275,25 @@ async function resolveChannel(args: {
       check(pipeline, ['applications', i, 'args', app.args.indexOf('--punchline') + 1], true);
     }
     for (const [j, res] of app.resources.entries()) check(res, ['applications', i, 'resources', j], false);
+  }
+  // Index template resources: the file is there, is JSON, and has the shape the engine takes.
+  for (const [i, res] of parsed.value.resources.entries()) {
+    if (res.type !== 'elasticsearch_index_template') continue;
+    const before = issues.length;
+    check(res.file, ['resources', i, 'file'], false);
+    if (issues.length > before) continue;
+    const content = Object.hasOwn(set.files, res.file) ? set.files[res.file] : undefined;
+    if (content === undefined) {
+      issues.push({
+        file,
+        ...locate(source, ['resources', i, 'file']),
+        path: formatPath(['resources', i, 'file']),
+        message: `index template file "${res.file}" is not text (UTF-8 JSON)`,
+      });
+      continue;
+    }
+    const template = parseIndexTemplate(content, join(dir, res.file));
+    if (!template.ok) issues.push(...template.issues);
   }
   // Anything else that cannot be shipped is an error too: nothing is left out silently.
   for (const [path, why] of args.refused) {
@@ -285,4 +312,29 @@ async function resolveChannel(args: {
     value: { tenant, channel, structure: parsed.value, files: set.files, binaryFiles: set.binaryFiles },
     issues: [],
   };
+}
+
+/** Issues for the elasticsearch_output nodes of `pipeline` whose `template` is also a channel resource. */
+function templateOwners(
+  pipeline: Pipeline,
+  text: string,
+  file: string,
+  resources: ReadonlySet<string>,
+): Issue[] {
+  if (resources.size === 0) return [];
+  const issues: Issue[] = [];
+  pipeline.dag.forEach((node, i) => {
+    if (node.type !== 'elasticsearch_output') return;
+    const template = node.settings.template as { name?: unknown } | undefined;
+    if (typeof template?.name !== 'string' || !resources.has(template.name)) return;
+    const { source } = parseSource(text, file);
+    issues.push(
+      issueAt(
+        source,
+        ['dag', i, 'settings', 'template', 'name'],
+        `index template "${template.name}" is a resource of the channel: the controller ensures it, remove this template setting`,
+      ),
+    );
+  });
+  return issues;
 }

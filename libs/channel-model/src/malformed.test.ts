@@ -17,6 +17,9 @@ const app = (extra = '', name = 'input') =>
 const topic = (extra = '', name = 't1') =>
   `  - type: kafka_topic\n    cluster: kafka_front\n    name: ${name}\n    partitions: 1\n    replication_factor: 1\n${extra}`;
 
+const indexTemplate = (extra = '', name = 'logs') =>
+  `  - type: elasticsearch_index_template\n    cluster: search_front\n    name: ${name}\n    file: templates/logs.json\n${extra}`;
+
 const pipeline = (dag: string) => `version: "6.0"\ndag:\n${dag}`;
 const input = (extra = '') =>
   `  - type: lumberjack_input\n    component: in\n    publish:\n      - stream: logs\n        fields: [log]\n${extra}`;
@@ -203,7 +206,7 @@ export const cases: Case[] = [
     line: 15,
     column: 11,
     path: 'resources[1].name',
-    message: 'duplicate resource "t1" in cluster kafka_front (first at line 10)',
+    message: 'duplicate kafka_topic "t1" (first at line 10): a channel declares each once',
   },
   // --- command
   {
@@ -385,7 +388,62 @@ export const cases: Case[] = [
     line: 8,
     column: 11,
     path: 'resources[0].type',
-    message: 'unsupported resource type "elasticsearch_index": supported types are kafka_topic',
+    message:
+      'unsupported resource type "elasticsearch_index": supported types are kafka_topic, elasticsearch_index_template',
+  },
+  {
+    name: 'resource without a type',
+    parse: structure,
+    text: channel(app(), topic().replace('type: kafka_topic', 'kind: kafka_topic')),
+    line: 8,
+    column: 5,
+    path: 'resources[0].type',
+    message: 'required field is missing',
+  },
+  {
+    name: 'a topic on two clusters: one state record per name',
+    parse: structure,
+    text: channel(app(), topic() + topic().replace('kafka_front', 'kafka_back')),
+    line: 15,
+    column: 11,
+    path: 'resources[1].name',
+    message: 'duplicate kafka_topic "t1" (first at line 10)',
+  },
+  {
+    name: 'index template name with capitals',
+    parse: structure,
+    text: channel(app(), indexTemplate('', 'Logs')),
+    line: 10,
+    column: 11,
+    path: 'resources[0].name',
+    message: 'invalid index template name: must be lowercase letters',
+  },
+  {
+    name: 'index template without its file',
+    parse: structure,
+    text: channel(app(), indexTemplate().replace('    file: templates/logs.json\n', '')),
+    line: 8,
+    column: 5,
+    path: 'resources[0].file',
+    message: 'required field is missing',
+  },
+  {
+    name: 'index template file outside the channel',
+    parse: structure,
+    text: channel(app(), indexTemplate().replace('templates/logs.json', '../other/logs.json')),
+    line: 11,
+    column: 11,
+    path: 'resources[0].file',
+    message: 'must be a relative path inside the channel directory',
+  },
+  {
+    name: 'index template with a topic field',
+    parse: structure,
+    text: channel(app(), indexTemplate('    partitions: 1\n')),
+    line: 12,
+    column: 5,
+    path: 'resources[0].partitions',
+    message: 'unknown field "partitions"',
   },
   {
     name: 'bad topic name',
@@ -586,6 +644,24 @@ export const cases: Case[] = [
     column: 19,
     path: 'kafka.clusters.kafka_front.sasl.password',
     message: 'the password is read from a file: put it in one and give password_file',
+  },
+  {
+    name: 'search node not a URL',
+    parse: platform,
+    text: 'search:\n  clusters:\n    search_front:\n      nodes: [127.0.0.1:9200]\n',
+    line: 4,
+    column: 15,
+    path: 'search.clusters.search_front.nodes[0]',
+    message: 'expected an http:// or https:// URL',
+  },
+  {
+    name: 'search cluster with a password in clear',
+    parse: platform,
+    text: 'search:\n  clusters:\n    search_front:\n      nodes: [http://s:9200]\n      auth: { username: drover, password: secret }\n',
+    line: 5,
+    column: 33,
+    path: 'search.clusters.search_front.auth.password',
+    message: 'unknown field "password"',
   },
   {
     name: 'runner default memory limit bad unit',

@@ -18,6 +18,15 @@ export const INSTANCE_INDEX = /^(0|[1-9][0-9]{0,8})$/;
 /** Kafka's own topic name rule. */
 export const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
+/**
+ * An index template name, as Elasticsearch and OpenSearch accept it and as Drover keys it in
+ * etcd: lowercase, starting with a letter or digit, no "/", ":", "*", spaces (the engine's rules
+ * for index names, which templates follow; ":" kept out so a key segment never collides).
+ */
+export const INDEX_TEMPLATE = /^[a-z0-9][a-z0-9._-]{0,254}$/;
+export const INDEX_TEMPLATE_HINT =
+  'must be lowercase letters, digits, ".", "_" and "-", starting with a letter or digit (at most 255)';
+
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**

@@ -665,6 +665,9 @@ export const elasticsearchOutputSettings = z
      * An index template (a JSON file shipped with the channel, as `_index_template` takes it)
      * ensured before the first bulk request, as Logstash's `manage_template`: created when
      * missing, left as it is when it differs unless `overwrite` (libs/search ensureIndexTemplates).
+     * For pipelines run without a controller: a channel declares its templates as
+     * `elasticsearch_index_template` resources, which the controller ensures (and a template that
+     * is both is refused when the channel is validated).
      */
     template: z
       .strictObject({

@@ -85,6 +85,27 @@ export const platformConfigSchema = z.strictObject({
       clusters: z.record(identifier, kafkaClusterSchema).default({}),
     })
     .prefault({}),
+  /**
+   * Search clusters (Elasticsearch, OpenSearch) by name, for `elasticsearch_index_template`
+   * resources: node URLs, and optionally basic auth (the password in a file) and the CA that
+   * signed `https` nodes' certificates.
+   */
+  search: z
+    .strictObject({
+      clusters: z
+        .record(
+          identifier,
+          z.strictObject({
+            nodes: z.array(url).min(1, 'at least one search node'),
+            auth: z
+              .strictObject({ username: z.string().min(1), password_file: z.string().min(1) })
+              .optional(),
+            tls: z.strictObject({ ca: z.string().min(1) }).optional(),
+          }),
+        )
+        .default({}),
+    })
+    .prefault({}),
   api: z
     .strictObject({
       listen: hostPort.default('127.0.0.1:7070'),

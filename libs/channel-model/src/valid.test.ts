@@ -40,6 +40,24 @@ describe('the shipped channels', () => {
   });
 });
 
+describe('the processor channel', () => {
+  it('declares its index template as a resource, and its search output leaves the template to the controller', async () => {
+    const processor = unwrap(await loadChannel(join(repo, 'channels', 'reftenant', 'processor')));
+    expect(processor.structure.resources).toContainEqual({
+      type: 'elasticsearch_index_template',
+      cluster: 'es_search',
+      name: 'reftenant-logs',
+      file: 'templates/reftenant-logs.json',
+      overwrite: false,
+    });
+    const pipeline = unwrap(
+      parsePipeline(processor.files['logs_processor.yaml'] ?? '', { file: 'logs_processor.yaml' }),
+    );
+    const output = pipeline.dag.find((n) => n.type === 'elasticsearch_output');
+    expect(output?.settings.template).toBeUndefined();
+  });
+});
+
 describe('the seed receiver channel', () => {
   it('loads cleanly with its two pinned receivers, five topics and the pipeline', async () => {
     const result = await loadChannel(join(repo, 'channels', 'reftenant', 'receiver'));
@@ -51,7 +69,9 @@ describe('the seed receiver channel', () => {
       ['central_receiver2', 'shiva_front', ['centralfront2']],
     ]);
     expect(structure.applications.every((a) => a.memory_limit === 256 * Mi && a.instances === 1)).toBe(true);
-    expect(structure.resources.map((r) => [r.name, r.partitions])).toEqual([
+    expect(
+      structure.resources.map((r) => [r.name, r.type === 'kafka_topic' ? r.partitions : r.type]),
+    ).toEqual([
       ['reftenant-receiver-linux-os', 3],
       ['reftenant-receiver-apache', 3],
       ['reftenant-receiver-winlogbeat', 3],
@@ -142,6 +162,104 @@ describe('loadChannel', () => {
     const result = await loadChannel(dir);
     expect(result.ok).toBe(false);
     expect(result.issues[0]?.message).toContain('leads outside the channel directory');
+  });
+
+  const withTemplate = (file = 'templates/logs.json') =>
+    `${structure('p.yaml')}resources:\n  - type: kafka_topic\n    cluster: kafka_front\n    name: logs\n    partitions: 1\n    replication_factor: 1\n  - type: elasticsearch_index_template\n    cluster: search_front\n    name: logs\n    file: ${file}\n`;
+  const minimalPipeline =
+    'version: "6.0"\ndag:\n  - type: generator_input\n    component: x\n    publish: [{ stream: logs, fields: [log] }]\n';
+
+  it('takes an index template resource beside a topic of the same name, its file checked as JSON', async () => {
+    const template = { index_patterns: ['logs-*'], priority: 10, template: { mappings: { properties: {} } } };
+    const result = await loadChannel(
+      channelDir(withTemplate(), {
+        'p.yaml': minimalPipeline,
+        'templates/logs.json': JSON.stringify(template),
+      }),
+    );
+    const loaded = unwrap(result);
+    expect(loaded.structure.resources.map((r) => [r.type, r.name])).toEqual([
+      ['kafka_topic', 'logs'],
+      ['elasticsearch_index_template', 'logs'],
+    ]);
+    expect(loaded.structure.resources[1]).toMatchObject({ cluster: 'search_front', overwrite: false });
+  });
+
+  it('reports a missing index template file at the resource naming it', async () => {
+    const result = await loadChannel(
+      channelDir(withTemplate('templates/none.json'), { 'p.yaml': minimalPipeline }),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]).toMatchObject({ line: 16, column: 11, path: 'resources[1].file' });
+    expect(result.issues[0]?.message).toBe('file "templates/none.json" not found in the channel directory');
+  });
+
+  it('reports an index template file that is not JSON at its line and column', async () => {
+    const dir = channelDir(withTemplate(), {
+      'p.yaml': minimalPipeline,
+      'templates/logs.json': '{\n  "index_patterns": ["logs-*"],\n  "priority" 10\n}\n',
+    });
+    const result = await loadChannel(dir);
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]).toMatchObject({ file: join(dir, 'templates/logs.json'), line: 3, column: 14 });
+    expect(result.issues[0]?.message).toMatch(/^not valid JSON: /);
+  });
+
+  it('reports what the engine would refuse in an index template file, with the field and its position', async () => {
+    const dir = channelDir(withTemplate(), {
+      'p.yaml': minimalPipeline,
+      'templates/logs.json':
+        '{\n  "index_patterns": "logs-*",\n  "template": {\n    "mapping": {}\n  },\n  "priority": -1\n}\n',
+    });
+    const result = await loadChannel(dir);
+    expect(result.ok).toBe(false);
+    expect(result.issues.map(formatIssue)).toEqual([
+      `${join(dir, 'templates/logs.json')}:2:21: index_patterns: index_patterns must be a list of patterns`,
+      `${join(dir, 'templates/logs.json')}:4:5: template.mapping: unknown field "mapping"`,
+      `${join(dir, 'templates/logs.json')}:6:15: priority: priority must be 0 or more`,
+    ]);
+  });
+
+  it('refuses a key given twice in an index template file (JSON.parse would keep the last)', async () => {
+    const dir = channelDir(withTemplate(), {
+      'p.yaml': minimalPipeline,
+      'templates/logs.json': '{"index_patterns": ["a-*"], "priority": 1, "priority": 2}',
+    });
+    const result = await loadChannel(dir);
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]).toMatchObject({
+      line: 1,
+      column: 44,
+      message: 'duplicate key: map keys must be unique',
+    });
+  });
+
+  it('refuses an elasticsearch_output that ensures a template the channel declares as a resource', async () => {
+    const pipeline = `version: "6.0"
+dag:
+  - type: generator_input
+    component: gen
+    publish: [{ stream: logs, fields: [log] }]
+  - type: elasticsearch_output
+    component: search
+    settings:
+      hosts: ["http://127.0.0.1:9200"]
+      index: logs-%Y.%m.%d
+      template:
+        name: logs
+        file: templates/logs.json
+    subscribe: [{ component: gen, stream: logs }]
+    publish: [{ stream: _ppf_errors, fields: [_ppf_error_message, _ppf_error_document] }]
+`;
+    const dir = channelDir(withTemplate(), {
+      'p.yaml': pipeline,
+      'templates/logs.json': '{"index_patterns": ["logs-*"]}',
+    });
+    const result = await loadChannel(dir);
+    expect(result.ok).toBe(false);
+    expect(result.issues.map(formatIssue)).toEqual([
+      `${join(dir, 'p.yaml')}:12:15: dag[1].settings.template.name: index template "logs" is a resource of the channel: the controller ensures it, remove this template setting`,
+    ]);
   });
 
   it('says when the directory or its structure file is missing', async () => {

@@ -18,7 +18,12 @@
  * replace it.
  */
 import { z } from 'zod';
-import { controllerIdentitySchema, instanceStateSchema, resourceStateSchema } from './records.js';
+import {
+  controllerIdentitySchema,
+  instanceStateSchema,
+  resourceStateSchema,
+  resourceTypeSchema,
+} from './records.js';
 import type { ChannelView, RunnerView } from './view.js';
 
 export const LIVE_EVENTS = ['cluster', 'runners', 'channels', 'channel'] as const;
@@ -87,8 +92,10 @@ export const channelLiveSchema = z.object({
    */
   attention: z.array(attentionSchema),
   attentionMore: z.number().int(),
+  /** The channel's resources (Kafka topics, index templates), as the channel view has them. */
   topics: z.array(
     z.object({
+      type: resourceTypeSchema,
       name: z.string(),
       cluster: z.string(),
       state: resourceStateSchema,
@@ -139,7 +146,13 @@ export function channelLive(view: ChannelView): ChannelLive {
     total,
     attention,
     attentionMore: more,
-    topics: view.resources.map((r) => ({ name: r.name, cluster: r.cluster, state: r.state, error: r.error })),
+    topics: view.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      cluster: r.cluster,
+      state: r.state,
+      error: r.error,
+    })),
   };
 }
 

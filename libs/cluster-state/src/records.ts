@@ -15,6 +15,7 @@
  * | rollout     | rollouts/<tenant>/<channel>                      | leader, fenced    |
  * | audit entry | audit/<time>-<random> (schema in audit.ts)       | API; leader purge |
  */
+import { RESOURCE_TYPES } from '@drover/channel-model';
 import { z } from 'zod';
 
 const name = z.string().min(1);
@@ -172,11 +173,19 @@ export type PendingInstanceRecord = z.infer<typeof pendingInstanceSchema>;
 export const pendingRecordSchema = z.object({ instances: z.array(pendingInstanceSchema) });
 export type PendingRecord = z.infer<typeof pendingRecordSchema>;
 
-export const resourceStateSchema = z.enum(['pending', 'created', 'present', 'mismatch', 'error']);
+/**
+ * A resource's state: `pending` (not ensured yet), `created`, `present` (there and as declared),
+ * `updated` (an index template with `overwrite: true` replaced), `mismatch` (there but not as
+ * declared: reported, never altered), `error` (could not be ensured; tried again).
+ */
+export const resourceStateSchema = z.enum(['pending', 'created', 'present', 'updated', 'mismatch', 'error']);
 export type ResourceState = z.infer<typeof resourceStateSchema>;
 
+export const resourceTypeSchema = z.enum(RESOURCE_TYPES);
+
+/** A channel resource's state: a Kafka topic or an index template of a search cluster. */
 export const resourceRecordSchema = z.object({
-  type: z.literal('kafka_topic'),
+  type: resourceTypeSchema,
   name,
   cluster: name,
   state: resourceStateSchema,

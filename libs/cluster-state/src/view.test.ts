@@ -54,7 +54,7 @@ const records = (over: Partial<ChannelRecords>): ChannelRecords => ({
     { name: 'r1', cluster: 'front', tags: ['centralfront1'], command: 'punchlinectl', instances: 1 },
     { name: 'spread', cluster: 'front', tags: [], command: 'punchlinectl', instances: 2 },
   ],
-  declaredResources: [{ name: 'topic-a', cluster: 'kafka_front' }],
+  declaredResources: [{ type: 'kafka_topic', name: 'topic-a', cluster: 'kafka_front' }],
   specDigest: 's1',
   desired: { state: 'started', generation: 1, reload: 0, updatedAt: at },
   placements: [],
@@ -99,6 +99,50 @@ describe('channelView', () => {
     expect(view.applications[1]?.instances[0]?.reason).toBe('waiting for the leader to place it');
     expect(view.resources).toEqual([
       { type: 'kafka_topic', name: 'topic-a', cluster: 'kafka_front', state: 'pending', error: null },
+    ]);
+  });
+
+  it('shows each declared resource with its own record, a topic and an index template of the same name apart', () => {
+    const record = (
+      type: 'kafka_topic' | 'elasticsearch_index_template',
+      cluster: string,
+      state: 'present' | 'mismatch',
+      error: string | null,
+    ) => ({
+      type,
+      name: 'logs',
+      cluster,
+      state,
+      error,
+      declaration: 'd1',
+      checkedAt: at,
+    });
+    const view = channelView(
+      records({
+        declaredResources: [
+          { type: 'kafka_topic', name: 'logs', cluster: 'kafka_front' },
+          { type: 'elasticsearch_index_template', name: 'logs', cluster: 'search_front' },
+        ],
+        resources: [
+          record(
+            'elasticsearch_index_template',
+            'search_front',
+            'mismatch',
+            'index template logs exists with another declaration',
+          ),
+          record('kafka_topic', 'kafka_front', 'present', null),
+        ],
+      }),
+    );
+    expect(view.resources).toEqual([
+      { type: 'kafka_topic', name: 'logs', cluster: 'kafka_front', state: 'present', error: null },
+      {
+        type: 'elasticsearch_index_template',
+        name: 'logs',
+        cluster: 'search_front',
+        state: 'mismatch',
+        error: 'index template logs exists with another declaration',
+      },
     ]);
   });
 

@@ -15,6 +15,7 @@ import {
   type RolloutRecord,
   type RunnerRecord,
   resourceStateSchema,
+  resourceTypeSchema,
   rolloutStateSchema,
   type StatusRecord,
 } from './records.js';
@@ -52,7 +53,7 @@ export const applicationViewSchema = z.object({
 export type ApplicationView = z.infer<typeof applicationViewSchema>;
 
 export const resourceViewSchema = z.object({
-  type: z.literal('kafka_topic'),
+  type: resourceTypeSchema,
   name: z.string(),
   cluster: z.string(),
   state: resourceStateSchema,
@@ -124,6 +125,7 @@ export interface ApplicationOutline {
 }
 
 export interface ResourceOutline {
+  readonly type: ResourceView['type'];
   readonly name: string;
   readonly cluster: string;
 }
@@ -265,11 +267,12 @@ export function channelView(records: ChannelRecords): ChannelView {
     return { name: app.name, cluster: app.cluster, tags: [...app.tags], command: app.command, instances };
   });
 
-  const recorded = new Map(records.resources.map((r) => [`${r.cluster}/${r.name}`, r]));
+  const id = (r: ResourceOutline) => `${r.type}/${r.cluster}/${r.name}`;
+  const recorded = new Map(records.resources.map((r) => [id(r), r]));
   const resources: ResourceView[] = records.declaredResources.map((d) => {
-    const r = recorded.get(`${d.cluster}/${d.name}`);
+    const r = recorded.get(id(d));
     return {
-      type: 'kafka_topic',
+      type: d.type,
       name: d.name,
       cluster: d.cluster,
       state: r?.state ?? 'pending',

@@ -65,4 +65,39 @@ dag:
     const nodes = await buildPipeline(sender, { baseDir: channelDir, kafkaClusters: {}, logger: quiet });
     expect(nodes.map((n) => n.impl.kind)).toEqual(['input', 'output']);
   });
+
+  it("checks an elasticsearch_output template file as an index template resource's file is checked", async () => {
+    const shipper = unwrap(
+      parsePipeline(
+        `version: "6.0"
+dag:
+  - type: generator_input
+    component: gen
+    publish: [{ stream: logs, fields: [log] }]
+  - type: elasticsearch_output
+    component: search
+    settings:
+      hosts: ["http://127.0.0.1:9"]
+      index: logs-%Y.%m.%d
+      template: { name: logs, file: templates/logs.json }
+    subscribe: [{ component: gen, stream: logs }]
+    publish: [{ stream: _ppf_errors, fields: [_ppf_error_message, _ppf_error_document] }]
+`,
+        { file: 'p.yaml' },
+      ),
+    );
+    const channelDir = mkdtempSync(join(tmpdir(), 'drover-build-'));
+    mkdirSync(join(channelDir, 'templates'));
+    const file = join(channelDir, 'templates', 'logs.json');
+    writeFileSync(file, '{\n  "index_pattern": ["logs-*"]\n}\n');
+    await expect(
+      buildPipeline(shipper, { baseDir: channelDir, kafkaClusters: {}, logger: quiet }),
+    ).rejects.toThrow(
+      `search: ${file}:1:1: index_patterns: required field is missing; ${file}:2:3: index_pattern: unknown field "index_pattern"`,
+    );
+    writeFileSync(file, '{"index_patterns": ["logs-*"]}');
+    const nodes = await buildPipeline(shipper, { baseDir: channelDir, kafkaClusters: {}, logger: quiet });
+    expect(nodes.map((n) => n.impl.kind)).toEqual(['input', 'output']);
+    await Promise.all(nodes.map((n) => (n.impl.kind === 'output' ? n.impl.close() : undefined)));
+  });
 });

@@ -10,6 +10,7 @@ import {
   elasticsearchOutputSettings,
   fileInputSettings,
   fileOutputSettings,
+  formatIssue,
   generatorInputSettings,
   grokSettings,
   harvestInputSettings,
@@ -20,6 +21,7 @@ import {
   type Pipeline,
   type PipelineNode,
   packSettings,
+  parseIndexTemplate,
   postgresqlOutputSettings,
   syslogInputSettings,
   syslogOutputSettings,
@@ -187,11 +189,18 @@ async function implOf(node: PipelineNode, ctx: BuildContext): Promise<PipelineNo
       let template: IndexTemplateBody | undefined;
       if (settings.template !== undefined) {
         const at = resolve(ctx.baseDir, settings.template.file);
+        // The same checks as an elasticsearch_index_template resource's file (channel-model).
+        let problem: string | undefined;
         try {
-          template = JSON.parse(readFileSync(at, 'utf8')) as IndexTemplateBody;
+          const parsed = parseIndexTemplate(readFileSync(at, 'utf8'), at);
+          if (parsed.ok) template = parsed.value;
+          else problem = parsed.issues.map(formatIssue).join('; ');
         } catch (err) {
+          problem = `template file ${at}: ${(err as Error).message}`;
+        }
+        if (problem !== undefined) {
           await client.close();
-          throw new PipelineError(`template file ${at}: ${(err as Error).message}`, node.component);
+          throw new PipelineError(problem, node.component);
         }
       }
       try {

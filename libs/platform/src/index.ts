@@ -12,4 +12,11 @@ export { commanderExitCode, ExitCode } from './exit-codes.js';
 export { type KafkaConnectionsOptions, kafkaConnections } from './kafka.js';
 export { createLogger, type Logger } from './logger.js';
 export { exitOnFatal, onShutdown } from './shutdown.js';
-export { parseHostPort, parseKafkaCluster, parseList, parsePositiveInt, parseUrls } from './values.js';
+export {
+  parseHostPort,
+  parseKafkaCluster,
+  parseList,
+  parsePositiveInt,
+  parseSearchCluster,
+  parseUrls,
+} from './values.js';

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseHostPort, parseKafkaCluster, parseList, parsePositiveInt, parseUrls } from './values.js';
+import {
+  parseHostPort,
+  parseKafkaCluster,
+  parseList,
+  parsePositiveInt,
+  parseSearchCluster,
+  parseUrls,
+} from './values.js';
 
 describe('flag values', () => {
   it('parses HOST:PORT, IPv6 in brackets included, and names the flag when wrong', () => {
@@ -19,6 +26,19 @@ describe('flag values', () => {
     expect(() => parseKafkaCluster('a:9092', '--kafka-cluster')).toThrow(/NAME=HOST:PORT/);
     expect(() => parseKafkaCluster('k=', '--kafka-cluster')).toThrow(/NAME=HOST:PORT/);
     expect(() => parseKafkaCluster('k=nohost', '--kafka-cluster')).toThrow(/HOST:PORT/);
+  });
+
+  it('parses --search-cluster NAME=URL[,URL]', () => {
+    expect(parseSearchCluster('search_front=http://a:9200,https://b:9200', '--search-cluster')).toEqual({
+      name: 'search_front',
+      nodes: ['http://a:9200', 'https://b:9200'],
+    });
+    expect(() => parseSearchCluster('http://a:9200', '--search-cluster')).toThrow(
+      '--search-cluster: expected NAME=URL[,URL], got "http://a:9200"',
+    );
+    expect(() => parseSearchCluster('s=a:9200', '--search-cluster')).toThrow(
+      /--search-cluster: expected comma-separated http/,
+    );
   });
 
   it('parses lists, URLs and positive integers', () => {

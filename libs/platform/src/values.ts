@@ -38,6 +38,16 @@ export function parseKafkaCluster(value: string, flag: string): { name: string; 
   return { name, brokers };
 }
 
+/** `NAME=URL[,URL]` (the `--search-cluster` flag): a search cluster's nodes, http(s) URLs. */
+export function parseSearchCluster(value: string, flag: string): { name: string; nodes: string[] } {
+  const eq = value.indexOf('=');
+  const name = value.slice(0, eq).trim();
+  if (eq < 1 || !IDENTIFIER.test(name)) {
+    throw new ConfigError(flag, `${flag}: expected NAME=URL[,URL], got "${value}"`);
+  }
+  return { name, nodes: parseUrls(value.slice(eq + 1), flag) };
+}
+
 export function parseUrls(value: string, flag: string): string[] {
   const urls = parseList(value);
   if (urls.length === 0 || urls.some((u) => !/^https?:\/\/[^\s/]+/.test(u))) {

@@ -9,7 +9,7 @@
  * | channels/<tenant>/<channel>/versions/<digest>        | API; leader GC   | files of an older upload |
  * | placements/<runner>/<tenant>/<channel>/<app>/<i>     | leader (fenced)  | assignment               |
  * | status/<tenant>/<channel>/<app>/<i>                  | runner, on lease | instance status          |
- * | resources/<tenant>/<channel>/<name>                  | leader (fenced)  | topic state and errors   |
+ * | resources/<tenant>/<channel>/<name>                  | leader (fenced)  | resource state, errors   |
  * | pending/<tenant>/<channel>                           | leader (fenced)  | unplaced instances, why  |
  * | rollouts/<tenant>/<channel>                          | leader (fenced)  | rolling update progress  |
  * | election/<name>/<lease id hex>                       | candidates       | candidate identity       |
@@ -17,6 +17,9 @@
  *
  * Audit keys start with the entry's time (ISO 8601 in UTC, fixed width), so they sort by time and
  * a time range is a key range (`auditFrom(time)`).
+ *
+ * A resource's `<name>` is channel-model's resourceKeyName: a Kafka topic's name, or
+ * `elasticsearch_index_template:<name>` for an index template.
  *
  * Placements are grouped by runner first so that a runner watches exactly its own prefix.
  * Every segment is validated: no `/`, not empty, not `.` or `..`.

@@ -21,9 +21,10 @@ const STATES: Record<string, StatePresentation> = {
   stopping: { word: 'stopping', symbol: '◑', tone: 'busy', meaning: 'being stopped' },
   stopped: { word: 'stopped', symbol: '■', tone: 'idle', meaning: 'not running, as asked' },
   failed: { word: 'failed', symbol: '✖', tone: 'bad', meaning: 'will not start again by itself' },
-  // Kafka topics
+  // resources: Kafka topics, index templates
   created: { word: 'created', symbol: '●', tone: 'ok', meaning: 'created by Drover' },
   present: { word: 'present', symbol: '●', tone: 'ok', meaning: 'already there, as declared' },
+  updated: { word: 'updated', symbol: '●', tone: 'ok', meaning: 'replaced by Drover (overwrite: true)' },
   mismatch: { word: 'mismatch', symbol: '▲', tone: 'bad', meaning: 'exists with another shape: not altered' },
   error: { word: 'error', symbol: '✖', tone: 'bad', meaning: 'could not be ensured' },
   // channels

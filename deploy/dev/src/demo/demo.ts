@@ -306,6 +306,9 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
           c.id,
           '--kafka-cluster',
           `kafka_front=${brokers}`,
+          // The processor's index template is a resource on the es_search cluster.
+          '--search-cluster',
+          `es_search=${search}`,
           // The console searches the log table the demo's processor channel fills.
           '--log-store-url',
           postgres,

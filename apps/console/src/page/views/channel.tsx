@@ -251,14 +251,15 @@ export function Channel(props: {
       {runtimeError !== undefined && <Banner kind="error">Counters: {runtimeError}</Banner>}
 
       <section aria-labelledby="h-ch-topics">
-        <h3 id="h-ch-topics">Kafka topics</h3>
+        <h3 id="h-ch-topics">Resources</h3>
         {view.resources.length === 0 ? (
           <p class="muted">none declared</p>
         ) : (
           <table class="grid">
             <thead>
               <tr>
-                <th scope="col">Topic</th>
+                <th scope="col">Resource</th>
+                <th scope="col">Type</th>
                 <th scope="col">Cluster</th>
                 <th scope="col">State</th>
                 <th scope="col">Error</th>
@@ -266,8 +267,9 @@ export function Channel(props: {
             </thead>
             <tbody>
               {view.resources.map((r) => (
-                <tr key={`${r.cluster}/${r.name}`}>
+                <tr key={`${r.type}/${r.cluster}/${r.name}`}>
                   <td>{r.name}</td>
+                  <td>{r.type}</td>
                   <td>{r.cluster}</td>
                   <td>
                     <StateBadge state={r.state} />

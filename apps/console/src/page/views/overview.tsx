@@ -84,13 +84,13 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
               <th scope="col">Desired</th>
               <th scope="col">Actual</th>
               <th scope="col">Applications</th>
-              <th scope="col">Topics</th>
+              <th scope="col">Resources</th>
             </tr>
           </thead>
           <tbody>
             {list.map((c) => {
               const actual = actualSummary(c.desired, c.instances);
-              const badTopics = c.topics.filter((t) => t.state !== 'created' && t.state !== 'present');
+              const badTopics = c.topics.filter((t) => !['created', 'present', 'updated'].includes(t.state));
               return (
                 <tr key={`${c.tenant}/${c.channel}`} data-channel={`${c.tenant}/${c.channel}`}>
                   <td>{channelLink(c.tenant, c.channel)}</td>
@@ -108,7 +108,7 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
                       : badTopics.length === 0
                         ? `${c.topics.length} ok`
                         : badTopics.map((t) => (
-                            <span key={t.name}>
+                            <span key={`${t.type}/${t.name}`}>
                               {t.name} <StateBadge state={t.state} /> {t.error ?? ''}
                             </span>
                           ))}
@@ -176,11 +176,12 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
       </section>
 
       <section aria-labelledby="h-topics">
-        <h2 id="h-topics">Kafka topics</h2>
+        <h2 id="h-topics">Resources</h2>
         <table class="grid" data-testid="topics">
           <thead>
             <tr>
-              <th scope="col">Topic</th>
+              <th scope="col">Resource</th>
+              <th scope="col">Type</th>
               <th scope="col">Cluster</th>
               <th scope="col">State</th>
               <th scope="col">Channel</th>
@@ -190,8 +191,9 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
           <tbody>
             {list.flatMap((c) =>
               c.topics.map((t) => (
-                <tr key={`${c.tenant}/${c.channel}/${t.cluster}/${t.name}`}>
+                <tr key={`${c.tenant}/${c.channel}/${t.type}/${t.cluster}/${t.name}`}>
                   <td>{t.name}</td>
+                  <td>{t.type}</td>
                   <td>{t.cluster}</td>
                   <td>
                     <StateBadge state={t.state} />
