@@ -74,9 +74,15 @@ async function startCommand(ctx: DemoContext): Promise<number> {
   let summaryTimer: NodeJS.Timeout | undefined;
   let reader: Awaited<ReturnType<typeof topicReader>> | undefined;
   const t0 = Date.now();
+  // Ctrl-C while starting: no further step starts, and the shutdown waits for the current one, so
+  // nothing is started after `down` looked for what to stop.
+  const starting = new AbortController();
+  let upDone: Promise<unknown> = Promise.resolve();
 
   const stop = (why: string): Promise<number> => {
     stopping ??= (async () => {
+      starting.abort();
+      await upDone.catch(() => {});
       if (summaryTimer !== undefined) clearInterval(summaryTimer);
       await reader?.close().catch(() => {});
       out.write(
@@ -109,8 +115,15 @@ async function startCommand(ctx: DemoContext): Promise<number> {
 
   const progress = new Progress(process.stderr, UP_STEPS);
   try {
-    await up(ctx, { progress, onServiceStarted: (name) => started.push(name) });
+    const upRun = up(ctx, {
+      progress,
+      signal: starting.signal,
+      onServiceStarted: (name) => started.push(name),
+    });
+    upDone = upRun;
+    await upRun;
   } catch (err) {
+    if (stopping !== undefined) return stopping;
     const message = err instanceof DemoError ? err.message : ((err as Error).stack ?? String(err));
     process.stderr.write(`drover: could not start: ${message}\n`);
     await stop('start failed');

@@ -91,7 +91,9 @@ function runLogged(
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const out = createWriteStream(log, { flags: 'a' });
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    // Its own process group: Ctrl-C at the terminal reaches us, not a service half-started (we
+    // let the step finish, then stop what it started).
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
     let stdout = '';
     const lines = (chunk: Buffer) => {
       out.write(chunk);
@@ -215,6 +217,8 @@ export interface UpOptions {
   readonly progress: Progress;
   /** Called with the services this run started (not those already running), as they start. */
   readonly onServiceStarted?: (name: ServiceName) => void;
+  /** Aborted (Ctrl-C while starting): no further step starts; `up` throws DemoError. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -228,6 +232,7 @@ export async function up(ctx: DemoContext, options: UpOptions): Promise<void> {
   const services = join(ctx.root, 'deploy', 'dev', 'dist', 'cli.js');
   const setupLog = ctx.paths.log('setup');
   const run = async <T>(label: string, work: (step: Step) => Promise<T>): Promise<T> => {
+    if (options.signal?.aborted === true) throw new DemoError(`stopped before: ${label}`);
     const step = progress.step(label);
     try {
       const result = await work(step);
