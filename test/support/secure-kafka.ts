@@ -45,16 +45,23 @@ export async function startSecureKafka(options: { reauthMs?: number } = {}): Pro
   });
   const client = issueCertificate(dir, ca, 'client', { cn: 'drover', usage: 'client' });
   const rogueClient = issueCertificate(dir, rogueCa, 'rogue-client', { cn: 'drover', usage: 'client' });
-  const handle = await startKafka({
-    dir: join(dir, 'kafka'),
-    security: {
-      certFile: server.certFile,
-      keyFile: server.keyFile,
-      caFile: ca.certFile,
-      users: [KAFKA_USER],
-      ...(options.reauthMs === undefined ? {} : { reauthMs: options.reauthMs }),
-    },
-  });
+  let handle: KafkaHandle;
+  try {
+    handle = await startKafka({
+      dir: join(dir, 'kafka'),
+      security: {
+        certFile: server.certFile,
+        keyFile: server.keyFile,
+        caFile: ca.certFile,
+        users: [KAFKA_USER],
+        ...(options.reauthMs === undefined ? {} : { reauthMs: options.reauthMs }),
+      },
+    });
+  } catch (err) {
+    // startKafka stopped what it started; the keys and the broker's files go too.
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const secure = handle.secure;
   if (secure === undefined) throw new Error('startKafka returned no secure listeners');
   return {

@@ -5,11 +5,14 @@
  * back to their inputs (which stop acknowledging upstream, so senders keep the data) and the
  * producer reconnects on the next batch.
  *
- * At start it connects (`start`): a cluster that refuses the login or a certificate stops the
- * pipeline there, naming the cluster (the platform file's `kafka.clusters.<name>`: TLS, SASL); one
- * that does not answer within START_WAIT_MS is logged and connected to on the first batch. A login
- * refused later (a password rotated on the cluster) fails batches like an outage: events are never
- * confirmed, so nothing is acknowledged upstream and nothing is lost.
+ * With TLS or SASL it connects at start (`start`), before the inputs: a cluster that refuses the
+ * login or a certificate stops the pipeline there, naming the cluster (the platform file's
+ * `kafka.clusters.<name>`); one that does not answer within START_WAIT_MS is logged and connected
+ * to on the first batch. A plaintext cluster cannot refuse us: it is connected to on the first
+ * batch, so the inputs listen at once (a receiver restarting after a crash is back before its
+ * senders' reconnect backoff grows). A login refused later (a password rotated on the cluster)
+ * fails batches like an outage: events are never confirmed, so nothing is acknowledged upstream
+ * and nothing is lost.
  *
  * Events are encoded straight into their batch's one buffer (MessageBatch), which is handed whole
  * to the batch producer (startBatchProducer): the bytes waiting for the broker stay out of the
@@ -56,6 +59,7 @@ export class KafkaOutput implements OutputNode {
   }
 
   async start(): Promise<void> {
+    if (this.#connection.tls === undefined && this.#connection.sasl === undefined) return;
     const cluster = connectionLabel(this.#connection);
     let timer: Timer | undefined;
     const waited = new Promise<'waiting'>((resolve) => {
