@@ -67,7 +67,15 @@ export function searchEnsurer(
       return work.map((_, i) => outcomes[i] ?? { state: 'error', error: 'not ensured' });
     },
     close: async () => {
-      await Promise.all([...clients.values()].map((c) => c.close().catch(() => {})));
+      await Promise.all(
+        [...clients.entries()].map(([cluster, c]) =>
+          c
+            .close()
+            .catch((e: unknown) =>
+              logger.warn({ cluster, err: (e as Error).message }, 'closing a search cluster client'),
+            ),
+        ),
+      );
       clients.clear();
     },
   };

@@ -77,7 +77,15 @@ export class ResourceManager {
    * node); what was in flight ends with an error, and its state write is refused (no longer leader).
    */
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.#o.ensurers).map((e) => e.close?.().catch(() => {})));
+    await Promise.all(
+      Object.entries(this.#o.ensurers).map(([type, e]) =>
+        e
+          .close?.()
+          .catch((err: unknown) =>
+            this.#logger.warn({ type, err: (err as Error).message }, 'closing a resource ensurer'),
+          ),
+      ),
+    );
   }
 
   async #ensureGroup(work: ResourceWork[], leadership: Leadership): Promise<void> {

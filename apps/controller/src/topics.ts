@@ -49,12 +49,24 @@ export function kafkaEnsurer(
       } catch (err) {
         const failed = admins.get(cluster);
         admins.delete(cluster);
-        await failed?.close().catch(() => {});
+        await failed
+          ?.close()
+          .catch((e: unknown) =>
+            logger.warn({ cluster, err: (e as Error).message }, 'closing the failed Kafka admin client'),
+          );
         throw err;
       }
     },
     close: async () => {
-      await Promise.all([...admins.values()].map((a) => a.close().catch(() => {})));
+      await Promise.all(
+        [...admins.entries()].map(([cluster, a]) =>
+          a
+            .close()
+            .catch((e: unknown) =>
+              logger.warn({ cluster, err: (e as Error).message }, 'closing a Kafka admin client'),
+            ),
+        ),
+      );
       admins.clear();
     },
   };

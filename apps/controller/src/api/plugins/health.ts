@@ -25,6 +25,8 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { rea
     { schema: { response: { 200: js(readinessSchema), 503: js(readinessSchema) } } },
     async (_request, reply) => {
       const etcd = reader.connected && reader.synced;
+      // A leader that cannot be read is no leader as far as readiness goes: the 503 body says so
+      // (leader: null); the cause is the store's, logged by the cache that lost etcd.
       const current = etcd ? ((await leader.leader().catch(() => undefined)) ?? null) : null;
       const body = {
         ready: etcd && current !== null,
