@@ -153,7 +153,8 @@ class InputRunner implements InputContext {
 export class Engine {
   readonly options: EngineOptions;
   readonly #nodes: readonly EngineNode[];
-  readonly #routes = new Map<string, Route[]>();
+  /** Subscribers by publishing component, then stream (no key built per event). */
+  readonly #routes = new Map<string, Map<string, Route[]>>();
   readonly #declared = new Map<string, ReadonlyMap<string, readonly string[]>>();
   readonly #stats: Record<string, ComponentStats> = {};
   readonly #inputs: InputRunner[] = [];
@@ -178,14 +179,18 @@ export class Engine {
     }
     for (const node of nodes) {
       for (const sub of node.subscribe) {
-        const key = routeKey(sub.component, sub.stream);
-        const list = this.#routes.get(key) ?? [];
+        let byStream = this.#routes.get(sub.component);
+        if (byStream === undefined) {
+          byStream = new Map();
+          this.#routes.set(sub.component, byStream);
+        }
+        const list = byStream.get(sub.stream) ?? [];
         list.push({
           node,
           stats: this.#stats[node.component] as ComponentStats,
           errors: this.#declared.get(node.component)?.has(ERRORS_STREAM) === true,
         });
-        this.#routes.set(key, list);
+        byStream.set(sub.stream, list);
       }
     }
   }
@@ -336,13 +341,13 @@ export class Engine {
       );
     }
     stats.out++;
-    const routes = this.#routes.get(routeKey(from.component, stream));
+    const routes = this.#routes.get(from.component)?.get(stream);
     if (routes === undefined || routes.length === 0) return;
-    const payload = pick(fields, declared);
+    const delivery: Delivery = { component: from.component, stream, fields: pick(fields, declared) };
     for (const route of routes) {
       if (tracker.settled) return;
       tracker.open++;
-      this.#deliver(tracker, route, { component: from.component, stream, fields: payload });
+      this.#deliver(tracker, route, delivery);
     }
   }
 
@@ -554,10 +559,6 @@ export function errorDocument(root: Readonly<Fields>): string {
       return value;
     });
   }
-}
-
-function routeKey(component: string, stream: string): string {
-  return `${component}\u0000${stream}`;
 }
 
 function pick(fields: Fields, declared: readonly string[]): Fields {
