@@ -1,4 +1,5 @@
-import type { ChannelsLive, RunnersLive } from '@drover/cluster-state';
+import type { ChannelsLive, HeartbeatsLive, RunnerHeartbeat, RunnersLive } from '@drover/cluster-state';
+import { heartbeatLate } from '@drover/cluster-state/heartbeat';
 import { StateBadge, Time } from '../components.js';
 import { href } from '../route.js';
 import { actualSummary, byAttention } from '../states.js';
@@ -7,7 +8,43 @@ function channelLink(tenant: string, channel: string) {
   return <a href={href({ view: 'channel', tenant, channel })}>{`${tenant}/${channel}`}</a>;
 }
 
-export function Overview({ channels, runners }: { channels?: ChannelsLive; runners?: RunnersLive }) {
+/**
+ * The last keepalive etcd received from a runner, counted on from the last check; late (two
+ * keepalives missed at the check) in the warning tone, with the lease's TTL and the check's time.
+ */
+function Heartbeat({ beat }: { beat: RunnerHeartbeat | undefined }) {
+  if (beat === undefined)
+    return (
+      <span class="muted" title="not checked yet, or the runner's record is on no lease">
+        –
+      </span>
+    );
+  const late = heartbeatLate(beat);
+  const checked = new Date(beat.checkedAt).toLocaleTimeString();
+  return (
+    <span
+      class={late ? 'tone-warn' : undefined}
+      data-heartbeat={late ? 'late' : 'ok'}
+      title={`last keepalive etcd received (lease TTL ${beat.ttl} s), checked at ${checked}${
+        late ? ': two keepalives missed, the runner is lost if none comes within the TTL' : ''
+      }`}
+    >
+      {late && <span aria-hidden="true">⚠ </span>}
+      <Time at={beat.at} />
+      {late && ' (late)'}
+    </span>
+  );
+}
+
+export function Overview({
+  channels,
+  runners,
+  heartbeats,
+}: {
+  channels?: ChannelsLive;
+  runners?: RunnersLive;
+  heartbeats?: HeartbeatsLive;
+}) {
   if (channels === undefined || runners === undefined)
     return <p class="muted">Waiting for the controller…</p>;
   const list = channels.channels;
@@ -131,6 +168,7 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
               <th scope="col">Tags</th>
               <th scope="col">Instances</th>
               <th scope="col">Registered</th>
+              <th scope="col">Heartbeat</th>
               <th scope="col">Memory limits</th>
             </tr>
           </thead>
@@ -152,6 +190,7 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
                 <td>–</td>
                 <td>–</td>
                 <td>–</td>
+                <td>–</td>
               </tr>
             ))}
             {runners.runners.map((r) => (
@@ -167,6 +206,9 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
                 <td>{r.instances}</td>
                 <td>
                   <Time at={r.startedAt} />
+                </td>
+                <td data-testid="heartbeat">
+                  <Heartbeat beat={heartbeats?.runners[r.name]} />
                 </td>
                 <td>{r.memoryEnforcement ?? '–'}</td>
               </tr>
