@@ -155,6 +155,7 @@ export {
   type PlatformConfig,
   parsePlatformConfig,
   platformConfigSchema,
+  resolvePlatformPaths,
 } from './platform-config.js';
 export {
   parseQuartz,
