@@ -9,8 +9,10 @@ function channelLink(tenant: string, channel: string) {
 }
 
 /**
- * The last keepalive etcd received from a runner, counted on from the last check; late (two
- * keepalives missed at the check) in the warning tone, with the lease's TTL and the check's time.
+ * How long before the last check etcd had gone without a keepalive from the runner (to the
+ * second), and when that check was: a static age, not one counted on from the check, which would
+ * climb past the TTL between two checks of a healthy runner on a large platform. Late (two
+ * keepalives missing at the check) in the warning tone.
  */
 function Heartbeat({ beat }: { beat: RunnerHeartbeat | undefined }) {
   if (beat === undefined)
@@ -20,18 +22,21 @@ function Heartbeat({ beat }: { beat: RunnerHeartbeat | undefined }) {
       </span>
     );
   const late = heartbeatLate(beat);
-  const checked = new Date(beat.checkedAt).toLocaleTimeString();
+  const age = Math.round((beat.checkedAt - beat.at) / 1000);
   return (
     <span
       class={late ? 'tone-warn' : undefined}
       data-heartbeat={late ? 'late' : 'ok'}
-      title={`last keepalive etcd received (lease TTL ${beat.ttl} s), checked at ${checked}${
-        late ? ': two keepalives missed, the runner is lost if none comes within the TTL' : ''
+      title={`etcd's last keepalive from this runner was ${age} s old when checked (lease TTL ${beat.ttl} s)${
+        late ? ': two keepalives missing, the runner is lost if none comes within the TTL' : ''
       }`}
     >
       {late && <span aria-hidden="true">⚠ </span>}
-      <Time at={beat.at} />
-      {late && ' (late)'}
+      <span data-testid="heartbeat-age">{`${age} s${late ? ' (late)' : ''}`}</span>
+      <span class="muted">
+        {' · checked '}
+        <Time at={beat.checkedAt} />
+      </span>
     </span>
   );
 }
