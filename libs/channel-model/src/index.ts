@@ -157,6 +157,7 @@ export {
   type PlatformConfig,
   parsePlatformConfig,
   platformConfigSchema,
+  resolvePlatformPaths,
 } from './platform-config.js';
 export {
   parseQuartz,
