@@ -81,7 +81,9 @@ describe('the console overview at 1,000 instances on 100 runners', () => {
       if (round === 0) await screenshot(page, 'overview-1000');
       const back = reportStatuses(store, lease, hit);
       if (round === 2) {
-        const link = page.locator('a', { hasText: 'scale/ch003' }).first();
+        // The channels table's link: the first one on the page is in the attention table, whose
+        // row goes away (and the focus with it) as the instances come back to running.
+        const link = page.locator('[data-testid=channels] a', { hasText: 'scale/ch003' });
         await link.focus();
         await page.keyboard.press('Enter');
         await page.locator('tr[data-instance="app9/9"]').waitFor({ timeout: 60_000 });
