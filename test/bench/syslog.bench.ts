@@ -14,6 +14,10 @@
  *   fsync always and with a 1 s interval, and the replay rate (read and confirm) of 200,000
  *   spooled records after a reopen.
  * Runs are interleaved; medians. The ratio to rsyslog is the figure.
+ *
+ * To look inside the Drover receivers, give them node flags: DROVER_BENCH_SYSLOG_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" (a profile per receiver, written when it exits).
+ * DROVER_BENCH_SYSLOG_SPOOL=0 leaves out the spool-only rows (append and replay rates).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +44,8 @@ const OMKAFKA =
   'topicConfParam=["request.required.acks=1"] action.resumeRetryCount="-1"';
 /** A run that makes no progress this long is given up (its rate is reported as NaN). */
 const STALL_MS = 60_000;
+const NODE_ARGS = (process.env.DROVER_BENCH_SYSLOG_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const SPOOL_ROWS = process.env.DROVER_BENCH_SYSLOG_SPOOL !== '0';
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 function cpuMicros(pid: number): number {
@@ -153,6 +159,7 @@ settings:
     file,
     brokers,
     logFile: join(dir, `${label}.log`),
+    nodeArgs: NODE_ARGS,
     env: { NODE_OPTIONS: '--max-old-space-size=96' },
   });
 }
@@ -428,7 +435,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         unit: `/ ${med('relp rsyslog', 'cpuUs').toFixed(1)} µs`,
       },
     ];
-    rows.push(...(await spoolRates(dir)));
+    if (SPOOL_ROWS) rows.push(...(await spoolRates(dir)));
     return rows;
   } finally {
     await reader?.close();
