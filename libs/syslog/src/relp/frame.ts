@@ -227,6 +227,16 @@ export function encodeRelpFrame(txnr: number, command: string, data?: Buffer | s
   return frame;
 }
 
+/**
+ * `TXNR rsp 6 200 OK` + LF: the answer to a `syslog` command taken (protocols.md §3.2), the one
+ * frame a server sends per message, so built straight from its text.
+ */
+export function encodeRelpOk(txnr: number): Buffer {
+  if (!Number.isInteger(txnr) || txnr < 1 || txnr > RELP_MAX_TXNR)
+    throw new RangeError(`TXNR ${txnr} is out of range`);
+  return Buffer.from(`${txnr} rsp 6 200 OK\n`, 'latin1');
+}
+
 /** The TXNR after `txnr`, as librelp counts (`relpEngineNextTXNR`): wraps to 1 after 999,999,999. */
 export function nextTxnr(txnr: number): number {
   return txnr >= RELP_MAX_TXNR ? 1 : txnr + 1;
