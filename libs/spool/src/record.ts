@@ -25,6 +25,45 @@ export interface SpoolRecord {
   readonly payload: Buffer;
 }
 
+/**
+ * What an append takes for one record: its payload, whole or in parts (stored as their
+ * concatenation, so a caller need not join a header of its own to its data first).
+ */
+export type SpoolPayload = Buffer | readonly Buffer[];
+
+/** The payload's length in bytes. */
+export function payloadLength(payload: SpoolPayload): number {
+  if (Buffer.isBuffer(payload)) return payload.length;
+  let n = 0;
+  for (const part of payload as readonly Buffer[]) n += part.length;
+  return n;
+}
+
+/**
+ * Writes the record `seq` of `payload` (`length` bytes, from {@link payloadLength}) at `at` of
+ * `buf`, header and payload in one piece, and returns the offset after it. The CRC covers bytes
+ * 8..15 and the payload, contiguous here: one pass.
+ */
+export function encodeRecordInto(
+  buf: Buffer,
+  at: number,
+  seq: number,
+  payload: SpoolPayload,
+  length: number,
+): number {
+  if (length > MAX_PAYLOAD_BYTES) {
+    throw new RangeError(`spool record of ${length} bytes is over the ${MAX_PAYLOAD_BYTES}-byte limit`);
+  }
+  buf.writeUInt32LE(length, at);
+  buf.writeUIntLE(seq, at + 8, 6);
+  buf.writeUInt16LE(RECORD_VERSION, at + 14);
+  let p = at + RECORD_HEADER_BYTES;
+  if (Buffer.isBuffer(payload)) p += payload.copy(buf, p);
+  else for (const part of payload as readonly Buffer[]) p += part.copy(buf, p);
+  buf.writeUInt32LE(crc32(buf.subarray(at + 8, p)), at + 4);
+  return p;
+}
+
 /** The header of a record for `payload` (the payload itself is written after it, uncopied). */
 export function encodeRecordHeader(seq: number, payload: Buffer): Buffer {
   if (payload.length > MAX_PAYLOAD_BYTES) {
@@ -57,9 +96,11 @@ export function decodeRecord(buf: Buffer, offset: number): Decoded {
   if (len > MAX_PAYLOAD_BYTES) return { kind: 'invalid', reason: `record length ${len}` };
   const total = RECORD_HEADER_BYTES + len;
   if (left < total) return { kind: 'partial', need: total };
+  // Bytes 8..15 and the payload are contiguous: one CRC pass over both.
+  if (crc32(buf.subarray(offset + 8, offset + total)) !== buf.readUInt32LE(offset + 4)) {
+    return { kind: 'invalid', reason: 'checksum mismatch' };
+  }
   const payload = buf.subarray(offset + RECORD_HEADER_BYTES, offset + total);
-  const crc = crc32(payload, crc32(buf.subarray(offset + 8, offset + 16)));
-  if (crc !== buf.readUInt32LE(offset + 4)) return { kind: 'invalid', reason: 'checksum mismatch' };
   return { kind: 'record', record: { seq: buf.readUIntLE(offset + 8, 6), payload }, bytes: total };
 }
 

@@ -39,8 +39,11 @@ import {
   decodeCheckpoint,
   decodeRecord,
   encodeCheckpoint,
-  encodeRecordHeader,
+  encodeRecordInto,
+  MAX_PAYLOAD_BYTES,
+  payloadLength,
   RECORD_HEADER_BYTES,
+  type SpoolPayload,
   type SpoolRecord,
 } from './record.js';
 
@@ -91,6 +94,7 @@ interface Segment {
 }
 
 interface Batch {
+  /** One buffer per append: its records, encoded (header, payload) back to back. */
   buffers: Buffer[];
   bytes: number;
   count: number;
@@ -208,18 +212,33 @@ export class Spool {
 
   /**
    * Appends `payloads` as one group; `done()` once they are durable (see the class doc), or
-   * `done(err)` if they could not be written (then nothing of them may be acknowledged).
+   * `done(err)` if they could not be written (then nothing of them may be acknowledged). The
+   * payloads are copied (encoded into one buffer with their record headers): the caller may reuse
+   * them once this returns. RangeError, and nothing appended, if one is over MAX_PAYLOAD_BYTES.
    */
-  append(payloads: readonly Buffer[], done: (err?: Error) => void): void {
+  append(payloads: readonly SpoolPayload[], done: (err?: Error) => void): void {
     if (this.#broken !== undefined || this.#closed) {
       done(this.#broken ?? new SpoolError(this.dir, 'closed'));
       return;
     }
-    const b = this.#batch;
-    for (const p of payloads) {
-      b.buffers.push(encodeRecordHeader(this.#nextSeq++, p), p);
-      b.bytes += RECORD_HEADER_BYTES + p.length;
+    const lengths = payloads.map(payloadLength);
+    let bytes = 0;
+    for (const n of lengths) {
+      if (n > MAX_PAYLOAD_BYTES) {
+        throw new RangeError(`spool record of ${n} bytes is over the ${MAX_PAYLOAD_BYTES}-byte limit`);
+      }
+      bytes += RECORD_HEADER_BYTES + n;
     }
+    const buf = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    const first = this.#nextSeq;
+    for (let i = 0; i < payloads.length; i++) {
+      at = encodeRecordInto(buf, at, first + i, payloads[i] as SpoolPayload, lengths[i] as number);
+    }
+    this.#nextSeq = first + payloads.length;
+    const b = this.#batch;
+    b.buffers.push(buf);
+    b.bytes += bytes;
     b.count += payloads.length;
     b.dones.push(done);
     this.stats.appended += payloads.length;
