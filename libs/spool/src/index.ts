@@ -1,5 +1,6 @@
 export {
   CHECKPOINT_BYTES,
+  CHECKPOINT_SLOT_OFFSETS,
   decodeCheckpoint,
   decodeRecord,
   encodeCheckpoint,
@@ -8,6 +9,7 @@ export {
   MAX_PAYLOAD_BYTES,
   payloadLength,
   RECORD_HEADER_BYTES,
+  readCheckpoint,
   type SpoolPayload,
   type SpoolRecord,
 } from './record.js';
