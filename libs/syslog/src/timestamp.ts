@@ -42,7 +42,7 @@ export interface TimestampInvalid {
 
 const MONTHS = 'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec';
 /** Groups: 1 day, 2 year after the day | 3 year first, 4 day; 5 hour, 6 minute, 7 second. */
-const BSD = new RegExp(
+export const BSD = new RegExp(
   `(?:(?:${MONTHS}) {1,2}(\\d{1,2})(?: (\\d{4}))?|(\\d{4}) (?:${MONTHS}) {1,2}(\\d{1,2})) (\\d{2}):(\\d{2}):(\\d{2})(?:\\.\\d{1,9})?`,
   'y',
 );
@@ -91,20 +91,100 @@ export function readTimestamp(
   );
 }
 
+/** The date-time part of a BSD timestamp: what {@link BSD} matches, as numbers. */
+export interface BsdDateTime {
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  /** A year after the day or before the month. */
+  readonly year: boolean;
+  /** Index after the match. */
+  readonly end: number;
+}
+
+/** {@link BSD} at `start`, `null` when it does not match there. */
+export function matchBsd(line: string, start: number): BsdDateTime | null {
+  const common = matchBsdCommon(line, start);
+  if (common !== undefined) return common;
+  BSD.lastIndex = start;
+  const m = BSD.exec(line);
+  if (m === null) return null;
+  return {
+    day: Number(m[1] ?? m[4]),
+    hour: Number(m[5]),
+    minute: Number(m[6]),
+    second: Number(m[7]),
+    year: m[2] !== undefined || m[3] !== undefined,
+    end: BSD.lastIndex,
+  };
+}
+
+/** Month names as `c0 << 16 | c1 << 8 | c2`. */
+const MONTH_CODES = new Set(
+  MONTHS.split('|').map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)),
+);
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * The common form of {@link BSD} read without the regex: `Mmm` + 1 or 2 spaces + 1 or 2 digits
+ * + ` hh:mm:ss` + optional `.` and 1 to 9 digits (what it would match, to the same index); a
+ * year after the day, or anything else off that path, is left to the regex (undefined).
+ */
+function matchBsdCommon(line: string, start: number): BsdDateTime | undefined {
+  if (
+    !MONTH_CODES.has(
+      (line.charCodeAt(start) << 16) | (line.charCodeAt(start + 1) << 8) | line.charCodeAt(start + 2),
+    )
+  )
+    return undefined;
+  let i = start + 3;
+  if (line.charCodeAt(i) !== 32) return undefined;
+  i++;
+  if (line.charCodeAt(i) === 32) i++;
+  if (!isDigit(line.charCodeAt(i))) return undefined;
+  let day = line.charCodeAt(i++) - 48;
+  if (isDigit(line.charCodeAt(i))) day = day * 10 + line.charCodeAt(i++) - 48;
+  // Now ` hh:mm:ss`; ` YYYY ` (a year after the day) or anything else goes to the regex.
+  if (
+    line.charCodeAt(i) !== 32 ||
+    !isDigit(line.charCodeAt(i + 1)) ||
+    !isDigit(line.charCodeAt(i + 2)) ||
+    line.charCodeAt(i + 3) !== 58 ||
+    !isDigit(line.charCodeAt(i + 4)) ||
+    !isDigit(line.charCodeAt(i + 5)) ||
+    line.charCodeAt(i + 6) !== 58 ||
+    !isDigit(line.charCodeAt(i + 7)) ||
+    !isDigit(line.charCodeAt(i + 8))
+  )
+    return undefined;
+  const two = (at: number) => (line.charCodeAt(at) - 48) * 10 + line.charCodeAt(at + 1) - 48;
+  const hour = two(i + 1);
+  const minute = two(i + 4);
+  const second = two(i + 7);
+  let end = i + 9;
+  if (line.charCodeAt(end) === 46 /* . */ && isDigit(line.charCodeAt(end + 1))) {
+    let j = end + 1;
+    while (j < end + 10 && isDigit(line.charCodeAt(j))) j++;
+    end = j;
+  }
+  return { day, hour, minute, second, year: false, end };
+}
+
 function readBsd(
   line: string,
   start: number,
   marker: '*' | '.' | null,
 ): TimestampRead | TimestampInvalid | null {
-  BSD.lastIndex = start;
-  const m = BSD.exec(line);
+  const m = matchBsd(line, start);
   if (m === null) return null;
-  const invalid = outOfRange(start, 1, Number(m[1] ?? m[4]), Number(m[5]), Number(m[6]), Number(m[7]));
+  const invalid = outOfRange(start, 1, m.day, m.hour, m.minute, m.second);
   if (invalid !== null) return invalid;
-  let i = BSD.lastIndex;
+  let i = m.end;
   let textEnd = i;
   let zone: string | null = null;
-  if (m[2] === undefined && m[3] === undefined) {
+  if (!m.year) {
     YEAR_AFTER_TIME.lastIndex = i;
     if (YEAR_AFTER_TIME.test(line)) {
       i = textEnd = YEAR_AFTER_TIME.lastIndex;
