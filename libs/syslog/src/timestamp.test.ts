@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BSD, matchBsd } from './timestamp.js';
+import { BSD, matchBsd, matchIso } from './timestamp.js';
+
+/** The regex matchIso replaced: its reference. */
+const ISO = /(\d{4})-(\d{2})-(\d{2})([T ])(\d{2}):(\d{2}):(\d{2})(?:[.,]\d{1,9})?(Z|[+-]\d{2}(?::?\d{2})?)?/y;
 
 /** What the BSD regex alone says (the reference matchBsd's fast path must agree with). */
 function byRegex(line: string, start: number) {
@@ -92,6 +95,71 @@ describe('matchBsd', () => {
       'Nov 23 05:00:1',
     ]) {
       expect(matchBsd(line, 0)).toEqual(byRegex(line, 0));
+    }
+  });
+});
+
+function isoByRegex(line: string, start: number) {
+  ISO.lastIndex = start;
+  const m = ISO.exec(line);
+  if (m === null) return null;
+  return {
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[5]),
+    minute: Number(m[6]),
+    second: Number(m[7]),
+    space: m[4] === ' ',
+    zone: m[8] ?? null,
+    end: ISO.lastIndex,
+  };
+}
+
+describe('matchIso', () => {
+  it('agrees with the ISO regex on lines near RFC 3339 in every part', () => {
+    const digits = (min: number, max: number) =>
+      fc
+        .array(fc.constantFrom('0', '1', '2', '5', '9'), { minLength: min, maxLength: max })
+        .map((d) => d.join(''));
+    const near = fc
+      .tuple(
+        fc.constantFrom('', 'x'),
+        digits(3, 5),
+        fc.constantFrom('-', '/'),
+        digits(1, 3),
+        fc.constantFrom('-', ''),
+        digits(1, 3),
+        fc.constantFrom('T', ' ', 't', ''),
+        digits(1, 3),
+        fc.constantFrom(':', ''),
+        digits(1, 3),
+        fc.constantFrom(':', '.'),
+        digits(1, 3),
+        fc.constantFrom('', '.', ',', ':'),
+        digits(0, 11),
+        fc.constantFrom('', 'Z', '+', '-', 'z'),
+        digits(0, 2),
+        fc.constantFrom('', ':', ' '),
+        digits(0, 3),
+        fc.constantFrom('', ' host a: m', ':'),
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(near, (line) => {
+        for (const start of [0, 1]) expect(matchIso(line, start)).toEqual(isoByRegex(line, start));
+      }),
+      { numRuns: 30_000 },
+    );
+    for (const line of [
+      '2026-11-23T05:00:12.123456+00:00 host',
+      '2026-11-23T05:00:12Z',
+      '2026-11-23 05:00:12,123 INFO',
+      '2026-11-23T05:00:12+0100',
+      '2026-11-23T05:00:12+01',
+      '2026-11-23T05:00:12+01:0',
+      '2026-11-23T05:00:12.1234567890Z',
+    ]) {
+      expect(matchIso(line, 0)).toEqual(isoByRegex(line, 0));
     }
   });
 });
