@@ -22,7 +22,7 @@
  *   until `room()` resolves. Appends past it are still taken (an input cannot un-read), so the
  *   spool may exceed it by what was read before the input stopped.
  * - The reader takes the batches it has not read yet from memory while they are recent (up to
- *   8 MiB of them; the same bytes that were just written and synced), and from the files
+ *   2 MiB of them; the same bytes that were just written and synced), and from the files
  *   otherwise (behind that, and after a restart).
  * - At open, a torn last record (a write cut short: short header, short payload or bad checksum
  *   at the end of the last segment) is cut off, counted (`tornRecords`) and logged. A bad record
@@ -118,7 +118,7 @@ interface Batch {
 const SEGMENT_SUFFIX = '.seg';
 const READ_CHUNK = 256 * 1024;
 /** What was just written is kept for the reader up to this many bytes (past it, it reads the file). */
-const TAIL_BYTES = 8 * 1024 * 1024;
+const TAIL_BYTES = 2 * 1024 * 1024;
 const noLog: SpoolLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 export class SpoolError extends Error {
