@@ -19,9 +19,9 @@
  * producer runs in this process, as an application would use it.
  *
  * Three times: with the heap the runner gives the reference receiver (reftenant/receiver:
- * `--childopts -Xmx96m`, mapped to NODE_OPTIONS=--max-old-space-size=96, inside `memory_limit:
- * 256Mi`), with what it would give it without -Xmx (75% of the limit: 192 MB), and with V8's
- * default heap. The sender writes pre-encoded windows on raw sockets (no encoding on
+ * `--childopts -Xmx96m` inside `memory_limit: 256Mi`, mapped by the runner's own heapOptions to
+ * NODE_OPTIONS=--max-old-space-size=96 --max-semi-space-size=16), with what it would give it
+ * without -Xmx (75% of the limit: 192 MB), and with V8's defaults (no NODE_OPTIONS). The sender writes pre-encoded windows on raw sockets (no encoding on
  * the measured path, and pipelining, which LumberjackConnection does not do). Kafka, the receiver
  * and this process share the machine: absolute rates depend on it, the ratio less so; CPU time
  * per event (the receiver's whole process from /proc, the producer's from process.cpuUsage) is
@@ -40,6 +40,7 @@ import { performance } from 'node:perf_hooks';
 import { freePorts } from '@drover/dev-services';
 import { connectKafkaProducer } from '@drover/kafka-resources';
 import { decodeAck, encodeWindow } from '@drover/lumberjack';
+import { heapOptions } from '@drover/runner';
 import { acquireServices } from '../support/acquire.js';
 import { createTopics } from '../support/kafka.js';
 import { type PunchlineProcess, startPunchline, stopPunchline } from '../support/punchline.js';
@@ -65,10 +66,19 @@ const receiverNodeArgs = (process.env.DROVER_BENCH_RECEIVER_NODE_ARGS ?? '').spl
 /** DROVER_BENCH_RECEIVER_HEAPS=0,2 runs only those entries of HEAPS (0: as deployed). */
 const onlyHeaps = process.env.DROVER_BENCH_RECEIVER_HEAPS?.split(',').map(Number);
 
+const RECEIVER_LIMIT = 256 * MB;
+
 const HEAPS = [
-  { label: 'heap 96 MB as deployed', nodeOptions: '--max-old-space-size=96' },
+  {
+    label: 'heap 96 MB as deployed',
+    nodeOptions: heapOptions('punchlinectl', ['start', '--childopts', '-Xms96m -Xmx96m'], RECEIVER_LIMIT)
+      .NODE_OPTIONS,
+  },
   // What the runner gives a punchline without -Xmx: 75% of memory_limit (256Mi for the receiver).
-  { label: 'heap 192 MB (runner default)', nodeOptions: '--max-old-space-size=192' },
+  {
+    label: 'heap 192 MB (runner default)',
+    nodeOptions: heapOptions('punchlinectl', ['start'], RECEIVER_LIMIT).NODE_OPTIONS,
+  },
   { label: 'V8 default heap', nodeOptions: undefined },
 ] as const;
 

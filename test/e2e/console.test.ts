@@ -150,6 +150,14 @@ describe('the web console in Chromium (real controllers, runners, pipelines, etc
     await expect.poll(() => page.locator('[data-testid=attention-none]').count()).toBe(1);
     expect(await page.locator('tr[data-runner=front1]').innerText()).toContain('centralfront1');
     expect(await page.locator('tr[data-runner=front2]').innerText()).toContain('centralfront2');
+    // Each runner's last keepalive, as etcd's lease says: its age at the check, not late.
+    for (const runner of ['front1', 'front2']) {
+      const beat = page.locator(`tr[data-runner=${runner}] [data-testid=heartbeat] [data-heartbeat]`);
+      await beat.waitFor();
+      expect(await beat.getAttribute('data-heartbeat')).toBe('ok');
+      expect(await beat.innerText()).toMatch(/^\d+ s · checked (just now|\d+ s ago)$/);
+      expect(await beat.getAttribute('title')).toMatch(/lease TTL \d+ s/);
+    }
     expect(await page.locator('[data-testid=topics]').innerText()).toContain('reftenant-receiver-linux-os');
     await expect.poll(() => page.locator('[data-testid=leader]').innerText()).toMatch(/controller-[ab]/);
     expect(await page.locator('[data-testid=link]').getAttribute('data-link')).toBe('live');

@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EtcdHandle, enableEtcdAuth, startEtcd } from '@drover/dev-services';
+import { ExitCode } from '@drover/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, type Issued, issueCertificate } from '../support/certs.js';
 import { idleChannelCopy, TestCluster } from '../support/cluster.js';
@@ -144,7 +145,7 @@ describe('etcd with client TLS and authentication', () => {
     // The runner exits before it ever serves: startRunner's wait for /healthz fails.
     await expect(bad.startRunner('front9', ['x'])).rejects.toThrow();
     const runner = bad.runner('front9');
-    expect(await runner.proc.exited).toBe(1);
+    expect(await runner.proc.exited).toBe(ExitCode.ACCESS_REFUSED);
     // The fatal record of its JSON log says why.
     const fatal = runner.proc
       .log()

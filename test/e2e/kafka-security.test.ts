@@ -258,7 +258,7 @@ dag:
       join(kafka.dir, 'refused.log'),
       { PATH: process.env.PATH },
     );
-    expect(await proc.exited).toBe(ExitCode.FAILURE);
+    expect(await proc.exited).toBe(ExitCode.ACCESS_REFUSED);
     expect(fatal(proc)).toMatch(
       /Kafka cluster "kafka_front" \(.*\): SASL SCRAM-SHA-512 authentication of user "drover" was refused: wrong user name or password \(password from .*wrong-password\.password\)/,
     );
@@ -273,7 +273,7 @@ dag:
     clusters.push(bad);
     await expect(bad.startController('controller-rogue')).rejects.toThrow();
     const controller = bad.controllers[0];
-    expect(await controller?.proc.exited).toBe(ExitCode.FAILURE);
+    expect(await controller?.proc.exited).toBe(ExitCode.ACCESS_REFUSED);
     expect(fatal(controller?.proc as Proc)).toMatch(
       /Kafka cluster "kafka_back" \(.*\): the brokers refused the TLS handshake .*do not accept the client certificate tls\.cert .*rogue-client\.crt/,
     );

@@ -1,7 +1,7 @@
 /**
- * The spool drills, with real processes: rsyslog (Debian, omrelp) sends 300,000 numbered lines
+ * The spool drills, with real processes: rsyslog (Debian, omrelp) sends 700,000 numbered lines
  * to the syslog receiver channel (punchlinectl, spool on) while its Kafka broker is stopped for
- * 60 s. Meanwhile the spool grows and the receiver's RSS stays bounded; 40 s into the outage the
+ * 90 s. Meanwhile the spool grows and the receiver's RSS levels off; 75 s into the outage the
  * receiver is killed with SIGKILL while its spool holds unconfirmed messages, and started again.
  * When the broker is back, every number must be in Kafka.
  */
@@ -21,9 +21,16 @@ import {
 } from '../support/punchline.js';
 import { imfileInput, omrelp, type RsyslogProcess, startRsyslog } from '../support/rsyslog.js';
 
-const TOTAL = 300_000;
-const OUTAGE_MS = 60_000;
-const KILL_AFTER_MS = 40_000;
+const TOTAL = 700_000;
+const OUTAGE_MS = 90_000;
+const KILL_AFTER_MS = 75_000;
+/**
+ * RSS and the spool are reported over the outage by thirds. With its heap capped, V8 lets garbage
+ * fill the heap it may have before it compacts: RSS rises by about the heap cap with the first
+ * 250,000 messages or so, then levels off (about 265 MB in a 200 s run here, with 880,000 records
+ * spooled and RSS flat over the last 150 s of it).
+ */
+const THIRD_MS = KILL_AFTER_MS / 3;
 const RUN = 'spooldrill';
 
 let dir: string;
@@ -85,7 +92,7 @@ beforeAll(async () => {
   sender = await startRsyslog(
     join(dir, 'rsyslog'),
     [
-      'main_queue(queue.size="400000")',
+      'main_queue(queue.size="800000")',
       'module(load="omrelp")',
       imfileInput(file, RUN, 'out'),
       `ruleset(name="out") {\n  ${omrelp(relp)}\n}`,
@@ -112,16 +119,15 @@ describe('syslog receiver spool drills (real rsyslog, real Kafka, real processes
     const spoolAtStart = await metric('spool_records');
     let rssMax = rssAtStart;
     let spoolMax = spoolAtStart;
-    // RSS and spool depth over the outage, in two halves: flat means the second half's RSS is not
-    // above the first's (the heap settles, the disk takes the rest). How much of the 300,000 the
-    // spool takes in each half depends on how fast rsyslog sends on the day.
-    const halves = [
+    // RSS and spool depth over the outage, by thirds (THIRD_MS).
+    const thirds = [
+      { rss: 0, spool: 0 },
       { rss: 0, spool: 0 },
       { rss: 0, spool: 0 },
     ];
     while (Date.now() - outageStart < KILL_AFTER_MS) {
       await sleep(500);
-      const half = halves[Date.now() - outageStart < KILL_AFTER_MS / 2 ? 0 : 1] as {
+      const half = thirds[Math.min(2, Math.floor((Date.now() - outageStart) / THIRD_MS))] as {
         rss: number;
         spool: number;
       };
@@ -166,22 +172,22 @@ describe('syslog receiver spool drills (real rsyslog, real Kafka, real processes
     console.log(
       `syslog spool drill: broker down ${outageSeconds.toFixed(0)} s; spool grew from ${spoolAtStart} to ${spoolMax} records ` +
         `while the receiver's RSS went from ${(rssAtStart / 2 ** 20).toFixed(1)} to at most ${(rssMax / 2 ** 20).toFixed(1)} MB; ` +
-        `first/second half of the outage: RSS at most ${((halves[0]?.rss ?? 0) / 2 ** 20) | 0} / ${((halves[1]?.rss ?? 0) / 2 ** 20) | 0} MB ` +
-        `with the spool at ${halves[0]?.spool} / ${halves[1]?.spool} records; ` +
+        `by thirds of the outage: RSS at most ${thirds.map((t) => (t.rss / 2 ** 20) | 0).join(' / ')} MB ` +
+        `with the spool at ${thirds.map((t) => t.spool).join(' / ')} records; ` +
         `SIGKILL with ${unconfirmed} unconfirmed in the spool, ${replayed} replayed by the next receiver; ` +
         `${TOTAL} of ${TOTAL} numbers in Kafka, ${messages - TOTAL} duplicates`,
     );
     expect(second.proc.running).toBe(true);
-    expect(spoolMax - spoolAtStart).toBeGreaterThan(10_000); // the spool took what Kafka could not
     expect(unconfirmed).toBeGreaterThan(0);
     // The depth read just before the kill may count records appended but not yet committed (group
     // commit): those were never acknowledged to rsyslog, which sends them again (every number is
     // in Kafka, checked above). At most rsyslog's RELP window of them can be in that state.
     expect(replayed).toBeGreaterThanOrEqual(unconfirmed - 1024);
-    // Bounded: RSS levels off while the spool holds what Kafka could not take, within the
-    // memory_limit the channel runs under (320Mi, heap -Xmx96m): the spooled messages are on disk.
-    // (With the heap capped, RSS rises while V8 fills its allowed heap, then levels off.)
-    expect(halves[1]?.rss ?? 0).toBeLessThanOrEqual((halves[0]?.rss ?? 0) + 32 * 2 ** 20);
+    // Bounded by the heap, not by the spool: the spool took over 100,000 records Kafka could not
+    // (on disk), while RSS grew by at most what V8 may fill (the heap cap, 96 MiB) and 32 MiB
+    // more, within the memory_limit the channel runs under (320Mi).
+    expect(spoolMax - spoolAtStart).toBeGreaterThan(100_000);
+    expect(rssMax - rssAtStart).toBeLessThanOrEqual((96 + 32) * 2 ** 20);
     expect(rssMax).toBeLessThan(320 * 2 ** 20);
   }, 600_000);
 });

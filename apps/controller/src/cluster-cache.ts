@@ -75,6 +75,8 @@ const channelKey = (tenant: string, channel: string) => channelRef({ tenant, cha
 
 export class ClusterCache {
   readonly runners = new Map<string, RunnerRecord>();
+  /** The lease each runner's record is on (decimal id), by runner name. */
+  readonly runnerLeases = new Map<string, string>();
   readonly specs = new Map<string, CachedSpec>();
   readonly desired = new Map<string, DesiredRecord>();
   /** By full etcd key. */
@@ -238,6 +240,7 @@ export class ClusterCache {
   #resync(snapshot: readonly SnapshotEntry[], revision: number): void {
     for (const map of [
       this.runners,
+      this.runnerLeases,
       this.specs,
       this.desired,
       this.placements,
@@ -251,7 +254,7 @@ export class ClusterCache {
       map.clear();
     }
     const sink = newSink();
-    for (const entry of snapshot) this.#put(entry.key, entry.value, entry.revision, sink);
+    for (const entry of snapshot) this.#put(entry.key, entry.value, entry.revision, sink, entry.lease);
     this.#applied = revision;
     this.#synced = true;
     this.#logger.info({ revision, keys: snapshot.length }, 'cache listed');
@@ -261,7 +264,7 @@ export class ClusterCache {
   #apply(events: readonly WatchEvent[]): void {
     const sink = newSink();
     for (const e of events) {
-      if (e.type === 'put') this.#put(e.key, e.value, e.revision, sink);
+      if (e.type === 'put') this.#put(e.key, e.value, e.revision, sink, e.lease);
       else this.#delete(e.key, sink);
       this.#applied = Math.max(this.#applied, e.revision);
     }
@@ -284,7 +287,7 @@ export class ClusterCache {
     return undefined;
   }
 
-  #put(key: string, value: unknown, revision: number, sink: Sink): void {
+  #put(key: string, value: unknown, revision: number, sink: Sink, lease?: string): void {
     const l = this.#layout;
     if (key.startsWith(l.placements())) {
       const p = this.#decode(placementRecordSchema, key, value);
@@ -308,6 +311,8 @@ export class ClusterCache {
       const r = this.#decode(runnerRecordSchema, key, value);
       if (r === undefined || name === undefined) return;
       this.runners.set(name, r);
+      if (lease === undefined) this.runnerLeases.delete(name);
+      else this.runnerLeases.set(name, lease);
       sink.runner(name);
       return;
     }
@@ -399,6 +404,7 @@ export class ClusterCache {
     }
     const runner = key.startsWith(l.runners()) ? l.parseRunner(key) : undefined;
     if (runner !== undefined) {
+      this.runnerLeases.delete(runner);
       if (this.runners.delete(runner)) sink.runner(runner);
       return;
     }

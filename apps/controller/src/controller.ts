@@ -86,7 +86,12 @@ export class Controller {
       audit: this.#audit,
       https: this.config.tls,
       logger: this.#logger,
-      console: { assetsDir: consoleAssetsDir(), live: reader, logStore: this.#logStore },
+      console: {
+        assetsDir: consoleAssetsDir(),
+        live: reader,
+        logStore: this.#logStore,
+        leases: { leaseTimeToLive: (id) => this.#store.leaseTimeToLive(id) },
+      },
     });
     await this.#api.listen({ host: this.config.listen.host, port: this.config.listen.port });
     const { tokenFile, tokens } = this.config;

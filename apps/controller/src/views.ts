@@ -121,6 +121,7 @@ export function cacheReader(cache: ClusterCache): LiveSource {
     },
     onChange: (listener) => cache.onChange(listener),
     seenWithin: (revision, timeoutMs) => cache.seen(revision, timeoutMs),
+    runnerLeases: () => cache.runnerLeases,
     runners: () => runnerViews(cache),
     channels: () => channelViews(cache),
     channel: (ref) => channelViewOf(cache, ref.tenant, ref.channel),

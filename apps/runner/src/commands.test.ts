@@ -100,15 +100,26 @@ describe('heap options for punchlinectl', () => {
   it('maps -Xmx of --childopts onto --max-old-space-size, else 75% of the limit', () => {
     const Mi = 1024 * 1024;
     expect(heapOptions('punchlinectl', ['start', '--childopts', '-Xms96m -Xmx96m'], 256 * Mi)).toEqual({
-      NODE_OPTIONS: '--max-old-space-size=96',
+      NODE_OPTIONS: '--max-old-space-size=96 --max-semi-space-size=16',
     });
     expect(heapOptions('punchlinectl', ['--childopts', '-Xmx1g'], 2048 * Mi)).toEqual({
-      NODE_OPTIONS: '--max-old-space-size=1024',
+      NODE_OPTIONS: '--max-old-space-size=1024 --max-semi-space-size=16',
     });
     expect(heapOptions('punchlinectl', ['start'], 256 * Mi)).toEqual({
-      NODE_OPTIONS: '--max-old-space-size=192',
+      NODE_OPTIONS: '--max-old-space-size=192 --max-semi-space-size=16',
     });
     expect(heapOptions('other', ['--childopts', '-Xmx96m'], 256 * Mi)).toEqual({});
+  });
+
+  it('sizes the young generation with the heap: a quarter of it, 1 to 16 MiB per semi-space', () => {
+    const Mi = 1024 * 1024;
+    expect(heapOptions('punchlinectl', ['--childopts', '-Xmx32m'], 256 * Mi)).toEqual({
+      NODE_OPTIONS: '--max-old-space-size=32 --max-semi-space-size=8',
+    });
+    // The smallest heap the runner gives (16 MiB) gets 4 MiB semi-spaces.
+    expect(heapOptions('punchlinectl', ['--childopts', '-Xmx1m'], 256 * Mi)).toEqual({
+      NODE_OPTIONS: '--max-old-space-size=16 --max-semi-space-size=4',
+    });
   });
 });
 
@@ -117,10 +128,10 @@ describe('heap options follow the heap rule of @drover/channel-model', () => {
     const Mi = 1024 * 1024;
     // 75% of 192Mi is 144 MiB, but 144 + 64 > 192: the heap gets 128 MiB.
     expect(heapOptions('punchlinectl', ['start'], 192 * Mi)).toEqual({
-      NODE_OPTIONS: '--max-old-space-size=128',
+      NODE_OPTIONS: '--max-old-space-size=128 --max-semi-space-size=16',
     });
     expect(heapOptions('punchlinectl', ['--childopts', '-Xmx98304k'], 256 * Mi)).toEqual({
-      NODE_OPTIONS: '--max-old-space-size=96',
+      NODE_OPTIONS: '--max-old-space-size=96 --max-semi-space-size=16',
     });
   });
 });

@@ -4,7 +4,7 @@
  * directory, any other resolves through the child's PATH. Arguments never pass through a shell.
  */
 import { delimiter, join } from 'node:path';
-import { defaultHeapBytes, heapCaps, MIN_HEAP_BYTES } from '@drover/channel-model';
+import { defaultHeapBytes, heapCaps, MIN_HEAP_BYTES, semiSpaceMiB } from '@drover/channel-model';
 
 export type CommandResolution = { readonly file: string } | { readonly refused: string };
 
@@ -77,6 +77,8 @@ export function childArgs(args: readonly string[], tenant: string, channel: stri
  * memory limit and a growing heap fails as a clean heap error, not a kill. Without -Xmx, the
  * heap gets 75% of the memory limit, lowered to what fits with the runtime's overhead (the rule
  * and the parsing of -Xmx live in @drover/channel-model's heap.ts, which validation uses too).
+ * The young generation is sized with it (`--max-semi-space-size`, semiSpaceMiB): V8's default
+ * lets it grow to 128 MiB, which costs a pipeline at full rate both RSS and CPU.
  */
 export function heapOptions(
   command: string,
@@ -86,5 +88,7 @@ export function heapOptions(
   if (command !== 'punchlinectl') return {};
   const xmx = heapCaps({ command, args }).find((cap) => cap.text.startsWith('-Xmx'));
   const bytes = xmx === undefined ? defaultHeapBytes(memoryLimitBytes) : Math.max(MIN_HEAP_BYTES, xmx.bytes);
-  return { NODE_OPTIONS: `--max-old-space-size=${Math.floor(bytes / 1024 / 1024)}` };
+  return {
+    NODE_OPTIONS: `--max-old-space-size=${Math.floor(bytes / 1024 / 1024)} --max-semi-space-size=${semiSpaceMiB(bytes)}`,
+  };
 }

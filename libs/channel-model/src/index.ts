@@ -37,11 +37,13 @@ export {
   heapCaps,
   heapFits,
   heapMisfit,
+  MAX_SEMI_SPACE_MIB,
   MIN_HEAP_BYTES,
   maxHeapBytes,
   RUNTIME_OVERHEAD_MIN_BYTES,
   RUNTIME_OVERHEAD_RATIO,
   runtimeOverheadBytes,
+  semiSpaceMiB,
 } from './heap.js';
 export {
   type ApplicationRef,
@@ -155,6 +157,7 @@ export {
   type PlatformConfig,
   parsePlatformConfig,
   platformConfigSchema,
+  resolvePlatformPaths,
 } from './platform-config.js';
 export {
   parseQuartz,

@@ -3,6 +3,7 @@
  * is optional; the defaults are those of a single-host development setup. Flags and environment
  * variables override it (the apps merge them).
  */
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { duration, identifier, memory, positiveInt, sqlIdentifier } from './fields.js';
 import type { ParseResult } from './issues.js';
@@ -168,6 +169,71 @@ export function parsePlatformConfig(
   options: { readonly file: string },
 ): ParseResult<PlatformConfig> {
   return validateYaml(text, options.file, platformConfigSchema);
+}
+
+/**
+ * The configuration with every relative file path made absolute against `baseDir`, the platform
+ * file's directory, so a path means the same whatever directory a daemon was started from
+ * (systemd starts them in `/`): `etcd.tls` and `etcd.auth.password_file`, every Kafka cluster's
+ * `tls` and `sasl.password_file`, every search cluster's `auth.password_file` and `tls.ca`,
+ * `api.token_file` and `api.tls`, `log_store.password_file`. `runner.workdir` is a directory the
+ * runner creates, not a file it reads: it is left as written. Paths given by flags are the
+ * shell's, relative to the working directory, and are not touched here.
+ */
+export function resolvePlatformPaths(config: PlatformConfig, baseDir: string): PlatformConfig {
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const opt = (p: string | undefined) => (p === undefined ? undefined : at(p));
+  const defined = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const { etcd, kafka, search, api, log_store } = config;
+  return {
+    ...config,
+    etcd: {
+      ...etcd,
+      ...(etcd.tls === undefined
+        ? {}
+        : { tls: defined({ ca: at(etcd.tls.ca), cert: opt(etcd.tls.cert), key: opt(etcd.tls.key) }) }),
+      ...(etcd.auth === undefined
+        ? {}
+        : { auth: { ...etcd.auth, password_file: at(etcd.auth.password_file) } }),
+    },
+    kafka: {
+      clusters: Object.fromEntries(
+        Object.entries(kafka.clusters).map(([name, c]) => [
+          name,
+          {
+            ...c,
+            ...(c.tls === undefined
+              ? {}
+              : {
+                  tls: defined({ ...c.tls, ca: opt(c.tls.ca), cert: opt(c.tls.cert), key: opt(c.tls.key) }),
+                }),
+            ...(c.sasl === undefined ? {} : { sasl: { ...c.sasl, password_file: at(c.sasl.password_file) } }),
+          },
+        ]),
+      ),
+    },
+    search: {
+      clusters: Object.fromEntries(
+        Object.entries(search.clusters).map(([name, c]) => [
+          name,
+          {
+            ...c,
+            ...(c.auth === undefined ? {} : { auth: { ...c.auth, password_file: at(c.auth.password_file) } }),
+            ...(c.tls === undefined ? {} : { tls: { ca: at(c.tls.ca) } }),
+          },
+        ]),
+      ),
+    },
+    api: defined({
+      ...api,
+      token_file: opt(api.token_file),
+      tls: api.tls === undefined ? undefined : { cert: at(api.tls.cert), key: at(api.tls.key) },
+    }),
+    ...(log_store === undefined
+      ? {}
+      : { log_store: defined({ ...log_store, password_file: opt(log_store.password_file) }) }),
+  };
 }
 
 /** The configuration with every default, as if the file were empty. */

@@ -9,7 +9,7 @@ import { ChannelValidationError, formatIssue, unwrap } from './issues.js';
 import { loadChannel, validateChannelFiles } from './load-channel.js';
 import { elasticsearchOutputSettings } from './node-types.js';
 import { parsePipeline } from './pipeline.js';
-import { defaultPlatformConfig, parsePlatformConfig } from './platform-config.js';
+import { defaultPlatformConfig, parsePlatformConfig, resolvePlatformPaths } from './platform-config.js';
 import { quartzError, quartzSchedule } from './quartz.js';
 import { parseDuration, parseMemory } from './units.js';
 
@@ -293,6 +293,53 @@ describe('defaults', () => {
     const text = await readFile(join(repo, 'deploy', 'drover.yaml'), 'utf8');
     const config = unwrap(parsePlatformConfig(text, { file: 'deploy/drover.yaml' }));
     expect(config.kafka.clusters.kafka_front?.brokers.length).toBeGreaterThan(0);
+  });
+
+  it("makes every file path of the platform file absolute against the file's directory", () => {
+    const text = [
+      'etcd:',
+      '  tls: { ca: tls/etcd-ca.pem, cert: tls/etcd.pem, key: /abs/etcd-key.pem }',
+      '  auth: { username: drover, password_file: etcd-password }',
+      'kafka:',
+      '  clusters:',
+      '    front:',
+      '      brokers: [k1:9093]',
+      '      tls: { ca: kafka-ca.pem, server_name: kafka.example.net }',
+      '      sasl: { mechanism: PLAIN, username: drover, password_file: ../secrets/kafka }',
+      '    plain:',
+      '      brokers: [k2:9092]',
+      'search:',
+      '  clusters:',
+      '    es: { nodes: [https://es1:9200], auth: { username: u, password_file: es-pw }, tls: { ca: es-ca.pem } }',
+      'api: { token_file: tokens.yaml, tls: { cert: api.pem, key: api-key.pem } }',
+      'log_store: { url: postgres://drover@db/drover, password_file: pg-pw }',
+      'runner: { workdir: instances }',
+    ].join('\n');
+    const config = resolvePlatformPaths(
+      unwrap(parsePlatformConfig(text, { file: 'drover.yaml' })),
+      '/etc/drover',
+    );
+    expect(config.etcd.tls).toEqual({
+      ca: '/etc/drover/tls/etcd-ca.pem',
+      cert: '/etc/drover/tls/etcd.pem',
+      key: '/abs/etcd-key.pem',
+    });
+    expect(config.etcd.auth?.password_file).toBe('/etc/drover/etcd-password');
+    expect(config.kafka.clusters.front?.tls).toEqual({
+      ca: '/etc/drover/kafka-ca.pem',
+      server_name: 'kafka.example.net',
+    });
+    expect(config.kafka.clusters.front?.sasl?.password_file).toBe('/etc/secrets/kafka');
+    expect(config.kafka.clusters.plain).toEqual({ brokers: ['k2:9092'] });
+    expect(config.search.clusters.es?.auth?.password_file).toBe('/etc/drover/es-pw');
+    expect(config.search.clusters.es?.tls?.ca).toBe('/etc/drover/es-ca.pem');
+    expect(config.api.token_file).toBe('/etc/drover/tokens.yaml');
+    expect(config.api.tls).toEqual({ cert: '/etc/drover/api.pem', key: '/etc/drover/api-key.pem' });
+    expect(config.log_store?.password_file).toBe('/etc/drover/pg-pw');
+    // A directory the runner creates, not a file it reads: as written.
+    expect(config.runner.workdir).toBe('instances');
+    // Nothing else changes.
+    expect(resolvePlatformPaths(defaultPlatformConfig, '/etc/drover')).toEqual(defaultPlatformConfig);
   });
 
   it('reads a Kafka cluster with TLS and SASL', () => {

@@ -9,6 +9,7 @@
  * | `runners`  | RunnersLive          | on connect (overview), and when a runner comes or goes |
  * | `channels` | ChannelsLive         | on connect (overview), and when any channel changes    |
  * | `channel`  | ChannelView          | on connect (`?channel=`), and when that channel changes|
+ * | `heartbeats` | HeartbeatsLive     | (overview) after each round of lease checks that changed something |
  *
  * Every event's `id` is the etcd revision the controller's cache had seen when it was built: a
  * client that reconnects (to the same or another controller) sends it back as `Last-Event-ID`
@@ -26,7 +27,7 @@ import {
 } from './records.js';
 import type { ChannelView, RunnerView } from './view.js';
 
-export const LIVE_EVENTS = ['cluster', 'runners', 'channels', 'channel'] as const;
+export const LIVE_EVENTS = ['cluster', 'runners', 'channels', 'channel', 'heartbeats'] as const;
 export type LiveEventName = (typeof LIVE_EVENTS)[number];
 
 export const clusterLiveSchema = z.object({
@@ -65,6 +66,28 @@ export const runnersLiveSchema = z.object({
   lost: z.array(lostRunnerSchema),
 });
 export type RunnersLive = z.infer<typeof runnersLiveSchema>;
+
+/**
+ * A runner's last keepalive as etcd saw it: etcd resets a lease's seconds left to its TTL at each
+ * keepalive, so (granted TTL - seconds left), read at `checkedAt`, dates the last one, to the
+ * second (etcd truncates the seconds left, so `at` may be up to 1 s early).
+ */
+export const runnerHeartbeatSchema = z.object({
+  /** When etcd last received the runner's keepalive (epoch ms). */
+  at: z.number(),
+  /** When etcd was asked (epoch ms). */
+  checkedAt: z.number(),
+  /** The lease's TTL in seconds: the runner is lost once `at` is this far behind. */
+  ttl: z.number().int(),
+});
+export type RunnerHeartbeat = z.infer<typeof runnerHeartbeatSchema>;
+// The arithmetic on heartbeats is in heartbeat.ts (no zod: the console's page imports it).
+
+/** Live runners' heartbeats by name; a runner missing here was not checked yet or is not on a lease. */
+export const heartbeatsLiveSchema = z.object({
+  runners: z.record(z.string(), runnerHeartbeatSchema),
+});
+export type HeartbeatsLive = z.infer<typeof heartbeatsLiveSchema>;
 
 /** An instance that is not running, with its reason in full. */
 export const attentionSchema = z.object({

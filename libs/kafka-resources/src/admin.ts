@@ -19,7 +19,8 @@ export interface KafkaAdmin {
   describeTopics(queries: readonly TopicQuery[]): Promise<Map<string, TopicDescription>>;
   /**
    * Creates one topic with its partitions, replication factor and config, and returns once the
-   * broker reports leaders for it. Throws `TOPIC_ALREADY_EXISTS` when someone else created it first.
+   * controller accepted it (its leaders may come a moment later: ensureTopics waits for them).
+   * Throws `TOPIC_ALREADY_EXISTS` when someone else created it first.
    */
   createTopic(spec: TopicSpec): Promise<void>;
   close(): Promise<void>;

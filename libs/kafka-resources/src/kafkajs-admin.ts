@@ -125,11 +125,14 @@ class KafkajsAdmin implements KafkaAdmin {
     };
     let created: boolean;
     try {
-      // One topic per request: a batch fails or succeeds as a whole in kafkajs, and its leader wait
-      // covers the batch (kafkajs#815/#1563: clients racing a half-created topic on KRaft).
+      // One topic per request: a batch fails or succeeds as a whole in kafkajs. No kafkajs leader
+      // wait: it retries only LEADER_NOT_AVAILABLE, and on KRaft a topic just created can answer
+      // UNKNOWN_TOPIC_OR_PARTITION for a moment (kafkajs#815/#1563), which failed a creation that
+      // had worked. ensureTopics waits for the leaders itself, tolerating metadata errors until
+      // its deadline.
       created = await this.admin.createTopics({
         topics: [topic],
-        waitForLeaders: true,
+        waitForLeaders: false,
         timeout: this.createTimeoutMs,
       });
     } catch (err) {

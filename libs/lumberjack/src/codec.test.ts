@@ -77,6 +77,27 @@ describe('Lumberjack codec', () => {
     );
   });
 
+  it('reads UTF-8 events beside ASCII ones, in the same compressed block and across reads', () => {
+    const events = [
+      { message: 'plain ASCII line' },
+      { message: 'Ünïcödé, 日本語 and 🚀', host: { name: 'hôte' } },
+      { message: 'ASCII again', n: 3 },
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ message: fc.string({ unit: 'grapheme' }), n: fc.integer() }), { maxLength: 10 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (more, sizes, compressed) => {
+          const all = [...events, ...more];
+          const bytes = encodeWindow(all, compressed ? { compressionLevel: 3 } : {});
+          expect(readAll(bytes, sizes).map((w) => w.events.map((e) => e.fields))).toEqual([all]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('assembles a window from plain and compressed frames mixed, and v1 key/value frames', () => {
     const bytes = Buffer.concat([
       Buffer.from('315700000003', 'hex'),

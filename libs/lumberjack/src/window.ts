@@ -9,7 +9,7 @@
  * 'C' continues). A plain frame arriving while compressed content is unfinished is an error.
  */
 import { inflateSync } from 'node:zlib';
-import { type DecoderLimits, defaultLimits, FrameDecoder } from './decoder.js';
+import { type DecoderLimits, defaultLimits, FrameDecoder, type FrameSink } from './decoder.js';
 import { LumberjackProtocolError } from './errors.js';
 import type { Frame, Version } from './frames.js';
 
@@ -43,10 +43,20 @@ export class WindowReader {
   /** Inflated content that ends inside a frame, continued by the next compressed frame. */
   #inflated: FrameDecoder | undefined;
   #current: { version: Version; size: number; events: LumberjackEvent[]; offset: number } | undefined;
-
+  /** Windows completed by the current push. */
+  #done: Window[] = [];
+  /** One sink per nesting depth (0: frames on the wire), made once. */
+  readonly #sinks: FrameSink[];
   constructor(limits: ReaderLimits = defaultReaderLimits) {
     this.#limits = limits;
     this.#decoder = new FrameDecoder(limits);
+    this.#sinks = Array.from({ length: MAX_NESTING + 1 }, (_, depth) => ({
+      json: (_version, seq, buf, start, end, offset) => {
+        this.#checkNotTruncated('json', depth, offset);
+        this.#event(seq, parseText(buf.toString('utf8', start, end), seq, offset), offset);
+      },
+      frame: (frame) => this.#frame(frame, depth),
+    }));
   }
 
   /** True while a window has started and not all its events have arrived (or a frame is half inflated). */
@@ -61,19 +71,24 @@ export class WindowReader {
 
   /** Feeds bytes; returns every window they complete, in order. Throws LumberjackProtocolError. */
   push(chunk: Buffer): Window[] {
-    const done: Window[] = [];
-    for (const frame of this.#decoder.push(chunk)) this.#frame(frame, done, 0);
-    return done;
+    this.#done = [];
+    this.#decoder.scan(chunk, this.#sinks[0] as FrameSink);
+    return this.#done;
   }
 
-  #frame(frame: Frame, done: Window[], depth: number): void {
-    if (depth === 0 && frame.type !== 'compressed' && this.#inflated !== undefined) {
+  /** A frame at `depth` 0 arrived while compressed content before it ends inside a frame. */
+  #checkNotTruncated(type: string, depth: number, offset: number): void {
+    if (depth === 0 && this.#inflated !== undefined) {
       throw new LumberjackProtocolError(
         'TRUNCATED_COMPRESSED',
-        `a ${frame.type} frame arrived while the compressed content before it ends inside a frame (${this.#inflated.buffered} bytes left over)`,
-        frame.offset,
+        `a ${type} frame arrived while the compressed content before it ends inside a frame (${this.#inflated.buffered} bytes left over)`,
+        offset,
       );
     }
+  }
+
+  #frame(frame: Frame, depth: number): void {
+    if (frame.type !== 'compressed') this.#checkNotTruncated(frame.type, depth, frame.offset);
     switch (frame.type) {
       case 'window': {
         if (this.#current !== undefined) {
@@ -84,15 +99,16 @@ export class WindowReader {
           );
         }
         if (frame.size === 0)
-          done.push({ version: frame.version, events: [], ackSeq: 0, offset: frame.offset });
+          this.#done.push({ version: frame.version, events: [], ackSeq: 0, offset: frame.offset });
         else this.#current = { version: frame.version, size: frame.size, events: [], offset: frame.offset };
         return;
       }
       case 'json':
-        this.#event(frame.seq, parseObject(frame.payload, frame.seq, frame.offset), frame.offset, done);
+        // Not from scan (it hands 'J' frames to json()), kept for completeness.
+        this.#event(frame.seq, parseObject(frame.payload, frame.seq, frame.offset), frame.offset);
         return;
       case 'kv':
-        this.#event(frame.seq, frame.fields, frame.offset, done);
+        this.#event(frame.seq, frame.fields, frame.offset);
         return;
       case 'compressed': {
         if (depth >= MAX_NESTING) {
@@ -103,16 +119,17 @@ export class WindowReader {
           );
         }
         const content = inflate(frame.payload, this.#limits.maxInflatedBytes, frame.offset);
+        const sink = this.#sinks[depth + 1] as FrameSink;
         if (depth === 0) {
           const inner = this.#inflated ?? new FrameDecoder(this.#limits, frame.offset);
           this.#inflated = undefined;
-          for (const f of inner.push(content)) this.#frame(f, done, depth + 1);
+          inner.scan(content, sink);
           if (inner.buffered > 0) this.#inflated = inner;
           return;
         }
         // Nested (go-lumber allows it): the inner compressed frame must hold whole frames.
         const inner = new FrameDecoder(this.#limits, frame.offset);
-        for (const f of inner.push(content)) this.#frame(f, done, depth + 1);
+        inner.scan(content, sink);
         if (inner.buffered > 0) {
           throw new LumberjackProtocolError(
             'TRUNCATED_COMPRESSED',
@@ -124,7 +141,7 @@ export class WindowReader {
     }
   }
 
-  #event(seq: number, fields: Record<string, unknown>, offset: number, done: Window[]): void {
+  #event(seq: number, fields: Record<string, unknown>, offset: number): void {
     const w = this.#current;
     if (w === undefined) {
       throw new LumberjackProtocolError(
@@ -136,7 +153,7 @@ export class WindowReader {
     w.events.push({ seq, fields });
     if (w.events.length === w.size) {
       this.#current = undefined;
-      done.push({ version: w.version, events: w.events, ackSeq: seq, offset: w.offset });
+      this.#done.push({ version: w.version, events: w.events, ackSeq: seq, offset: w.offset });
     }
   }
 }
@@ -158,9 +175,13 @@ function inflate(payload: Buffer, max: number, offset: number): Buffer {
 }
 
 function parseObject(payload: Buffer, seq: number, offset: number): Record<string, unknown> {
+  return parseText(payload.toString('utf8'), seq, offset);
+}
+
+function parseText(text: string, seq: number, offset: number): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(payload.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     throw new LumberjackProtocolError(
       'BAD_JSON',

@@ -203,6 +203,40 @@ describe('pipeline engine', () => {
     expect(engine.stats().components.store).toMatchObject({ errors: 1, failed: 0 });
   });
 
+  it('keeps the whole input event for a late rejection when another output of the event has no _ppf_errors', async () => {
+    // The engine lets an event's input document go once no open delivery can route an error:
+    // here one can (store), so it must still be there when store rejects, after archive confirmed.
+    const input = new TestInput();
+    const archive = new TestOutput('hold');
+    const store = new TestOutput('hold');
+    const errors = new TestOutput();
+    const engine = testEngine([
+      inputNode(input),
+      { component: 'archive', impl: archive, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+      {
+        component: 'store',
+        impl: store,
+        publish: [{ stream: '_ppf_errors', fields: ['_ppf_error_document'] }],
+        subscribe: [{ component: 'in', stream: 'logs' }],
+      },
+      {
+        component: 'errors',
+        impl: errors,
+        publish: [],
+        subscribe: [{ component: 'store', stream: '_ppf_errors' }],
+      },
+    ]);
+    await engine.start();
+    const outcome = input.send({ msg: 'x', undeclared: [1, 2] });
+    archive.pending[0]?.();
+    store.pending[0]?.(new RejectedEvent('refused'));
+    expect(await outcome).toEqual({ ok: true });
+    expect(JSON.parse(String(errors.received[0]?.fields._ppf_error_document))).toMatchObject({
+      msg: 'x',
+      undeclared: [1, 2],
+    });
+  });
+
   it('fails a rejected event back to its input when the output publishes no _ppf_errors', async () => {
     const input = new TestInput();
     const store = new TestOutput('hold');

@@ -82,13 +82,19 @@ const OK: Outcome = Object.freeze({ ok: true });
 class Tracker {
   open = 0;
   settled = false;
+  /** A delivery that completes later may still need `root` (see Engine#release). */
+  keepRoot = false;
   constructor(
     /** The input that emitted the event; none for a joined event. */
     readonly input: InputRunner | undefined,
     readonly startedAt: number,
     readonly onDone: (outcome: Outcome) => void,
-    /** The event as its input produced it (a joined event: as its node made it): what `_ppf_error_document` holds. */
-    readonly root: Fields,
+    /**
+     * The event as its input produced it (a joined event: as its node made it): what
+     * `_ppf_error_document` holds. Dropped once its fan-out is done when no delivery still open
+     * can route an error (Engine#release).
+     */
+    public root: Fields | undefined,
     /** A joined event: the trackers of its parts, each holding one delivery open. */
     readonly parts?: readonly Tracker[],
   ) {}
@@ -108,6 +114,8 @@ const NO_CALLBACK = () => {};
 interface Route {
   readonly node: EngineNode;
   readonly stats: ComponentStats;
+  /** The node publishes `_ppf_errors`: an event it fails goes there, with its error document. */
+  readonly errors: boolean;
 }
 
 class InputRunner implements InputContext {
@@ -145,7 +153,8 @@ class InputRunner implements InputContext {
 export class Engine {
   readonly options: EngineOptions;
   readonly #nodes: readonly EngineNode[];
-  readonly #routes = new Map<string, Route[]>();
+  /** Subscribers by publishing component, then stream (no key built per event). */
+  readonly #routes = new Map<string, Map<string, Route[]>>();
   readonly #declared = new Map<string, ReadonlyMap<string, readonly string[]>>();
   readonly #stats: Record<string, ComponentStats> = {};
   readonly #inputs: InputRunner[] = [];
@@ -170,10 +179,18 @@ export class Engine {
     }
     for (const node of nodes) {
       for (const sub of node.subscribe) {
-        const key = routeKey(sub.component, sub.stream);
-        const list = this.#routes.get(key) ?? [];
-        list.push({ node, stats: this.#stats[node.component] as ComponentStats });
-        this.#routes.set(key, list);
+        let byStream = this.#routes.get(sub.component);
+        if (byStream === undefined) {
+          byStream = new Map();
+          this.#routes.set(sub.component, byStream);
+        }
+        const list = byStream.get(sub.stream) ?? [];
+        list.push({
+          node,
+          stats: this.#stats[node.component] as ComponentStats,
+          errors: this.#declared.get(node.component)?.has(ERRORS_STREAM) === true,
+        });
+        byStream.set(sub.stream, list);
       }
     }
   }
@@ -266,6 +283,7 @@ export class Engine {
           this.#settle(group, { ok: false, reason: (err as Error).message });
           return;
         }
+        this.#release(group);
         this.#close(group);
       },
       fail: (parts, reason) => {
@@ -298,7 +316,19 @@ export class Engine {
       this.#settle(tracker, { ok: false, reason: (err as Error).message });
       return;
     }
+    this.#release(tracker);
     this.#close(tracker);
+  }
+
+  /**
+   * After an event's synchronous fan-out: its error document can only be needed by a delivery
+   * still open that may yet route an error (an output or a deferred node publishing
+   * `_ppf_errors`, a held delivery). Without one, the event as its input made it is let go:
+   * an event in flight then holds only what its outputs still need, not its whole input
+   * document (the receiver at max_pending: ~1 KB less per event for the GC to copy).
+   */
+  #release(tracker: Tracker): void {
+    if (!tracker.keepRoot) tracker.root = undefined;
   }
 
   /** Filters to the declared fields and delivers to every subscriber of (component, stream). */
@@ -311,13 +341,13 @@ export class Engine {
       );
     }
     stats.out++;
-    const routes = this.#routes.get(routeKey(from.component, stream));
+    const routes = this.#routes.get(from.component)?.get(stream);
     if (routes === undefined || routes.length === 0) return;
-    const payload = pick(fields, declared);
+    const delivery: Delivery = { component: from.component, stream, fields: pick(fields, declared) };
     for (const route of routes) {
       if (tracker.settled) return;
       tracker.open++;
-      this.#deliver(tracker, route, { component: from.component, stream, fields: payload });
+      this.#deliver(tracker, route, delivery);
     }
   }
 
@@ -326,6 +356,10 @@ export class Engine {
     const impl = route.node.impl;
     if (impl.kind === 'output') {
       let called = false;
+      // Held until the output answers only when a rejection would need it: nothing else keeps
+      // the event alive once the output has it.
+      const rejectable = route.errors ? delivery : undefined;
+      if (route.errors) tracker.keepRoot = true;
       impl.write(delivery, (err) => {
         if (called) return;
         called = true;
@@ -333,7 +367,8 @@ export class Engine {
           route.stats.acked++;
           this.#close(tracker);
         } else if (err instanceof RejectedEvent) {
-          this.#toErrors(tracker, route, delivery, err.message);
+          if (rejectable !== undefined) this.#toErrors(tracker, route, rejectable, err.message);
+          else this.#rejectedWithoutErrorsStream(tracker, route, err.message);
         } else {
           route.stats.failed++;
           this.#settle(tracker, { ok: false, reason: `${route.node.component}: ${err.message}` });
@@ -346,6 +381,7 @@ export class Engine {
       return;
     }
     if (impl.kind === 'deferred') {
+      tracker.keepRoot = true;
       this.#processDeferred(tracker, route, impl, delivery);
       return;
     }
@@ -363,6 +399,7 @@ export class Engine {
         delivery,
         (stream, fields) => this.#publish(tracker, node, stream, fields, route.stats),
         () => {
+          tracker.keepRoot = true;
           held ??= new Held(tracker, delivery.fields);
           return held;
         },
@@ -406,11 +443,20 @@ export class Engine {
    */
   #toErrors(tracker: Tracker, route: Route, delivery: Delivery, message: string): void {
     const node = route.node;
+    if (!route.errors) {
+      this.#rejectedWithoutErrorsStream(tracker, route, message);
+      return;
+    }
     route.stats.errors++;
     if (tracker.settled) return;
-    if (this.#declared.get(node.component)?.has(ERRORS_STREAM) !== true) {
+    const root = tracker.root;
+    if (root === undefined) {
+      // #release let it go: a bug of the engine, never a loss (the event fails back to its input).
       route.stats.failed++;
-      this.#settle(tracker, { ok: false, reason: `${node.component}: ${message}` });
+      this.#settle(tracker, {
+        ok: false,
+        reason: `${node.component}: ${message} (the engine no longer held the event for its error document)`,
+      });
       return;
     }
     try {
@@ -418,7 +464,7 @@ export class Engine {
         tracker,
         node,
         ERRORS_STREAM,
-        { ...delivery.fields, _ppf_error_message: message, _ppf_error_document: errorDocument(tracker.root) },
+        { ...delivery.fields, _ppf_error_message: message, _ppf_error_document: errorDocument(root) },
         route.stats,
       );
     } catch (inner) {
@@ -426,6 +472,14 @@ export class Engine {
       return;
     }
     this.#close(tracker);
+  }
+
+  /** A node without `_ppf_errors` failed the event for good: it fails back to its input. */
+  #rejectedWithoutErrorsStream(tracker: Tracker, route: Route, message: string): void {
+    route.stats.errors++;
+    if (tracker.settled) return;
+    route.stats.failed++;
+    this.#settle(tracker, { ok: false, reason: `${route.node.component}: ${message}` });
   }
 
   #close(tracker: Tracker): void {
@@ -466,8 +520,8 @@ export class Engine {
     if (outcome.ok) {
       stats.acked++;
       const ms = Date.now() - tracker.startedAt;
-      const bucket = LATENCY_BUCKETS.findIndex((b) => ms <= b);
-      const at = bucket === -1 ? LATENCY_BUCKETS.length - 1 : bucket;
+      let at = 0;
+      while (at < LATENCY_BUCKETS.length - 1 && ms > (LATENCY_BUCKETS[at] as number)) at++;
       this.#latency[at] = (this.#latency[at] ?? 0) + 1;
     } else {
       stats.failed++;
@@ -505,10 +559,6 @@ export function errorDocument(root: Readonly<Fields>): string {
       return value;
     });
   }
-}
-
-function routeKey(component: string, stream: string): string {
-  return `${component}\u0000${stream}`;
 }
 
 function pick(fields: Fields, declared: readonly string[]): Fields {

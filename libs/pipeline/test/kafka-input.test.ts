@@ -2,6 +2,7 @@
 import { kafkaInputSettings } from '@drover/channel-model';
 import { connectKafkaAdmin, connectKafkaProducer, ensureTopics } from '@drover/kafka-resources';
 import kafkajs from 'kafkajs';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
 import { droverServices } from '../../../test/support/services.js';
@@ -34,7 +35,13 @@ async function committed(brokers: string[], groupId: string, topic: string): Pro
   return Number(res?.partitions[0]?.offset ?? -1);
 }
 
-async function run(brokers: string[], topic: string, groupId: string, output: OutputNode) {
+async function run(
+  brokers: string[],
+  topic: string,
+  groupId: string,
+  output: OutputNode,
+  logger?: pino.Logger,
+) {
   const input = new KafkaInput(
     kafkaInputSettings.parse({ brokers, topic, group_id: groupId, commit_interval_ms: 100 }),
     { brokers },
@@ -43,7 +50,7 @@ async function run(brokers: string[], topic: string, groupId: string, output: Ou
   );
   const engine = inputToNode(
     { input, inputName: 'kin', fields: ['id', 'log'], node: output },
-    { maxPending: 20, messageTimeoutMs: 10_000 },
+    { maxPending: 20, messageTimeoutMs: 10_000, ...(logger === undefined ? {} : { logger }) },
   );
   await engine.start();
   return engine;
@@ -115,7 +122,9 @@ describe('kafka_input (real Kafka)', () => {
     };
     const settle = (id: number, err?: Error) => held.get(id)?.shift()?.(err);
     const group = `g-${topic}`;
-    const engine = await run(brokers, topic, group, output);
+    const warnings: { msg: string; failed?: number }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+    const engine = await run(brokers, topic, group, output, logger);
     await eventually(() => seen.length === 20);
     // The later one fails first (rewind to 15), then the earlier one (further back, to 5).
     settle(15, new Error('batch b failed'));
@@ -124,6 +133,9 @@ describe('kafka_input (real Kafka)', () => {
     await eventually(
       () => seen.filter((id) => id === 5).length === 2 && seen.filter((id) => id === 15).length === 2,
     );
+    // Two failures within 10 s: one warning (the first), the second only counted.
+    const failedLines = warnings.filter((w) => w.msg.startsWith('event failed'));
+    expect(failedLines.map((w) => w.failed)).toEqual([1]);
     // 6..19 of the first pass are still in flight: nothing past 5 may be committed.
     await new Promise((r) => setTimeout(r, 300));
     expect(await committed(brokers, group, topic)).toBe(5);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import {
   type ApiTokenFile,
   defaultPlatformConfig,
@@ -6,10 +7,14 @@ import {
   type PlatformConfig,
   parseApiTokenFile,
   parsePlatformConfig,
+  resolvePlatformPaths,
 } from '@drover/channel-model';
 import { ConfigError } from './errors.js';
 
-/** The platform file, validated; the defaults when no file is given. */
+/**
+ * The platform file, validated, its relative file paths made absolute against the file's own
+ * directory (resolvePlatformPaths); the defaults when no file is given.
+ */
 export async function readPlatformConfig(file: string | undefined): Promise<PlatformConfig> {
   if (file === undefined) return defaultPlatformConfig;
   let text: string;
@@ -22,7 +27,7 @@ export async function readPlatformConfig(file: string | undefined): Promise<Plat
   }
   const parsed = parsePlatformConfig(text, { file });
   if (!parsed.ok) throw new ConfigError(file, parsed.issues.map(formatIssue).join('\n'));
-  return parsed.value;
+  return resolvePlatformPaths(parsed.value, dirname(resolve(file)));
 }
 
 /** A secret kept in a file (token, password): trimmed, never empty. */

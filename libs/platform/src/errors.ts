@@ -9,3 +9,10 @@ export class ConfigError extends Error {
     this.source = source;
   }
 }
+
+/**
+ * A service refused us for good at start: a certificate it rejects or cannot be verified, a wrong
+ * user or password, missing rights. Only a change of configuration (or of the service's users)
+ * fixes it; daemons exit with ExitCode.ACCESS_REFUSED.
+ */
+export class AccessRefusedError extends Error {}

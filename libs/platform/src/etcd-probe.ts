@@ -12,11 +12,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { PlatformConfig } from '@drover/channel-model';
 import { type Store, StoreError } from '@drover/store';
+import { AccessRefusedError } from './errors.js';
 
 export type EtcdAccessProblem = 'TLS' | 'AUTH' | 'PERMISSION';
 
 /** etcd refused us for good: a fix in the platform file (or etcd's users) is needed. */
-export class EtcdAccessError extends Error {
+export class EtcdAccessError extends AccessRefusedError {
   override readonly name = 'EtcdAccessError';
   readonly code: EtcdAccessProblem;
   readonly endpoint: string;

@@ -8,12 +8,15 @@
  * | 1    | FAILURE       | the command ran and failed; the reason is on stderr / in the log |
  * | 2    | USAGE         | bad usage: unknown flag, missing argument, invalid configuration |
  * | 3    | DRAIN_TIMEOUT | punchlinectl: SIGTERM's drain timed out (events failed back)     |
+ * | 4    | ACCESS_REFUSED | etcd or Kafka refused us at start (certificate, user, rights): |
+ * |      |               | no retry fixes it; the systemd units do not restart on it (nor on 2) |
  */
 export const ExitCode = {
   OK: 0,
   FAILURE: 1,
   USAGE: 2,
   DRAIN_TIMEOUT: 3,
+  ACCESS_REFUSED: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -7,11 +7,11 @@
  *   import { storeFromSettings } from '@drover/platform/etcd';
  */
 export { readApiTokenFile, readPlatformConfig, readSecretFile } from './config-file.js';
-export { ConfigError } from './errors.js';
+export { AccessRefusedError, ConfigError } from './errors.js';
 export { commanderExitCode, ExitCode } from './exit-codes.js';
 export { type KafkaConnectionsOptions, kafkaConnections } from './kafka.js';
 export { createLogger, type Logger } from './logger.js';
-export { exitOnFatal, onShutdown } from './shutdown.js';
+export { exitOnFatal, fatalExitCode, onShutdown } from './shutdown.js';
 export {
   parseHostPort,
   parseKafkaCluster,

@@ -1,6 +1,7 @@
+import { isKafkaAccessRefused } from '@drover/kafka-resources';
 import { setLongTimeout } from '@drover/timers';
 import type { Logger } from 'pino';
-import { ConfigError } from './errors.js';
+import { AccessRefusedError, ConfigError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 
 /**
@@ -37,9 +38,19 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>, timeoutMs 
   process.on('SIGINT', handler);
 }
 
-/** Logs a fatal startup error in one readable line and exits: 2 for a configuration error, else 1. */
+/**
+ * The exit code of a fatal startup error: USAGE (2) for a configuration error, ACCESS_REFUSED (4)
+ * when etcd or Kafka refused our certificate, user or rights, else FAILURE (1).
+ */
+export function fatalExitCode(err: unknown): ExitCode {
+  if (err instanceof ConfigError) return ExitCode.USAGE;
+  if (err instanceof AccessRefusedError || isKafkaAccessRefused(err)) return ExitCode.ACCESS_REFUSED;
+  return ExitCode.FAILURE;
+}
+
+/** Logs a fatal startup error in one readable line and exits with fatalExitCode. */
 export function exitOnFatal(logger: Logger, err: unknown): never {
-  const code = err instanceof ConfigError ? ExitCode.USAGE : ExitCode.FAILURE;
+  const code = fatalExitCode(err);
   logger.fatal({ err }, err instanceof Error ? err.message : String(err));
   logger.flush();
   process.exit(code);

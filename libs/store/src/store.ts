@@ -13,6 +13,14 @@ import { KeyLayout } from './keys.js';
 import { grantLease, type LeaseHandle } from './lease.js';
 import { type PrefixWatch, type PrefixWatchOptions, watchPrefix } from './watch.js';
 
+/** A lease as etcd sees it (see Store.leaseTimeToLive). */
+export interface LeaseTimeToLive {
+  /** Seconds before etcd expires the lease, truncated. */
+  readonly remainingSeconds: number;
+  /** The TTL the lease was granted, in seconds. */
+  readonly grantedSeconds: number;
+}
+
 /** Key-value operations. Keys are full keys; `layout` builds them under the store's prefix. */
 export class Store {
   readonly layout: KeyLayout;
@@ -37,6 +45,23 @@ export class Store {
     await this.#etcd.leaseClient.leaseRevoke({ ID: id }).catch((err: unknown) => {
       throw toStoreError(err);
     });
+  }
+
+  /**
+   * etcd's view of a lease (LeaseTimeToLive): the seconds left before it expires and the TTL it
+   * was granted; undefined when it expired or never existed. etcd resets the seconds left to the
+   * granted TTL at each keepalive it receives, so `grantedSeconds - remainingSeconds` is the time
+   * since the holder's last keepalive, to the second (etcd truncates the seconds left).
+   */
+  async leaseTimeToLive(id: string): Promise<LeaseTimeToLive | undefined> {
+    const res = await this.#etcd.leaseClient
+      .leaseTimeToLive({ ID: id, keys: false })
+      .catch((err: unknown) => {
+        throw toStoreError(err);
+      });
+    const remainingSeconds = Number(res.TTL);
+    if (remainingSeconds < 0) return undefined;
+    return { remainingSeconds, grantedSeconds: Number(res.grantedTTL) };
   }
 
   /** Blocks until this candidate leads the election `name` (see election.ts). */

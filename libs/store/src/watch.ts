@@ -17,12 +17,22 @@ export interface WatchEvent {
   /** The JSON-decoded value (the raw text when it is not JSON); undefined for deletes. */
   readonly value: unknown;
   readonly revision: number;
+  /** The lease the key is attached to (decimal id), for puts of a key on a lease. */
+  readonly lease?: string;
 }
 
 export interface SnapshotEntry {
   readonly key: string;
   readonly value: unknown;
   readonly revision: number;
+  /** The lease the key is attached to (decimal id), when it is on one. */
+  readonly lease?: string;
+}
+
+/** etcd's lease field of a key: "0" (or nothing) means none. */
+function leaseOf(kv: IKeyValue): { lease?: string } {
+  const id = String(kv.lease ?? '0');
+  return id === '0' ? {} : { lease: id };
 }
 
 export type WatchState = 'connected' | 'disconnected';
@@ -117,6 +127,7 @@ class PrefixWatcher implements PrefixWatch {
           key: kv.key.toString(),
           value: decodeValue(kv.value),
           revision: Number(kv.mod_revision),
+          ...leaseOf(kv),
         }));
         this.#last = revision;
         await this.#deliver(() => this.#options.onResync?.(snapshot, revision));
@@ -161,6 +172,7 @@ class PrefixWatcher implements PrefixWatch {
             key: event.kv.key.toString(),
             value: event.type === 'Delete' ? undefined : decodeValue(event.kv.value),
             revision,
+            ...(event.type === 'Delete' ? {} : leaseOf(event.kv)),
           });
         }
         resumeFromOurs();

@@ -24,6 +24,26 @@ describe('leases (real etcd)', () => {
     }
   });
 
+  it("reads etcd's view of a lease: seconds left since the last keepalive, nothing once revoked", async () => {
+    const store = storeAt(freshPrefix());
+    try {
+      const lease = await store.grantLease(5);
+      const fresh = await store.leaseTimeToLive(lease.id);
+      expect(fresh?.grantedSeconds).toBe(5);
+      // Keepalives go out every TTL/3 (1.7 s): 4 s in, etcd has had one in the last 2 s, where a
+      // lease nobody renewed would have 1 s left.
+      await sleep(4000);
+      const later = await store.leaseTimeToLive(lease.id);
+      expect(later?.grantedSeconds).toBe(5);
+      expect(later?.remainingSeconds).toBeGreaterThanOrEqual(2);
+      expect(later?.remainingSeconds).toBeLessThanOrEqual(5);
+      await lease.revoke();
+      expect(await store.leaseTimeToLive(lease.id)).toBeUndefined();
+    } finally {
+      store.close();
+    }
+  });
+
   it('deletes a key only while it is on the given lease (deleteIfLease)', async () => {
     const store = storeAt(freshPrefix());
     try {

@@ -48,6 +48,35 @@ describe('watches (real etcd)', () => {
     }
   });
 
+  it('says which lease a key is on, in the listing and in events', async () => {
+    const store = storeAt(freshPrefix());
+    const base = `${store.layout.root}runners/`;
+    const first = await store.grantLease(5);
+    await store.put(`${base}a`, { n: 1 }, { lease: first.id });
+    await store.put(`${base}plain`, { n: 0 });
+    const resyncs: SnapshotEntry[][] = [];
+    const events: WatchEvent[] = [];
+    const watch = store.watchPrefix(base, {
+      onResync: (snapshot) => void resyncs.push([...snapshot]),
+      onEvents: (batch) => void events.push(...batch),
+    });
+    const second = await store.grantLease(5);
+    try {
+      await watch.ready;
+      expect(resyncs[0]?.map((e) => [e.key, e.lease])).toEqual([
+        [`${base}a`, first.id],
+        [`${base}plain`, undefined],
+      ]);
+      await store.put(`${base}b`, { n: 2 }, { lease: second.id });
+      await eventually(() => events.length === 1);
+      expect(events[0]?.lease).toBe(second.id);
+    } finally {
+      await watch.close();
+      await Promise.all([first.revoke(), second.revoke()]);
+      store.close();
+    }
+  });
+
   it('delivers every event of a transaction (they share one revision)', async () => {
     const store = storeAt(freshPrefix());
     const base = `${store.layout.root}resources/`;

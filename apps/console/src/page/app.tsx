@@ -191,7 +191,9 @@ export function App() {
             The live link to the controller is lost; what you see may be stale. Reconnecting…
           </Banner>
         )}
-        {route.view === 'overview' && canRead && <Overview channels={live.channels} runners={live.runners} />}
+        {route.view === 'overview' && canRead && (
+          <Overview channels={live.channels} runners={live.runners} heartbeats={live.heartbeats} />
+        )}
         {route.view === 'channel' && canRead && (
           <Channel
             tenant={route.tenant}

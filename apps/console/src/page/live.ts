@@ -4,7 +4,13 @@
  * (sending Last-Event-ID); after a refusal (the controller restarting, not synced yet) we open a
  * new stream ourselves, passing the last id, so the controller waits until it has caught up.
  */
-import type { ChannelsLive, ChannelView, ClusterLive, RunnersLive } from '@drover/cluster-state';
+import type {
+  ChannelsLive,
+  ChannelView,
+  ClusterLive,
+  HeartbeatsLive,
+  RunnersLive,
+} from '@drover/cluster-state';
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting';
 
@@ -12,6 +18,7 @@ export interface LiveState {
   cluster?: ClusterLive;
   runners?: RunnersLive;
   channels?: ChannelsLive;
+  heartbeats?: HeartbeatsLive;
   /** null: the channel does not exist. */
   channel?: ChannelView | null;
   link: LinkState;
@@ -21,7 +28,7 @@ export interface LiveState {
   updatedAt?: number;
 }
 
-const EVENTS = ['cluster', 'runners', 'channels', 'channel'] as const;
+const EVENTS = ['cluster', 'runners', 'channels', 'channel', 'heartbeats'] as const;
 const REOPEN_MS = 1000;
 
 export function follow(query: string, onState: (s: LiveState) => void): () => void {

@@ -32,6 +32,7 @@ import type { Logger } from '@drover/platform';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { LeaseClock } from '../console/heartbeats.js';
 import { ApiAuth } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { auditRoutes } from './plugins/audit.js';
@@ -64,6 +65,8 @@ export interface ConsoleDeps {
   readonly live: LiveSource;
   /** The log store searched; undefined: none configured (search answers 501). */
   readonly logStore: LogSearch | undefined;
+  /** etcd's leases, for the runners' heartbeats on the overview (none without it). */
+  readonly leases?: LeaseClock;
 }
 
 export interface ApiDeps {
@@ -136,7 +139,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   await app.register(runtimeRoutes, { prefix: '/v1', reader, fetch: runnerFetch, auth });
   if (deps.console !== undefined) {
-    const { assetsDir, live, logStore } = deps.console;
+    const { assetsDir, live, logStore, leases } = deps.console;
     await app.register(consoleRoutes, {
       assetsDir,
       leader: deps.leader,
@@ -151,6 +154,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       leader: deps.leader,
       auth,
       logger: deps.logger,
+      ...(leases === undefined ? {} : { leases }),
     });
     await app.register(logSearchRoutes, { prefix: '/v1', store: logStore, auth });
   }

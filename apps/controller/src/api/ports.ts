@@ -92,6 +92,8 @@ export interface LiveSource extends ClusterReader {
   onChange(listener: (change: ClusterChange) => void): () => void;
   /** Like `seen`, waiting at most `timeoutMs`. */
   seenWithin(revision: number, timeoutMs: number): Promise<boolean>;
+  /** Live runners' names and the lease (decimal id) each record is on. */
+  runnerLeases(): ReadonlyMap<string, string>;
 }
 
 /**

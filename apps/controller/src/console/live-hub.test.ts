@@ -4,6 +4,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from '../cluster-cache.js';
 import { cacheReader } from '../views.js';
+import { HEARTBEAT_ROUND_MS, type LeaseClock } from './heartbeats.js';
 import { COALESCE_MS, LiveHub, MAX_BUFFERED_BYTES } from './live-hub.js';
 
 const layout = new KeyLayout('/t');
@@ -32,8 +33,10 @@ async function fakeCache(snapshot: SnapshotEntry[] | null) {
       await watch?.onResync?.(entries, ++revision);
       watch?.onState?.('connected');
     },
-    put: (key: string, value: unknown): void => {
-      watch?.onEvents([{ type: 'put', key, value, revision: ++revision }]);
+    put: (key: string, value: unknown, lease?: string): void => {
+      watch?.onEvents([
+        { type: 'put', key, value, revision: ++revision, ...(lease === undefined ? {} : { lease }) },
+      ]);
     },
     del: (key: string): void => {
       watch?.onEvents([{ type: 'delete', key, value: undefined, revision: ++revision }]);
@@ -164,5 +167,55 @@ describe('the live hub', () => {
     await settle();
     expect(s.closed).toBe(true);
     expect(hub.subscribers).toBe(0);
+  });
+
+  it("sends overview pages the runners' heartbeats read from their leases, and asks etcd only while one is open", async () => {
+    const f = await fakeCache([
+      { key: layout.runner('r1'), value: runner('r1'), revision: 1, lease: '101' },
+      { key: layout.runner('r2'), value: runner('r2'), revision: 1 },
+    ]);
+    const asked: string[] = [];
+    const leases: LeaseClock = {
+      leaseTimeToLive: async (id) => {
+        asked.push(id);
+        return { remainingSeconds: 3, grantedSeconds: 5 };
+      },
+    };
+    hub = new LiveHub({ source: cacheReader(f.cache), leader: leaderInfo(true), logger, leases });
+    hub.start();
+    const channelPage = sink();
+    hub.subscribe(channelPage, { kind: 'channel', key: 't/c' });
+    await settle();
+    expect(asked).toEqual([]);
+    const before = Date.now();
+    const s = sink();
+    const unsubscribe = hub.subscribe(s, { kind: 'overview' });
+    await settle();
+    // r2's record is on no lease: nothing to ask, no heartbeat.
+    expect(asked).toEqual(['101']);
+    const beats = s.frames.find((x) => x.event === 'heartbeats')?.data as {
+      runners: Record<string, { at: number; checkedAt: number; ttl: number }>;
+    };
+    expect(Object.keys(beats.runners)).toEqual(['r1']);
+    const r1 = beats.runners.r1;
+    expect(r1?.ttl).toBe(5);
+    expect(r1?.checkedAt).toBeGreaterThanOrEqual(before);
+    expect((r1?.checkedAt ?? 0) - (r1?.at ?? 0)).toBe(2000);
+    expect(channelPage.frames.map((x) => x.event)).not.toContain('heartbeats');
+    // The overview closes: no more rounds.
+    unsubscribe();
+    asked.length = 0;
+    await new Promise((r) => setTimeout(r, HEARTBEAT_ROUND_MS + 200));
+    expect(asked).toEqual([]);
+    // A runner registered again on a new lease is checked on that one.
+    f.put(layout.runner('r1'), runner('r1'), '102');
+    await settle();
+    hub.stop();
+    hub = new LiveHub({ source: cacheReader(f.cache), leader: leaderInfo(true), logger, leases });
+    hub.start();
+    asked.length = 0;
+    hub.subscribe(sink(), { kind: 'overview' });
+    await settle();
+    expect(asked).toEqual(['102']);
   });
 });

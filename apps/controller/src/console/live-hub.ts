@@ -4,6 +4,9 @@
  * subscriber follows is built once, serialised once, and written to every subscriber whose last
  * copy differs — so 50 open pages cost one build and 50 writes, not 50 builds.
  *
+ * Runners' heartbeats (console/heartbeats.ts) are read from etcd's leases in rounds, only while an
+ * overview page is open, and sent as their own event so a round never rebuilds the runner list.
+ *
  * Memory stays bounded: a subscriber that does not read (its socket buffer past
  * MAX_BUFFERED_BYTES) is disconnected; its browser reconnects and gets the whole state again.
  */
@@ -20,6 +23,7 @@ import {
 import type { Logger } from '@drover/platform';
 import type { LeaderInfo, LiveSource } from '../api/ports.js';
 import type { RecordKind } from '../cluster-cache.js';
+import { HEARTBEAT_ROUND_MS, HeartbeatProbe, type LeaseClock } from './heartbeats.js';
 
 /** Changes within this window go out together. */
 export const COALESCE_MS = 50;
@@ -50,6 +54,8 @@ export interface LiveHubOptions {
   readonly source: LiveSource;
   readonly leader: LeaderInfo;
   readonly logger: Logger;
+  /** etcd's leases, for the runners' heartbeats; without it the overview has none. */
+  readonly leases?: LeaseClock;
 }
 
 const CHANNEL_KINDS: ReadonlySet<RecordKind> = new Set([
@@ -82,11 +88,15 @@ export class LiveHub {
   #flushTimer: NodeJS.Timeout | undefined;
   #timers: NodeJS.Timeout[] = [];
   #unsubscribe: (() => void) | undefined;
+  readonly #heartbeats: HeartbeatProbe | undefined;
+  #heartbeatRound: Promise<void> | undefined;
   /** Builds and sends, for the benchmarks and metrics. */
   stats = { flushes: 0, builds: 0, frames: 0, dropped: 0 };
 
   constructor(options: LiveHubOptions) {
     this.#o = options;
+    this.#heartbeats =
+      options.leases === undefined ? undefined : new HeartbeatProbe(options.leases, options.logger);
   }
 
   get subscribers(): number {
@@ -104,6 +114,7 @@ export class LiveHub {
         for (const s of this.#subscribers) this.#write(s, ': keepalive\n\n');
       }, KEEPALIVE_MS),
       setInterval(() => this.#sendCluster(), CLUSTER_CHECK_MS),
+      setInterval(() => this.#checkHeartbeats(), HEARTBEAT_ROUND_MS),
     );
     for (const t of this.#timers) t.unref();
   }
@@ -123,9 +134,32 @@ export class LiveHub {
     sink.write(`retry: ${RETRY_MS}\n\n`);
     this.#sendCluster(subscriber);
     this.#sendStates([subscriber]);
+    if (subscription.kind === 'overview' && !this.#built.has('heartbeats')) this.#checkHeartbeats();
     return () => {
       this.#subscribers.delete(subscriber);
     };
+  }
+
+  /** A round of lease checks, while an overview page is open (one round at a time). */
+  #checkHeartbeats(): void {
+    const probe = this.#heartbeats;
+    if (probe === undefined || this.#heartbeatRound !== undefined) return;
+    if (![...this.#subscribers].some((s) => s.subscription.kind === 'overview')) {
+      // Nobody looks: forget, so the next page starts from fresh checks, not old ones.
+      probe.clear();
+      this.#built.delete('heartbeats');
+      return;
+    }
+    if (!this.#o.source.synced) return;
+    this.#heartbeatRound = probe
+      .round(this.#o.source.runnerLeases())
+      .then(() => {
+        this.#built.set('heartbeats', JSON.stringify(probe.snapshot()));
+        this.#sendStates([...this.#subscribers].filter((s) => s.subscription.kind === 'overview'));
+      })
+      .finally(() => {
+        this.#heartbeatRound = undefined;
+      });
   }
 
   #changed(kinds: ReadonlySet<RecordKind>): void {
@@ -142,7 +176,8 @@ export class LiveHub {
     this.stats.flushes++;
     if (dirty.has('runner') || dirty.has('placement')) this.#built.delete('runners');
     if ([...dirty].some((k) => CHANNEL_KINDS.has(k))) {
-      for (const key of [...this.#built.keys()]) if (key !== 'runners') this.#built.delete(key);
+      for (const key of [...this.#built.keys()])
+        if (key !== 'runners' && key !== 'heartbeats') this.#built.delete(key);
     }
     this.#sendStates([...this.#subscribers]);
   }
@@ -203,6 +238,7 @@ export class LiveHub {
       if (s.subscription.kind === 'overview') {
         this.#send(s, 'runners', this.#build('runners'));
         this.#send(s, 'channels', this.#build('channels'));
+        this.#send(s, 'heartbeats', this.#built.get('heartbeats'));
       } else {
         this.#send(s, 'channel', this.#build(`channel:${s.subscription.key}`));
       }

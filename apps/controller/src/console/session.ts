@@ -45,14 +45,3 @@ export function sessionToken(request: FastifyRequest, tokens: readonly ApiToken[
   }
   return found;
 }
-
-/** Paths anyone may fetch: the page shell and its assets (no data), and the session routes. */
-export function isConsoleOpenPath(path: string): boolean {
-  return (
-    path === '/' ||
-    path === '/index.html' ||
-    path.startsWith('/assets/') ||
-    path === '/v1/console' ||
-    path === '/v1/console/session'
-  );
-}

@@ -51,6 +51,8 @@ class PartitionOffsets {
 
 const RETRY_INITIAL_MS = 100;
 const RETRY_MAX_MS = 5_000;
+/** While events keep failing (an output refusing), one warning this often, with the count since the last. */
+const FAILURE_LOG_MS = 10_000;
 
 export class KafkaInput implements InputNode {
   readonly kind = 'input' as const;
@@ -64,6 +66,9 @@ export class KafkaInput implements InputNode {
   /** Re-emissions waiting for their backoff. */
   readonly #timers = new Set<Timer>();
   #stopped = false;
+  /** Failed events not yet reported, and when the last warning went out (epoch ms). */
+  #unreportedFailures = 0;
+  #lastFailureLog = 0;
 
   constructor(settings: KafkaInputSettings, connection: KafkaConnection, groupId: string, stream: string) {
     this.#settings = settings;
@@ -140,16 +145,25 @@ export class KafkaInput implements InputNode {
         return;
       }
       const delay = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** attempt);
-      ctx.logger.warn(
-        {
-          topic: message.topic,
-          partition: message.partition,
-          offset,
-          reason: outcome.reason,
-          retry_in_ms: delay,
-        },
-        'event failed: emitting it again',
-      );
+      // Thousands in flight fail together when an output refuses: one line every FAILURE_LOG_MS,
+      // naming the latest and counting the rest (the pipeline's `failed` counters have each).
+      this.#unreportedFailures++;
+      const now = Date.now();
+      if (now - this.#lastFailureLog >= FAILURE_LOG_MS) {
+        ctx.logger.warn(
+          {
+            topic: message.topic,
+            partition: message.partition,
+            offset,
+            reason: outcome.reason,
+            retry_in_ms: delay,
+            failed: this.#unreportedFailures,
+          },
+          `event failed: emitting it again (failed: events failed since the last such line; the next within ${FAILURE_LOG_MS / 1000} s are only counted)`,
+        );
+        this.#lastFailureLog = now;
+        this.#unreportedFailures = 0;
+      }
       const timer = setLongTimeout(() => {
         this.#timers.delete(timer);
         // Stopped meanwhile: the offset stays uncommitted, so the event comes again after a restart.

@@ -109,9 +109,9 @@ export class TestOutput implements OutputNode {
 }
 
 /** What a test may set of the engine's options (it always logs to `quiet`). */
-export type TestEngineOptions = Partial<Omit<EngineOptions, 'logger'>>;
+export type TestEngineOptions = Partial<EngineOptions>;
 
-/** An Engine over `nodes` logging to `quiet`: max_pending 100 and message_timeout 5 s unless given. */
+/** An Engine over `nodes` logging to `quiet` (unless given a logger): max_pending 100 and message_timeout 5 s unless given. */
 export function testEngine(nodes: readonly EngineNode[], options: TestEngineOptions = {}): Engine {
   return new Engine(nodes, { maxPending: 100, messageTimeoutMs: 5000, logger: quiet, ...options });
 }

@@ -1,4 +1,5 @@
-import type { ChannelsLive, RunnersLive } from '@drover/cluster-state';
+import type { ChannelsLive, HeartbeatsLive, RunnerHeartbeat, RunnersLive } from '@drover/cluster-state';
+import { heartbeatLate } from '@drover/cluster-state/heartbeat';
 import { StateBadge, Time } from '../components.js';
 import { href } from '../route.js';
 import { actualSummary, byAttention } from '../states.js';
@@ -7,7 +8,48 @@ function channelLink(tenant: string, channel: string) {
   return <a href={href({ view: 'channel', tenant, channel })}>{`${tenant}/${channel}`}</a>;
 }
 
-export function Overview({ channels, runners }: { channels?: ChannelsLive; runners?: RunnersLive }) {
+/**
+ * How long before the last check etcd had gone without a keepalive from the runner (to the
+ * second), and when that check was: a static age, not one counted on from the check, which would
+ * climb past the TTL between two checks of a healthy runner on a large platform. Late (two
+ * keepalives missing at the check) in the warning tone.
+ */
+function Heartbeat({ beat }: { beat: RunnerHeartbeat | undefined }) {
+  if (beat === undefined)
+    return (
+      <span class="muted" title="not checked yet, or the runner's record is on no lease">
+        –
+      </span>
+    );
+  const late = heartbeatLate(beat);
+  const age = Math.round((beat.checkedAt - beat.at) / 1000);
+  return (
+    <span
+      class={late ? 'tone-warn' : undefined}
+      data-heartbeat={late ? 'late' : 'ok'}
+      title={`etcd's last keepalive from this runner was ${age} s old when checked (lease TTL ${beat.ttl} s)${
+        late ? ': two keepalives missing, the runner is lost if none comes within the TTL' : ''
+      }`}
+    >
+      {late && <span aria-hidden="true">⚠ </span>}
+      <span data-testid="heartbeat-age">{`${age} s${late ? ' (late)' : ''}`}</span>
+      <span class="muted">
+        {' · checked '}
+        <Time at={beat.checkedAt} />
+      </span>
+    </span>
+  );
+}
+
+export function Overview({
+  channels,
+  runners,
+  heartbeats,
+}: {
+  channels?: ChannelsLive;
+  runners?: RunnersLive;
+  heartbeats?: HeartbeatsLive;
+}) {
   if (channels === undefined || runners === undefined)
     return <p class="muted">Waiting for the controller…</p>;
   const list = channels.channels;
@@ -131,6 +173,7 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
               <th scope="col">Tags</th>
               <th scope="col">Instances</th>
               <th scope="col">Registered</th>
+              <th scope="col">Heartbeat</th>
               <th scope="col">Memory limits</th>
             </tr>
           </thead>
@@ -152,6 +195,7 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
                 <td>–</td>
                 <td>–</td>
                 <td>–</td>
+                <td>–</td>
               </tr>
             ))}
             {runners.runners.map((r) => (
@@ -167,6 +211,9 @@ export function Overview({ channels, runners }: { channels?: ChannelsLive; runne
                 <td>{r.instances}</td>
                 <td>
                   <Time at={r.startedAt} />
+                </td>
+                <td data-testid="heartbeat">
+                  <Heartbeat beat={heartbeats?.runners[r.name]} />
                 </td>
                 <td>{r.memoryEnforcement ?? '–'}</td>
               </tr>

@@ -8,6 +8,7 @@
  */
 import type { Logger } from '@drover/platform';
 import type { FastifyPluginAsync } from 'fastify';
+import type { LeaseClock } from '../../console/heartbeats.js';
 import { LiveHub, type Subscription } from '../../console/live-hub.js';
 import { type ApiAuth, requireRole } from '../auth.js';
 import type { LeaderInfo, LiveSource } from '../ports.js';
@@ -18,6 +19,8 @@ export interface EventsOptions {
   readonly leader: LeaderInfo;
   readonly auth: ApiAuth;
   readonly logger: Logger;
+  /** etcd's leases, for the runners' heartbeats. */
+  readonly leases?: LeaseClock;
 }
 
 /** How long a reconnecting client may wait for this controller's cache to reach its last event. */
@@ -31,11 +34,11 @@ interface EventsRequest {
 
 export const eventsRoutes: FastifyPluginAsync<EventsOptions> = async (
   app,
-  { live, leader, auth, logger },
+  { live, leader, auth, logger, leases },
 ) => {
   app.addHook('onRequest', requireRole(auth, 'read', { loopbackReads: true }));
 
-  const hub = new LiveHub({ source: live, leader, logger });
+  const hub = new LiveHub({ source: live, leader, logger, ...(leases === undefined ? {} : { leases }) });
   hub.start();
   app.addHook('onClose', async () => hub.stop());
 

@@ -111,12 +111,16 @@ export class FakeReader implements LiveSource {
     },
   ];
   seenRevisions: number[] = [];
+  leases = new Map<string, string>([['front1', '7587887']]);
 
   runners(): RunnerView[] {
     return this.runnerList;
   }
   channels(): ChannelView[] {
     return [...this.views.values()];
+  }
+  runnerLeases(): ReadonlyMap<string, string> {
+    return this.leases;
   }
   channel(ref: ChannelRef): ChannelView | undefined {
     return this.views.get(`${ref.tenant}/${ref.channel}`);
