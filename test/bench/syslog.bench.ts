@@ -3,10 +3,10 @@
  * broker, same messages (~300-byte nginx lines in RFC 3164), and the spool's own rates.
  *
  * - TCP -> Kafka: a client writes N LF-framed lines as fast as the socket takes them to
- *   punchlinectl (syslog_input tcp -> kafka_output, acks 1, the deployed 96 MB heap; without and
- *   with a spool) and to rsyslogd (imtcp -> omkafka, acks 1). Events/s: from the first write
- *   until all N are in the topic (read back by one consumer); CPU per event: the receiving
- *   process's user + system time over N.
+ *   punchlinectl (syslog_input tcp -> kafka_output, acks 1, the node options the runner gives
+ *   the channel's -Xmx96m; without and with a spool) and to rsyslogd (imtcp -> omkafka, acks 1).
+ *   Events/s: from the first write until all N are in the topic (read back by one consumer); CPU
+ *   per event: the receiving process's user + system time over N.
  * - RELP -> Kafka: the same lines go through a sending rsyslogd (imtcp -> omrelp, window 1024)
  *   to punchlinectl (syslog_input relp with its spool, fsync always, as the syslog channel runs
  *   it) and to rsyslogd (imrelp -> omkafka). CPU per event is the receiver's only.
@@ -14,6 +14,10 @@
  *   fsync always and with a 1 s interval, and the replay rate (read and confirm) of 200,000
  *   spooled records after a reopen.
  * Runs are interleaved; medians. The ratio to rsyslog is the figure.
+ *
+ * To look inside the Drover receivers, give them node flags: DROVER_BENCH_SYSLOG_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" (a profile per receiver, written when it exits).
+ * DROVER_BENCH_SYSLOG_SPOOL=0 leaves out the spool-only rows (append and replay rates).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePorts } from '@drover/dev-services';
+import { heapOptions } from '@drover/runner';
 import { Spool } from '@drover/spool';
 import { acquireServices } from '../support/acquire.js';
 import { createTopics, readTopics, type TopicReader } from '../support/kafka.js';
@@ -40,6 +45,15 @@ const OMKAFKA =
   'topicConfParam=["request.required.acks=1"] action.resumeRetryCount="-1"';
 /** A run that makes no progress this long is given up (its rate is reported as NaN). */
 const STALL_MS = 60_000;
+/**
+ * What the runner gives the syslog channel's receivers (`--childopts -Xms96m -Xmx96m`, memory_limit
+ * 320Mi: channels/reftenant/syslog), by its own rule.
+ */
+const DEPLOYED_NODE_OPTIONS =
+  heapOptions('punchlinectl', ['start', '--childopts', '-Xms96m -Xmx96m'], 320 * 1024 * 1024).NODE_OPTIONS ??
+  '';
+const NODE_ARGS = (process.env.DROVER_BENCH_SYSLOG_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const SPOOL_ROWS = process.env.DROVER_BENCH_SYSLOG_SPOOL !== '0';
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 function cpuMicros(pid: number): number {
@@ -153,7 +167,8 @@ settings:
     file,
     brokers,
     logFile: join(dir, `${label}.log`),
-    env: { NODE_OPTIONS: '--max-old-space-size=96' },
+    nodeArgs: NODE_ARGS,
+    env: { NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
   });
 }
 
@@ -366,7 +381,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     };
     const rows: BenchRow[] = [
       {
-        case: `TCP -> Kafka, drover (syslog_input, no spool, heap 96 MB), ${N} lines`,
+        case: `TCP -> Kafka, drover (syslog_input, no spool, ${DEPLOYED_NODE_OPTIONS}), ${N} lines`,
         metric: 'events/s',
         value: Math.round(med('tcp drover', 'rate')),
         unit: '',
@@ -428,7 +443,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         unit: `/ ${med('relp rsyslog', 'cpuUs').toFixed(1)} µs`,
       },
     ];
-    rows.push(...(await spoolRates(dir)));
+    if (SPOOL_ROWS) rows.push(...(await spoolRates(dir)));
     return rows;
   } finally {
     await reader?.close();

@@ -25,6 +25,45 @@ export interface SpoolRecord {
   readonly payload: Buffer;
 }
 
+/**
+ * What an append takes for one record: its payload, whole or in parts (stored as their
+ * concatenation, so a caller need not join a header of its own to its data first).
+ */
+export type SpoolPayload = Buffer | readonly Buffer[];
+
+/** The payload's length in bytes. */
+export function payloadLength(payload: SpoolPayload): number {
+  if (Buffer.isBuffer(payload)) return payload.length;
+  let n = 0;
+  for (const part of payload as readonly Buffer[]) n += part.length;
+  return n;
+}
+
+/**
+ * Writes the record `seq` of `payload` (`length` bytes, from {@link payloadLength}) at `at` of
+ * `buf`, header and payload in one piece, and returns the offset after it. The CRC covers bytes
+ * 8..15 and the payload, contiguous here: one pass.
+ */
+export function encodeRecordInto(
+  buf: Buffer,
+  at: number,
+  seq: number,
+  payload: SpoolPayload,
+  length: number,
+): number {
+  if (length > MAX_PAYLOAD_BYTES) {
+    throw new RangeError(`spool record of ${length} bytes is over the ${MAX_PAYLOAD_BYTES}-byte limit`);
+  }
+  buf.writeUInt32LE(length, at);
+  buf.writeUIntLE(seq, at + 8, 6);
+  buf.writeUInt16LE(RECORD_VERSION, at + 14);
+  let p = at + RECORD_HEADER_BYTES;
+  if (Buffer.isBuffer(payload)) p += payload.copy(buf, p);
+  else for (const part of payload as readonly Buffer[]) p += part.copy(buf, p);
+  buf.writeUInt32LE(crc32(buf.subarray(at + 8, p)), at + 4);
+  return p;
+}
+
 /** The header of a record for `payload` (the payload itself is written after it, uncopied). */
 export function encodeRecordHeader(seq: number, payload: Buffer): Buffer {
   if (payload.length > MAX_PAYLOAD_BYTES) {
@@ -47,8 +86,11 @@ export type Decoded =
   /** A header or payload that cannot be a record we wrote. */
   | { readonly kind: 'invalid'; readonly reason: string };
 
-/** The record at `offset` of `buf`. */
-export function decodeRecord(buf: Buffer, offset: number): Decoded {
+/**
+ * The record at `offset` of `buf`. `verify: false` skips the checksum, for bytes that never left
+ * memory (the spool's own batches, just written).
+ */
+export function decodeRecord(buf: Buffer, offset: number, verify = true): Decoded {
   const left = buf.length - offset;
   if (left < RECORD_HEADER_BYTES) return { kind: 'partial', need: RECORD_HEADER_BYTES };
   const len = buf.readUInt32LE(offset);
@@ -57,14 +99,23 @@ export function decodeRecord(buf: Buffer, offset: number): Decoded {
   if (len > MAX_PAYLOAD_BYTES) return { kind: 'invalid', reason: `record length ${len}` };
   const total = RECORD_HEADER_BYTES + len;
   if (left < total) return { kind: 'partial', need: total };
+  // Bytes 8..15 and the payload are contiguous: one CRC pass over both.
+  if (verify && crc32(buf.subarray(offset + 8, offset + total)) !== buf.readUInt32LE(offset + 4)) {
+    return { kind: 'invalid', reason: 'checksum mismatch' };
+  }
   const payload = buf.subarray(offset + RECORD_HEADER_BYTES, offset + total);
-  const crc = crc32(payload, crc32(buf.subarray(offset + 8, offset + 16)));
-  if (crc !== buf.readUInt32LE(offset + 4)) return { kind: 'invalid', reason: 'checksum mismatch' };
   return { kind: 'record', record: { seq: buf.readUIntLE(offset + 8, 6), payload }, bytes: total };
 }
 
-/** The checkpoint file: the confirmed watermark (every seq below it is confirmed) and its CRC. */
+/**
+ * The checkpoint file: the confirmed watermark (every seq below it is confirmed). Two slots of
+ * CHECKPOINT_BYTES (u48 watermark, u16 0, u32 CRC-32 of the first 8 bytes), at
+ * CHECKPOINT_SLOT_OFFSETS, a sector apart, written in place in turn: a write torn by a power cut
+ * spoils one slot, and the other still holds the watermark before it. A file of one slot (as
+ * versions before wrote it) reads the same.
+ */
 export const CHECKPOINT_BYTES = 12;
+export const CHECKPOINT_SLOT_OFFSETS = [0, 512] as const;
 
 export function encodeCheckpoint(watermark: number): Buffer {
   const b = Buffer.alloc(CHECKPOINT_BYTES);
@@ -73,9 +124,20 @@ export function encodeCheckpoint(watermark: number): Buffer {
   return b;
 }
 
-/** The watermark, or undefined when the file is short or its CRC does not match. */
+/** The highest valid slot's watermark and which slot holds it; undefined when no slot is valid. */
+export function readCheckpoint(b: Buffer): { readonly watermark: number; readonly slot: 0 | 1 } | undefined {
+  let best: { watermark: number; slot: 0 | 1 } | undefined;
+  for (const slot of [0, 1] as const) {
+    const at = CHECKPOINT_SLOT_OFFSETS[slot];
+    if (b.length < at + CHECKPOINT_BYTES) continue;
+    if (crc32(b.subarray(at, at + 8)) !== b.readUInt32LE(at + 8)) continue;
+    const watermark = b.readUIntLE(at, 6);
+    if (best === undefined || watermark > best.watermark) best = { watermark, slot };
+  }
+  return best;
+}
+
+/** The watermark (the highest valid slot's), or undefined when no slot is whole with its CRC. */
 export function decodeCheckpoint(b: Buffer): number | undefined {
-  if (b.length < CHECKPOINT_BYTES) return undefined;
-  if (crc32(b.subarray(0, 8)) !== b.readUInt32LE(8)) return undefined;
-  return b.readUIntLE(0, 6);
+  return readCheckpoint(b)?.watermark;
 }

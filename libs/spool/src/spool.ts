@@ -6,7 +6,8 @@
  * comes twice).
  *
  * On disk, in `dir`: append-only segment files `<first seq>.seg` of checksummed records
- * (record.ts), and `checkpoint`, the confirmed watermark (every record below it is confirmed).
+ * (record.ts), and `checkpoint`, the confirmed watermark (every record below it is confirmed),
+ * written in place into two slots in turn (one write each; a torn write spoils one slot only).
  *
  * - Appends are group-committed: while one batch is written (and, with `fsync: always`,
  *   fdatasync'ed) the next accumulates; each append's callback runs once its batch is durable.
@@ -20,6 +21,9 @@
  * - `maxBytes` bounds the segments on disk: at it, `full` is true and the input must stop reading
  *   until `room()` resolves. Appends past it are still taken (an input cannot un-read), so the
  *   spool may exceed it by what was read before the input stopped.
+ * - The reader takes the batches it has not read yet from memory while they are recent (up to
+ *   2 MiB of them; the same bytes that were just written and synced), and from the files
+ *   otherwise (behind that, and after a restart).
  * - At open, a torn last record (a write cut short: short header, short payload or bad checksum
  *   at the end of the last segment) is cut off, counted (`tornRecords`) and logged. A bad record
  *   elsewhere is corruption: the rest of that segment is skipped, its records counted
@@ -32,15 +36,20 @@
  * native module is needed.
  */
 import { constants as fsConstants } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import {
-  decodeCheckpoint,
+  CHECKPOINT_BYTES,
+  CHECKPOINT_SLOT_OFFSETS,
   decodeRecord,
   encodeCheckpoint,
-  encodeRecordHeader,
+  encodeRecordInto,
+  MAX_PAYLOAD_BYTES,
+  payloadLength,
   RECORD_HEADER_BYTES,
+  readCheckpoint,
+  type SpoolPayload,
   type SpoolRecord,
 } from './record.js';
 
@@ -90,7 +99,16 @@ interface Segment {
   end: number | undefined;
 }
 
+/** A batch as written at `offset` of `seg`, kept for the reader (its records, back to back). */
+interface Written {
+  readonly seg: Segment;
+  readonly offset: number;
+  readonly buffers: readonly Buffer[];
+  readonly bytes: number;
+}
+
 interface Batch {
+  /** One buffer per append: its records, encoded (header, payload) back to back. */
   buffers: Buffer[];
   bytes: number;
   count: number;
@@ -99,6 +117,8 @@ interface Batch {
 
 const SEGMENT_SUFFIX = '.seg';
 const READ_CHUNK = 256 * 1024;
+/** What was just written is kept for the reader up to this many bytes (past it, it reads the file). */
+const TAIL_BYTES = 2 * 1024 * 1024;
 const noLog: SpoolLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 export class SpoolError extends Error {
@@ -138,11 +158,18 @@ export class Spool {
   #lastReadSeq = 0;
   /** One past the last seq written (durable). */
   #durableSeq: number;
+  /** Batches written and durable the reader has not reached yet, in write order (at most TAIL_BYTES). */
+  #tail: Written[] = [];
+  #tailHead = 0;
+  #tailBytes = 0;
   #readable: (() => void)[] = [];
   #roomWaiters: (() => void)[] = [];
   #wasFull = false;
   readonly #deleting = new Set<Promise<void>>();
   #checkpointing: Promise<void> | undefined;
+  /** The checkpoint file, open for writes in place, and the slot the next write goes to. */
+  #checkpointFile: FileHandle | undefined;
+  #checkpointSlot: 0 | 1;
 
   private constructor(options: SpoolOptions, state: OpenedState) {
     this.dir = options.dir;
@@ -157,6 +184,7 @@ export class Spool {
     this.#durableSeq = state.nextSeq;
     this.#watermark = state.watermark;
     this.#checkpointWritten = state.watermark;
+    this.#checkpointSlot = state.checkpointSlot;
     this.stats = {
       records: state.nextSeq - state.watermark,
       bytes: state.segments.reduce((n, s) => n + s.size, 0),
@@ -208,18 +236,33 @@ export class Spool {
 
   /**
    * Appends `payloads` as one group; `done()` once they are durable (see the class doc), or
-   * `done(err)` if they could not be written (then nothing of them may be acknowledged).
+   * `done(err)` if they could not be written (then nothing of them may be acknowledged). The
+   * payloads are copied (encoded into one buffer with their record headers): the caller may reuse
+   * them once this returns. RangeError, and nothing appended, if one is over MAX_PAYLOAD_BYTES.
    */
-  append(payloads: readonly Buffer[], done: (err?: Error) => void): void {
+  append(payloads: readonly SpoolPayload[], done: (err?: Error) => void): void {
     if (this.#broken !== undefined || this.#closed) {
       done(this.#broken ?? new SpoolError(this.dir, 'closed'));
       return;
     }
-    const b = this.#batch;
-    for (const p of payloads) {
-      b.buffers.push(encodeRecordHeader(this.#nextSeq++, p), p);
-      b.bytes += RECORD_HEADER_BYTES + p.length;
+    const lengths = payloads.map(payloadLength);
+    let bytes = 0;
+    for (const n of lengths) {
+      if (n > MAX_PAYLOAD_BYTES) {
+        throw new RangeError(`spool record of ${n} bytes is over the ${MAX_PAYLOAD_BYTES}-byte limit`);
+      }
+      bytes += RECORD_HEADER_BYTES + n;
     }
+    const buf = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    const first = this.#nextSeq;
+    for (let i = 0; i < payloads.length; i++) {
+      at = encodeRecordInto(buf, at, first + i, payloads[i] as SpoolPayload, lengths[i] as number);
+    }
+    this.#nextSeq = first + payloads.length;
+    const b = this.#batch;
+    b.buffers.push(buf);
+    b.bytes += bytes;
     b.count += payloads.length;
     b.dones.push(done);
     this.stats.appended += payloads.length;
@@ -257,6 +300,7 @@ export class Spool {
         this.#readOffset = 0;
         continue;
       }
+      if (this.#readTail(seg, out, maxBytes)) continue;
       const fh = await this.#readerFor(seg);
       let want = Math.min(maxBytes, seg.size - this.#readOffset);
       for (;;) {
@@ -293,6 +337,41 @@ export class Spool {
     return out;
   }
 
+  /**
+   * The records of the batches written at the reader's place, from memory (they are the bytes
+   * just written, so no read and no checksum to check); false when the reader is not at one.
+   * Batches behind the reader (it read them from the file) are dropped.
+   */
+  #readTail(seg: Segment, out: SpoolRecord[], maxBytes: number): boolean {
+    let taken = 0;
+    while (this.#tailHead < this.#tail.length) {
+      const w = this.#tail[this.#tailHead] as Written;
+      const behind = w.seg.first < seg.first || (w.seg === seg && w.offset < this.#readOffset);
+      const here = w.seg === seg && w.offset === this.#readOffset;
+      if (!behind && !(here && (taken === 0 || taken + w.bytes <= maxBytes))) break;
+      this.#tail[this.#tailHead++] = undefined as unknown as Written;
+      this.#tailBytes -= w.bytes;
+      if (behind) continue;
+      for (const buf of w.buffers) {
+        let at = 0;
+        while (at < buf.length) {
+          const d = decodeRecord(buf, at, false);
+          if (d.kind !== 'record') throw new SpoolError(this.dir, `bad record in memory: ${d.kind}`);
+          this.#lastReadSeq = d.record.seq;
+          if (d.record.seq >= this.#watermark && !this.#confirmedAbove.has(d.record.seq)) out.push(d.record);
+          at += d.bytes;
+        }
+      }
+      this.#readOffset += w.bytes;
+      taken += w.bytes;
+    }
+    if (this.#tailHead === this.#tail.length) {
+      this.#tail = [];
+      this.#tailHead = 0;
+    }
+    return taken > 0;
+  }
+
   /** The pipeline confirmed record `seq`: it is released once every record before it is too. */
   confirm(seq: number): void {
     if (seq < this.#watermark || this.#confirmedAbove.has(seq) || seq >= this.#nextSeq) return;
@@ -319,6 +398,7 @@ export class Spool {
     this.#syncTimer?.clear();
     this.#checkpointTimer?.clear();
     await this.#writeCheckpoint(true);
+    await this.#checkpointFile?.close();
     if (this.#writer !== undefined) {
       if (!this.#writerSynced) await this.#writer.datasync();
       await this.#writer.close();
@@ -396,7 +476,7 @@ export class Spool {
     }
   }
 
-  /** One checkpoint write at a time (each renames the same temporary file); a later one waits. */
+  /** One checkpoint write at a time (they alternate between the file's two slots); a later one waits. */
   #writeCheckpoint(sync = false): Promise<void> {
     const next = (this.#checkpointing ?? Promise.resolve()).then(() => this.#writeCheckpointNow(sync));
     this.#checkpointing = next;
@@ -407,9 +487,20 @@ export class Spool {
     const watermark = this.#watermark;
     if (watermark === this.#checkpointWritten && !sync) return;
     try {
-      const tmp = join(this.dir, 'checkpoint.tmp');
-      await writeFile(tmp, encodeCheckpoint(watermark), sync ? { flush: true } : {});
-      await rename(tmp, join(this.dir, 'checkpoint'));
+      // In place, one write: not the other slot, which holds the last watermark until this is whole.
+      this.#checkpointFile ??= await open(
+        join(this.dir, CHECKPOINT_FILE),
+        fsConstants.O_RDWR | fsConstants.O_CREAT,
+      );
+      const slot = this.#checkpointSlot;
+      await this.#checkpointFile.write(
+        encodeCheckpoint(watermark),
+        0,
+        CHECKPOINT_BYTES,
+        CHECKPOINT_SLOT_OFFSETS[slot],
+      );
+      this.#checkpointSlot = slot === 0 ? 1 : 0;
+      if (sync) await this.#checkpointFile.datasync();
       this.#checkpointWritten = Math.max(this.#checkpointWritten, watermark);
     } catch (err) {
       this.#log.warn({ dir: this.dir, err: (err as Error).message }, 'could not write the spool checkpoint');
@@ -464,6 +555,10 @@ export class Spool {
       this.#writerSynced = true;
       this.stats.fsyncs++;
     }
+    if (this.#tailBytes + b.bytes <= TAIL_BYTES) {
+      this.#tail.push({ seg, offset: seg.size, buffers: b.buffers, bytes: b.bytes });
+      this.#tailBytes += b.bytes;
+    }
     seg.size += b.bytes;
     this.stats.bytes += b.bytes;
     this.#durableSeq = firstSeq + b.count;
@@ -507,6 +602,8 @@ interface OpenedState {
   nextSeq: number;
   watermark: number;
   torn: number;
+  /** The checkpoint slot to write first: not the one the watermark was read from. */
+  checkpointSlot: 0 | 1;
 }
 
 /** Reads what is on disk: segments, the watermark, and the last segment cut after its last whole record. */
@@ -515,10 +612,14 @@ async function recover(options: SpoolOptions, log: SpoolLogger): Promise<OpenedS
   await mkdir(dir, { recursive: true });
   await lock(dir);
   let watermark = 1;
+  let checkpointSlot: 0 | 1 = 0;
   try {
-    const cp = decodeCheckpoint(await readFile(join(dir, 'checkpoint')));
+    const cp = readCheckpoint(await readFile(join(dir, CHECKPOINT_FILE)));
     if (cp === undefined) log.warn({ dir }, 'spool checkpoint unreadable: replaying every record on disk');
-    else watermark = cp;
+    else {
+      watermark = cp.watermark;
+      checkpointSlot = cp.slot === 0 ? 1 : 0;
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
       throw new SpoolError(dir, 'cannot read its checkpoint', { cause: err });
@@ -571,10 +672,11 @@ async function recover(options: SpoolOptions, log: SpoolLogger): Promise<OpenedS
   }
   watermark = Math.max(watermark, segments[0]?.first ?? watermark);
   if (watermark > nextSeq) nextSeq = watermark;
-  return { segments, writer, nextSeq, watermark, torn };
+  return { segments, writer, nextSeq, watermark, torn, checkpointSlot };
 }
 
 const LOCK_FILE = 'lock';
+const CHECKPOINT_FILE = 'checkpoint';
 
 /** One process per spool: `lock` holds the owner's pid; a lock whose process is gone is taken over. */
 async function lock(dir: string): Promise<void> {

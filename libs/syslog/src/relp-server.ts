@@ -198,29 +198,7 @@ class RelpConnection implements ConnectionHandler {
     this.#write(step.send);
     for (const m of step.messages) {
       this.#counters.messages++;
-      let settled = false;
-      this.#options.onMessage(m.data, this.#peer, {
-        ack: () => {
-          if (settled) return;
-          settled = true;
-          this.#counters.acked++;
-          this.#apply(this.#session.confirm(m.txnr));
-          if (this.#draining && this.#session.unanswered === 0)
-            this.#apply(this.#session.serverClose('shutdown'));
-          this.flow();
-        },
-        fail: (reason) => {
-          if (settled) return;
-          settled = true;
-          if (this.#closed) return;
-          this.#counters.failedSessions++;
-          this.#log.warn(
-            { listener: this.#label, peer: this.#name, txnr: m.txnr, reason },
-            'RELP message failed: closing the session unanswered (the client resends)',
-          );
-          this.#apply(this.#session.fail(m.txnr, reason));
-        },
-      });
+      this.#options.onMessage(m.data, this.#peer, new MessageDone(this, m.txnr));
     }
     if (step.close !== undefined) {
       if (step.close.error !== undefined) this.#protocolError(step.close.error, false);
@@ -230,6 +208,25 @@ class RelpConnection implements ConnectionHandler {
       // A client that does not close its side is not waited for.
       setTimeout(() => this.#socket.destroy(), 5000).unref();
     }
+  }
+
+  /** The application took the message of `txnr` (MessageDone, once). */
+  acked(txnr: number): void {
+    this.#counters.acked++;
+    this.#apply(this.#session.confirm(txnr));
+    if (this.#draining && this.#session.unanswered === 0) this.#apply(this.#session.serverClose('shutdown'));
+    this.flow();
+  }
+
+  /** The application could not take the message of `txnr` (MessageDone, once). */
+  failed(txnr: number, reason: string): void {
+    if (this.#closed) return;
+    this.#counters.failedSessions++;
+    this.#log.warn(
+      { listener: this.#label, peer: this.#name, txnr, reason },
+      'RELP message failed: closing the session unanswered (the client resends)',
+    );
+    this.#apply(this.#session.fail(txnr, reason));
   }
 
   #protocolError(err: RelpProtocolError, close = true): void {
@@ -261,5 +258,29 @@ class RelpConnection implements ConnectionHandler {
     this.#closed = true;
     this.#log.info({ listener: this.#label, peer: this.#name, reason }, 'closing RELP session');
     this.#socket.destroy();
+  }
+}
+
+/** The `done` of one message: the first of `ack` / `fail` counts, later calls do nothing. */
+class MessageDone implements RelpDone {
+  readonly #connection: RelpConnection;
+  readonly #txnr: number;
+  #settled = false;
+
+  constructor(connection: RelpConnection, txnr: number) {
+    this.#connection = connection;
+    this.#txnr = txnr;
+  }
+
+  ack(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#connection.acked(this.#txnr);
+  }
+
+  fail(reason: string): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#connection.failed(this.#txnr, reason);
   }
 }

@@ -5,7 +5,7 @@
  * reading while the spool is `full`.
  */
 import type { SpoolSettings } from '@drover/channel-model';
-import { Spool } from '@drover/spool';
+import { Spool, type SpoolPayload } from '@drover/spool';
 import type { InputContext } from '../types.js';
 import { type RecordDecoder, SpoolFeeder } from './spool-feeder.js';
 
@@ -37,8 +37,11 @@ export class InputSpool {
     return new InputSpool(spool, feeder);
   }
 
-  /** Appends `payloads`; `done()` once durable, `done(err)` if not (then acknowledge nothing). */
-  append(payloads: readonly Buffer[], done: (err?: Error) => void): void {
+  /**
+   * Appends `payloads` (each whole or in parts); `done()` once durable, `done(err)` if not (then
+   * acknowledge nothing).
+   */
+  append(payloads: readonly SpoolPayload[], done: (err?: Error) => void): void {
     this.#spool.append(payloads, done);
   }
 

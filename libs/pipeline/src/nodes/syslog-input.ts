@@ -39,6 +39,7 @@ import {
   parseSyslog,
   type RelpServer,
   type StreamServer,
+  type SyslogFrame,
   type SyslogHeader,
   type SyslogPeer,
   startRelpServer,
@@ -114,7 +115,12 @@ export class SyslogInput implements InputNode {
   #retryTimer: Timer | undefined;
   #retryDrained: (() => void)[] = [];
   #lastParseWarn = 0;
+  /** Each peer's spool-record meta (its JSON), built once per connection. */
   readonly #metaCache = new WeakMap<SyslogPeer, Buffer>();
+  /** The last meta read back from the spool and what it says (consecutive records share it). */
+  #lastMeta:
+    | { readonly bytes: Buffer; readonly transport: SyslogTransport; readonly peer: SyslogPeer }
+    | undefined;
 
   /**
    * `stream`: the data stream (the node's first published data stream); `errors`: whether it
@@ -250,10 +256,9 @@ export class SyslogInput implements InputNode {
       logger,
       onFrames: (frames, peer) => {
         const received: Received = { receivedAt: Date.now(), transport, peer };
-        this.#frames(
-          frames.map((f) => f.message),
-          received,
-        );
+        const messages: Buffer[] = new Array(frames.length);
+        for (let i = 0; i < frames.length; i++) messages[i] = (frames[i] as SyslogFrame).message;
+        this.#frames(messages, received);
       },
     });
     return { kind: 'stream', server, transport };
@@ -263,8 +268,10 @@ export class SyslogInput implements InputNode {
   #frames(messages: readonly Buffer[], received: Received): void {
     this.#counters.messages += messages.length;
     if (this.#spool !== undefined) {
+      // One read, one time and peer: the records share their head.
+      const head = this.#spoolHead(received);
       this.#spool.append(
-        messages.map((m) => this.#toSpool(m, received)),
+        messages.map((m) => [head, m]),
         (err) => {
           if (err !== undefined) this.#spoolError(err, messages.length);
         },
@@ -285,7 +292,7 @@ export class SyslogInput implements InputNode {
     this.#counters.messages++;
     const received: Received = { receivedAt: Date.now(), transport: 'udp', peer };
     if (this.#spool !== undefined) {
-      this.#spool.append([this.#toSpool(message, received)], (err) => {
+      this.#spool.append([[this.#spoolHead(received), message]], (err) => {
         if (err !== undefined) this.#spoolError(err, 1);
       });
     } else {
@@ -300,7 +307,7 @@ export class SyslogInput implements InputNode {
     this.#counters.messages++;
     const ctx = this.#ctx as InputContext;
     if (this.#spool !== undefined) {
-      this.#spool.append([this.#toSpool(message, received)], (err) => {
+      this.#spool.append([[this.#spoolHead(received), message]], (err) => {
         if (err === undefined) done.ack();
         else {
           this.#counters.spool_errors++;
@@ -308,7 +315,7 @@ export class SyslogInput implements InputNode {
         }
       });
     } else {
-      const event = this.#event(message, received);
+      const event = this.#event(message.toString('utf8'), received);
       ctx.emit(event.stream, event.fields, (outcome: Outcome) => {
         if (outcome.ok) done.ack();
         else done.fail(outcome.reason);
@@ -352,7 +359,7 @@ export class SyslogInput implements InputNode {
 
   /** Without spool, TCP/TLS/UDP: emitted now; a failure is kept and emitted again later. */
   #emitUnacknowledged(message: Buffer, received: Received): void {
-    const event = this.#event(message, received);
+    const event = this.#event(message.toString('utf8'), received);
     this.#emitKept(event.stream, event.fields);
   }
 
@@ -391,10 +398,9 @@ export class SyslogInput implements InputNode {
     for (const w of this.#retryDrained.splice(0)) w();
   }
 
-  /** A message as an event: its stream (data or `_ppf_errors`) and fields. */
-  #event(message: Buffer, received: Received): { stream: string; fields: Fields } {
+  /** A message (`raw`, decoded as UTF-8) as an event: its stream (data or `_ppf_errors`) and fields. */
+  #event(raw: string, received: Received): { stream: string; fields: Fields } {
     const s = this.#settings;
-    const raw = message.toString('utf8');
     const fields: Fields = {};
     const format = s.format === 'auto' ? (raw.charCodeAt(0) === 0x7b /* { */ ? 'json?' : 'syslog') : s.format;
     let error: string | undefined;
@@ -463,28 +469,39 @@ export class SyslogInput implements InputNode {
   }
 
   // -------------------------------------------------------------------------------------------
-  // The spool record: f64 receivedAt | u16 meta length | meta JSON (transport, peer) | message
+  // The spool record: f64 receivedAt | u16 meta length | meta JSON (transport, peer) | message.
+  // Appended in two parts, the head (everything before the message) and the message itself.
 
-  #toSpool(message: Buffer, r: Received): Buffer {
+  /** The record's head for messages `r` describes. */
+  #spoolHead(r: Received): Buffer {
     let meta = this.#metaCache.get(r.peer);
     if (meta === undefined) {
       meta = Buffer.from(JSON.stringify({ transport: r.transport, peer: r.peer }));
       this.#metaCache.set(r.peer, meta);
     }
-    const head = Buffer.allocUnsafe(10);
+    const head = Buffer.allocUnsafe(10 + meta.length);
     head.writeDoubleLE(r.receivedAt, 0);
     head.writeUInt16LE(meta.length, 8);
-    return Buffer.concat([head, meta, message], 10 + meta.length + message.length);
+    meta.copy(head, 10);
+    return head;
   }
 
   #fromSpool(payload: Buffer): { stream: string; fields: Fields } {
     const receivedAt = payload.readDoubleLE(0);
-    const metaLength = payload.readUInt16LE(8);
-    const meta = JSON.parse(payload.toString('utf8', 10, 10 + metaLength)) as {
-      transport: SyslogTransport;
-      peer: SyslogPeer;
-    };
-    return this.#event(payload.subarray(10 + metaLength), {
+    const metaEnd = 10 + payload.readUInt16LE(8);
+    let meta = this.#lastMeta;
+    // Records of one connection carry the same meta: parse it once, compare it after.
+    if (
+      meta === undefined ||
+      meta.bytes.length !== metaEnd - 10 ||
+      payload.compare(meta.bytes, 0, meta.bytes.length, 10, metaEnd) !== 0
+    ) {
+      const bytes = Buffer.from(payload.subarray(10, metaEnd));
+      const parsed = JSON.parse(bytes.toString('utf8')) as { transport: SyslogTransport; peer: SyslogPeer };
+      meta = { bytes, transport: parsed.transport, peer: parsed.peer };
+      this.#lastMeta = meta;
+    }
+    return this.#event(payload.toString('utf8', metaEnd), {
       receivedAt,
       transport: meta.transport,
       peer: meta.peer,

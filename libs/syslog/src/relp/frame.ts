@@ -126,18 +126,29 @@ export class RelpFrameDecoder {
           }
           pos++;
           break;
-        case 'command':
-          if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) {
-            if (this.#command.length === MAX_COMMAND)
+        case 'command': {
+          // The letters in this chunk at once (one string, not one per letter).
+          let end = pos;
+          const limit = Math.min(len, pos + MAX_COMMAND - this.#command.length + 1);
+          while (end < limit && isLetter(chunk[end] as number)) end++;
+          if (end > pos) {
+            if (this.#command.length + (end - pos) > MAX_COMMAND)
               this.#fail('INVALID_FRAME', 'command longer than 32 letters');
-            this.#command += String.fromCharCode(c);
-          } else if (c === SP && this.#command.length > 0) {
+            this.#command =
+              this.#command === ''
+                ? commandAt(chunk, pos, end)
+                : this.#command + chunk.toString('latin1', pos, end);
+            pos = end;
+            break;
+          }
+          if (c === SP && this.#command.length > 0) {
             this.#state = 'datalen';
           } else {
             this.#fail('INVALID_FRAME', `byte 0x${hex(c)} in the command`);
           }
           pos++;
           break;
+        }
         case 'datalen':
           if (c >= ZERO && c <= NINE) {
             if (++this.#digits > MAX_DIGITS) this.#fail('INVALID_FRAME', 'DATALEN has more than 9 digits');
@@ -208,6 +219,25 @@ export class RelpFrameDecoder {
 
 const EMPTY = Buffer.alloc(0);
 
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** The command in bytes [from, to): `syslog` (nearly every frame) without a new string. */
+function commandAt(chunk: Buffer, from: number, to: number): string {
+  if (
+    to - from === 6 &&
+    chunk[from] === 0x73 &&
+    chunk[from + 1] === 0x79 &&
+    chunk[from + 2] === 0x73 &&
+    chunk[from + 3] === 0x6c &&
+    chunk[from + 4] === 0x6f &&
+    chunk[from + 5] === 0x67
+  )
+    return 'syslog';
+  return chunk.toString('latin1', from, to);
+}
+
 function hex(c: number): string {
   return c.toString(16).padStart(2, '0');
 }
@@ -225,6 +255,16 @@ export function encodeRelpFrame(txnr: number, command: string, data?: Buffer | s
   body.copy(frame, header.length);
   frame[frame.length - 1] = LF;
   return frame;
+}
+
+/**
+ * `TXNR rsp 6 200 OK` + LF: the answer to a `syslog` command taken (protocols.md §3.2), the one
+ * frame a server sends per message, so built straight from its text.
+ */
+export function encodeRelpOk(txnr: number): Buffer {
+  if (!Number.isInteger(txnr) || txnr < 1 || txnr > RELP_MAX_TXNR)
+    throw new RangeError(`TXNR ${txnr} is out of range`);
+  return Buffer.from(`${txnr} rsp 6 200 OK\n`, 'latin1');
 }
 
 /** The TXNR after `txnr`, as librelp counts (`relpEngineNextTXNR`): wraps to 1 after 999,999,999. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RelpClientSession } from './client-session.js';
 import {
   encodeRelpFrame,
+  encodeRelpOk,
   nextTxnr,
   parseRelpResponse,
   type RelpFrame,
@@ -159,6 +160,38 @@ describe('RelpServerSession (librelp server behaviour)', () => {
     expect(wire(s.confirm(4))).toBe('');
     expect(wire(s.confirm(3))).toBe('');
     expect(wire(s.confirm(2))).toBe('2 rsp 6 200 OK\n3 rsp 6 200 OK\n4 rsp 6 200 OK\n');
+  });
+
+  it('keeps TXNR order over long windows confirmed in any order (the queue compacts as it goes)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer(), (n, seed) => {
+        const s = serverAfterOpen();
+        const bytes = Array.from({ length: n }, (_, i) => `${i + 2} syslog 1 x\n`).join('');
+        for (const f of frames(bytes)) s.receive(f);
+        // Confirm in a scrambled order, in rounds, and read what goes out after each round.
+        const order = Array.from({ length: n }, (_, i) => i + 2);
+        let x = seed >>> 0;
+        for (let i = order.length - 1; i > 0; i--) {
+          x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+          const j = x % (i + 1);
+          [order[i], order[j]] = [order[j] as number, order[i] as number];
+        }
+        const answered: number[] = [];
+        for (const txnr of order) {
+          for (const b of s.confirm(txnr).send) answered.push(Number(b.toString('latin1').split(' ')[0]));
+        }
+        expect(answered).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+        expect(s.unanswered).toBe(0);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('encodeRelpOk is the 200 OK frame encodeRelpFrame builds', () => {
+    for (const txnr of [1, 42, 999_999_999]) {
+      expect(encodeRelpOk(txnr)).toEqual(encodeRelpFrame(txnr, 'rsp', '200 OK'));
+    }
+    expect(() => encodeRelpOk(0)).toThrow(RangeError);
   });
 
   it('a failed message ends the session unanswered, never with 500 (librelp would drop it)', () => {

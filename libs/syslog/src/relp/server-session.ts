@@ -22,6 +22,7 @@
  */
 import {
   encodeRelpFrame,
+  encodeRelpOk,
   encodeRelpResponse,
   nextTxnr,
   type RelpErrorCode,
@@ -31,6 +32,11 @@ import {
 import { encodeOffers, offeredVersion, parseOffers, RELP_PROTOCOL_VERSION } from './offers.js';
 
 export const SERVERCLOSE = encodeRelpFrame(0, 'serverclose');
+
+/** Shared by the steps that hand out no message (most of them: every confirmation). */
+const NO_MESSAGES: RelpMessage[] = Object.freeze([]) as unknown as RelpMessage[];
+/** Queued responses are dropped from the front in place; the array is compacted past this. */
+const COMPACT_AT = 1024;
 
 export interface RelpServerSessionOptions {
   /** `relp_software` in the open response: `name,version[,url]`. */
@@ -67,8 +73,12 @@ export class RelpServerSession {
   readonly #software: string;
   #state: SessionState = 'awaiting-open';
   #expected = 1;
-  /** Commands awaiting their response, in command order. */
-  readonly #queue: Pending[] = [];
+  /**
+   * Commands awaiting their response, in command order, from `#head` on (a window of up to
+   * `maxUnanswered` entries: taking from the front is an index step, not an `Array#shift`).
+   */
+  #queue: (Pending | undefined)[] = [];
+  #head = 0;
   readonly #byTxnr = new Map<number, Pending>();
   #closing = false;
 
@@ -123,9 +133,9 @@ export class RelpServerSession {
   /** The application has the message of `txnr` safe: its `200 OK` may go (in order). */
   confirm(txnr: number): RelpServerStep {
     const p = this.#byTxnr.get(txnr);
-    if (p === undefined || this.#state === 'closed') return { send: [], messages: [] };
+    if (p === undefined || this.#state === 'closed') return { send: [], messages: NO_MESSAGES };
     this.#byTxnr.delete(txnr);
-    p.response = encodeRelpFrame(txnr, 'rsp', '200 OK');
+    p.response = encodeRelpOk(txnr);
     return this.#flush();
   }
 
@@ -196,16 +206,31 @@ export class RelpServerSession {
   /** Responses at the head of the queue that may go, in order; after the last one, the end. */
   #flush(): RelpServerStep {
     const send: Buffer[] = [];
-    while (this.#queue.length > 0 && this.#queue[0]?.response !== undefined) {
-      const p = this.#queue.shift() as Pending;
-      send.push(p.response as Buffer);
+    for (let p = this.#front(); p?.response !== undefined; p = this.#front()) {
+      this.#dropFront();
+      send.push(p.response);
       if (p.last === true) {
         this.#state = 'closed';
         send.push(SERVERCLOSE);
-        return { send, messages: [], close: { reason: 'client closed the session' } };
+        return { send, messages: NO_MESSAGES, close: { reason: 'client closed the session' } };
       }
     }
-    return { send, messages: [] };
+    return { send, messages: NO_MESSAGES };
+  }
+
+  #front(): Pending | undefined {
+    return this.#queue[this.#head];
+  }
+
+  #dropFront(): void {
+    this.#queue[this.#head++] = undefined;
+    if (this.#head === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   /** A refusal librelp answers (`500 ...`), after the responses owed before it; then the session ends. */
@@ -220,8 +245,10 @@ export class RelpServerSession {
     });
     // Earlier messages still with the application are not answered: the client resends them.
     const send: Buffer[] = [];
-    while (this.#queue.length > 0 && this.#queue[0]?.response !== undefined)
-      send.push((this.#queue.shift() as Pending).response as Buffer);
+    for (let p = this.#front(); p?.response !== undefined; p = this.#front()) {
+      this.#dropFront();
+      send.push(p.response);
+    }
     const end = this.#end(reason);
     return {
       send: [...send, ...end.send],
@@ -240,6 +267,7 @@ export class RelpServerSession {
     const wasOpen = this.#state !== 'closed';
     this.#state = 'closed';
     this.#queue.length = 0;
+    this.#head = 0;
     this.#byTxnr.clear();
     return { send: wasOpen ? [SERVERCLOSE] : [], messages: [], close: { reason } };
   }
