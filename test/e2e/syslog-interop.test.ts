@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePorts } from '@drover/dev-services';
+import { heapOptions } from '@drover/runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../support/certs.js';
 import { eventually } from '../support/eventually.js';
@@ -33,6 +34,12 @@ import {
 } from '../support/rsyslog.js';
 import { droverServices } from '../support/services.js';
 
+/** The node options the runner gives reftenant/syslog's receivers (`--childopts -Xmx96m`, `memory_limit: 320Mi`). */
+const RECEIVER_NODE_OPTIONS = heapOptions(
+  'punchlinectl',
+  ['start', '--childopts', '-Xms96m -Xmx96m'],
+  320 * 2 ** 20,
+);
 const execFileAsync = promisify(execFile);
 const TOTAL = 100_000;
 /** Lines the plain-TCP loss-window test writes once the killed receiver is back. */
@@ -55,8 +62,9 @@ async function startReceiver(): Promise<PunchlineProcess> {
     file: pipelineFile,
     brokers,
     logFile: join(dir, `receiver-${starts++}.log`),
-    // The heap the runner gives the channel's receivers (-Xmx96m).
-    env: { NODE_OPTIONS: '--max-old-space-size=96' },
+    // What the runner gives the channel's receivers (-Xmx96m under 320Mi): the heap and its
+    // young generation.
+    env: RECEIVER_NODE_OPTIONS,
   });
   return receiver;
 }
