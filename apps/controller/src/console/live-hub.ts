@@ -157,6 +157,10 @@ export class LiveHub {
         this.#built.set('heartbeats', JSON.stringify(probe.snapshot()));
         this.#sendStates([...this.#subscribers].filter((s) => s.subscription.kind === 'overview'));
       })
+      .catch((err: unknown) => {
+        // Never an unhandled rejection in the controller: a round that failed is just not sent.
+        this.#o.logger.warn({ err: (err as Error).message }, 'live: a heartbeat round failed');
+      })
       .finally(() => {
         this.#heartbeatRound = undefined;
       });
