@@ -1,24 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BSD, matchBsd, matchIso } from './timestamp.js';
+import { matchBsdByRegex as byRegex, matchBsd, matchIso } from './timestamp.js';
 
 /** The regex matchIso replaced: its reference. */
 const ISO = /(\d{4})-(\d{2})-(\d{2})([T ])(\d{2}):(\d{2}):(\d{2})(?:[.,]\d{1,9})?(Z|[+-]\d{2}(?::?\d{2})?)?/y;
-
-/** What the BSD regex alone says (the reference matchBsd's fast path must agree with). */
-function byRegex(line: string, start: number) {
-  BSD.lastIndex = start;
-  const m = BSD.exec(line);
-  if (m === null) return null;
-  return {
-    day: Number(m[1] ?? m[4]),
-    hour: Number(m[5]),
-    minute: Number(m[6]),
-    second: Number(m[7]),
-    year: m[2] !== undefined || m[3] !== undefined,
-    end: BSD.lastIndex,
-  };
-}
 
 describe('matchBsd', () => {
   it('reads the common forms without the regex and agrees with it on any line near them', () => {

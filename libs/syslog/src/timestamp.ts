@@ -103,8 +103,11 @@ export interface BsdDateTime {
 
 /** {@link BSD} at `start`, `null` when it does not match there. */
 export function matchBsd(line: string, start: number): BsdDateTime | null {
-  const common = matchBsdCommon(line, start);
-  if (common !== undefined) return common;
+  return matchBsdCommon(line, start) ?? matchBsdByRegex(line, start);
+}
+
+/** {@link BSD} at `start` by the regex alone: every form, and the reference of the common path. */
+export function matchBsdByRegex(line: string, start: number): BsdDateTime | null {
   BSD.lastIndex = start;
   const m = BSD.exec(line);
   if (m === null) return null;

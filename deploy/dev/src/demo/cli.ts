@@ -82,9 +82,13 @@ async function startCommand(ctx: DemoContext): Promise<number> {
   const stop = (why: string): Promise<number> => {
     stopping ??= (async () => {
       starting.abort();
+      // Only to wait for the step under way: its failure is reported where it is awaited (the
+      // start path's catch), and an abort is what this stop asked for.
       await upDone.catch(() => {});
       if (summaryTimer !== undefined) clearInterval(summaryTimer);
-      await reader?.close().catch(() => {});
+      await reader?.close().catch((err: unknown) => {
+        process.stderr.write(`drover: closing the topic reader: ${(err as Error).message}\n`);
+      });
       out.write(
         `\n\ndrover: ${why}: stopping the senders, runners (and their pipelines) and controllers...\n`,
       );
