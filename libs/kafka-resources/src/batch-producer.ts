@@ -10,7 +10,7 @@
  * isolate (README "Benchmarks", the receiver rows measured both ways in one session).
  */
 import { isKafkaResourceError, KafkaResourceError } from './errors.js';
-import { type PackedMessages, packedProblem, unpackMessages } from './message-batch.js';
+import { type PackedMessages, packedProblem } from './message-batch.js';
 import { connectKafkaProducer, type KafkaProducer, type KafkaProducerOptions } from './producer.js';
 
 export interface BatchProducer {
@@ -48,7 +48,7 @@ export function startBatchProducer(options: KafkaProducerOptions): BatchProducer
       producer ??= connectKafkaProducer(options);
       const using = producer;
       try {
-        await (await using).send(topic, unpackMessages(batch));
+        await (await using).sendPacked(topic, batch);
       } catch (err) {
         // Start afresh next time: the producer may be wedged after an outage.
         if (producer === using) producer = undefined;

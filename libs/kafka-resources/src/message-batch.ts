@@ -39,7 +39,8 @@ export class MessageBatch {
     return this.#bytes;
   }
 
-  add(key: string | null, value: string): void {
+  /** Appends a message; strings are written as UTF-8, buffers copied as they are. */
+  add(key: string | Buffer | null, value: string | Buffer): void {
     if (this.#packed) throw new Error('MessageBatch: add() after pack(); start a new batch');
     if (this.#index.length < (this.#count + 1) * 4) {
       const grown = new Int32Array(this.#index.length * 2);
@@ -70,14 +71,16 @@ export class MessageBatch {
   }
 
   /** Writes `text` at the end, growing the buffer for the worst case (3 bytes per UTF-16 unit). */
-  #write(text: string): number {
-    const worst = text.length * 3;
+  #write(text: string | Buffer): number {
+    const worst = typeof text === 'string' ? text.length * 3 : text.length;
     if (this.#bytes + worst > this.#data.length) {
       const grown = Buffer.allocUnsafeSlow(Math.max(this.#data.length * 2, this.#bytes + worst));
       this.#data.copy(grown, 0, 0, this.#bytes);
       this.#data = grown;
     }
-    return this.#data.write(text, this.#bytes, 'utf8');
+    return typeof text === 'string'
+      ? this.#data.write(text, this.#bytes, 'utf8')
+      : text.copy(this.#data, this.#bytes);
   }
 }
 

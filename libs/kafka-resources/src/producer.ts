@@ -1,26 +1,63 @@
 /**
  * A Kafka producer behind our own interface (the client library stays inside libs/): send a batch
  * of messages to one topic and learn when the broker acknowledged them (`acks`: 0, 1 or -1 = all).
- * Runs on @platformatic/kafka (maintained, pure JavaScript; measured in test/bench/kafka-clients:
- * less than half kafkajs's CPU per message). A broker outage makes `send` reject after the
- * client's retries; callers fail the events and send again later.
+ * A broker outage makes `send` reject after the retries; callers fail the events and send again
+ * later.
+ *
+ * @platformatic/kafka (maintained, pure JavaScript) does everything but the records: connections,
+ * TLS, SASL, API versions, metadata, retries, the idempotent producer's id. The records are ours
+ * (record-batch.ts): a packed batch becomes one record batch buffer per partition, encoded once and
+ * resent as is on a retry (so an idempotent producer's sequence numbers hold), instead of the
+ * client's objects per record (README "Benchmarks": the receiver's CPU per event). The request
+ * around them is Produce v3 to v11, whichever the broker and the client share (the client's own
+ * parser reads the answer, errors and all).
  *
  * Partitions, as Kafka's Java client chooses them: a keyed message goes to
  * `toPositive(murmur2(key)) % partitions` (the same partition kafkajs's DefaultPartitioner and the
  * Java client pick, so a key keeps its partition across clients); the unkeyed messages of one
  * `send` go together to one partition, the next `send` to the next (sticky, KIP-480), so they
- * form one record batch.
+ * form one record batch. A record batch holds at most `maxBatchBytes` of records (the broker
+ * refuses a batch over its `message.max.bytes`, 1 MiB by default): a larger send becomes several,
+ * sent one after the other to the same partition.
  */
-import { type MessageToProduce, murmur2, Producer } from '@platformatic/kafka';
+import {
+  type ClusterMetadata,
+  type Connection,
+  compressionsAlgorithms,
+  createAPI,
+  findErrorBy,
+  kGetApi,
+  kGetConnection,
+  kMetadata,
+  kPerformWithRetry,
+  murmur2,
+  NetworkError,
+  Producer,
+  produceV3,
+  produceV4,
+  produceV5,
+  produceV6,
+  produceV7,
+  produceV8,
+  produceV9,
+  produceV10,
+  produceV11,
+  Writer,
+} from '@platformatic/kafka';
 import type { ResourceLogger } from './admin.js';
 import type { KafkaConnection } from './connection.js';
 import { KafkaResourceError } from './errors.js';
 import { assertContact } from './first-contact.js';
+import { MessageBatch, type PackedMessages, packedProblem } from './message-batch.js';
 import { baseOptions, connectionFailure, requestFailure } from './platformatic-client.js';
+import { encodeRecords, frameRecordBatch } from './record-batch.js';
 
 /** Codecs of Kafka's record batches (all in pure JavaScript or Node's zlib: no native addon). */
 export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
+
+/** Records per record batch, at most, in bytes before compression (under the broker's default 1 MiB `message.max.bytes`). */
+export const MAX_BATCH_BYTES = 1_000_000;
 
 /** The cluster (brokers, TLS, SASL) and how to produce to it. */
 export interface KafkaProducerOptions extends KafkaConnection {
@@ -36,6 +73,8 @@ export interface KafkaProducerOptions extends KafkaConnection {
   readonly idempotent?: boolean;
   /** Bound on one produce request's answer, ms (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /** Bytes of records per record batch, at most (default MAX_BATCH_BYTES). */
+  readonly maxBatchBytes?: number;
   readonly logger?: ResourceLogger;
 }
 
@@ -45,15 +84,91 @@ export interface ProducerMessage {
 }
 
 export interface KafkaProducer {
+  /** Resolves once the broker acknowledged every message (per `acks`); rejects (KafkaResourceError) if it could not. */
   send(topic: string, messages: readonly ProducerMessage[]): Promise<void>;
+  /** The same for a packed batch (MessageBatch), encoded from its bytes without a copy per message. */
+  sendPacked(topic: string, batch: PackedMessages): Promise<void>;
   close(): Promise<void>;
 }
 
-const toBuffer = (v: string | Buffer): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
+/** The Produce versions whose request we write (all share one layout; 9 and up are "flexible"). */
+const PRODUCE_PARSERS = new Map([
+  [3, produceV3.parseResponse],
+  [4, produceV4.parseResponse],
+  [5, produceV5.parseResponse],
+  [6, produceV6.parseResponse],
+  [7, produceV7.parseResponse],
+  [8, produceV8.parseResponse],
+  [9, produceV9.parseResponse],
+  [10, produceV10.parseResponse],
+  [11, produceV11.parseResponse],
+]);
 
-/** Java's partitioner for keyed messages: `Utils.toPositive(Utils.murmur2(key))`; the client takes it modulo the partitions. */
-function keyPartition(_message: unknown, key: Buffer | undefined): number {
-  return key === undefined ? 0 : murmur2(key) & 0x7fffffff;
+/**
+ * Produce Request v3-v11 for one partition of one topic (Kafka protocol guide, "Produce API"):
+ * transactional_id (null) acks timeout_ms [name [index records]], compact and with tagged fields
+ * from v9.
+ */
+function produceRequest(flexible: boolean) {
+  return (acks: number, timeoutMs: number, topic: string, partition: number, batch: Buffer): Writer => {
+    const w = Writer.create().appendString(null, flexible).appendInt16(acks).appendInt32(timeoutMs);
+    w.appendArray(
+      [topic],
+      (w: Writer, name: string) => {
+        w.appendString(name, flexible).appendArray(
+          [partition],
+          (w: Writer, index: number) => {
+            w.appendInt32(index);
+            if (flexible) w.appendUnsignedVarInt(batch.length + 1);
+            else w.appendInt32(batch.length);
+            w.append(batch);
+          },
+          flexible,
+          flexible,
+        );
+      },
+      flexible,
+      flexible,
+    );
+    if (flexible) w.appendTaggedFields();
+    if (acks === 0) w.context.noResponse = true;
+    return w;
+  };
+}
+
+type ProduceApi = (
+  connection: Connection,
+  acks: number,
+  timeoutMs: number,
+  topic: string,
+  partition: number,
+  batch: Buffer,
+  callback: (error: Error | null, response: unknown) => void,
+) => void;
+
+const produceApis = new Map<number, ProduceApi>();
+
+/** Our Produce request at `version`, with the client's parser for its answer. */
+function produceApi(version: number): ProduceApi | undefined {
+  let api = produceApis.get(version);
+  const parse = PRODUCE_PARSERS.get(version);
+  if (api === undefined && parse !== undefined) {
+    api = createAPI(
+      0,
+      version,
+      produceRequest(version >= 9),
+      parse,
+      version >= 9,
+      version >= 9,
+    ) as unknown as ProduceApi;
+    produceApis.set(version, api);
+  }
+  return api;
+}
+
+/** Java's partitioner for a keyed message: `Utils.toPositive(Utils.murmur2(key))`. */
+function keyPartition(key: Buffer): number {
+  return murmur2(key) & 0x7fffffff;
 }
 
 export async function connectKafkaProducer(options: KafkaProducerOptions): Promise<KafkaProducer> {
@@ -66,46 +181,241 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
   }
   // A refused login or certificate is said at once (the client's retries would hide it).
   await assertContact(options, { unreachable: 'ignore' });
-  const producer = new Producer({
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const client = new Producer({
     ...baseOptions({
       connection: options,
       clientId: options.clientId ?? 'drover-pipeline',
       connectTimeoutMs: 3_000,
-      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      requestTimeoutMs,
       retries: 5,
       retryDelayMs: 200,
     }),
     acks: options.acks,
-    compression: options.compression ?? 'none',
     idempotent: options.idempotent ?? false,
-    partitioner: keyPartition,
   });
+  let api: ProduceApi;
+  let identity: { producerId: bigint; producerEpoch: number } | undefined;
   try {
-    // Connected, and the cluster's brokers known, before the first batch.
-    await producer.metadata({ topics: [] });
-    if (options.idempotent === true) await producer.initIdempotentProducer({});
+    // Connected, the cluster's brokers and API versions known, before the first batch.
+    await client.metadata({ topics: [] });
+    const theirs = await new Promise<{ version: number }>((resolve, reject) =>
+      client[kGetApi]('Produce', (err, found) => (err ? reject(err) : resolve(found as { version: number }))),
+    );
+    const ours = produceApi(Math.min(theirs.version, 11));
+    if (ours === undefined)
+      throw new Error(`the broker offers Produce v${theirs.version}; Drover writes v3 to v11`);
+    api = ours;
+    if (options.idempotent === true) identity = await client.initIdempotentProducer({});
   } catch (err) {
-    await producer.close().catch(() => {});
+    await client.close().catch(() => {});
     throw connectionFailure(options, err, 'cannot produce to');
   }
+  const codec = compressionsAlgorithms[options.compression ?? 'none'];
+  const maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
+  /** Idempotent producer: the next sequence number per `topic:partition`. */
+  const sequences = new Map<string, number>();
   let sticky = 0;
+
+  const metadata = (topic: string, forceUpdate: boolean) =>
+    new Promise<ClusterMetadata>((resolve, reject) =>
+      client[kMetadata]({ topics: [topic], forceUpdate }, (err, md) =>
+        err ? reject(err) : resolve(md as ClusterMetadata),
+      ),
+    );
+
+  /** One record batch to its partition's leader, retried as the client retries (fresh metadata after a stale answer). */
+  const produce = (topic: string, partition: number, batch: Buffer, again = true): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      let refresh = false;
+      client[kPerformWithRetry]<unknown>(
+        'produce',
+        (retry) => {
+          client[kMetadata]({ topics: [topic], forceUpdate: refresh }, (err, md) => {
+            if (err) {
+              refresh = NetworkError.isRetryable(err);
+              retry(err);
+              return;
+            }
+            const cluster = md as ClusterMetadata;
+            const leader = cluster.topics.get(topic)?.partitions[partition]?.leader;
+            const broker = leader === undefined ? undefined : cluster.brokers.get(leader);
+            if (broker === undefined) {
+              refresh = true;
+              retry(new NetworkError(`no leader known for ${topic}[${partition}]`));
+              return;
+            }
+            client[kGetConnection](broker, (err, connection) => {
+              if (err) {
+                refresh = NetworkError.isRetryable(err);
+                retry(err);
+                return;
+              }
+              api(
+                connection as Connection,
+                options.acks,
+                requestTimeoutMs,
+                topic,
+                partition,
+                batch,
+                (err, response) => {
+                  refresh = err !== null && NetworkError.isRetryable(err);
+                  retry(err, response);
+                },
+              );
+            });
+          });
+        },
+        (err) => {
+          if (!err) resolve();
+          else if (again && findErrorBy(err, 'hasStaleMetadata', true)) {
+            client.clearMetadata();
+            produce(topic, partition, batch, false).then(resolve, reject);
+          } else reject(err);
+        },
+        0,
+        [],
+        (err) => findErrorBy(err, 'hasStaleMetadata', true) !== null,
+      );
+    });
+
+  /** Bytes of message `i`'s key and value. */
+  const messageBytes = (packed: PackedMessages, i: number): number => {
+    const { index } = packed;
+    const at = i * 4;
+    const key = index[at] as number;
+    return (
+      (index[at + 3] as number) - (index[at + 2] as number) + (key < 0 ? 0 : (index[at + 1] as number) - key)
+    );
+  };
+
+  /**
+   * Idempotent producer: one batch in flight per partition, its sequence numbers taken when its
+   * turn comes, so batches reach the broker in sequence order even across retries and async
+   * compression (Java's max.in.flight.requests.per.connection 1).
+   */
+  const turns = new Map<string, Promise<void>>();
+  let resequencing: Promise<unknown> = Promise.resolve();
+  const resequence = () => {
+    if (identity === undefined) return;
+    const stale = identity;
+    resequencing = client.initIdempotentProducer({}).then(
+      (fresh) => {
+        if (identity === stale) {
+          identity = fresh;
+          sequences.clear();
+        }
+      },
+      () => {}, // the next batch fails with the old id and tries again
+    );
+  };
+  const inTurn = (key: string, send: () => Promise<void>): Promise<void> => {
+    const mine = (turns.get(key) ?? Promise.resolve()).catch(() => {}).then(send);
+    turns.set(key, mine);
+    void mine
+      .finally(() => {
+        if (turns.get(key) === mine) turns.delete(key);
+      })
+      .catch(() => {});
+    return mine;
+  };
+
+  /** Messages (all, or those listed) of one partition: record batches of at most maxBatchBytes, one after the other. */
+  const sendPartition = async (
+    topic: string,
+    partition: number,
+    packed: PackedMessages,
+    only: number[] | undefined,
+  ): Promise<void> => {
+    const count = only?.length ?? packed.count;
+    const message = (i: number) => (only === undefined ? i : (only[i] as number));
+    const key = `${topic}:${partition}`;
+    let from = 0;
+    while (from < count) {
+      let to = from + 1;
+      let bytes = messageBytes(packed, message(from));
+      while (to < count && bytes + messageBytes(packed, message(to)) <= maxBatchBytes) {
+        bytes += messageBytes(packed, message(to));
+        to++;
+      }
+      const { records, count: n } =
+        only === undefined
+          ? encodeRecords(packed, { from, to })
+          : encodeRecords(packed, { only: only.slice(from, to) });
+      const body = codec.bitmask === 0 ? records : await compress(records);
+      if (identity === undefined) {
+        await produce(topic, partition, frameRecordBatch(body, n, codec.bitmask, { timestamp: Date.now() }));
+      } else {
+        await inTurn(key, async () => {
+          await resequencing;
+          const id = identity as NonNullable<typeof identity>;
+          const baseSequence = sequences.get(key) ?? 0;
+          // Kafka's sequence numbers wrap at Int32.MAX_VALUE.
+          sequences.set(key, (baseSequence + n) % 2 ** 31);
+          try {
+            await produce(
+              topic,
+              partition,
+              frameRecordBatch(body, n, codec.bitmask, { timestamp: Date.now(), ...id, baseSequence }),
+            );
+          } catch (err) {
+            // Whether the broker kept the batch is unknown: its sequence numbers cannot be
+            // trusted any more. Start over as a new producer (new id, sequences from 0).
+            resequence();
+            throw err;
+          }
+        });
+      }
+      from = to;
+    }
+  };
+
+  const compress = async (records: Buffer): Promise<Buffer> => {
+    const c = codec as { compress?: (b: Buffer) => Promise<Buffer>; compressSync: (b: Buffer) => Buffer };
+    return c.compress === undefined ? c.compressSync(records) : c.compress(records);
+  };
+
+  const sendPacked = async (topic: string, packed: PackedMessages): Promise<void> => {
+    const problem = packedProblem(packed);
+    if (problem !== undefined)
+      throw new KafkaResourceError('KAFKA_REQUEST_FAILED', `batch for ${topic}: ${problem}`, {
+        topic,
+        cluster: options.cluster,
+      });
+    if (packed.count === 0) return;
+    try {
+      const partitions = (await metadata(topic, false)).topics.get(topic)?.partitionsCount;
+      if (partitions === undefined || partitions === 0) throw new Error(`no partitions known for ${topic}`);
+      const unkeyed = (sticky++ & 0x7fffffff) % partitions;
+      let keyed = false;
+      for (let i = 0; i < packed.count && !keyed; i++) keyed = packed.index[i * 4]! >= 0;
+      if (!keyed) {
+        await sendPartition(topic, unkeyed, packed, undefined);
+        return;
+      }
+      const data = Buffer.from(packed.data);
+      const groups = new Map<number, number[]>();
+      for (let i = 0; i < packed.count; i++) {
+        const k = packed.index[i * 4]!;
+        const p = k < 0 ? unkeyed : keyPartition(data.subarray(k, packed.index[i * 4 + 1])) % partitions;
+        const group = groups.get(p);
+        if (group === undefined) groups.set(p, [i]);
+        else group.push(i);
+      }
+      await Promise.all([...groups].map(([p, only]) => sendPartition(topic, p, packed, only)));
+    } catch (err) {
+      if (err instanceof KafkaResourceError) throw err;
+      throw requestFailure(options, err, `cannot send ${packed.count} messages to ${topic}`, topic);
+    }
+  };
+
   return {
-    send: async (topic, messages) => {
-      const partition = sticky++ & 0x7fffffff;
-      const records: MessageToProduce[] = new Array(messages.length);
-      for (let i = 0; i < messages.length; i++) {
-        const m = messages[i] as ProducerMessage;
-        records[i] =
-          m.key === null || m.key === undefined
-            ? { topic, value: toBuffer(m.value), partition }
-            : { topic, key: toBuffer(m.key), value: toBuffer(m.value) };
-      }
-      try {
-        await producer.send({ messages: records });
-      } catch (err) {
-        throw requestFailure(options, err, `cannot send ${messages.length} messages to ${topic}`, topic);
-      }
+    send: (topic, messages) => {
+      const batch = new MessageBatch({ messages: messages.length });
+      for (const m of messages) batch.add(m.key ?? null, m.value);
+      return sendPacked(topic, batch.pack());
     },
-    close: () => producer.close(),
+    sendPacked,
+    close: () => client.close(),
   };
 }

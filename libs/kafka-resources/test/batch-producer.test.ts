@@ -1,9 +1,11 @@
 /** kafka_output's batch producer against a real broker. */
 
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/eventually.js';
 import { createTopics, readMessages, uniqueSuffix } from '../../../test/support/kafka.js';
 import { droverServices } from '../../../test/support/services.js';
-import { MessageBatch, startBatchProducer } from '../src/index.js';
+import { connectKafkaProducer, MessageBatch, startBatchProducer } from '../src/index.js';
 
 let brokers: string[];
 
@@ -11,10 +13,34 @@ beforeAll(() => {
   brokers = droverServices('kafka').kafka.brokers;
 });
 
-async function createTopic(): Promise<string> {
+async function createTopic(partitions = 1, config?: Record<string, string>): Promise<string> {
   const topic = `batch-producer-${uniqueSuffix()}`;
-  await createTopics(brokers, [topic]);
+  await createTopics(brokers, [topic], partitions, config);
   return topic;
+}
+
+/** Every message of `topic` with its partition, read by another client (kafkajs), in each partition's order. */
+async function readWithPartitions(topic: string, count: number) {
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `partitions-${uniqueSuffix()}` });
+  const seen: { partition: number; key: string | null; value: string }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        seen.push({
+          partition,
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? '',
+        });
+      },
+    });
+    await eventually(() => seen.length >= count, 30_000, `${count} messages in ${topic}`);
+    return seen;
+  } finally {
+    await consumer.disconnect();
+  }
 }
 
 const consume = (topic: string, count: number) => readMessages(brokers, topic, count);
@@ -118,5 +144,79 @@ describe('startBatchProducer (real Kafka)', () => {
       /idempotent producer needs acks all/,
     );
     await wrong.close();
+  });
+
+  it("puts a keyed message on the partition Kafka's Java client would (murmur2), in order per key", async () => {
+    const topic = await createTopic(3);
+    const producer = startBatchProducer({ brokers, acks: 1 });
+    const pairs = Array.from({ length: 90 }, (_, i) => [`host-${i % 30}`, `line ${i}`] as const);
+    try {
+      await producer.send(topic, batchOf(pairs.slice(0, 45)));
+      await producer.send(topic, batchOf(pairs.slice(45)));
+    } finally {
+      await producer.close();
+    }
+    const seen = await readWithPartitions(topic, pairs.length);
+    // kafkajs's DefaultPartitioner is Java's: toPositive(murmur2(key)) % partitions.
+    const partitioner = Partitioners.DefaultPartitioner();
+    const partitionMetadata = [0, 1, 2].map((partitionId) => ({
+      partitionId,
+      leader: 1,
+      partitionErrorCode: 0,
+      replicas: [1],
+      isr: [1],
+    }));
+    for (const m of seen) {
+      expect(
+        partitioner({ topic, partitionMetadata, message: { key: m.key, value: m.value } }),
+        m.key ?? '',
+      ).toBe(m.partition);
+    }
+    expect(new Set(seen.map((m) => m.partition)).size).toBe(3);
+    for (let k = 0; k < 30; k++) {
+      const key = `host-${k}`;
+      expect(seen.filter((m) => m.key === key).map((m) => m.value)).toEqual([
+        `line ${k}`,
+        `line ${k + 30}`,
+        `line ${k + 60}`,
+      ]);
+    }
+  });
+
+  it('splits a send larger than a record batch may be into several, every message once and in order', async () => {
+    // The broker refuses a record batch over 20,000 bytes on this topic: 600 x ~104 bytes in one would be.
+    const topic = await createTopic(1, { 'max.message.bytes': '20000' });
+    const producer = await connectKafkaProducer({ brokers, acks: 1, maxBatchBytes: 10_000 });
+    const values = Array.from({ length: 600 }, (_, i) => `${i} ${'z'.repeat(100)}`);
+    try {
+      await producer.send(
+        topic,
+        values.map((value) => ({ value })),
+      );
+    } finally {
+      await producer.close();
+    }
+    expect((await readMessages(brokers, topic, values.length)).map((m) => m.value)).toEqual(values);
+  });
+
+  it('an idempotent producer keeps every batch once and in order with many in flight to one partition', async () => {
+    const topic = await createTopic();
+    const producer = await connectKafkaProducer({ brokers, acks: -1, idempotent: true });
+    const batches = Array.from({ length: 12 }, (_, b) => Array.from({ length: 100 }, (_, i) => `${b}-${i}`));
+    try {
+      await Promise.all(
+        batches.map((values) =>
+          producer.send(
+            topic,
+            values.map((value) => ({ value })),
+          ),
+        ),
+      );
+    } finally {
+      await producer.close();
+    }
+    const seen = (await readMessages(brokers, topic, 1200)).map((m) => m.value);
+    expect(seen).toHaveLength(1200);
+    expect(seen).toEqual(batches.flat());
   });
 });
