@@ -201,6 +201,23 @@ describe('syslog_input (real sockets, real engine)', () => {
     t.out.pending.shift()?.();
     expect(t.input.metrics().retried).toBe(1);
     expect(t.out.received.map((d) => d.fields.log)).toEqual(['once', 'once']);
+    // The same event again: its id and reception time, not a new one.
+    const [first, again] = t.out.received.map((d) => d.fields);
+    expect(again?._ppf_id).toBe(first?._ppf_id);
+    expect(again?._ppf_timestamp).toBe(first?._ppf_timestamp);
+  });
+
+  it('TCP without spool: a message emitted again is not counted again', async () => {
+    const t = await setup({ listeners: [listener('tcp')] }, { mode: 'hold' });
+    const s = await connect(t.input.ports[0] ?? 0);
+    cleanups.push(() => s.destroy());
+    s.write('no header at all\n');
+    await eventually(() => t.out.pending.length === 1, 5000, 'held');
+    t.out.pending.shift()?.(new Error('broker down'));
+    await eventually(() => t.out.pending.length === 1, 5000, 'emitted again');
+    t.out.pending.shift()?.();
+    expect(t.out.received.map((d) => d.fields.log)).toEqual(['no header at all', 'no header at all']);
+    expect(t.input.metrics()).toMatchObject({ messages: 1, retried: 1, headers_none: 1 });
   });
 
   it('UDP: one datagram one event; dropped and counted while full', async () => {

@@ -67,6 +67,14 @@ interface Received {
   readonly peer: SyslogPeer;
 }
 
+/** A message emitted without acknowledgement, kept until confirmed: what emitting it again takes. */
+interface Kept {
+  readonly raw: string;
+  readonly received: Received;
+  /** The id the engine gave it the first time. */
+  id: string | undefined;
+}
+
 type Server =
   | { readonly kind: 'stream'; readonly server: StreamServer; readonly transport: SyslogTransport }
   | { readonly kind: 'udp'; readonly server: UdpServer; readonly transport: SyslogTransport }
@@ -110,7 +118,7 @@ export class SyslogInput implements InputNode {
   #spool: InputSpool | undefined;
   #holding = false;
   /** Events (no spool, no acknowledgement) that failed, to be emitted again. */
-  readonly #retry: { fields: Fields; stream: string }[] = [];
+  readonly #retry: Kept[] = [];
   #retryMs = RETRY_INITIAL_MS;
   #retryTimer: Timer | undefined;
   #retryDrained: (() => void)[] = [];
@@ -359,18 +367,25 @@ export class SyslogInput implements InputNode {
 
   /** Without spool, TCP/TLS/UDP: emitted now; a failure is kept and emitted again later. */
   #emitUnacknowledged(message: Buffer, received: Received): void {
-    const event = this.#event(message.toString('utf8'), received);
-    this.#emitKept(event.stream, event.fields);
+    this.#emitKept({ raw: message.toString('utf8'), received, id: undefined });
   }
 
-  #emitKept(stream: string, fields: Fields): void {
+  /**
+   * Emits a message, keeping until it is confirmed what it takes to emit it again: its line, how
+   * it was received and the id the engine gave it, not its fields (an event in flight then holds
+   * a few hundred bytes rather than its parsed header, for every young-generation collection to
+   * copy). Emitted again, it is parsed again, keeps its id, and is not counted twice.
+   */
+  #emitKept(kept: Kept): void {
     const ctx = this.#ctx as InputContext;
+    const { stream, fields } = this.#event(kept.raw, kept.received, kept.id === undefined);
+    if (kept.id !== undefined) fields._ppf_id = kept.id;
     ctx.emit(stream, fields, (outcome) => {
       if (outcome.ok) {
         this.#retryMs = RETRY_INITIAL_MS;
         return;
       }
-      this.#retry.push({ stream, fields });
+      this.#retry.push(kept);
       this.#holdWhileFull();
       if (this.#retryTimer === undefined) {
         ctx.logger.warn(
@@ -381,6 +396,8 @@ export class SyslogInput implements InputNode {
         this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
       }
     });
+    // The engine gave the event its id as it took it.
+    kept.id ??= fields._ppf_id as string | undefined;
   }
 
   #emitAgain(): void {
@@ -391,15 +408,18 @@ export class SyslogInput implements InputNode {
         void ctx.ready().then(() => this.#emitAgain());
         return;
       }
-      const r = this.#retry.shift() as { fields: Fields; stream: string };
+      const kept = this.#retry.shift() as Kept;
       this.#counters.retried++;
-      this.#emitKept(r.stream, r.fields);
+      this.#emitKept(kept);
     }
     for (const w of this.#retryDrained.splice(0)) w();
   }
 
-  /** A message (`raw`, decoded as UTF-8) as an event: its stream (data or `_ppf_errors`) and fields. */
-  #event(raw: string, received: Received): { stream: string; fields: Fields } {
+  /**
+   * A message (`raw`, decoded as UTF-8) as an event: its stream (data or `_ppf_errors`) and
+   * fields. `count` false: a message parsed before (emitted again), not counted again.
+   */
+  #event(raw: string, received: Received, count = true): { stream: string; fields: Fields } {
     const s = this.#settings;
     const fields: Fields = {};
     const format = s.format === 'auto' ? (raw.charCodeAt(0) === 0x7b /* { */ ? 'json?' : 'syslog') : s.format;
@@ -421,14 +441,14 @@ export class SyslogInput implements InputNode {
     }
     if (error === undefined) {
       const header = recognise(raw);
-      if (header.header === 'partial') this.#counters.headers_partial++;
-      else if (header.header === 'none') this.#counters.headers_none++;
+      if (count && header.header === 'partial') this.#counters.headers_partial++;
+      else if (count && header.header === 'none') this.#counters.headers_none++;
       fields[s.field] = header.message;
       fields.raw_log = raw;
       fields[s.output] = header;
       return { stream: this.#stream, fields: this.#withReceived(fields, received) };
     }
-    this.#counters.parse_errors++;
+    if (count) this.#counters.parse_errors++;
     fields[s.field] = raw;
     fields.raw_log = raw;
     this.#withReceived(fields, received);
