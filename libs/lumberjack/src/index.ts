@@ -27,4 +27,5 @@ export {
   type ReaderLimits,
   type Window,
   WindowReader,
+  windowFields,
 } from './window.js';

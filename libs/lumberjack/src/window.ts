@@ -22,12 +22,56 @@ export const defaultReaderLimits: ReaderLimits = { ...defaultLimits, maxInflated
 
 export interface LumberjackEvent {
   readonly seq: number;
-  /** The JSON object of a 'J' frame, or the string map of a 'D' frame. */
+  /**
+   * The JSON object of a 'J' frame, or the string map of a 'D' frame. A 'J' frame is parsed
+   * when this is first read, not when its window is decoded: a window that waits for room in the
+   * pipeline waits as bytes, not as objects for every garbage collection to copy. A malformed one
+   * throws LumberjackProtocolError (BAD_JSON) then; `windowFields` reads a whole window.
+   */
   readonly fields: Record<string, unknown>;
+}
+
+/** A 'J' frame's event: its payload, `buf[start, end)` (bytes no one writes to again), parsed on first read. */
+class JsonEvent implements LumberjackEvent {
+  readonly seq: number;
+  #buf: Buffer | undefined;
+  readonly #start: number;
+  readonly #end: number;
+  readonly #offset: number;
+  #fields: Record<string, unknown> | undefined;
+
+  constructor(seq: number, buf: Buffer, start: number, end: number, offset: number) {
+    this.seq = seq;
+    this.#buf = buf;
+    this.#start = start;
+    this.#end = end;
+    this.#offset = offset;
+  }
+
+  get fields(): Record<string, unknown> {
+    if (this.#fields === undefined) {
+      this.#fields = parseText(
+        (this.#buf as Buffer).toString('utf8', this.#start, this.#end),
+        this.seq,
+        this.#offset,
+      );
+      this.#buf = undefined;
+    }
+    return this.#fields;
+  }
+}
+
+/**
+ * Every event's fields of a window, in order; throws LumberjackProtocolError (BAD_JSON, with the
+ * event's seq and the frame's stream offset) at the first 'J' frame that is not a JSON object.
+ */
+export function windowFields(window: Window): Record<string, unknown>[] {
+  return window.events.map((e) => e.fields);
 }
 
 export interface Window {
   readonly version: Version;
+  /** Its events, in order (see LumberjackEvent.fields: 'J' frames are parsed when read). */
   readonly events: LumberjackEvent[];
   /** What to acknowledge: the seq of the last event (0 for an empty window). */
   readonly ackSeq: number;
@@ -53,7 +97,8 @@ export class WindowReader {
     this.#sinks = Array.from({ length: MAX_NESTING + 1 }, (_, depth) => ({
       json: (_version, seq, buf, start, end, offset) => {
         this.#checkNotTruncated('json', depth, offset);
-        this.#event(seq, parseText(buf.toString('utf8', start, end), seq, offset), offset);
+        // The decoder's buffers are fresh reads, joins or inflated blocks, never written again.
+        this.#event(new JsonEvent(seq, buf, start, end, offset), offset);
       },
       frame: (frame) => this.#frame(frame, depth),
     }));
@@ -105,10 +150,13 @@ export class WindowReader {
       }
       case 'json':
         // Not from scan (it hands 'J' frames to json()), kept for completeness.
-        this.#event(frame.seq, parseObject(frame.payload, frame.seq, frame.offset), frame.offset);
+        this.#event(
+          { seq: frame.seq, fields: parseObject(frame.payload, frame.seq, frame.offset) },
+          frame.offset,
+        );
         return;
       case 'kv':
-        this.#event(frame.seq, frame.fields, frame.offset);
+        this.#event({ seq: frame.seq, fields: frame.fields }, frame.offset);
         return;
       case 'compressed': {
         if (depth >= MAX_NESTING) {
@@ -141,19 +189,19 @@ export class WindowReader {
     }
   }
 
-  #event(seq: number, fields: Record<string, unknown>, offset: number): void {
+  #event(event: LumberjackEvent, offset: number): void {
     const w = this.#current;
     if (w === undefined) {
       throw new LumberjackProtocolError(
         'DATA_OUTSIDE_WINDOW',
-        `data frame (seq ${seq}) outside any window`,
+        `data frame (seq ${event.seq}) outside any window`,
         offset,
       );
     }
-    w.events.push({ seq, fields });
+    w.events.push(event);
     if (w.events.length === w.size) {
       this.#current = undefined;
-      this.#done.push({ version: w.version, events: w.events, ackSeq: seq, offset: w.offset });
+      this.#done.push({ version: w.version, events: w.events, ackSeq: event.seq, offset: w.offset });
     }
   }
 }

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lumberjackInputSettings } from '@drover/channel-model';
-import { decodeAck, encodeWindow } from '@drover/lumberjack';
+import { decodeAck, encodeJsonFrame, encodeWindow, encodeWindowHeader } from '@drover/lumberjack';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/eventually.js';
 import type { Engine } from '../src/engine.js';
@@ -97,6 +97,23 @@ describe('lumberjack_input (real sockets, real engine)', () => {
     t.out.pending[1]?.(new Error('kafka unavailable'));
     await eventually(() => t.closed());
     expect(t.acks).toEqual([]);
+  });
+
+  it('closes without ACK a window with a malformed JSON event, emitting none of it; the window before is acknowledged', async () => {
+    const t = await setup();
+    const bad = Buffer.concat([
+      encodeWindowHeader(2, 2),
+      encodeJsonFrame(2, 1, Buffer.from('{"log":"fine"}')),
+      encodeJsonFrame(2, 2, Buffer.from('{"log":')),
+    ]);
+    t.socket.write(encodeWindow([{ log: 'before' }]));
+    await eventually(() => t.out.received.length === 1);
+    for (const done of t.out.pending.splice(0)) done();
+    await eventually(() => t.acks.length === 1, 5000, 'the first window acknowledged');
+    t.socket.write(bad);
+    await eventually(() => t.closed(), 5000, 'closed');
+    expect(t.out.received.map((d) => d.fields.log)).toEqual(['before']);
+    expect(t.acks).toEqual([1]);
   });
 
   it('with a spool: acknowledges a window once it is on disk, and replays what was not confirmed after a crash', async () => {

@@ -24,6 +24,7 @@ import {
   startLumberjackServer,
   type Window,
   type WindowDone,
+  windowFields,
 } from '@drover/lumberjack';
 import type { Fields, InputContext, InputNode, Outcome } from '../types.js';
 import { beatsFields } from './beats.js';
@@ -118,7 +119,9 @@ export class LumberjackInput implements InputNode {
 
   /** Emits a window's events as tracked events; the window is done when all are, failed at the first failure. */
   #admit(ctx: InputContext, window: Window, peer: Peer, done: WindowDone): void {
-    let open = window.events.length;
+    const events = parsed(window, done);
+    if (events === undefined) return;
+    let open = events.length;
     let failed = false;
     // One callback for the whole window: nothing in it is per event.
     const onDone = (outcome: Outcome) => {
@@ -131,7 +134,7 @@ export class LumberjackInput implements InputNode {
       open--;
       if (open === 0) done.ack();
     };
-    for (const event of window.events) ctx.emit(this.#stream, this.#fields(event.fields, peer), onDone);
+    for (const event of events) ctx.emit(this.#stream, this.#fields(event, peer), onDone);
   }
 
   /** An event's fields: the decoder made this object for this event alone, so it is added to rather than copied (a Beats event is wrapped instead, and stays as the Beat sent it). */
@@ -147,8 +150,10 @@ export class LumberjackInput implements InputNode {
   /** With a spool: the window's events go to disk, and the window is acknowledged once they are durable. */
   #spoolWindow(spool: InputSpool, window: Window, peer: Peer, done: WindowDone): void {
     const receivedAt = Date.now();
-    const payloads = window.events.map((e) => {
-      const fields = this.#fields(e.fields, peer);
+    const events = parsed(window, done);
+    if (events === undefined) return;
+    const payloads = events.map((event) => {
+      const fields = this.#fields(event, peer);
       fields._ppf_timestamp ??= receivedAt;
       return Buffer.from(JSON.stringify(fields));
     });
@@ -177,6 +182,20 @@ export class LumberjackInput implements InputNode {
 
   metrics(): Readonly<Record<string, number>> {
     return this.#spool?.metrics() ?? {};
+  }
+}
+
+/**
+ * A window's events, parsed now (the decoder leaves 'J' frames as bytes until the window is
+ * admitted); a malformed one fails the whole window before any of its events is emitted: the
+ * connection is closed without ACK, naming the event (LumberjackProtocolError BAD_JSON).
+ */
+function parsed(window: Window, done: WindowDone): Fields[] | undefined {
+  try {
+    return windowFields(window);
+  } catch (err) {
+    done.fail((err as Error).message);
+    return undefined;
   }
 }
 
