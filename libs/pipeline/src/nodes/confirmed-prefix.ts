@@ -1,7 +1,8 @@
 /**
- * Which prefix of a file's lines is confirmed: lines are added in file order and confirmed in any
- * order; `confirmed` is the byte offset after the last line of the longest fully confirmed prefix
- * (what file_input and harvest_input save, so a restart resumes there).
+ * Which prefix of a sequence is confirmed: items are added in order and confirmed in any order;
+ * `confirmed` is the end of the last item of the longest fully confirmed prefix. For a file's
+ * lines, the byte offset after it (what file_input and harvest_input save, so a restart resumes
+ * there); for a Kafka partition's messages, the offset after it (what kafka_input commits).
  */
 export interface Slot {
   /** The byte offset just after this line. */

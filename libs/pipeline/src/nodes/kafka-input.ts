@@ -18,6 +18,7 @@ import {
 } from '@drover/kafka-resources';
 import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import type { Fields, InputContext, InputNode } from '../types.js';
+import { ConfirmedPrefix, type Slot } from './confirmed-prefix.js';
 
 const HEARTBEAT_EVERY_MS = 3_000;
 
@@ -37,15 +38,21 @@ async function readyWithHeartbeats(ctx: InputContext, message: ConsumedMessage):
   }
 }
 
+/**
+ * A partition's offsets as read (in order) and confirmed (in any order): the next offset safe to
+ * commit is the lowest still open, else the one after the last read (ConfirmedPrefix, each
+ * message a slot ending at its offset + 1; a failed message stays open until it is confirmed).
+ */
 class PartitionOffsets {
-  /** Offsets emitted and not yet confirmed (failed ones stay until they are). */
-  readonly open: number[] = [];
-  lastRead = -1;
+  readonly read: ConfirmedPrefix;
   committed = -1;
 
-  /** The next offset safe to commit: the lowest still open, else the one after the last read. */
+  constructor(first: number) {
+    this.read = new ConfirmedPrefix(first);
+  }
+
   committable(): number {
-    return this.open.length > 0 ? Math.min(...this.open) : this.lastRead + 1;
+    return this.read.confirmed;
   }
 }
 
@@ -105,12 +112,14 @@ export class KafkaInput implements InputNode {
     const key = `${message.topic}\u0000${message.partition}`;
     let p = this.#partitions.get(key);
     if (p === undefined) {
-      p = new PartitionOffsets();
+      p = new PartitionOffsets(Number(message.offset));
       this.#partitions.set(key, p);
     }
     const partition = p;
-    await readyWithHeartbeats(ctx, message);
-    if (this.#stopped) return;
+    if (ctx.inFlight >= ctx.maxPending) {
+      await readyWithHeartbeats(ctx, message);
+      if (this.#stopped) return;
+    }
     const offset = Number(message.offset);
     let fields: Fields;
     try {
@@ -121,17 +130,16 @@ export class KafkaInput implements InputNode {
         { topic: message.topic, partition: message.partition, offset, err: (err as Error).message },
         'undecodable message skipped',
       );
-      partition.lastRead = Math.max(partition.lastRead, offset);
+      partition.read.done(partition.read.add(offset + 1));
       return;
     }
-    partition.open.push(offset);
-    partition.lastRead = Math.max(partition.lastRead, offset);
-    this.#emit(ctx, partition, message, offset, fields, 0);
+    this.#emit(ctx, partition.read.add(offset + 1), partition, message, offset, fields, 0);
   }
 
   /** Emits one message's event; a failure emits it again after a backoff, until it is confirmed or the input stops. */
   #emit(
     ctx: InputContext,
+    slot: Slot,
     partition: PartitionOffsets,
     message: ConsumedMessage,
     offset: number,
@@ -140,8 +148,7 @@ export class KafkaInput implements InputNode {
   ): void {
     ctx.emit(this.#stream, fields, (outcome) => {
       if (outcome.ok) {
-        const at = partition.open.indexOf(offset);
-        if (at !== -1) partition.open.splice(at, 1);
+        partition.read.done(slot);
         return;
       }
       const delay = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** attempt);
@@ -168,7 +175,7 @@ export class KafkaInput implements InputNode {
         this.#timers.delete(timer);
         // Stopped meanwhile: the offset stays uncommitted, so the event comes again after a restart.
         if (this.#stopped) return;
-        this.#emit(ctx, partition, message, offset, this.#decode(message), attempt + 1);
+        this.#emit(ctx, slot, partition, message, offset, this.#decode(message), attempt + 1);
       }, delay);
       this.#timers.add(timer);
     });
