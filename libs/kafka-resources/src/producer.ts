@@ -50,7 +50,7 @@ import { KafkaResourceError } from './errors.js';
 import { assertContact } from './first-contact.js';
 import { MessageBatch, type PackedMessages, packedProblem } from './message-batch.js';
 import { baseOptions, connectionFailure, requestFailure } from './platformatic-client.js';
-import { encodeRecords, frameRecordBatch } from './record-batch.js';
+import { encodeRecords, frameRecordBatch, type RecordBatchHeader } from './record-batch.js';
 
 /** Codecs of Kafka's record batches (all in pure JavaScript or Node's zlib: no native addon). */
 export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
@@ -338,13 +338,20 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
         bytes += messageBytes(packed, message(to));
         to++;
       }
-      const { records, count: n } =
-        only === undefined
-          ? encodeRecords(packed, { from, to })
-          : encodeRecords(packed, { only: only.slice(from, to) });
-      const body = codec.bitmask === 0 ? records : await compress(records);
+      const {
+        records,
+        count: n,
+        room,
+      } = only === undefined
+        ? encodeRecords(packed, { from, to })
+        : encodeRecords(packed, { only: only.slice(from, to) });
+      const compressed = codec.bitmask === 0 ? undefined : await compress(records);
+      const frame = (header: RecordBatchHeader) =>
+        compressed === undefined
+          ? frameRecordBatch(records, n, 0, header, room)
+          : frameRecordBatch(compressed, n, codec.bitmask, header);
       if (identity === undefined) {
-        await produce(topic, partition, frameRecordBatch(body, n, codec.bitmask, { timestamp: Date.now() }));
+        await produce(topic, partition, frame({ timestamp: Date.now() }));
       } else {
         await inTurn(key, async () => {
           await resequencing;
@@ -353,11 +360,7 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
           // Kafka's sequence numbers wrap at Int32.MAX_VALUE.
           sequences.set(key, (baseSequence + n) % 2 ** 31);
           try {
-            await produce(
-              topic,
-              partition,
-              frameRecordBatch(body, n, codec.bitmask, { timestamp: Date.now(), ...id, baseSequence }),
-            );
+            await produce(topic, partition, frame({ timestamp: Date.now(), ...id, baseSequence }));
           } catch (err) {
             // Whether the broker kept the batch is unknown: its sequence numbers cannot be
             // trusted any more. Start over as a new producer (new id, sequences from 0).

@@ -69,6 +69,21 @@ describe('record batch v2', () => {
     expect(batch.length).toBe(RECORD_BATCH_OVERHEAD + records.length);
   });
 
+  it('frames in the room encodeRecords left, the same bytes as a framed copy', () => {
+    const { records, count, room } = encodeRecords(
+      packed([
+        [null, 'a'],
+        ['k', 'b'],
+      ]),
+      { from: 0, to: 2 },
+    );
+    const copy = frameRecordBatch(records, count, 0, { timestamp: 7 });
+    const inPlace = frameRecordBatch(records, count, 0, { timestamp: 7 }, room);
+    expect(inPlace.buffer).toBe(room.buffer);
+    expect(inPlace.byteOffset).toBe(room.byteOffset);
+    expect(inPlace.equals(copy)).toBe(true);
+  });
+
   it('takes only the listed messages, in the order listed, numbered from 0', () => {
     const pairs: Pair[] = [
       ['a', '0'],

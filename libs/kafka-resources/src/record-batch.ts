@@ -46,13 +46,15 @@ export interface RecordBatchHeader {
  * The records of messages `from`..`to` (exclusive) of `packed`, in that order, as a record
  * batch's records section (no header): to compress, then frame with `frameRecordBatch`.
  * `only`, when given, lists the message numbers to take instead (keyed messages of one partition).
+ * `records` is written after RECORD_BATCH_OVERHEAD bytes of `room` left for the header, so that an
+ * uncompressed batch is framed where it lies (frameRecordBatch's `room`).
  */
 export function encodeRecords(
   packed: PackedMessages,
   messages:
     | { readonly from: number; readonly to: number }
     | { readonly only: Int32Array | readonly number[] },
-): { readonly records: Buffer; readonly count: number } {
+): { readonly records: Buffer; readonly count: number; readonly room: Buffer } {
   const { index } = packed;
   const data = Buffer.from(packed.data);
   const only = 'only' in messages ? messages.only : undefined;
@@ -65,7 +67,8 @@ export function encodeRecords(
     worst += RECORD_OVERHEAD_MAX + (index[at + 3] as number) - (index[at + 2] as number);
     if (key >= 0) worst += (index[at + 1] as number) - key;
   }
-  const out = Buffer.allocUnsafe(worst);
+  const room = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + worst);
+  const out = room.subarray(RECORD_BATCH_OVERHEAD);
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const at = (only === undefined ? from + i : (only[i] as number)) * 4;
@@ -92,20 +95,29 @@ export function encodeRecords(
     pos += data.copy(out, pos, valueStart, valueStart + valueLength);
     out[pos++] = 0; // headerCount
   }
-  return { records: out.subarray(0, pos), count };
+  return { records: out.subarray(0, pos), count, room };
 }
 
 /**
  * A whole record batch: the header, then `records` (as encodeRecords made them, or compressed
  * with the codec whose bit mask is `codec`, Kafka's attributes bits 0-2), with its CRC-32C.
+ * Given the `room` encodeRecords wrote `records` into, the header is written there and no byte
+ * is copied.
  */
 export function frameRecordBatch(
   records: Buffer,
   count: number,
   codec: number,
   header: RecordBatchHeader,
+  room?: Buffer,
 ): Buffer {
-  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + records.length);
+  const inPlace =
+    room !== undefined &&
+    room.buffer === records.buffer &&
+    records.byteOffset === room.byteOffset + RECORD_BATCH_OVERHEAD;
+  const out = inPlace
+    ? room.subarray(0, RECORD_BATCH_OVERHEAD + records.length)
+    : Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + records.length);
   out.writeBigInt64BE(0n, 0); // baseOffset: the broker assigns offsets
   out.writeInt32BE(out.length - 12, 8); // batchLength: from partitionLeaderEpoch to the end
   out.writeInt32BE(-1, 12); // partitionLeaderEpoch: set by the broker
@@ -119,7 +131,7 @@ export function frameRecordBatch(
   out.writeInt16BE(header.producerEpoch ?? -1, 51);
   out.writeInt32BE(header.baseSequence ?? -1, 53);
   out.writeInt32BE(count, 57);
-  records.copy(out, RECORD_BATCH_OVERHEAD);
+  if (!inPlace) records.copy(out, RECORD_BATCH_OVERHEAD);
   out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_AT)), CRC_AT);
   return out;
 }
