@@ -14,6 +14,7 @@ import { Engine, type InputContext, type InputNode, LumberjackOutput, type Outco
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, fetchJson, Proc, repoRoot } from '../support/cluster.js';
 import { receiverPipeline } from '../support/punchline.js';
+import { scratchDir } from '../support/scratch.js';
 
 const TOTAL = 200_000;
 const SUFFIX = 'alo';
@@ -21,7 +22,7 @@ const bin = join(repoRoot, 'apps', 'punchline', 'bin', 'punchlinectl.js');
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 let kafka: KafkaHandle;
-let dir: string;
+const dir = scratchDir('drover-alo-');
 const receivers: { port: number; metrics: number; file: string; proc?: Proc }[] = [];
 
 function startReceiver(i: number): Proc {
@@ -45,7 +46,6 @@ function startReceiver(i: number): Proc {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'drover-alo-'));
   kafka = await startKafka({ dir: join(dir, 'kafka') });
   const ports = await freePorts(4);
   // Both receivers write to the same topics (one suffix), on a broker of this test's own.

@@ -14,11 +14,12 @@ import { ExitCode } from '@drover/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, type Issued, issueCertificate } from '../support/certs.js';
 import { idleChannelCopy, TestCluster } from '../support/cluster.js';
+import { scratchDir } from '../support/scratch.js';
 import { droverServices } from '../support/services.js';
 
 const PREFIX = '/drover-secure';
 
-let dir: string;
+const dir = scratchDir('drover-etcd-secure-');
 let etcd: EtcdHandle | undefined;
 let cluster: TestCluster | undefined;
 let ca: Issued;
@@ -53,7 +54,6 @@ function platformFile(
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'drover-etcd-secure-'));
   ca = createCa(dir, 'etcd-ca');
   otherCa = createCa(dir, 'other-ca');
   // etcd's gateway dials etcd itself with the server certificate: it needs both usages.

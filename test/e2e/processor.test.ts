@@ -37,12 +37,13 @@ import {
   startPunchline,
   stopPunchline,
 } from '../support/punchline.js';
+import { scratchDir } from '../support/scratch.js';
 import { countDocuments, searchRequest } from '../support/search.js';
 import { droverServices } from '../support/services.js';
 
 const TOTAL = 200_000;
 let server: PostgresHandle;
-let dir: string;
+const dir = scratchDir('drover-processor-');
 let db: pg.Client;
 const running: PunchlineProcess[] = [];
 
@@ -71,7 +72,6 @@ const rows = async (table: string) =>
   );
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'drover-processor-'));
   chmodSync(dir, 0o755); // the cluster runs as the postgres user when we are root
   server = await startPostgres({ dir: join(dir, 'pg') });
   db = await connectDb();

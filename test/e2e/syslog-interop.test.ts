@@ -32,6 +32,7 @@ import {
   type RsyslogProcess,
   startRsyslog,
 } from '../support/rsyslog.js';
+import { scratchDir } from '../support/scratch.js';
 import { droverServices } from '../support/services.js';
 
 /** The node options the runner gives reftenant/syslog's receivers (`--childopts -Xmx96m`, `memory_limit: 320Mi`). */
@@ -45,7 +46,7 @@ const TOTAL = 100_000;
 /** Lines the plain-TCP loss-window test writes once the killed receiver is back. */
 const AFTER_RESTART = 1_000;
 
-let dir: string;
+const dir = scratchDir('drover-syslog-interop-');
 let brokers: string[];
 let pki: TestPki;
 let ports: { tls: number; relp: number; tcp: number; udp: number };
@@ -130,7 +131,6 @@ async function sender(
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'drover-syslog-interop-'));
   brokers = droverServices('kafka').kafka.brokers;
   mkdirSync(join(dir, 'pki'), { recursive: true });
   pki = createTestPki(join(dir, 'pki'));

@@ -21,6 +21,7 @@ import {
   syslogReceiverPipeline,
 } from '../support/punchline.js';
 import { imfileInput, omrelp, type RsyslogProcess, startRsyslog } from '../support/rsyslog.js';
+import { scratchDir } from '../support/scratch.js';
 
 /** The node options the runner gives reftenant/syslog's receivers (`--childopts -Xmx96m`, `memory_limit: 320Mi`). */
 const RECEIVER_NODE_OPTIONS = heapOptions(
@@ -41,7 +42,7 @@ const KILL_AFTER_MS = 75_000;
 const THIRD_MS = KILL_AFTER_MS / 3;
 const RUN = 'spooldrill';
 
-let dir: string;
+const dir = scratchDir('drover-syslog-spool-');
 let kafka: KafkaHandle;
 let pipelineFile: string;
 let topics: string[];
@@ -78,7 +79,6 @@ function rssBytes(pid: number): number {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'drover-syslog-spool-'));
   kafka = await startKafka({ dir: join(dir, 'kafka') });
   mkdirSync(join(dir, 'pki'));
   const pki = createTestPki(join(dir, 'pki'));

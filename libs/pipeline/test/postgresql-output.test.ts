@@ -10,15 +10,15 @@ import { postgresqlOutputSettings } from '@drover/channel-model';
 import { type PostgresHandle, startPostgres } from '@drover/dev-services';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDir } from '../../../test/support/scratch.js';
 import { LogTableError, PostgresqlOutput, RejectedEvent } from '../src/index.js';
 import { quiet } from './support/nodes.js';
 
 let server: PostgresHandle;
-let dir: string;
+const dir = scratchDir('drover-pgout-');
 let db: pg.Client;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'drover-pgout-'));
   chmodSync(dir, 0o755); // the cluster runs as the postgres user when we are root
   server = await startPostgres({ dir: join(dir, 'pg') });
   db = await connectDb();
