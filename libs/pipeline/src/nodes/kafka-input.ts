@@ -116,10 +116,8 @@ export class KafkaInput implements InputNode {
       this.#partitions.set(key, p);
     }
     const partition = p;
-    if (ctx.inFlight >= ctx.maxPending) {
-      await readyWithHeartbeats(ctx, message);
-      if (this.#stopped) return;
-    }
+    if (ctx.inFlight >= ctx.maxPending) await readyWithHeartbeats(ctx, message);
+    if (this.#stopped) return;
     const offset = Number(message.offset);
     let fields: Fields;
     try {
