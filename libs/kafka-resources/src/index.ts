@@ -25,7 +25,7 @@ export {
   type KafkaResourceErrorCode,
 } from './errors.js';
 export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';
-export { MessageBatch, type PackedMessages, unpackMessages } from './message-batch.js';
+export { MessageBatch, type PackedMessages } from './message-batch.js';
 export {
   COMPRESSIONS,
   type Compression,

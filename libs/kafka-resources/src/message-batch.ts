@@ -100,7 +100,7 @@ export function packedProblem(packed: PackedMessages): string | undefined {
   return undefined;
 }
 
-/** The messages of a packed batch, as views on its buffer (no copy). */
+/** The messages of a packed batch, as views on its buffer (no copy): the reading side of MessageBatch's tests (the producer encodes from the packed bytes themselves). */
 export function unpackMessages(packed: PackedMessages): ProducerMessage[] {
   const problem = packedProblem(packed);
   if (problem !== undefined) throw new Error(`cannot unpack the batch: ${problem}`);

@@ -208,6 +208,7 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
     api = ours;
     if (options.idempotent === true) identity = await client.initIdempotentProducer({});
   } catch (err) {
+    // The connection failure is what the caller needs; a close that fails too adds nothing to it.
     await client.close().catch(() => {});
     throw connectionFailure(options, err, 'cannot produce to');
   }
@@ -310,8 +311,10 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
     );
   };
   const inTurn = (key: string, send: () => Promise<void>): Promise<void> => {
+    // Only the order matters here: the batch before failed to its own caller, who was told.
     const mine = (turns.get(key) ?? Promise.resolve()).catch(() => {}).then(send);
     turns.set(key, mine);
+    // `mine`'s rejection reaches its caller (returned below); this branch only tidies the map.
     void mine
       .finally(() => {
         if (turns.get(key) === mine) turns.delete(key);

@@ -42,7 +42,7 @@ export interface TimestampInvalid {
 
 const MONTHS = 'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec';
 /** Groups: 1 day, 2 year after the day | 3 year first, 4 day; 5 hour, 6 minute, 7 second. */
-export const BSD = new RegExp(
+const BSD = new RegExp(
   `(?:(?:${MONTHS}) {1,2}(\\d{1,2})(?: (\\d{4}))?|(\\d{4}) (?:${MONTHS}) {1,2}(\\d{1,2})) (\\d{2}):(\\d{2}):(\\d{2})(?:\\.\\d{1,9})?`,
   'y',
 );
@@ -127,6 +127,9 @@ const MONTH_CODES = new Set(
 );
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** The number written by the two digits at `at` (checked by the caller). */
+const twoDigits = (line: string, at: number): number =>
+  (line.charCodeAt(at) - 48) * 10 + line.charCodeAt(at + 1) - 48;
 
 /**
  * The common form of {@link BSD} read without the regex: `Mmm` + 1 or 2 spaces + 1 or 2 digits
@@ -160,7 +163,7 @@ function matchBsdCommon(line: string, start: number): BsdDateTime | undefined {
     !isDigit(line.charCodeAt(i + 8))
   )
     return undefined;
-  const two = (at: number) => (line.charCodeAt(at) - 48) * 10 + line.charCodeAt(at + 1) - 48;
+  const two = (at: number) => twoDigits(line, at);
   const hour = two(i + 1);
   const minute = two(i + 4);
   const second = two(i + 7);
@@ -255,7 +258,7 @@ export interface IsoDateTime {
  */
 export function matchIso(line: string, start: number): IsoDateTime | null {
   const d = (at: number) => isDigit(line.charCodeAt(at));
-  const two = (at: number) => (line.charCodeAt(at) - 48) * 10 + line.charCodeAt(at + 1) - 48;
+  const two = (at: number) => twoDigits(line, at);
   const i = start;
   if (!(d(i) && d(i + 1) && d(i + 2) && d(i + 3) && line.charCodeAt(i + 4) === 45 && d(i + 5) && d(i + 6)))
     return null;
