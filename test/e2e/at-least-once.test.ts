@@ -4,8 +4,6 @@
  * Mid-stream, one receiver is killed with SIGKILL (and restarted), then the broker is stopped for
  * 10 s. Every id must be in Kafka at least once; duplicates are counted and reported.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lumberjackOutputSettings } from '@drover/channel-model';
 import { freePorts, type KafkaHandle, startKafka } from '@drover/dev-services';

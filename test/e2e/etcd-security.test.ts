@@ -6,8 +6,7 @@
  * CA etcd does not trust, a CA that does not verify etcd's certificate, a user without rights on
  * the prefix. A dedicated etcd of the test's own (the shared one stays plain for the others).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EtcdHandle, enableEtcdAuth, startEtcd } from '@drover/dev-services';
 import { ExitCode } from '@drover/platform';

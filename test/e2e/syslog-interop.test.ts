@@ -8,8 +8,7 @@
  * and lines written after the restart must all arrive: rsyslog reconnects.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePorts } from '@drover/dev-services';

@@ -5,8 +5,7 @@
  * receiver is killed with SIGKILL while its spool holds unconfirmed messages, and started again.
  * When the broker is back, every number must be in Kafka.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, type KafkaHandle, startKafka } from '@drover/dev-services';
 import { heapOptions } from '@drover/runner';
