@@ -4,7 +4,7 @@
  * fed events shaped as the processor's `normalize` emits them.
  */
 import { postgresqlOutputSettings } from '@drover/channel-model';
-import { PostgresqlOutput } from '@drover/pipeline';
+import { PostgresqlOutput } from '@drover/pipeline/postgresql-output';
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 

@@ -1,3 +1,4 @@
+import type { KafkaConnection } from './connection.js';
 import type { ObservedTopic, TopicSpec } from './types.js';
 
 /** A topic to describe, with the config keys whose values the caller wants to compare. */
@@ -32,4 +33,27 @@ export interface ResourceLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
+}
+
+export interface KafkaAdminOptions extends KafkaConnection {
+  readonly clientId?: string;
+  /** Bound on reaching the cluster at connect time, retries included. Default 10 s. */
+  readonly connectionTimeoutMs?: number;
+  /** Bound on one admin request. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** Broker-side bound on a topic creation, leader election included. Default 30 s. */
+  readonly createTimeoutMs?: number;
+  /** Receives the client library's logs; without it they are dropped (never written to the console). */
+  readonly logger?: ResourceLogger;
+}
+
+/**
+ * Connects an admin client (kafkajs-admin.ts: errors, timeouts and what a refusal says). kafkajs is
+ * loaded on the first call, not with this package: a pipeline, which produces and consumes but
+ * never administers topics, does not carry it (1.5 MB of its heap, measured with
+ * `node --expose-gc` around the import).
+ */
+export async function connectKafkaAdmin(options: KafkaAdminOptions): Promise<KafkaAdmin> {
+  const kafkajsAdmin = await import('./kafkajs-admin.js');
+  return kafkajsAdmin.connectKafkaAdmin(options);
 }

@@ -1,4 +1,11 @@
-export type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
+export {
+  connectKafkaAdmin,
+  type KafkaAdmin,
+  type KafkaAdminOptions,
+  type ResourceLogger,
+  type TopicDescription,
+  type TopicQuery,
+} from './admin.js';
 export { type BatchProducer, startBatchProducer } from './batch-producer.js';
 export { compareTopic, describeDifferences, type TopicDifference } from './compare.js';
 export {
@@ -24,7 +31,6 @@ export {
   KafkaResourceError,
   type KafkaResourceErrorCode,
 } from './errors.js';
-export { connectKafkaAdmin, type KafkaAdminOptions } from './kafkajs-admin.js';
 export { MessageBatch, type PackedMessages } from './message-batch.js';
 export {
   COMPRESSIONS,

@@ -1,7 +1,7 @@
 import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Admin, ConfigEntries, ITopicConfig, PartitionMetadata } from 'kafkajs';
 import kafkajs from 'kafkajs';
-import type { KafkaAdmin, ResourceLogger, TopicDescription, TopicQuery } from './admin.js';
+import type { KafkaAdmin, KafkaAdminOptions, TopicDescription, TopicQuery } from './admin.js';
 import { connectionLabel, connectionOf, type KafkaConnection } from './connection.js';
 import { describeKafkaError, diagnoseConnection } from './connection-errors.js';
 import { KafkaResourceError } from './errors.js';
@@ -13,17 +13,6 @@ import type { ObservedTopic, TopicSpec } from './types.js';
 const { ConfigResourceTypes } = kafkajs;
 
 /** The cluster (brokers, TLS, SASL) and how to administer it. */
-export interface KafkaAdminOptions extends KafkaConnection {
-  readonly clientId?: string;
-  /** Bound on reaching the cluster at connect time, retries included. Default 10 s. */
-  readonly connectionTimeoutMs?: number;
-  /** Bound on one admin request. Default 30 s. */
-  readonly requestTimeoutMs?: number;
-  /** Broker-side bound on a topic creation, leader election included. Default 30 s. */
-  readonly createTimeoutMs?: number;
-  /** Receives the client library's logs; without it they are dropped (never written to the console). */
-  readonly logger?: ResourceLogger;
-}
 
 function observedFrom(name: string, partitions: readonly PartitionMetadata[]): Omit<ObservedTopic, 'config'> {
   const replicas = partitions.map((p) => p.replicas.length);

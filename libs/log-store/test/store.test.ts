@@ -5,7 +5,7 @@
  * emits them. So a change of the table contract that the search does not follow fails here.
  */
 import { postgresqlOutputSettings } from '@drover/channel-model';
-import { PostgresqlOutput } from '@drover/pipeline';
+import { PostgresqlOutput } from '@drover/pipeline/postgresql-output';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { droverServices } from '../../../test/support/services.js';

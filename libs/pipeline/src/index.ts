@@ -13,7 +13,7 @@ export { PipelineError } from './errors.js';
 export { bucketPath, eventTime, fileId, safeSegment } from './nodes/archive/file-name.js';
 export { FileOutput, IN_PROGRESS } from './nodes/archive/file-output.js';
 export { gzipMember, wholeMembersLength } from './nodes/archive/gzip-members.js';
-export { ElasticsearchOutput, type ElasticsearchOutputStats } from './nodes/elasticsearch-output.js';
+export type { ElasticsearchOutputStats } from './nodes/elasticsearch-output.js';
 export { FileInput } from './nodes/file-input.js';
 export { compileMessage, GeneratorInput, rfc3164Time } from './nodes/generator-input.js';
 export { addTag, GrokNode } from './nodes/grok.js';
@@ -31,7 +31,6 @@ export {
   pgText,
   toRow,
 } from './nodes/postgres/log-table.js';
-export { LogTableError, PostgresqlOutput } from './nodes/postgres/postgresql-output.js';
 export { Dispatch, Enrich, FormatSwitch, FunctionNode, fieldAt, SyslogHeader } from './nodes/processing.js';
 export { type FeederStats, type RecordDecoder, SpoolFeeder } from './nodes/spool-feeder.js';
 export { SyslogInput, type SyslogInputCounters, type SyslogTransport } from './nodes/syslog-input.js';

@@ -3,15 +3,15 @@
  * rows and the table contract, replays absorbed, a restart mid-stream failing batches back and
  * the output reconnecting by itself.
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { postgresqlOutputSettings } from '@drover/channel-model';
 import { type PostgresHandle, startPostgres } from '@drover/dev-services';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchDir } from '../../../test/support/scratch.js';
-import { LogTableError, PostgresqlOutput, RejectedEvent } from '../src/index.js';
+import { RejectedEvent } from '../src/index.js';
+import { LogTableError, PostgresqlOutput } from '../src/nodes/postgres/postgresql-output.js';
 import { quiet } from './support/nodes.js';
 
 let server: PostgresHandle;
