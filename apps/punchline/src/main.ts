@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { formatIssue, parseDuration, parsePipeline } from '@drover/channel-model';
+import { setFlagsFromString } from 'node:v8';
+import { formatIssue, PIPELINE_V8_FLAGS, parseDuration, parsePipeline } from '@drover/channel-model';
 import { buildPipeline, Engine } from '@drover/pipeline';
 import {
   ConfigError,
@@ -20,6 +21,10 @@ import { defaultDrainMs } from './drain.js';
 import { nodeMetrics, prometheus } from './metrics.js';
 import { signalReady } from './ready.js';
 import { type ComponentKind, componentKind, inputTotals, StatsHistory, statsJson } from './stats-history.js';
+
+// When V8 starts marking the old generation: see PIPELINE_V8_FLAGS (a pipeline under a small heap
+// cap otherwise marks without pause).
+for (const flag of PIPELINE_V8_FLAGS) setFlagsFromString(flag);
 
 const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 

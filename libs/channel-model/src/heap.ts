@@ -73,6 +73,23 @@ export function semiSpaceMiB(heapBytes: number): number {
   return Math.min(MAX_SEMI_SPACE_MIB, Math.max(1, Math.floor(heapBytes / MiB / 4)));
 }
 
+/**
+ * V8 flags punchlinectl sets on itself when it starts (`v8.setFlagsFromString`: V8 does not take
+ * them in NODE_OPTIONS, and it reads this one at every decision, not only at start-up).
+ *
+ * `--incremental-marking-soft-trigger=80`: V8 starts marking the old generation once it holds
+ * 80% of its allocation limit. Its own rule (Heap::IncrementalMarkingLimitReached, V8 13.6 in
+ * Node 24) starts marking as soon as the room left under the limit is no more than the new space
+ * (two semi-spaces), and after a mark-compact it leaves max(live x (growing factor - 1), 8 MiB)
+ * plus one semi-space of room. Under a small cap that room never exceeds two semi-spaces: the
+ * receiver (96 MB, 16 MiB semi-spaces) had 24-29 MB against 32 after every mark-compact, so
+ * marking started again at the next scavenge, and every mark-compact promoted the events then in
+ * flight: 400 mark-compacts in one bench run. Smaller semi-spaces do not help (8 MiB: 16-17 MB
+ * of room against 16). With the trigger the same run had 141, and the CPU per event went from
+ * 11.0 to 8.7 us (test/bench/receiver.bench.ts with --trace-gc, README "Benchmarks").
+ */
+export const PIPELINE_V8_FLAGS: readonly string[] = ['--incremental-marking-soft-trigger=80'];
+
 /** One heap cap found in an application. */
 export interface HeapCap {
   readonly bytes: number;

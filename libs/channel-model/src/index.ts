@@ -40,6 +40,7 @@ export {
   MAX_SEMI_SPACE_MIB,
   MIN_HEAP_BYTES,
   maxHeapBytes,
+  PIPELINE_V8_FLAGS,
   RUNTIME_OVERHEAD_MIN_BYTES,
   RUNTIME_OVERHEAD_RATIO,
   runtimeOverheadBytes,
