@@ -85,8 +85,9 @@ export function semiSpaceMiB(heapBytes: number): number {
  * receiver (96 MB, 16 MiB semi-spaces) had 24-29 MB against 32 after every mark-compact, so
  * marking started again at the next scavenge, and every mark-compact promoted the events then in
  * flight: 400 mark-compacts in one bench run. Smaller semi-spaces do not help (8 MiB: 16-17 MB
- * of room against 16). With the trigger the same run had 141, and the CPU per event went from
- * 11.0 to 8.7 us (test/bench/receiver.bench.ts with --trace-gc, README "Benchmarks").
+ * of room against 16). With the trigger, runs of the same bench had 126-141, and the receiver's
+ * CPU per event was 8.7-11.6 us against 11.0 before, its ratio to Kafka's Java producer
+ * 0.52-0.59 against 0.44 (test/bench/receiver.bench.ts with --trace-gc, README "Benchmarks").
  */
 export const PIPELINE_V8_FLAGS: readonly string[] = ['--incremental-marking-soft-trigger=80'];
 

@@ -35,6 +35,7 @@ export interface ResourceLogger {
   error(obj: object, msg: string): void;
 }
 
+/** The cluster (brokers, TLS, SASL) and how to administer it. */
 export interface KafkaAdminOptions extends KafkaConnection {
   readonly clientId?: string;
   /** Bound on reaching the cluster at connect time, retries included. Default 10 s. */

@@ -12,8 +12,6 @@ import type { ObservedTopic, TopicSpec } from './types.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
-/** The cluster (brokers, TLS, SASL) and how to administer it. */
-
 function observedFrom(name: string, partitions: readonly PartitionMetadata[]): Omit<ObservedTopic, 'config'> {
   const replicas = partitions.map((p) => p.replicas.length);
   return {
