@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -302,5 +304,28 @@ describe('Lumberjack codec', () => {
         { numRuns: 2000 },
       );
     });
+  });
+});
+
+describe('what the reader keeps', () => {
+  // V8's collector on demand, without restarting the test worker with --expose-gc.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+
+  it('keeps no window once push has returned it: a parsed window is not held until the next read', async () => {
+    const reader = new WindowReader();
+    // In a function of its own: an async function's locals live across its awaits.
+    const readOne = (): WeakRef<object> => {
+      const window = reader.push(encodeWindow([{ message: 'a' }, { message: 'b' }]))[0] as Window;
+      expect(windowFields(window)).toEqual([{ message: 'a' }, { message: 'b' }]);
+      return new WeakRef(window.events[0]?.fields as object);
+    };
+    const parsed = readOne();
+    // A WeakRef holds its target until the current job ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(parsed.deref()).toBeUndefined();
+    // The reader still reads the next window after being emptied.
+    expect(reader.push(encodeWindow([{ message: 'c' }]))[0]?.events.length).toBe(1);
   });
 });

@@ -87,7 +87,7 @@ export class WindowReader {
   /** Inflated content that ends inside a frame, continued by the next compressed frame. */
   #inflated: FrameDecoder | undefined;
   #current: { version: Version; size: number; events: LumberjackEvent[]; offset: number } | undefined;
-  /** Windows completed by the current push. */
+  /** Windows completed by the push under way (none between pushes: see push). */
   #done: Window[] = [];
   /** One sink per nesting depth (0: frames on the wire), made once. */
   readonly #sinks: FrameSink[];
@@ -114,11 +114,22 @@ export class WindowReader {
     return this.#decoder.buffered + (this.#inflated?.buffered ?? 0);
   }
 
-  /** Feeds bytes; returns every window they complete, in order. Throws LumberjackProtocolError. */
+  /**
+   * Feeds bytes; returns every window they complete, in order. Throws LumberjackProtocolError.
+   * The reader keeps none of them: a window it held until the next read would keep its events,
+   * parsed once admitted, alive for as long as the connection waits (its ACK, max_pending). The
+   * receiver at full rate held one parsed window per connection so: ~700 KB each, 2.8 MB of its
+   * 96 MB heap with 4 connections (a heap snapshot), 45 MB with 64.
+   */
   push(chunk: Buffer): Window[] {
-    this.#done = [];
-    this.#decoder.scan(chunk, this.#sinks[0] as FrameSink);
-    return this.#done;
+    const done: Window[] = [];
+    this.#done = done;
+    try {
+      this.#decoder.scan(chunk, this.#sinks[0] as FrameSink);
+    } finally {
+      this.#done = [];
+    }
+    return done;
   }
 
   /** A frame at `depth` 0 arrived while compressed content before it ends inside a frame. */
