@@ -77,19 +77,20 @@ export function semiSpaceMiB(heapBytes: number): number {
  * V8 flags punchlinectl sets on itself when it starts (`v8.setFlagsFromString`: V8 does not take
  * them in NODE_OPTIONS, and it reads this one at every decision, not only at start-up).
  *
- * `--incremental-marking-soft-trigger=80`: V8 starts marking the old generation once it holds
- * 80% of its allocation limit. Its own rule (Heap::IncrementalMarkingLimitReached, V8 13.6 in
- * Node 24) starts marking as soon as the room left under the limit is no more than the new space
- * (two semi-spaces), and after a mark-compact it leaves max(live x (growing factor - 1), 8 MiB)
- * plus one semi-space of room. Under a small cap that room never exceeds two semi-spaces: the
- * receiver (96 MB, 16 MiB semi-spaces) had 24-29 MB against 32 after every mark-compact, so
- * marking started again at the next scavenge, and every mark-compact promoted the events then in
- * flight: 400 mark-compacts in one bench run. Smaller semi-spaces do not help (8 MiB: 16-17 MB
- * of room against 16). With the trigger, runs of the same bench had 126-141, and the receiver's
- * CPU per event was 8.7-11.6 us against 11.0 before, its ratio to Kafka's Java producer
- * 0.52-0.59 against 0.44 (test/bench/receiver.bench.ts with --trace-gc, README "Benchmarks").
+ * `--incremental-marking-hard-trigger=75`: V8 starts marking the old generation, incrementally and
+ * at once, when it holds 75% of its allocation limit, and not before. Its own rule
+ * (Heap::IncrementalMarkingLimitReached, V8 13.6 in Node 24) starts marking as soon as the room
+ * left under the limit is no more than the new space (two semi-spaces), and after a mark-compact
+ * it leaves max(live x (growing factor - 1), 8 MiB) plus one semi-space of room. Under a small
+ * cap that room never exceeds two semi-spaces: the receiver (96 MB, 16 MiB semi-spaces) had
+ * 24-29 MB against 32 after every mark-compact, so marking started again at the next scavenge,
+ * and every mark-compact promoted the events then in flight: 400 mark-compacts in one bench run.
+ * Smaller semi-spaces do not help (8 MiB: 16-17 MB of room against 16). The soft trigger (a task
+ * starts marking) left the mark-compacts atomic, 40-160 ms each on the bench machine; the hard
+ * one starts marking from the allocation itself: 30 ms at the median, 59 at most, 90-130
+ * mark-compacts a run (test/bench/receiver.bench.ts with --trace-gc-nvp, README "Benchmarks").
  */
-export const PIPELINE_V8_FLAGS: readonly string[] = ['--incremental-marking-soft-trigger=80'];
+export const PIPELINE_V8_FLAGS: readonly string[] = ['--incremental-marking-hard-trigger=75'];
 
 /** One heap cap found in an application. */
 export interface HeapCap {
