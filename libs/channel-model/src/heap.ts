@@ -86,9 +86,10 @@ export function semiSpaceMiB(heapBytes: number): number {
  * 24-29 MB against 32 after every mark-compact, so marking started again at the next scavenge,
  * and every mark-compact promoted the events then in flight: 400 mark-compacts in one bench run.
  * Smaller semi-spaces do not help (8 MiB: 16-17 MB of room against 16). The soft trigger (a task
- * starts marking) left the mark-compacts atomic, 40-160 ms each on the bench machine; the hard
- * one starts marking from the allocation itself: 30 ms at the median, 59 at most, 90-130
- * mark-compacts a run (test/bench/receiver.bench.ts with --trace-gc-nvp, README "Benchmarks").
+ * starts marking) left the mark-compacts atomic: 39 ms at the median, 162 at most, on the bench
+ * machine. The hard one starts marking from the allocation itself: 29-30 ms at the median, 59 at
+ * most, 97-100 mark-compacts a run against 400 without a trigger (test/bench/receiver.bench.ts
+ * with --trace-gc-nvp, README "Benchmarks").
  */
 export const PIPELINE_V8_FLAGS: readonly string[] = ['--incremental-marking-hard-trigger=75'];
 
