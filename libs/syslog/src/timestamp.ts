@@ -163,10 +163,9 @@ function matchBsdCommon(line: string, start: number): BsdDateTime | undefined {
     !isDigit(line.charCodeAt(i + 8))
   )
     return undefined;
-  const two = (at: number) => twoDigits(line, at);
-  const hour = two(i + 1);
-  const minute = two(i + 4);
-  const second = two(i + 7);
+  const hour = twoDigits(line, i + 1);
+  const minute = twoDigits(line, i + 4);
+  const second = twoDigits(line, i + 7);
   let end = i + 9;
   if (line.charCodeAt(end) === 46 /* . */ && isDigit(line.charCodeAt(end + 1))) {
     let j = end + 1;
@@ -258,7 +257,6 @@ export interface IsoDateTime {
  */
 export function matchIso(line: string, start: number): IsoDateTime | null {
   const d = (at: number) => isDigit(line.charCodeAt(at));
-  const two = (at: number) => twoDigits(line, at);
   const i = start;
   if (!(d(i) && d(i + 1) && d(i + 2) && d(i + 3) && line.charCodeAt(i + 4) === 45 && d(i + 5) && d(i + 6)))
     return null;
@@ -287,11 +285,11 @@ export function matchIso(line: string, start: number): IsoDateTime | null {
     end = zEnd;
   }
   return {
-    month: two(i + 5),
-    day: two(i + 8),
-    hour: two(i + 11),
-    minute: two(i + 14),
-    second: two(i + 17),
+    month: twoDigits(line, i + 5),
+    day: twoDigits(line, i + 8),
+    hour: twoDigits(line, i + 11),
+    minute: twoDigits(line, i + 14),
+    second: twoDigits(line, i + 17),
     space: sep === 32,
     zone,
     end,
