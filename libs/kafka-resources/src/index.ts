@@ -7,6 +7,7 @@ export {
   type TopicQuery,
 } from './admin.js';
 export { type BatchProducer, startBatchProducer } from './batch-producer.js';
+export { BufferPool } from './buffer-pool.js';
 export { compareTopic, describeDifferences, type TopicDifference } from './compare.js';
 export {
   connectionLabel,

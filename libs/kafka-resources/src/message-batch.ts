@@ -1,11 +1,12 @@
 /**
- * A batch of Kafka messages packed into one ArrayBuffer, so that it crosses to the producer
- * thread as one transfer rather than one object per message, and the bytes of messages waiting
+ * A batch of Kafka messages packed into one ArrayBuffer, so that it reaches the producer
+ * as one block rather than one object per message, and the bytes of messages waiting
  * for the broker sit in one block outside the JS heap. Pure: no I/O.
  *
  * Layout: the UTF-8 bytes of every key and value back to back in `data`; `index` holds four
  * int32 per message: key start, key end (start -1 for a null key), value start, value end.
  */
+import type { BufferPool } from './buffer-pool.js';
 import type { ProducerMessage } from './producer.js';
 
 export interface PackedMessages {
@@ -23,11 +24,26 @@ export class MessageBatch {
   #count = 0;
   #bytes = 0;
   #packed = false;
+  readonly #pool: BufferPool | undefined;
 
-  /** The expected size, if known (e.g. the previous batch's), saves growing and copying. */
-  constructor(expected: { readonly messages?: number; readonly bytes?: number } = {}) {
-    this.#data = Buffer.allocUnsafeSlow(Math.max(1024, expected.bytes ?? INITIAL_BYTES));
+  /**
+   * The expected size, if known (e.g. the previous batch's), saves growing and copying. With a
+   * `pool`, the bytes are in a buffer taken from it (one outgrown goes back to it); the caller
+   * gives the packed `data` back once the batch is acknowledged (BufferPool).
+   */
+  constructor(
+    expected: { readonly messages?: number; readonly bytes?: number; readonly pool?: BufferPool } = {},
+  ) {
+    this.#pool = expected.pool;
+    this.#data = this.#allocate(Math.max(1024, expected.bytes ?? INITIAL_BYTES));
     this.#index = new Int32Array(Math.max(1, expected.messages ?? INITIAL_MESSAGES) * 4);
+  }
+
+  /** A buffer of at least `bytes` (allocUnsafeSlow: not a slice of Node's shared pool, so it can be transferred). */
+  #allocate(bytes: number): Buffer {
+    if (this.#pool === undefined) return Buffer.allocUnsafeSlow(bytes);
+    const buffer = this.#pool.take(bytes);
+    return Buffer.from(buffer, 0, buffer.byteLength);
   }
 
   get count(): number {
@@ -66,7 +82,6 @@ export class MessageBatch {
   pack(): PackedMessages {
     if (this.#packed) throw new Error('MessageBatch: packed twice; its buffer belongs to the first');
     this.#packed = true;
-    // allocUnsafeSlow: the buffer is not a slice of Node's shared pool, so it can be transferred.
     return { data: this.#data.buffer as ArrayBuffer, index: this.#index, count: this.#count };
   }
 
@@ -74,8 +89,9 @@ export class MessageBatch {
   #write(text: string | Buffer): number {
     const worst = typeof text === 'string' ? text.length * 3 : text.length;
     if (this.#bytes + worst > this.#data.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(this.#data.length * 2, this.#bytes + worst));
+      const grown = this.#allocate(Math.max(this.#data.length * 2, this.#bytes + worst));
       this.#data.copy(grown, 0, 0, this.#bytes);
+      this.#pool?.give(this.#data.buffer as ArrayBuffer);
       this.#data = grown;
     }
     return typeof text === 'string'

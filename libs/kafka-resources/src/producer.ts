@@ -45,6 +45,7 @@ import {
   Writer,
 } from '@platformatic/kafka';
 import type { ResourceLogger } from './admin.js';
+import { BufferPool } from './buffer-pool.js';
 import type { KafkaConnection } from './connection.js';
 import { KafkaResourceError } from './errors.js';
 import { assertContact } from './first-contact.js';
@@ -213,6 +214,8 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
     throw connectionFailure(options, err, 'cannot produce to');
   }
   const codec = compressionsAlgorithms[options.compression ?? 'none'];
+  /** The record batches' buffers, used again once acknowledged (BufferPool). */
+  const rooms = new BufferPool();
   const maxBatchBytes = options.maxBatchBytes ?? MAX_BATCH_BYTES;
   /** Idempotent producer: the next sequence number per `topic:partition`. */
   const sequences = new Map<string, number>();
@@ -346,8 +349,8 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
         count: n,
         room,
       } = only === undefined
-        ? encodeRecords(packed, { from, to })
-        : encodeRecords(packed, { only: only.slice(from, to) });
+        ? encodeRecords(packed, { from, to }, rooms)
+        : encodeRecords(packed, { only: only.slice(from, to) }, rooms);
       const compressed = codec.bitmask === 0 ? undefined : await compress(records);
       const frame = (header: RecordBatchHeader) =>
         compressed === undefined
@@ -372,6 +375,8 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
           }
         });
       }
+      // Acknowledged: the request was written long ago (on a failure, a queued one may still read it).
+      rooms.give(room.buffer as ArrayBuffer);
       from = to;
     }
   };

@@ -22,6 +22,7 @@
  * producerEpoch and baseSequence are -1, as Kafka's Java producer sends them.
  */
 import { crc32c } from '@node-rs/crc32';
+import type { BufferPool } from './buffer-pool.js';
 import type { PackedMessages } from './message-batch.js';
 
 /** Bytes before the records: 12 (baseOffset, batchLength) + 49. */
@@ -47,13 +48,15 @@ export interface RecordBatchHeader {
  * batch's records section (no header): to compress, then frame with `frameRecordBatch`.
  * `only`, when given, lists the message numbers to take instead (keyed messages of one partition).
  * `records` is written after RECORD_BATCH_OVERHEAD bytes of `room` left for the header, so that an
- * uncompressed batch is framed where it lies (frameRecordBatch's `room`).
+ * uncompressed batch is framed where it lies (frameRecordBatch's `room`). With a `pool`, `room`
+ * is taken from it (the caller gives `room.buffer` back once the batch is acknowledged).
  */
 export function encodeRecords(
   packed: PackedMessages,
   messages:
     | { readonly from: number; readonly to: number }
     | { readonly only: Int32Array | readonly number[] },
+  pool?: BufferPool,
 ): { readonly records: Buffer; readonly count: number; readonly room: Buffer } {
   const { index } = packed;
   const data = Buffer.from(packed.data);
@@ -67,7 +70,8 @@ export function encodeRecords(
     worst += RECORD_OVERHEAD_MAX + (index[at + 3] as number) - (index[at + 2] as number);
     if (key >= 0) worst += (index[at + 1] as number) - key;
   }
-  const room = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + worst);
+  const size = RECORD_BATCH_OVERHEAD + worst;
+  const room = pool === undefined ? Buffer.allocUnsafe(size) : Buffer.from(pool.take(size), 0, size);
   const out = room.subarray(RECORD_BATCH_OVERHEAD);
   let pos = 0;
   for (let i = 0; i < count; i++) {

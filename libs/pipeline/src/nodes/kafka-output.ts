@@ -16,11 +16,13 @@
  *
  * Events are encoded straight into their batch's one buffer (MessageBatch), which is handed whole
  * to the batch producer (startBatchProducer): the bytes waiting for the broker stay out of the
- * pipeline's heap.
+ * pipeline's heap. That buffer is used again once the broker acknowledged its batch (BufferPool:
+ * V8 counts fresh external memory towards the old generation's limit).
  */
 import type { KafkaOutputSettings } from '@drover/channel-model';
 import {
   type BatchProducer,
+  BufferPool,
   connectionLabel,
   isKafkaAccessRefused,
   type KafkaConnection,
@@ -48,6 +50,8 @@ export class KafkaOutput implements OutputNode {
   readonly #batches = new Map<string, Batch>();
   /** Bytes of the last batch per topic: the next one starts that big. */
   readonly #lastBytes = new Map<string, number>();
+  /** The batches' buffers, used again once acknowledged. */
+  readonly #pool = new BufferPool();
   #producer: BatchProducer | undefined;
   #sending = new Set<Promise<void>>();
 
@@ -116,6 +120,7 @@ export class KafkaOutput implements OutputNode {
           // Capped: a quiet stream with a large batch_size flushes small batches on linger_ms.
           messages: Math.min(this.#settings.batch_size, 1024),
           ...(bytes === undefined ? {} : { bytes: Math.ceil(bytes * 1.25) }),
+          pool: this.#pool,
         }),
         dones: [],
         timer: undefined,
@@ -165,8 +170,11 @@ export class KafkaOutput implements OutputNode {
     batch.timer?.clear();
     this.#lastBytes.set(topic, batch.messages.bytes);
     const sending = (async () => {
+      const packed = batch.messages.pack();
       try {
-        await this.#batchProducer().send(topic, batch.messages.pack());
+        await this.#batchProducer().send(topic, packed);
+        // Acknowledged: nothing reads these bytes any more (on a failure, a request being retried may).
+        this.#pool.give(packed.data);
         for (const done of batch.dones) done();
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
