@@ -100,6 +100,37 @@ describe('kafka_output (real Kafka)', () => {
     expect(await engine.drain(5000)).toBe(0);
   });
 
+  it('batch after batch on reused buffers, each message is its own bytes and nothing of another batch', async () => {
+    const { brokers } = droverServices('kafka').kafka;
+    const topic = `t-reuse-${Date.now().toString(36)}`;
+    await createTopics(brokers, [topic]);
+    const settings = kafkaOutputSettings.parse({
+      brokers,
+      topic,
+      encoding: 'raw',
+      raw_field: 'log',
+      batch_size: 40,
+    });
+    const input = new TestInput();
+    const engine = pipeline(input, new KafkaOutput(settings, { brokers }, quiet));
+    await engine.start();
+    // Two batches in flight at once (a buffer must not be handed out again before its batch is
+    // acknowledged), then the next two on the buffers given back: long values, then short ones,
+    // so a buffer handed out again still holds the old batch's bytes beyond what the new one needs.
+    const sent: string[] = [];
+    for (let round = 0; round < 8; round++) {
+      const length = round % 2 === 0 ? 2000 : 7;
+      const letter = String.fromCharCode(97 + round);
+      const events = Array.from({ length: 80 }, (_, i) => `${round}.${i}:${letter.repeat(length)}`);
+      const outcomes = await Promise.all(events.map((log) => input.send({ log }, 'linux')));
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      sent.push(...events);
+    }
+    const read = (await readMessages(brokers, topic, sent.length)).map((m) => m.value);
+    expect(read.sort()).toEqual(sent.sort());
+    expect(await engine.drain(5000)).toBe(0);
+  });
+
   it('fails the events back when Kafka cannot be reached', async () => {
     const settings = kafkaOutputSettings.parse({ brokers: ['127.0.0.1:1'], topic: 'nowhere' });
     const input = new TestInput();
