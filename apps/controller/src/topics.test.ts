@@ -1,7 +1,8 @@
 import type { KafkaAdmin, KafkaAdminOptions, KafkaConnection } from '@drover/kafka-resources';
 import { KafkaResourceError } from '@drover/kafka-resources';
 import { describe, expect, it } from 'vitest';
-import { checkKafkaAccess } from './topics.js';
+import type { ResourceWork } from './plan.js';
+import { checkKafkaAccess, kafkaEnsurer } from './topics.js';
 
 /** A logger that keeps its records. */
 function recordingLogger() {
@@ -63,5 +64,88 @@ describe('checkKafkaAccess', () => {
         msg: expect.stringMatching(/did not answer at start/),
       }),
     );
+  });
+});
+
+describe('kafkaEnsurer', () => {
+  const work: ResourceWork[] = [
+    {
+      key: 'resources/reftenant/receiver/logs',
+      tenant: 'reftenant',
+      channel: 'receiver',
+      resource: { type: 'kafka_topic', cluster: 'plain', name: 'logs', partitions: 2, replication_factor: 1 },
+      declaration: 'd',
+      current: undefined,
+    },
+  ];
+  const logger = {
+    info: () => {},
+    warn: () => {},
+    error: () => {},
+    debug: () => {},
+    child: () => logger,
+  } as unknown as Parameters<typeof kafkaEnsurer>[1];
+
+  /** An admin whose topic "logs" is there as declared; counts its closes. */
+  function fakeAdmin(describe?: () => Promise<void>) {
+    const state = { closes: 0 };
+    const a: KafkaAdmin = {
+      describeTopics: async () => {
+        await describe?.();
+        return new Map([
+          ['logs', { name: 'logs', partitions: 2, replicationFactor: 1, leaderlessPartitions: [] }],
+        ]);
+      },
+      createTopic: async () => {},
+      close: async () => {
+        state.closes++;
+      },
+    };
+    return { admin: a, state };
+  }
+
+  it('connects for each pass and closes its client after it, whether the pass worked or failed', async () => {
+    const made: ReturnType<typeof fakeAdmin>[] = [];
+    const ensurer = kafkaEnsurer(clusters, logger, async () => {
+      const f =
+        made.length < 2
+          ? fakeAdmin()
+          : fakeAdmin(async () => {
+              throw new KafkaResourceError('KAFKA_UNREACHABLE', 'cannot reach Kafka cluster "plain"', {
+                cluster: 'plain',
+              });
+            });
+      made.push(f);
+      return f.admin;
+    });
+    expect(await ensurer.ensure('plain', work)).toEqual([{ state: 'present', error: undefined }]);
+    expect(await ensurer.ensure('plain', work)).toEqual([{ state: 'present', error: undefined }]);
+    expect(await ensurer.ensure('plain', work)).toEqual([
+      { state: 'error', error: 'cannot reach Kafka cluster "plain"' },
+    ]);
+    expect(made.map((f) => f.state.closes)).toEqual([1, 1, 1]);
+  });
+
+  it('close() closes the client of a pass in flight, and the pass does not close it again', async () => {
+    let release: () => void = () => {};
+    const f = fakeAdmin(() => new Promise<void>((r) => (release = r)));
+    const ensurer = kafkaEnsurer(clusters, logger, async () => f.admin);
+    const pass = ensurer.ensure('plain', work);
+    await new Promise((r) => setImmediate(r));
+    await ensurer.close?.();
+    expect(f.state.closes).toBe(1);
+    release();
+    await pass;
+    expect(f.state.closes).toBe(1);
+  });
+
+  it('names an unknown cluster and connects to nothing', async () => {
+    let connects = 0;
+    const ensurer = kafkaEnsurer(clusters, logger, async () => {
+      connects++;
+      return fakeAdmin().admin;
+    });
+    await expect(ensurer.ensure('nowhere', work)).rejects.toThrow(/unknown Kafka cluster "nowhere"/);
+    expect(connects).toBe(0);
   });
 });
