@@ -25,15 +25,17 @@ export class BufferPool {
   readonly #maxFreeBytes: number;
 
   /**
-   * `maxFree`: buffers kept waiting, at most (more are left to the collector); `maxFreeBytes`:
-   * their bytes, at most; `grain`: sizes are rounded up to a multiple of it (bytes), so that
-   * batches of about the same size fit each other's buffers.
+   * `maxFree` (16): buffers kept waiting, at most (more are left to the collector);
+   * `maxFreeBytes` (16 MiB): their bytes, at most, what an idle pipeline keeps after a burst (a
+   * receiver's batches are ~0.8 MB, ten or so in flight at max.spout.pending 5000); `grain`
+   * (64 KiB): sizes are rounded up to a multiple of it, so that batches of about the same size fit
+   * each other's buffers.
    */
   constructor(
     options: { readonly maxFree?: number; readonly maxFreeBytes?: number; readonly grain?: number } = {},
   ) {
     this.#maxFree = options.maxFree ?? 16;
-    this.#maxFreeBytes = options.maxFreeBytes ?? 32 * 1024 * 1024;
+    this.#maxFreeBytes = options.maxFreeBytes ?? 16 * 1024 * 1024;
     this.#grain = options.grain ?? 64 * 1024;
   }
 
