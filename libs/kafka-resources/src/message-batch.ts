@@ -39,7 +39,7 @@ export class MessageBatch {
     this.#index = new Int32Array(Math.max(1, expected.messages ?? INITIAL_MESSAGES) * 4);
   }
 
-  /** A buffer of at least `bytes` (allocUnsafeSlow: not a slice of Node's shared pool, so it can be transferred). */
+  /** A buffer of its own of at least `bytes` (allocUnsafeSlow: not a slice of Node's shared pool, whose other users would share its ArrayBuffer). */
   #allocate(bytes: number): Buffer {
     if (this.#pool === undefined) return Buffer.allocUnsafeSlow(bytes);
     const buffer = this.#pool.take(bytes);

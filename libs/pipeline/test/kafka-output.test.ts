@@ -37,6 +37,24 @@ function pipeline(input: TestInput, output: KafkaOutput) {
   );
 }
 
+/** A topic of its own and a started engine writing each event's `log` to it raw, with `settings` on top. */
+async function rawToTopic(prefix: string, settings: Readonly<Record<string, unknown>>) {
+  const { brokers } = droverServices('kafka').kafka;
+  const topic = `${prefix}-${Date.now().toString(36)}`;
+  await createTopics(brokers, [topic]);
+  const parsed = kafkaOutputSettings.parse({
+    brokers,
+    topic,
+    encoding: 'raw',
+    raw_field: 'log',
+    ...settings,
+  });
+  const input = new TestInput();
+  const engine = pipeline(input, new KafkaOutput(parsed, { brokers }, quiet));
+  await engine.start();
+  return { brokers, topic, input, engine };
+}
+
 describe('kafka_output (real Kafka)', () => {
   it('writes each stream to its topic as JSON and confirms after the broker acknowledged', async () => {
     const { brokers } = droverServices('kafka').kafka;
@@ -72,20 +90,7 @@ describe('kafka_output (real Kafka)', () => {
   });
 
   it('writes one field raw, keyed by another, across several batches', async () => {
-    const { brokers } = droverServices('kafka').kafka;
-    const topic = `t-raw-${Date.now().toString(36)}`;
-    await createTopics(brokers, [topic]);
-    const settings = kafkaOutputSettings.parse({
-      brokers,
-      topic,
-      encoding: 'raw',
-      raw_field: 'log',
-      key_field: 'host',
-      batch_size: 7,
-    });
-    const input = new TestInput();
-    const engine = pipeline(input, new KafkaOutput(settings, { brokers }, quiet));
-    await engine.start();
+    const { brokers, topic, input, engine } = await rawToTopic('t-raw', { key_field: 'host', batch_size: 7 });
     const events = Array.from({ length: 20 }, (_, i) => ({
       log: i === 5 ? 'a line with "quotes", é and 🚀' : `line ${i}`,
       ...(i % 4 === 0 ? {} : { host: `hôst-${i}` }),
@@ -101,19 +106,7 @@ describe('kafka_output (real Kafka)', () => {
   });
 
   it('batch after batch on reused buffers, each message is its own bytes and nothing of another batch', async () => {
-    const { brokers } = droverServices('kafka').kafka;
-    const topic = `t-reuse-${Date.now().toString(36)}`;
-    await createTopics(brokers, [topic]);
-    const settings = kafkaOutputSettings.parse({
-      brokers,
-      topic,
-      encoding: 'raw',
-      raw_field: 'log',
-      batch_size: 40,
-    });
-    const input = new TestInput();
-    const engine = pipeline(input, new KafkaOutput(settings, { brokers }, quiet));
-    await engine.start();
+    const { brokers, topic, input, engine } = await rawToTopic('t-reuse', { batch_size: 40 });
     // Two batches in flight at once (a buffer must not be handed out again before its batch is
     // acknowledged), then the next two on the buffers given back: long values, then short ones,
     // so a buffer handed out again still holds the old batch's bytes beyond what the new one needs.

@@ -170,8 +170,8 @@ export class KafkaOutput implements OutputNode {
     batch.timer?.clear();
     this.#lastBytes.set(topic, batch.messages.bytes);
     const sending = (async () => {
-      const packed = batch.messages.pack();
       try {
+        const packed = batch.messages.pack();
         await this.#batchProducer().send(topic, packed);
         // Acknowledged: nothing reads these bytes any more (on a failure, a request being retried may).
         this.#pool.give(packed.data);
