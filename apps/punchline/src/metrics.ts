@@ -44,6 +44,15 @@ export function prometheus(
   lines.push('# HELP punchline_in_flight Events in flight', '# TYPE punchline_in_flight gauge');
   lines.push(`punchline_in_flight{${base}} ${stats.inFlight}`);
   lines.push(
+    '# HELP punchline_in_flight_limit Events an input may have in flight now (at most max.spout.pending)',
+    '# TYPE punchline_in_flight_limit gauge',
+  );
+  for (const [component, limit] of Object.entries(stats.inFlightLimit)) {
+    lines.push(
+      `punchline_in_flight_limit{${base}${base === '' ? '' : ','}component="${component}"} ${limit}`,
+    );
+  }
+  lines.push(
     '# HELP punchline_ack_latency_ms Confirmation latency of events',
     '# TYPE punchline_ack_latency_ms histogram',
   );

@@ -8,6 +8,7 @@ const stats = (inOut: number, acked: number) => ({
     sink: { in: inOut, out: 0, acked, failed: 1, errors: 0 },
   },
   inFlight: 3,
+  inFlightLimit: {},
   latencyMs: {},
 });
 const kinds = { src: 'input', sink: 'output' } as const;

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { TestInput, TestOutput, testEngine } from '../test/support/nodes.js';
 import { type EngineNode, errorDocument } from './engine.js';
+import { DEFAULT_FLOOR } from './pending-window.js';
 import {
   type Delivery,
   type Fields,
@@ -9,6 +10,7 @@ import {
   type InputNode,
   type JoinContext,
   type Outcome,
+  type OutputNode,
   type ProcessingNode,
   RejectedEvent,
 } from './types.js';
@@ -325,6 +327,75 @@ describe('pipeline engine', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  /**
+   * An output that confirms each event `delayMs` after it was written, at most `perMs` events per
+   * millisecond (a server of that capacity, first come first served): what a broker does, on fake
+   * timers.
+   */
+  class TimedOutput implements OutputNode {
+    readonly kind = 'output' as const;
+    readonly #queue: { at: number; done: (err?: Error) => void }[] = [];
+    constructor(
+      readonly delayMs: number,
+      readonly perMs: number,
+    ) {}
+    write(_event: Delivery, done: (err?: Error) => void): void {
+      this.#queue.push({ at: Date.now(), done });
+    }
+    tick(): void {
+      const now = Date.now();
+      for (let n = 0; n < this.perMs; n++) {
+        const next = this.#queue[0];
+        if (next === undefined || next.at + this.delayMs > now) return;
+        this.#queue.shift();
+        next.done();
+      }
+    }
+    async close(): Promise<void> {}
+  }
+
+  /** Floods `count` events through `out` with max_pending 5,000; the most in flight at once and the outcomes. */
+  async function floodThrough(out: TimedOutput, count: number): Promise<{ peak: number; ok: boolean }> {
+    vi.useFakeTimers();
+    try {
+      const input = new TestInput();
+      const engine = testEngine(
+        [
+          inputNode(input),
+          { component: 'out', impl: out, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
+        ],
+        { maxPending: 5000, messageTimeoutMs: 60_000 },
+      );
+      await engine.start();
+      let peak = 0;
+      const ticker = setInterval(() => {
+        peak = Math.max(peak, engine.inFlight);
+        out.tick();
+      }, 1);
+      const outcomes = input.flood(count, (i) => ({ msg: `m${i}` }));
+      while (engine.stats().components.in?.acked !== count) await vi.advanceTimersByTimeAsync(10);
+      clearInterval(ticker);
+      return { peak, ok: (await outcomes).every((o) => o.ok) };
+    } finally {
+      vi.useRealTimers();
+    }
+  }
+
+  it('keeps only the floor in flight, not max_pending, when more in flight would only queue', async () => {
+    // 100 events/ms whatever is waiting: past the floor, an event in flight only waits longer.
+    const { peak, ok } = await floodThrough(new TimedOutput(0, 100), 30_000);
+    expect(ok).toBe(true);
+    expect(peak).toBe(DEFAULT_FLOOR);
+  });
+
+  it('grows the window to max_pending when the output is far (the window limits the rate)', async () => {
+    // Every event confirmed 50 ms after it was written, however many: 1,000 in flight would cap
+    // the rate at 20 events/ms.
+    const { peak, ok } = await floodThrough(new TimedOutput(50, Number.POSITIVE_INFINITY), 60_000);
+    expect(ok).toBe(true);
+    expect(peak).toBe(5000);
   });
 
   it('holds an input at max_pending events in flight until one is confirmed', async () => {

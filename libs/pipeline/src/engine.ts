@@ -22,11 +22,13 @@
  * (so every packed event is confirmed to its own input, only once the pack is stored); when it
  * fails, every part fails back to its input. A part that times out on its own fails alone.
  *
- * Flow control: at most `maxPending` events in flight per input; `ready()` makes inputs wait.
+ * Flow control: at most `maxPending` events in flight per input, and only as many of them as its
+ * outputs' confirmation rate and latency need (PendingWindow); `ready()` makes inputs wait.
  */
 import { randomBytes } from 'node:crypto';
 import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import { PipelineError } from './errors.js';
+import { PendingWindow } from './pending-window.js';
 import {
   type DeferredProcessingNode,
   type Delivery,
@@ -53,8 +55,13 @@ export interface EngineNode {
 }
 
 export interface EngineOptions {
-  /** In-flight events per input (Punch's `topology.max.spout.pending`). */
+  /**
+   * In-flight events per input at most (Punch's `topology.max.spout.pending`): the ceiling of each
+   * input's window (PendingWindow), which holds only what its outputs' rate and latency need.
+   */
   readonly maxPending: number;
+  /** The least window (PendingWindow's DEFAULT_FLOOR, 1,000; the ceiling when lower). */
+  readonly pendingFloor?: number;
   /** An event not confirmed within this fails back to its input. */
   readonly messageTimeoutMs: number;
   readonly logger: NodeLogger;
@@ -71,6 +78,11 @@ export interface ComponentStats {
 export interface EngineStats {
   readonly components: Readonly<Record<string, ComponentStats>>;
   readonly inFlight: number;
+  /**
+   * Each input's in-flight limit now (PendingWindow: between its floor and `maxPending`), by
+   * component; empty before the inputs start.
+   */
+  readonly inFlightLimit: Readonly<Record<string, number>>;
   /** Confirmation latency of events (emit at the input to confirmation), by bucket upper bound (ms). */
   readonly latencyMs: Readonly<Record<string, number>>;
 }
@@ -123,12 +135,15 @@ class InputRunner implements InputContext {
   readonly #engine: Engine;
   readonly node: EngineNode;
   readonly logger: NodeLogger;
+  /** How many of this input's events may be in flight: up to `maxPending`, as the outputs need. */
+  readonly window: PendingWindow;
   #waiters: (() => void)[] = [];
 
   constructor(engine: Engine, node: EngineNode, logger: NodeLogger) {
     this.#engine = engine;
     this.node = node;
     this.logger = logger;
+    this.window = new PendingWindow(engine.options.maxPending, engine.options.pendingFloor);
   }
 
   emit(stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void {
@@ -136,17 +151,16 @@ class InputRunner implements InputContext {
   }
 
   get maxPending(): number {
-    return this.#engine.options.maxPending;
+    return this.window.limit;
   }
 
   ready(): Promise<void> {
-    if (this.inFlight < this.#engine.options.maxPending) return Promise.resolve();
+    if (this.inFlight < this.window.limit) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   wake(): void {
-    while (this.#waiters.length > 0 && this.inFlight < this.#engine.options.maxPending)
-      this.#waiters.shift()?.();
+    while (this.#waiters.length > 0 && this.inFlight < this.window.limit) this.#waiters.shift()?.();
   }
 }
 
@@ -204,7 +218,9 @@ export class Engine {
     LATENCY_BUCKETS.forEach((b, i) => {
       latencyMs[String(b)] = this.#latency[i] ?? 0;
     });
-    return { components: this.#stats, inFlight: this.inFlight, latencyMs };
+    const inFlightLimit: Record<string, number> = {};
+    for (const input of this.#inputs) inFlightLimit[input.node.component] = input.window.limit;
+    return { components: this.#stats, inFlight: this.inFlight, inFlightLimit, latencyMs };
   }
 
   /**
@@ -519,7 +535,9 @@ export class Engine {
     const stats = this.#stats[input.node.component] as ComponentStats;
     if (outcome.ok) {
       stats.acked++;
-      const ms = Date.now() - tracker.startedAt;
+      const now = Date.now();
+      const ms = now - tracker.startedAt;
+      input.window.confirmed(now, ms);
       let at = 0;
       while (at < LATENCY_BUCKETS.length - 1 && ms > (LATENCY_BUCKETS[at] as number)) at++;
       this.#latency[at] = (this.#latency[at] ?? 0) + 1;

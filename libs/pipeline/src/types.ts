@@ -30,10 +30,14 @@ export interface InputContext {
    * `fields` over: it sets `_ppf_id` and `_ppf_timestamp` on it unless the input did.
    */
   emit(stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void;
-  /** Resolves when this input may emit more (fewer than max_pending events in flight). */
+  /** Resolves when this input may emit more (fewer than `maxPending` events in flight). */
   ready(): Promise<void>;
   readonly inFlight: number;
-  /** The pipeline's max_pending: `inFlight` at or past it means wait for `ready()`. */
+  /**
+   * This input's in-flight limit now: `inFlight` at or past it means wait for `ready()`. At most
+   * the pipeline's `max.spout.pending`, and only what the outputs' rate and latency need
+   * (PendingWindow, never under its floor); it changes as they do, so read it each time.
+   */
   readonly maxPending: number;
   readonly logger: NodeLogger;
 }
