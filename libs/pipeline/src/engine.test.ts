@@ -356,8 +356,15 @@ describe('pipeline engine', () => {
     async close(): Promise<void> {}
   }
 
-  /** Floods `count` events through `out` with max_pending 5,000; the most in flight at once and the outcomes. */
-  async function floodThrough(out: TimedOutput, count: number): Promise<{ peak: number; ok: boolean }> {
+  /**
+   * Floods `count` events through `out` with max_pending 5,000, the pipeline's thread reported
+   * `busy`; the most in flight at once and whether every event was confirmed.
+   */
+  async function floodThrough(
+    out: TimedOutput,
+    count: number,
+    busy: number,
+  ): Promise<{ peak: number; ok: boolean }> {
     vi.useFakeTimers();
     try {
       const input = new TestInput();
@@ -366,7 +373,7 @@ describe('pipeline engine', () => {
           inputNode(input),
           { component: 'out', impl: out, publish: [], subscribe: [{ component: 'in', stream: 'logs' }] },
         ],
-        { maxPending: 5000, messageTimeoutMs: 60_000 },
+        { maxPending: 5000, messageTimeoutMs: 60_000, utilization: () => busy },
       );
       await engine.start();
       let peak = 0;
@@ -383,17 +390,16 @@ describe('pipeline engine', () => {
     }
   }
 
-  it('keeps only the floor in flight, not max_pending, when more in flight would only queue', async () => {
-    // 100 events/ms whatever is waiting: past the floor, an event in flight only waits longer.
-    const { peak, ok } = await floodThrough(new TimedOutput(0, 100), 30_000);
+  it('keeps only the floor in flight, not max_pending, while the thread is saturated', async () => {
+    const { peak, ok } = await floodThrough(new TimedOutput(0, 100), 30_000, 1);
     expect(ok).toBe(true);
     expect(peak).toBe(DEFAULT_FLOOR);
   });
 
-  it('grows the window to max_pending when the output is far (the window limits the rate)', async () => {
+  it('grows the window to max_pending when the output is far and the thread has time', async () => {
     // Every event confirmed 50 ms after it was written, however many: 1,000 in flight would cap
     // the rate at 20 events/ms.
-    const { peak, ok } = await floodThrough(new TimedOutput(50, Number.POSITIVE_INFINITY), 60_000);
+    const { peak, ok } = await floodThrough(new TimedOutput(50, Number.POSITIVE_INFINITY), 60_000, 0.3);
     expect(ok).toBe(true);
     expect(peak).toBe(5000);
   });

@@ -22,13 +22,14 @@
  * (so every packed event is confirmed to its own input, only once the pack is stored); when it
  * fails, every part fails back to its input. A part that times out on its own fails alone.
  *
- * Flow control: at most `maxPending` events in flight per input, and only as many of them as its
- * outputs' confirmation rate and latency need (PendingWindow); `ready()` makes inputs wait.
+ * Flow control: at most `maxPending` events in flight per input, fewer while the pipeline's thread
+ * is saturated (PendingWindow); `ready()` makes inputs wait.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import { PipelineError } from './errors.js';
-import { PendingWindow } from './pending-window.js';
+import { INTERVAL_MS, PendingWindow } from './pending-window.js';
 import {
   type DeferredProcessingNode,
   type Delivery,
@@ -57,11 +58,16 @@ export interface EngineNode {
 export interface EngineOptions {
   /**
    * In-flight events per input at most (Punch's `topology.max.spout.pending`): the ceiling of each
-   * input's window (PendingWindow), which holds only what its outputs' rate and latency need.
+   * input's window, which stays near its floor while the pipeline's thread is saturated (PendingWindow).
    */
   readonly maxPending: number;
   /** The least window (PendingWindow's DEFAULT_FLOOR, 1,000; the ceiling when lower). */
   readonly pendingFloor?: number;
+  /**
+   * The pipeline thread's busy share (0 to 1) since the previous call, read every
+   * PendingWindow INTERVAL_MS: its event-loop utilisation unless given (tests).
+   */
+  readonly utilization?: () => number;
   /** An event not confirmed within this fails back to its input. */
   readonly messageTimeoutMs: number;
   readonly logger: NodeLogger;
@@ -156,6 +162,7 @@ class InputRunner implements InputContext {
 
   ready(): Promise<void> {
     if (this.inFlight < this.window.limit) return Promise.resolve();
+    this.window.held();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
@@ -183,6 +190,8 @@ export class Engine {
    */
   readonly #open = new Set<Tracker>();
   #sweeper: Timer | undefined;
+  /** Sizes the inputs' windows every INTERVAL_MS while the engine runs. */
+  #windows: Timer | undefined;
 
   constructor(nodes: readonly EngineNode[], options: EngineOptions) {
     this.options = options;
@@ -236,6 +245,14 @@ export class Engine {
         node.impl.start(this.#joinContext(node, this.#stats[node.component] as ComponentStats));
       }
     }
+    const busy = this.options.utilization ?? eventLoopBusy();
+    this.#windows = setLongInterval(() => {
+      const share = busy();
+      for (const input of this.#inputs) {
+        input.window.adjust(share);
+        input.wake();
+      }
+    }, INTERVAL_MS).unref();
     for (const node of this.#nodes) {
       if (node.impl.kind !== 'input') continue;
       const runner = new InputRunner(this, node, this.options.logger);
@@ -261,6 +278,7 @@ export class Engine {
       });
     }
     const left = this.inFlight;
+    this.#windows?.clear();
     for (const node of this.#nodes)
       if (node.impl.kind === 'input') await (node.impl as InputNode).drained?.();
     for (const node of this.#nodes)
@@ -314,7 +332,7 @@ export class Engine {
   emitRoot(input: InputRunner, stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void {
     const stats = this.#stats[input.node.component] as ComponentStats;
     const tracker = new Tracker(input, Date.now(), onDone, fields);
-    input.inFlight++;
+    if (++input.inFlight >= input.window.limit) input.window.held();
     this.#open.add(tracker);
     this.#sweeper ??= setLongInterval(
       () => this.#sweep(),
@@ -535,9 +553,7 @@ export class Engine {
     const stats = this.#stats[input.node.component] as ComponentStats;
     if (outcome.ok) {
       stats.acked++;
-      const now = Date.now();
-      const ms = now - tracker.startedAt;
-      input.window.confirmed(now, ms);
+      const ms = Date.now() - tracker.startedAt;
       let at = 0;
       while (at < LATENCY_BUCKETS.length - 1 && ms > (LATENCY_BUCKETS[at] as number)) at++;
       this.#latency[at] = (this.#latency[at] ?? 0) + 1;
@@ -552,6 +568,17 @@ export class Engine {
     input.wake();
     if (this.#drained !== undefined && this.inFlight === 0) this.#drained();
   }
+}
+
+/** The event-loop utilisation of this thread since the previous call (perf_hooks). */
+function eventLoopBusy(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const share = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    return share;
+  };
 }
 
 /** A tenth of the timeout, between 10 ms and 1 s. */

@@ -1,85 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FLOOR, INTERVAL_MS, PendingWindow } from './pending-window.js';
+import { DEFAULT_FLOOR, PendingWindow } from './pending-window.js';
 
-/**
- * Feeds one interval of confirmations: `rate` events/s spread over INTERVAL_MS from `start`, each
- * confirmed `latencyMs` after it was emitted. Returns the interval's end.
- */
-function interval(w: PendingWindow, start: number, rate: number, latencyMs: number): number {
-  const n = Math.round((rate * INTERVAL_MS) / 1000);
-  for (let i = 0; i < n; i++) w.confirmed(start + (i * INTERVAL_MS) / n, latencyMs);
-  return start + INTERVAL_MS;
+/** Runs `n` intervals, each with the input held or not and the thread `busy`; the limits after each. */
+function run(w: PendingWindow, n: number, held: boolean, busy: number): number[] {
+  const limits: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (held) w.held();
+    w.adjust(busy);
+    limits.push(w.limit);
+  }
+  return limits;
 }
 
 describe('PendingWindow', () => {
-  it('starts at its floor, and a ceiling under the floor is the whole window', () => {
+  it('starts at its floor; a ceiling under the floor is the whole window', () => {
     expect(new PendingWindow(5000).limit).toBe(DEFAULT_FLOOR);
     const small = new PendingWindow(100);
-    let t = 0;
-    for (let i = 0; i < 20; i++) t = interval(small, t, 1000, 500);
     expect(small.limit).toBe(100);
+    expect(run(small, 3, true, 0.1)).toEqual([100, 100, 100]);
   });
 
-  it('stays at the floor when a near output confirms fast (a local broker, the pipeline CPU-bound)', () => {
+  it('grows by half per interval while the input is held and the thread has time, up to the ceiling', () => {
+    expect(run(new PendingWindow(5000), 6, true, 0.5)).toEqual([1500, 2250, 3375, 5000, 5000, 5000]);
+  });
+
+  it('does not grow when the input was not held back (the limit was not what slowed it)', () => {
+    expect(run(new PendingWindow(5000), 3, false, 0.2)).toEqual([1000, 1000, 1000]);
+  });
+
+  it('shrinks by a quarter per interval while the thread is saturated, down to the floor, held or not', () => {
     const w = new PendingWindow(5000);
-    let t = 0;
-    // 100,000 events/s confirmed within 2 ms: the bandwidth-delay product is 200 events.
-    for (let i = 0; i < 30; i++) t = interval(w, t, 100_000, 2);
-    expect(w.limit).toBe(DEFAULT_FLOOR);
+    run(w, 6, true, 0.5);
+    expect(run(w, 7, true, 0.99)).toEqual([3750, 2812, 2109, 1581, 1185, 1000, 1000]);
   });
 
-  it('doubles while the window is what limits a distant output, up to the ceiling', () => {
+  it('holds between SPARE and BUSY: neither grows nor shrinks', () => {
     const w = new PendingWindow(5000);
-    const limits: number[] = [];
-    let t = 0;
-    for (let i = 0; i < 8; i++) {
-      // 50 ms away and not queueing: the rate is what the window lets through.
-      t = interval(w, t, w.limit / 0.05, 50);
-      limits.push(w.limit);
-    }
-    // An interval closes at the next one's first confirmation, and the rate it measured was
-    // that of the limit before: the limit doubles every other interval here.
-    expect(limits).toEqual([1000, 2000, 2000, 4000, 4000, 5000, 5000, 5000]);
+    run(w, 2, true, 0.5);
+    expect(run(w, 3, true, 0.92)).toEqual([2250, 2250, 2250]);
   });
 
-  it('sizes the window at twice rate times least latency between floor and ceiling', () => {
-    const w = new PendingWindow(50_000);
-    let t = 0;
-    for (let i = 0; i < 15; i++) t = interval(w, t, 20_000, 100);
-    expect(w.limit).toBe(4000);
-  });
-
-  it('shrinks back as soon as confirmations come faster (the least latency of the last 10 s)', () => {
+  it('forgets a hold once its interval is adjusted', () => {
     const w = new PendingWindow(5000);
-    let t = 0;
-    for (let i = 0; i < 10; i++) t = interval(w, t, w.limit / 0.05, 50);
-    expect(w.limit).toBe(5000);
-    for (let i = 0; i < 3; i++) t = interval(w, t, 100_000, 2);
-    expect(w.limit).toBe(DEFAULT_FLOOR);
-  });
-
-  it('never goes under the floor for events confirmed at once (filtered out, latency 0)', () => {
-    const w = new PendingWindow(5000);
-    let t = 0;
-    for (let i = 0; i < 10; i++) t = interval(w, t, 50_000, 0);
-    expect(w.limit).toBe(DEFAULT_FLOOR);
-  });
-
-  it('takes the highest rate of the last second only: a burst long past no longer counts', () => {
-    const w = new PendingWindow(100_000, 10);
-    let t = 0;
-    for (let i = 0; i < 5; i++) t = interval(w, t, 100_000, 20);
-    expect(w.limit).toBe(4000);
-    for (let i = 0; i < 12; i++) t = interval(w, t, 1000, 20);
-    expect(w.limit).toBe(40);
-  });
-
-  it('counts a silence as a slow interval: the first confirmations after it size the window on their own', () => {
-    const w = new PendingWindow(100_000, 10);
-    let t = 0;
-    for (let i = 0; i < 5; i++) t = interval(w, t, 100_000, 20);
-    t += 60_000;
-    for (let i = 0; i < 11; i++) t = interval(w, t, 2000, 20);
-    expect(w.limit).toBe(80);
+    w.held();
+    w.adjust(0.5);
+    w.adjust(0.5);
+    expect(w.limit).toBe(1500);
   });
 });

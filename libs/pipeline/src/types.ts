@@ -35,8 +35,8 @@ export interface InputContext {
   readonly inFlight: number;
   /**
    * This input's in-flight limit now: `inFlight` at or past it means wait for `ready()`. At most
-   * the pipeline's `max.spout.pending`, and only what the outputs' rate and latency need
-   * (PendingWindow, never under its floor); it changes as they do, so read it each time.
+   * the pipeline's `max.spout.pending`, less while the pipeline's thread is saturated
+   * (PendingWindow, never under its floor); it changes every 100 ms, so read it each time.
    */
   readonly maxPending: number;
   readonly logger: NodeLogger;
