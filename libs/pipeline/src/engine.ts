@@ -61,8 +61,6 @@ export interface EngineOptions {
    * input's window, which stays near its floor while the pipeline's thread is saturated (PendingWindow).
    */
   readonly maxPending: number;
-  /** The least window (PendingWindow's DEFAULT_FLOOR, 1,000; the ceiling when lower). */
-  readonly pendingFloor?: number;
   /**
    * The pipeline thread's busy share (0 to 1) since the previous call, read every
    * PendingWindow INTERVAL_MS: its event-loop utilisation unless given (tests).
@@ -141,7 +139,7 @@ class InputRunner implements InputContext {
   readonly #engine: Engine;
   readonly node: EngineNode;
   readonly logger: NodeLogger;
-  /** How many of this input's events may be in flight: up to `maxPending`, as the outputs need. */
+  /** How many of this input's events may be in flight now: up to `maxPending`, fewer while the thread is saturated. */
   readonly window: PendingWindow;
   #waiters: (() => void)[] = [];
 
@@ -149,7 +147,7 @@ class InputRunner implements InputContext {
     this.#engine = engine;
     this.node = node;
     this.logger = logger;
-    this.window = new PendingWindow(engine.options.maxPending, engine.options.pendingFloor);
+    this.window = new PendingWindow(engine.options.maxPending);
   }
 
   emit(stream: string, fields: Fields, onDone: (outcome: Outcome) => void): void {

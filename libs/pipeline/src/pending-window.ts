@@ -81,6 +81,7 @@ export const BUSY = 0.9;
 export const SPARE = 0.8;
 /** The most one growth multiplies the limit by (TCP's slow start: double per round trip). */
 export const GROW = 2;
+/** What one busy interval multiplies the limit by. */
 export const SHRINK = 0.75;
 /** The least limit (or the ceiling when lower): two of kafka_output's 500-event batches. */
 export const DEFAULT_FLOOR = 1000;
