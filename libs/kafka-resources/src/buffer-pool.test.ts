@@ -56,6 +56,16 @@ describe('BufferPool', () => {
     pool.give(c);
     expect(pool.free.buffers).toBe(1);
   });
+
+  it('ignores a second give of a waiting buffer even when full, and keeps handing that buffer out', () => {
+    const pool = new BufferPool({ grain: 1024, maxFree: 1 });
+    const a = pool.take(1024);
+    pool.give(a);
+    pool.give(a);
+    expect(pool.take(1024)).toBe(a);
+    pool.give(a);
+    expect(pool.free).toEqual({ buffers: 1, bytes: 1024 });
+  });
 });
 
 describe('batches on pooled buffers', () => {

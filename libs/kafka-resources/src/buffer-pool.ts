@@ -65,12 +65,13 @@ export class BufferPool {
 
   /** Takes back a buffer `take` handed out; anything else is ignored, as is a buffer over the limits. */
   give(buffer: ArrayBuffer): void {
-    if (!this.#ours.has(buffer) || buffer.byteLength === 0) return;
+    // A second give of a waiting buffer is ignored before the limits are looked at: refusing it
+    // would disown a buffer the pool still hands out.
+    if (!this.#ours.has(buffer) || buffer.byteLength === 0 || this.#free.includes(buffer)) return;
     if (this.#free.length >= this.#maxFree || this.#freeBytes + buffer.byteLength > this.#maxFreeBytes) {
       this.#ours.delete(buffer);
       return;
     }
-    if (this.#free.includes(buffer)) return;
     this.#free.push(buffer);
     this.#freeBytes += buffer.byteLength;
   }

@@ -160,7 +160,9 @@ class InputRunner implements InputContext {
 
   ready(): Promise<void> {
     if (this.inFlight < this.window.limit) return Promise.resolve();
+    // Reaching the limit may grow it at once (PendingWindow.held): then there is room now.
     this.window.held();
+    if (this.inFlight < this.window.limit) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
@@ -244,12 +246,10 @@ export class Engine {
       }
     }
     const busy = this.options.utilization ?? eventLoopBusy();
+    // adjust only ever lowers a limit (growth happens as an input reaches it), so no input is woken here.
     this.#windows = setLongInterval(() => {
       const share = busy();
-      for (const input of this.#inputs) {
-        input.window.adjust(share);
-        input.wake();
-      }
+      for (const input of this.#inputs) input.window.adjust(share);
     }, INTERVAL_MS).unref();
     for (const node of this.#nodes) {
       if (node.impl.kind !== 'input') continue;

@@ -34,10 +34,11 @@ export class PendingWindow {
   limit: number;
   readonly ceiling: number;
   readonly floor: number;
-  /** What the next growth multiplies the limit by: 1 unless the last interval left time to spare. */
+  /**
+   * What the next growth multiplies the limit by: 1 unless the last interval left time to spare,
+   * and 1 again once it grew (one growth per interval).
+   */
   #growth = 1;
-  /** The limit already grew this interval. */
-  #grown = false;
 
   /**
    * @param ceiling `max.spout.pending` (≥ 1).
@@ -55,9 +56,9 @@ export class PendingWindow {
    * sender waits for room one interval less.
    */
   held(): void {
-    if (this.#growth === 1 || this.#grown) return;
-    this.#grown = true;
+    if (this.#growth === 1) return;
     this.limit = Math.min(this.ceiling, Math.ceil(this.limit * this.#growth));
+    this.#growth = 1;
   }
 
   /**
@@ -69,7 +70,6 @@ export class PendingWindow {
   adjust(busy: number): void {
     if (busy >= BUSY) this.limit = Math.max(this.floor, Math.floor(this.limit * SHRINK));
     this.#growth = busy < SPARE ? Math.min(GROW, BUSY / Math.max(busy, 0.01)) : 1;
-    this.#grown = false;
   }
 }
 
