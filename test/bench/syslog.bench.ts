@@ -28,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { freePorts } from '@drover/dev-services';
 import { heapOptions } from '@drover/runner';
 import { Spool } from '@drover/spool';
-import { acquireServices } from '../support/acquire.js';
+import { acquireServices, devServicePid } from '../support/acquire.js';
 import { countTopics, createTopics, type TopicCounter } from '../support/kafka.js';
 import { type PunchlineProcess, startPunchline, stopPunchline } from '../support/punchline.js';
 import { type RsyslogProcess, startRsyslog } from '../support/rsyslog.js';
@@ -99,11 +99,15 @@ interface Case {
 interface Sample {
   readonly rate: number;
   readonly cpuUs: number;
+  /** The broker's CPU over the run, per event (NaN when the broker is not ours to watch). */
+  readonly brokerUs: number;
 }
 
-async function measure(c: Case, counter: TopicCounter): Promise<Sample> {
+/** `brokerPid`: the dev broker's process, to count its CPU too (it shares the cores). */
+async function measure(c: Case, counter: TopicCounter, brokerPid: number | undefined): Promise<Sample> {
   const before = await counter.count(c.topic);
   const cpu0 = cpuMicros(c.pid());
+  const broker0 = brokerPid === undefined ? Number.NaN : cpuMicros(brokerPid);
   const t0 = performance.now();
   await c.send();
   let last = await counter.count(c.topic);
@@ -121,7 +125,11 @@ async function measure(c: Case, counter: TopicCounter): Promise<Sample> {
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { rate: N / seconds, cpuUs: (cpuMicros(c.pid()) - cpu0) / N };
+  return {
+    rate: N / seconds,
+    cpuUs: (cpuMicros(c.pid()) - cpu0) / N,
+    brokerUs: brokerPid === undefined ? Number.NaN : (cpuMicros(brokerPid) - broker0) / N,
+  };
 }
 
 function drover(
@@ -256,6 +264,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       'segment.bytes': String(32 * MB),
     });
     counter = await countTopics(brokers);
+    const brokerPid = brokers[0] === undefined ? undefined : await devServicePid('kafka', brokers[0]);
     const line = syslogLines();
     const data = Buffer.from(`${Array.from({ length: N }, (_, i) => line(i)).join('\n')}\n`);
     const [pTcp = 0, pTcpSpool = 0, pRelp = 0, pRsTcp = 0, pRsRelp = 0, pFwd1 = 0, pFwd2 = 0] =
@@ -362,13 +371,13 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     for (let r = 0; r < RUNS; r++) {
       for (const c of cases) {
         try {
-          const s = await measure(c, counter);
+          const s = await measure(c, counter, brokerPid);
           samples.get(c.label)?.push(s);
           ctx.log(
-            `  run ${r + 1}/${RUNS} ${c.label}: ${Math.round(s.rate)} events/s, ${s.cpuUs.toFixed(1)} µs CPU/event`,
+            `  run ${r + 1}/${RUNS} ${c.label}: ${Math.round(s.rate)} events/s, ${s.cpuUs.toFixed(1)} µs CPU/event, broker ${s.brokerUs.toFixed(1)} µs/event`,
           );
         } catch (err) {
-          samples.get(c.label)?.push({ rate: Number.NaN, cpuUs: Number.NaN });
+          samples.get(c.label)?.push({ rate: Number.NaN, cpuUs: Number.NaN, brokerUs: Number.NaN });
           ctx.log(`  run ${r + 1}/${RUNS} ${(err as Error).message}`);
         }
       }
@@ -416,6 +425,12 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         metric: 'µs',
         value: med('tcp drover', 'cpuUs'),
         unit: `/ ${med('tcp rsyslog', 'cpuUs').toFixed(1)} µs`,
+      },
+      {
+        case: 'TCP -> Kafka, CPU per event of the broker, drover / rsyslog records',
+        metric: 'µs',
+        value: med('tcp drover', 'brokerUs'),
+        unit: `/ ${med('tcp rsyslog', 'brokerUs').toFixed(1)} µs`,
       },
       {
         case: 'RELP (rsyslog omrelp, window 1024) -> Kafka, drover with spool',

@@ -62,8 +62,9 @@ async function runCli(args: string[]): Promise<string> {
 
 /**
  * Endpoints of the services `needs` names: from the environment when set, else started with
- * `deploy/dev/services up`. `release()` stops only what this call started (unless
- * DROVER_DEV_KEEP=1). Used by the vitest globalSetup below and by benchmarks.
+ * `deploy/dev/services up`. `release()` deletes the Kafka topics this process created
+ * (createTopics; a failure is printed, not thrown: the results stand) and stops only what this
+ * call started (unless DROVER_DEV_KEEP=1). Used by the vitest globalSetup below and by benchmarks.
  */
 export async function acquireServices(
   needs: readonly ServiceName[],
@@ -102,8 +103,34 @@ export async function acquireServices(
   return {
     services: provided,
     release: async () => {
+      if (provided.kafka !== undefined) {
+        // What this process created on the broker (benchmarks write gigabytes) goes first.
+        // Imported here: acquire.ts is also the globalSetup of libraries that never load Kafka.
+        try {
+          const { deleteCreatedTopics } = await import('./kafka.js');
+          await deleteCreatedTopics(provided.kafka.brokers);
+        } catch (err) {
+          process.stderr.write(`acquireServices: ${(err as Error).message}\n`);
+        }
+      }
       if (started.length === 0 || process.env.DROVER_DEV_KEEP === '1') return;
       await runCli(['down', ...started]);
     },
   };
+}
+
+/**
+ * The pid of the dev service `name` (`deploy/dev/services status`) when it serves `endpoint` and
+ * is alive; undefined for a service given from the environment or not started by us. Benchmarks
+ * use it to count the broker's CPU next to a receiver's.
+ */
+export async function devServicePid(name: ServiceName, endpoint: string): Promise<number | undefined> {
+  const status = JSON.parse(await runCli(['status', '--json'])) as {
+    name: string;
+    endpoints: string[];
+    pid?: number;
+    alive: boolean;
+  }[];
+  const s = status.find((x) => x.name === name);
+  return s?.alive === true && s.endpoints.includes(endpoint) ? s.pid : undefined;
 }

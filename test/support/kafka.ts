@@ -25,7 +25,13 @@ export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Creates `names` (or accepts them as they are); throws if one could not be. */
+/** Topics createTopics made in this process, by bootstrap broker list: what deleteCreatedTopics removes. */
+const created = new Map<string, Set<string>>();
+
+/**
+ * Creates `names` (or accepts them as they are); throws if one could not be. The names are
+ * remembered for deleteCreatedTopics.
+ */
 export async function createTopics(
   brokers: readonly string[],
   names: readonly string[],
@@ -44,12 +50,38 @@ export async function createTopics(
         ...(config === undefined ? {} : { config }),
       })),
     );
+    const key = brokers.join(',');
+    const made = created.get(key) ?? new Set<string>();
+    for (const r of reports) if (r.state === 'created') made.add(r.spec.name);
+    created.set(key, made);
     const failed = reports.filter((r) => r.state !== 'created' && r.state !== 'present');
     if (failed.length > 0)
       throw new Error(failed.map((r) => `topic ${r.spec.name}: ${r.state} ${r.error ?? ''}`).join('; '));
   } finally {
     await admin.close();
   }
+}
+
+/**
+ * Deletes the topics createTopics made on `brokers` in this process and forgets them; returns
+ * how many. A benchmark writes gigabytes into its topics (the syslog run ~1.3 GB, the receiver's
+ * ~2.6 GB) and a dev broker keeps them until its disk is full: acquireServices' `release` calls
+ * this. Throws (naming the topics) when the broker refuses.
+ */
+export async function deleteCreatedTopics(brokers: readonly string[]): Promise<number> {
+  const key = brokers.join(',');
+  const names = [...(created.get(key) ?? [])];
+  if (names.length === 0) return 0;
+  const admin = new Admin({ clientId: `test-cleanup-${uniqueSuffix()}`, bootstrapBrokers: [...brokers] });
+  try {
+    await admin.deleteTopics({ topics: names });
+  } catch (err) {
+    throw new Error(`deleting topics ${names.join(', ')}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await admin.close();
+  }
+  created.delete(key);
+  return names.length;
 }
 
 export interface ReadMessage {
