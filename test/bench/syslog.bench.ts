@@ -13,7 +13,8 @@
  * - Spool: sustained appends (64-record groups from 16 writers, 5,000 unconfirmed at most) with
  *   fsync always and with a 1 s interval, and the replay rate (read and confirm) of 200,000
  *   spooled records after a reopen.
- * Runs are interleaved; medians. The ratio to rsyslog is the figure.
+ * Runs are interleaved, after WARMUP rounds that are not counted; medians. The ratio to rsyslog
+ * is the figure. The broker's CPU per event is counted for each case too: it shares the cores.
  *
  * To look inside the Drover receivers, give them node flags: DROVER_BENCH_SYSLOG_NODE_ARGS="--cpu-prof
  * --cpu-prof-dir=/tmp/prof" (a profile per receiver, written when it exits).
@@ -38,7 +39,13 @@ import { syslogLines } from './syslog-lines.js';
 export const name = 'syslog';
 
 const N = Number(process.env.DROVER_BENCH_SYSLOG_EVENTS ?? 200_000);
-const RUNS = Number(process.env.DROVER_BENCH_SYSLOG_RUNS ?? 3);
+const RUNS = Number(process.env.DROVER_BENCH_SYSLOG_RUNS ?? 5);
+/**
+ * Rounds of every case run first and not counted (logged as warm-up): a receiver runs for days,
+ * and a 2 s run's first round is also V8 compiling its hot paths and every client's first
+ * connection to the broker (rsyslog's too).
+ */
+const WARMUP = Number(process.env.DROVER_BENCH_SYSLOG_WARMUP ?? 1);
 const MB = 1024 * 1024;
 const OMKAFKA =
   'confParam=["compression.codec=none", "queue.buffering.max.messages=1000000", "queue.buffering.max.kbytes=1048576"] ' +
@@ -368,18 +375,20 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       { label: 'relp rsyslog', topic: tRsRelp, pid: () => rs.proc.pid, send: () => writeAll(pFwd2, data) },
     ];
     const samples = new Map<string, Sample[]>(cases.map((c) => [c.label, []]));
-    for (let r = 0; r < RUNS; r++) {
+    for (let r = -WARMUP; r < RUNS; r++) {
+      const round = r < 0 ? `warm-up ${r + WARMUP + 1}/${WARMUP}` : `run ${r + 1}/${RUNS}`;
       for (const c of cases) {
+        let s: Sample;
         try {
-          const s = await measure(c, counter, brokerPid);
-          samples.get(c.label)?.push(s);
+          s = await measure(c, counter, brokerPid);
           ctx.log(
-            `  run ${r + 1}/${RUNS} ${c.label}: ${Math.round(s.rate)} events/s, ${s.cpuUs.toFixed(1)} µs CPU/event, broker ${s.brokerUs.toFixed(1)} µs/event`,
+            `  ${round} ${c.label}: ${Math.round(s.rate)} events/s, ${s.cpuUs.toFixed(1)} µs CPU/event, broker ${s.brokerUs.toFixed(1)} µs/event`,
           );
         } catch (err) {
-          samples.get(c.label)?.push({ rate: Number.NaN, cpuUs: Number.NaN, brokerUs: Number.NaN });
-          ctx.log(`  run ${r + 1}/${RUNS} ${(err as Error).message}`);
+          s = { rate: Number.NaN, cpuUs: Number.NaN, brokerUs: Number.NaN };
+          ctx.log(`  ${round} ${(err as Error).message}`);
         }
+        if (r >= 0) samples.get(c.label)?.push(s);
       }
     }
     const med = (label: string, key: keyof Sample) => median((samples.get(label) ?? []).map((s) => s[key]));
