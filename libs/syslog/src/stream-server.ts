@@ -31,6 +31,7 @@ import {
   type SyslogPeer,
   withListenerStats,
 } from './listener.js';
+import { endWithoutTrailer } from './trailer.js';
 
 export interface StreamServerOptions {
   readonly host: string;
@@ -83,6 +84,28 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     hold: listener.hold,
     close: listener.close,
   };
+}
+
+/**
+ * Octet-counted frames without the trailer their sender counted in (endWithoutTrailer); one that
+ * held nothing else is no message, as an empty LF frame is none. A truncated frame ends before
+ * its trailer: left as it is.
+ */
+function withoutTrailers(frames: SyslogFrame[]): SyslogFrame[] {
+  let changed = false;
+  const out: SyslogFrame[] = [];
+  for (const f of frames) {
+    if (f.framing === 'octet-counting' && !f.truncated) {
+      const end = endWithoutTrailer(f.message);
+      if (end !== f.message.length) {
+        changed = true;
+        if (end > 0) out.push({ ...f, message: f.message.subarray(0, end) });
+        continue;
+      }
+    }
+    out.push(f);
+  }
+  return changed ? out : frames;
 }
 
 class StreamConnection implements ConnectionHandler {
@@ -159,7 +182,8 @@ class StreamConnection implements ConnectionHandler {
     this.#socket.end();
   }
 
-  #deliver(frames: SyslogFrame[]): void {
+  #deliver(decoded: SyslogFrame[]): void {
+    const frames = withoutTrailers(decoded);
     if (frames.length === 0) return;
     this.#counters.messages += frames.length;
     for (const f of frames) {

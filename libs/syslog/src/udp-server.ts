@@ -9,6 +9,7 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { type ListenerLogger, noLog, type SyslogPeer } from './listener.js';
+import { endWithoutTrailer } from './trailer.js';
 
 export interface UdpServerOptions {
   readonly host: string;
@@ -51,9 +52,7 @@ export async function startUdpServer(options: UdpServerOptions): Promise<UdpServ
   socket.on('message', (msg, rinfo) => {
     stats.datagrams++;
     stats.bytes += msg.length;
-    let end = msg.length;
-    if (end > 0 && (msg[end - 1] === 0x0a || msg[end - 1] === 0x00)) end--;
-    if (end > 0 && msg[end] === 0x0a && msg[end - 1] === 0x0d) end--;
+    const end = endWithoutTrailer(msg);
     if (end === 0) {
       stats.empty++;
       return;

@@ -77,6 +77,32 @@ describe('stream server (TCP)', () => {
     s.destroy();
   });
 
+  it("drops the LF a sender counted into an octet-counted frame (syslog-ng's syslog()), as rsyslog does", async () => {
+    const { server, got } = await tcpServer();
+    const s = await connect(server.port);
+    // What syslog-ng 3.38 writes: the count includes its LF. A CRLF and a NUL go the same way; an
+    // LF inside stays, and a frame that was only its trailer is no message.
+    const sent = [
+      '<13>1 2026-11-30T17:08:47+00:00 vm sngapp - - [meta sequenceId="1"] one\n',
+      '<13>two\r\n',
+      '<13>three\u0000',
+      '\n',
+      '<13>four\nlines',
+      '<13>five\n\n',
+    ];
+    s.write(Buffer.concat(sent.map((m) => encodeOctetCounted(m))));
+    await eventually(() => got.length === 5, 5000, '5 messages');
+    expect(got).toEqual([
+      '<13>1 2026-11-30T17:08:47+00:00 vm sngapp - - [meta sequenceId="1"] one',
+      '<13>two',
+      '<13>three',
+      '<13>four\nlines',
+      '<13>five\n',
+    ]);
+    expect(server.stats.messages).toBe(5);
+    s.destroy();
+  });
+
   it('closes a connection with a malformed frame, keeps what came before it, and serves the others', async () => {
     const { server, got } = await tcpServer();
     const bad = await connect(server.port);
