@@ -1,8 +1,9 @@
 /**
  * The syslog receiver channel (channels/reftenant/syslog, as a real punchlinectl with its spool)
  * against real senders: util-linux `logger` (TCP with octet counting and LF, UDP, RFC 5424 and
- * RFC 3164) and rsyslog from Debian (omfwd over TCP and over TLS with a client certificate,
- * omrelp), each rsyslog run sending 100,000 numbered lines read from a file (imfile). Over
+ * RFC 3164), rsyslog from Debian (omfwd over TCP and over TLS with a client certificate,
+ * omrelp) and syslog-ng from Debian (`syslog()` over TCP, `network()` over TLS with a client
+ * certificate), each run sending 100,000 numbered lines read from a file. Over
  * RELP the receiver is killed with SIGKILL mid-stream and restarted: every number must be in
  * Kafka. Over plain TCP the same kill loses what was in the connection (measured and reported),
  * and lines written after the restart must all arrive: rsyslog reconnects.
@@ -33,6 +34,7 @@ import {
 } from '../support/rsyslog.js';
 import { scratchDir } from '../support/scratch.js';
 import { droverServices } from '../support/services.js';
+import { fileSource, type SyslogNgProcess, startSyslogNg } from '../support/syslog-ng.js';
 
 /** The node options the runner gives reftenant/syslog's receivers (`--childopts -Xmx96m`, `memory_limit: 320Mi`). */
 const RECEIVER_NODE_OPTIONS = heapOptions(
@@ -54,7 +56,7 @@ let topics: string[];
 let reader: TopicReader;
 let receiver: PunchlineProcess | undefined;
 let starts = 0;
-const senders: RsyslogProcess[] = [];
+const senders: (RsyslogProcess | SyslogNgProcess)[] = [];
 
 async function startReceiver(): Promise<PunchlineProcess> {
   receiver = await startPunchline({
@@ -127,6 +129,25 @@ async function sender(
   );
   senders.push(r);
   return r;
+}
+
+/**
+ * syslog-ng sending `run`'s numbered file to `destination` (a destination driver), with flow
+ * control on the path: the file is read only as fast as the destination takes it (without it
+ * syslog-ng drops what overflows its queue).
+ */
+async function syslogNgSender(run: string, destination: string): Promise<SyslogNgProcess> {
+  const s = await startSyslogNg(
+    join(dir, `syslog-ng-${run}`),
+    [
+      fileSource('s_file', numberedFile(run), run),
+      `destination d_drover { ${destination}; };`,
+      'log { source(s_file); destination(d_drover); flags(flow-control); };',
+    ].join('\n'),
+    `syslog-ng-${run}`,
+  );
+  senders.push(s);
+  return s;
 }
 
 beforeAll(async () => {
@@ -216,6 +237,35 @@ describe('syslog receiver with real senders', () => {
     await r.stop();
     const one = events().find((x) => String(x.log).startsWith(`${run} `));
     expect(one).toMatchObject({ _ppf_transport: 'tls', _ppf_peer_subject: 'CN=collector-1' });
+  }, 300_000);
+
+  it(`syslog-ng syslog() over TCP (RFC 5424, octet counting): ${TOTAL} numbered messages, all in Kafka with their header`, async () => {
+    const run = 'sngtcp';
+    const s = await syslogNgSender(run, `syslog("127.0.0.1" port(${ports.tcp}) transport("tcp"))`);
+    await eventually(() => numbers(run).distinct.size === TOTAL, 120_000, `${TOTAL} numbers of ${run}`);
+    await s.stop();
+    // syslog-ng counts an LF of its own into each frame: dropped on reception, as rsyslog does.
+    const first = events().find((x) => x.log === `${run} 0`);
+    expect(first).toMatchObject({ _ppf_transport: 'tcp', _ppf_remote_host: '127.0.0.1' });
+    // The channel ships the whole message for the processors to parse: RFC 5424, syslog-ng's own
+    // structured data, the program as APP-NAME, and no LF.
+    expect(String(first?.raw_log)).toMatch(
+      new RegExp(`^<13>1 \\S+ \\S+ ${run} - - \\[meta sequenceId="\\d+"\\] ${run} 0$`),
+    );
+  }, 300_000);
+
+  it(`syslog-ng network() over TLS with a client certificate (RFC 3164, LF): ${TOTAL} numbered messages, all in Kafka, with the peer's subject`, async () => {
+    const run = 'sngtls';
+    const tls = `tls(ca-file("${pki.ca.certFile}") key-file("${pki.client.keyFile}") cert-file("${pki.client.certFile}") peer-verify(required-trusted))`;
+    // The server's certificate names localhost: syslog-ng checks it against the host it dials.
+    const s = await syslogNgSender(run, `network("localhost" port(${ports.tls}) transport("tls") ${tls})`);
+    await eventually(() => numbers(run).distinct.size === TOTAL, 120_000, `${TOTAL} numbers of ${run}`);
+    await s.stop();
+    const first = events().find((x) => x.log === `${run} 0`);
+    expect(first).toMatchObject({ _ppf_transport: 'tls', _ppf_peer_subject: 'CN=collector-1' });
+    expect(String(first?.raw_log)).toMatch(
+      new RegExp(`^<13>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\S+ ${run}: ${run} 0$`),
+    );
   }, 300_000);
 
   it(`rsyslog omrelp: ${TOTAL} numbered messages across a SIGKILL of the receiver, every one in Kafka`, async () => {

@@ -16,10 +16,12 @@ export const USAGE = `usage: deploy/dev/services <command>
                                  DROVER_POSTGRES_URL / DROVER_SEARCH_NODES
   install rsyslog                install rsyslogd with its RELP, OpenSSL and Kafka modules from Debian
                                  (for the syslog interop tests and benchmarks; starts nothing)
+  install syslog-ng              unpack Debian's syslog-ng under the jar cache (it conflicts with
+                                 rsyslog as a package) and install its libraries; starts nothing
 state: $DROVER_DEV_STATE_DIR or <repo>/.drover-dev; jar cache: $DROVER_DEV_CACHE_DIR or <repo>/.drover-dev/cache`;
 
 /** Tools `install` brings from Debian for tests and benchmarks (not services: nothing is started). */
-export const TOOLS = ['rsyslog'] as const;
+export const TOOLS = ['rsyslog', 'syslog-ng'] as const;
 export type Tool = (typeof TOOLS)[number];
 
 export class UsageError extends Error {}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs, USAGE, UsageError } from './args.js';
 import { DevServicesError } from './errors.js';
-import { ensureRsyslog } from './prereq.js';
+import { ensureRsyslog, ensureSyslogNg } from './prereq.js';
 import { defaultDirs, down, envLines, status, up } from './services.js';
 import { readState } from './state.js';
 
@@ -39,6 +39,9 @@ async function main(argv: readonly string[]): Promise<number> {
         if (tool === 'rsyslog') {
           const { rsyslogd, moduleDir } = await ensureRsyslog();
           process.stdout.write(`${JSON.stringify({ rsyslog: { rsyslogd, moduleDir } })}\n`);
+        } else if (tool === 'syslog-ng') {
+          const syslogNg = await ensureSyslogNg(dirs.cacheDir);
+          process.stdout.write(`${JSON.stringify({ syslogNg })}\n`);
         }
       }
       return 0;

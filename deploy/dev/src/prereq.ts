@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { PrerequisiteError } from './errors.js';
@@ -183,6 +183,105 @@ export async function ensureRsyslog(
     }
   }
   return { rsyslogd, moduleDir };
+}
+
+/** Debian's syslog-ng (the daemon and its modules). */
+export const SYSLOG_NG_PACKAGE = 'syslog-ng-core';
+/** The libraries syslog-ng-core links (its Depends), which a machine without it may lack. */
+export const SYSLOG_NG_LIBRARIES = [
+  'libcap2',
+  'libglib2.0-0',
+  'libivykis0',
+  'libjson-c5',
+  'libnet1',
+  'libpcre3',
+  'libssl3',
+  'libsystemd0',
+  'libwrap0',
+];
+
+/** An unpacked syslog-ng: run `binary` with LD_LIBRARY_PATH=`libDir` and `--module-path=moduleDir`. */
+export interface SyslogNg {
+  readonly binary: string;
+  readonly libDir: string;
+  readonly moduleDir: string;
+  /** `syslog-ng --version`'s first line. */
+  readonly version: string;
+}
+
+/**
+ * syslog-ng from Debian for the interop tests, unpacked under `<cache>/syslog-ng/root` rather than
+ * installed: Debian's `syslog-ng-core` and `rsyslog` both provide and conflict with
+ * `system-log-daemon`, and the tests need both. Its libraries are installed with apt-get, the
+ * package itself fetched with `apt-get download` and unpacked with `dpkg -x`; nothing is started.
+ * Throws PrerequisiteError naming the step that failed.
+ */
+export async function ensureSyslogNg(cache: string): Promise<SyslogNg> {
+  const base = join(cache, 'syslog-ng');
+  const root = join(base, 'root');
+  const found = await unpackedSyslogNg(root);
+  if (found !== undefined) return found;
+  await aptInstall('syslog-ng', SYSLOG_NG_LIBRARIES);
+  const staging = join(base, `staging.${process.pid}`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  try {
+    // As root apt-get warns that it downloads unsandboxed: harmless here.
+    const fetched = await runIn(staging, 'apt-get', ['download', SYSLOG_NG_PACKAGE]);
+    if (fetched !== 0)
+      throw new PrerequisiteError(
+        'syslog-ng',
+        `apt-get download ${SYSLOG_NG_PACKAGE} failed (exit ${fetched})`,
+      );
+    const deb = (await readdir(staging)).find((f) => f.endsWith('.deb'));
+    if (deb === undefined)
+      throw new PrerequisiteError(
+        'syslog-ng',
+        `apt-get download ${SYSLOG_NG_PACKAGE} left no .deb in ${staging}`,
+      );
+    const unpacked = await runIn(staging, 'dpkg', ['-x', deb, 'root']);
+    if (unpacked !== 0) throw new PrerequisiteError('syslog-ng', `dpkg -x ${deb} failed (exit ${unpacked})`);
+    await rm(root, { recursive: true, force: true });
+    await rename(join(staging, 'root'), root);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  const ready = await unpackedSyslogNg(root);
+  if (ready === undefined)
+    throw new PrerequisiteError(
+      'syslog-ng',
+      `${join(root, 'usr/sbin/syslog-ng')} does not run after unpacking`,
+    );
+  return ready;
+}
+
+async function unpackedSyslogNg(root: string): Promise<SyslogNg | undefined> {
+  const binary = join(root, 'usr', 'sbin', 'syslog-ng');
+  const libDir = join(root, 'usr', 'lib', 'syslog-ng');
+  if (!(await executable(binary))) return undefined;
+  const versions = (await readdir(libDir)).filter((d) => /^\d+\.\d+$/.test(d));
+  if (versions.length !== 1) return undefined;
+  try {
+    const { stdout } = await execFileAsync(binary, ['--version'], {
+      env: { ...process.env, LD_LIBRARY_PATH: libDir },
+    });
+    return {
+      binary,
+      libDir,
+      moduleDir: join(libDir, versions[0] as string),
+      version: stdout.split('\n')[0] ?? '',
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function runIn(cwd: string, command: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 2, 2] });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
 }
 
 async function executable(path: string, mode = constants.X_OK): Promise<boolean> {
