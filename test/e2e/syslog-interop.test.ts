@@ -239,7 +239,7 @@ describe('syslog receiver with real senders', () => {
     expect(one).toMatchObject({ _ppf_transport: 'tls', _ppf_peer_subject: 'CN=collector-1' });
   }, 300_000);
 
-  it(`syslog-ng syslog() over TCP (RFC 5424, octet counting): ${TOTAL} numbered messages, all in Kafka with their header`, async () => {
+  it(`syslog-ng syslog() over TCP (RFC 5424, octet counting): ${TOTAL} numbered messages, all in Kafka, whole and without syslog-ng's LF`, async () => {
     const run = 'sngtcp';
     const s = await syslogNgSender(run, `syslog("127.0.0.1" port(${ports.tcp}) transport("tcp"))`);
     await eventually(() => numbers(run).distinct.size === TOTAL, 120_000, `${TOTAL} numbers of ${run}`);

@@ -8,21 +8,15 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { SyslogNg } from '@drover/dev-services';
 import { Proc, repoRoot } from './cluster.js';
 
 const execFileAsync = promisify(execFile);
 
-interface SyslogNgInstall {
-  readonly binary: string;
-  readonly libDir: string;
-  readonly moduleDir: string;
-  readonly version: string;
-}
-
-let installed: Promise<SyslogNgInstall> | undefined;
+let installed: Promise<SyslogNg> | undefined;
 
 /** Where syslog-ng was unpacked, once `deploy/dev/services install syslog-ng` made sure it is. */
-export function ensureSyslogNg(): Promise<SyslogNgInstall> {
+export function ensureSyslogNg(): Promise<SyslogNg> {
   installed ??= (async () => {
     const { stdout } = await execFileAsync(
       join(repoRoot, 'deploy', 'dev', 'services'),
@@ -30,7 +24,7 @@ export function ensureSyslogNg(): Promise<SyslogNgInstall> {
       { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 },
     );
     const line = stdout.trim().split('\n').pop() ?? '{}';
-    return (JSON.parse(line) as { syslogNg: SyslogNgInstall }).syslogNg;
+    return (JSON.parse(line) as { syslogNg: SyslogNg }).syslogNg;
   })();
   return installed;
 }

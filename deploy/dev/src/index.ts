@@ -63,9 +63,13 @@ export {
   ensureJava,
   ensureMaven,
   ensureRsyslog,
+  ensureSyslogNg,
   ensureSystemdAnalyze,
   RSYSLOG_MODULE_DIR,
   RSYSLOG_PACKAGES,
+  SYSLOG_NG_LIBRARIES,
+  SYSLOG_NG_PACKAGE,
+  type SyslogNg,
 } from './prereq.js';
 export { isAlive } from './process.js';
 export {
