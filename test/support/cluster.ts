@@ -78,6 +78,17 @@ export class Proc {
     return this.exited;
   }
 
+  /** SIGTERM, and SIGKILL if it is still there after `graceMs`; resolves with its exit code once it is gone. */
+  async terminate(graceMs: number): Promise<number | null> {
+    if (!this.running) return this.exited;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    try {
+      return await this.kill('SIGTERM');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   log(): string {
     return readFileSync(this.logFile, 'utf8');
   }
@@ -277,14 +288,7 @@ export class TestCluster {
 
   async stop(): Promise<void> {
     const all = [...this.runners.values(), ...this.controllers].map((p) => p.proc);
-    await Promise.all(
-      all.map(async (p) => {
-        if (!p.running) return;
-        const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
-        await p.kill('SIGTERM');
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(all.map((p) => p.terminate(15_000)));
   }
 }
 

@@ -84,14 +84,7 @@ export async function startPunchline(options: {
 
 /** SIGTERM (a clean drain), SIGKILL if it has not exited within `graceMs`. Resolves with its exit code. */
 export async function stopPunchline(proc: Proc | undefined, graceMs = 15_000): Promise<number | null> {
-  if (proc === undefined) return null;
-  if (!proc.running) return proc.exited;
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);
-  try {
-    return await proc.kill('SIGTERM');
-  } finally {
-    clearTimeout(timer);
-  }
+  return proc === undefined ? null : proc.terminate(graceMs);
 }
 
 /**

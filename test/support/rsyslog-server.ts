@@ -142,10 +142,7 @@ ruleset(name="received" queue.type="Direct") {
       }
     },
     stop: async () => {
-      if (!proc.running) return;
-      const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
-      await proc.kill('SIGTERM');
-      clearTimeout(timer);
+      await proc.terminate(10_000);
     },
     kill: async () => {
       if (proc.running) await proc.kill('SIGKILL');

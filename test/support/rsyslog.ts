@@ -66,10 +66,7 @@ export async function startRsyslog(dir: string, config: string, name = 'rsyslogd
     proc,
     dir,
     stop: async () => {
-      if (!proc.running) return;
-      const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
-      await proc.kill('SIGTERM');
-      clearTimeout(timer);
+      await proc.terminate(10_000);
     },
   };
 }

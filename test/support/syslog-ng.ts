@@ -74,10 +74,7 @@ export async function startSyslogNg(
     proc,
     dir,
     stop: async () => {
-      if (!proc.running) return;
-      const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
-      await proc.kill('SIGTERM');
-      clearTimeout(timer);
+      await proc.terminate(10_000);
     },
   };
 }
