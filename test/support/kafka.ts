@@ -3,7 +3,6 @@
  * that collects what reached them (keys and values). No dependency on the pipeline, so library
  * tests can use it too.
  */
-
 import {
   connectKafkaAdmin,
   connectKafkaConsumer,

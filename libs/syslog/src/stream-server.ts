@@ -92,20 +92,21 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
  * its trailer: left as it is.
  */
 function withoutTrailers(frames: SyslogFrame[]): SyslogFrame[] {
-  let changed = false;
-  const out: SyslogFrame[] = [];
-  for (const f of frames) {
+  // A new array only once a frame changes: LF-framed reads (most) go through untouched.
+  let out: SyslogFrame[] | undefined;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i] as SyslogFrame;
+    let kept: SyslogFrame | undefined = f;
     if (f.framing === 'octet-counting' && !f.truncated) {
       const end = endWithoutTrailer(f.message);
       if (end !== f.message.length) {
-        changed = true;
-        if (end > 0) out.push({ ...f, message: f.message.subarray(0, end) });
-        continue;
+        out ??= frames.slice(0, i);
+        kept = end > 0 ? { ...f, message: f.message.subarray(0, end) } : undefined;
       }
     }
-    out.push(f);
+    if (out !== undefined && kept !== undefined) out.push(kept);
   }
-  return changed ? out : frames;
+  return out ?? frames;
 }
 
 class StreamConnection implements ConnectionHandler {
