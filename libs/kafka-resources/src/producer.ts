@@ -59,6 +59,9 @@ export type Compression = (typeof COMPRESSIONS)[number];
 
 /** Records per record batch, at most, in bytes before compression (under the broker's default 1 MiB `message.max.bytes`). */
 export const MAX_BATCH_BYTES = 1_000_000;
+/** Retries of a batch the broker answered as stale (not the leader, unknown partition), and their spacing (ms). */
+const STALE_RETRIES = 5;
+const STALE_RETRY_MS = 200;
 
 /** The cluster (brokers, TLS, SASL) and how to produce to it. */
 export interface KafkaProducerOptions extends KafkaConnection {
@@ -228,8 +231,14 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
       ),
     );
 
-  /** One record batch to its partition's leader, retried as the client retries (fresh metadata after a stale answer). */
-  const produce = (topic: string, partition: number, batch: Buffer, again = true): Promise<void> =>
+  /**
+   * One record batch to its partition's leader, retried as the client retries. A stale answer (not
+   * the leader, unknown partition: a topic just created, a leader just moved) is retried apart, up
+   * to STALE_RETRIES times STALE_RETRY_MS apart, each time on fresh metadata: a broker that has
+   * just been told it leads may still refuse for a moment (Java's producer retries these too, every
+   * `retry.backoff.ms`).
+   */
+  const produce = (topic: string, partition: number, batch: Buffer, stale = 0): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       let refresh = false;
       client[kPerformWithRetry]<unknown>(
@@ -272,9 +281,12 @@ export async function connectKafkaProducer(options: KafkaProducerOptions): Promi
         },
         (err) => {
           if (!err) resolve();
-          else if (again && findErrorBy(err, 'hasStaleMetadata', true)) {
+          else if (stale < STALE_RETRIES && findErrorBy(err, 'hasStaleMetadata', true)) {
             client.clearMetadata();
-            produce(topic, partition, batch, false).then(resolve, reject);
+            setTimeout(
+              () => produce(topic, partition, batch, stale + 1).then(resolve, reject),
+              STALE_RETRY_MS,
+            );
           } else reject(err);
         },
         0,
