@@ -2,8 +2,9 @@
  * A RELP server (rsyslog's `imrelp` counterpart) over TCP or TLS, for librelp clients such as
  * rsyslog's `omrelp`: {@link RelpFrameDecoder} and {@link RelpServerSession} on a socket.
  *
- * - Each `syslog` message goes to `onMessage` with a `done`; its `rsp 200 OK` is written once
- *   `done.ack()` is called, in TXNR order. `done.fail()` closes the session unanswered, so the
+ * - Each `syslog` message goes to `onMessage` with a `done`, without a trailing LF, CRLF or NUL
+ *   (trailer.ts: rsyslog's imrelp drops it too; omrelp sends none, other clients may); its
+ *   `rsp 200 OK` is written once `done.ack()` is called, in TXNR order. `done.fail()` closes the session unanswered, so the
  *   client resends (see RelpServerSession on why not `500`).
  * - At most `maxUnanswered` messages per connection wait for their `done`: past it the socket
  *   stops being read (librelp's window is 128; a client that does not keep to a window waits in
@@ -27,6 +28,7 @@ import {
 } from './listener.js';
 import { RELP_DEFAULT_MAX_DATA_BYTES, RelpFrameDecoder, RelpProtocolError } from './relp/frame.js';
 import { RelpServerSession, type RelpServerStep } from './relp/server-session.js';
+import { endWithoutTrailer } from './trailer.js';
 
 export interface RelpDone {
   /** The message is safe downstream: answer `200 OK` (in TXNR order). */
@@ -198,7 +200,9 @@ class RelpConnection implements ConnectionHandler {
     this.#write(step.send);
     for (const m of step.messages) {
       this.#counters.messages++;
-      this.#options.onMessage(m.data, this.#peer, new MessageDone(this, m.txnr));
+      const end = endWithoutTrailer(m.data);
+      const data = end === m.data.length ? m.data : m.data.subarray(0, end);
+      this.#options.onMessage(data, this.#peer, new MessageDone(this, m.txnr));
     }
     if (step.close !== undefined) {
       if (step.close.error !== undefined) this.#protocolError(step.close.error, false);

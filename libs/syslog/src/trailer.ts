@@ -3,7 +3,7 @@
  * Senders add it to UDP datagrams, and syslog-ng's `syslog()` driver counts its LF into each
  * octet-counted frame (`78 <13>1 ... msg\n`). rsyslog drops a trailing LF from every message it
  * receives (`parser.dropTrailingLFOnReception`, on by default); so do Drover's servers for
- * datagrams and octet-counted frames (an LF-framed message never holds its trailer).
+ * datagrams, octet-counted frames and RELP messages (an LF-framed message never holds its trailer).
  */
 
 const LF = 0x0a;

@@ -294,6 +294,19 @@ describe('RELP server with the RELP client', () => {
     expect(server.stats.acked).toBe(500);
   });
 
+  it('drops a trailing LF, CRLF or NUL from a message, as rsyslog does; an LF inside stays', async () => {
+    const { server, got } = await relpServer('ack');
+    const client = new RelpClient({ host: '127.0.0.1', port: server.port });
+    await client.send('<13>one\n');
+    await client.send('<13>two\r\n');
+    await client.send('<13>three\u0000');
+    await client.send('<13>four\nstill four');
+    await client.send('<13>five');
+    await client.close();
+    expect(got).toEqual(['<13>one', '<13>two', '<13>three', '<13>four\nstill four', '<13>five']);
+    expect(server.stats.acked).toBe(5);
+  });
+
   it('a failed message closes the session; the client resends it and what followed on a new session', async () => {
     const { server, got, pending } = await relpServer('hold');
     const client = new RelpClient({ host: '127.0.0.1', port: server.port, retryMs: 20 });
