@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   CHECKPOINT_SLOT_OFFSETS,
   decodeCheckpoint,
@@ -13,6 +13,20 @@ import {
 import { Spool, type SpoolOptions } from '../src/spool.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'drover-spool-'));
+
+/**
+ * Every spool a test opened, closed when it ends: a test leaves some open as a SIGKILL would, and
+ * since Node 26 a FileHandle the collector finds open is an error (ERR_INVALID_STATE), not a warning.
+ */
+const opened: Spool[] = [];
+async function openSpool(options: SpoolOptions): Promise<Spool> {
+  const spool = await Spool.open(options);
+  opened.push(spool);
+  return spool;
+}
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((s) => s.close()));
+});
 
 function appendAll(spool: Spool, payloads: string[]): Promise<void> {
   return new Promise((resolve, reject) =>
@@ -42,7 +56,7 @@ const opts = (dir: string, more: Partial<SpoolOptions> = {}): SpoolOptions => ({
 
 describe('Spool', () => {
   it('gives back what was appended, in order, once durable', async () => {
-    const spool = await Spool.open(opts(fresh()));
+    const spool = await openSpool(opts(fresh()));
     await appendAll(spool, ['a', 'b']);
     await appendAll(spool, ['c']);
     expect(await readAll(spool)).toEqual([
@@ -56,7 +70,7 @@ describe('Spool', () => {
 
   it('stores a payload given in parts as their concatenation, in the record format v1 defines', async () => {
     const dir = fresh();
-    const spool = await Spool.open(opts(dir));
+    const spool = await openSpool(opts(dir));
     await new Promise<void>((resolve, reject) =>
       spool.append([[Buffer.from('he'), Buffer.from(''), Buffer.from('ad|')], Buffer.from('whole')], (err) =>
         err ? reject(err) : resolve(),
@@ -81,10 +95,10 @@ describe('Spool', () => {
 
   it('reads what an earlier run left from the file and what it just wrote from memory, in one order', async () => {
     const dir = fresh();
-    const first = await Spool.open(opts(dir));
+    const first = await openSpool(opts(dir));
     await appendAll(first, ['old1', 'old2']);
     // No close(): as after SIGKILL; the next run finds both on disk.
-    const second = await Spool.open(opts(dir));
+    const second = await openSpool(opts(dir));
     await appendAll(second, ['new1']);
     await appendAll(second, ['new2', 'new3']);
     const firstRead = await second.read(1); // one record's worth: from the file
@@ -99,7 +113,7 @@ describe('Spool', () => {
       { seq: 6, text: 'new4' },
     ]);
     // What was read from memory is on disk all the same: a third run replays all of it.
-    const third = await Spool.open(opts(dir));
+    const third = await openSpool(opts(dir));
     expect((await readAll(third)).map((r) => r.text)).toEqual([
       'old1',
       'old2',
@@ -112,7 +126,7 @@ describe('Spool', () => {
   });
 
   it('refuses a payload over MAX_PAYLOAD_BYTES and appends nothing of that group', async () => {
-    const spool = await Spool.open(opts(fresh(), { maxBytes: 1024 ** 3 }));
+    const spool = await openSpool(opts(fresh(), { maxBytes: 1024 ** 3 }));
     const big = Buffer.alloc(MAX_PAYLOAD_BYTES + 1);
     expect(() => spool.append([Buffer.from('ok'), big], () => {})).toThrow(RangeError);
     await appendAll(spool, ['next']);
@@ -122,14 +136,14 @@ describe('Spool', () => {
 
   it('replays what was not confirmed after a crash (no close), and only that', async () => {
     const dir = fresh();
-    const first = await Spool.open(opts(dir));
+    const first = await openSpool(opts(dir));
     await appendAll(first, ['r1', 'r2', 'r3', 'r4']);
     await readAll(first);
     first.confirm(1);
     first.confirm(3); // out of order: 2 is not confirmed, so 2, 3 and 4 come back
     await new Promise((r) => setTimeout(r, 30)); // the checkpoint is written within checkpointDelayMs
     // No close(): as after SIGKILL.
-    const second = await Spool.open(opts(dir));
+    const second = await openSpool(opts(dir));
     expect(second.stats.replayed).toBe(3);
     expect((await readAll(second)).map((r) => r.text)).toEqual(['r2', 'r3', 'r4']);
     await appendAll(second, ['r5']);
@@ -139,14 +153,14 @@ describe('Spool', () => {
 
   it('cuts a torn last record at open, counts it, and appends after the last whole record', async () => {
     const dir = fresh();
-    const spool = await Spool.open(opts(dir));
+    const spool = await openSpool(opts(dir));
     await appendAll(spool, ['whole 1', 'whole 2']);
     await spool.close();
     const seg = join(dir, readdirSync(dir).find((n) => n.endsWith('.seg')) as string);
     // A write cut short by a power cut: the header and half the payload of record 3.
     const payload = Buffer.from('torn record 3');
     appendFileSync(seg, Buffer.concat([encodeRecordHeader(3, payload), payload.subarray(0, 5)]));
-    const reopened = await Spool.open(opts(dir));
+    const reopened = await openSpool(opts(dir));
     expect(reopened.stats.tornRecords).toBe(1);
     expect((await readAll(reopened)).map((r) => r.text)).toEqual(['whole 1', 'whole 2']);
     await appendAll(reopened, ['next']);
@@ -156,14 +170,14 @@ describe('Spool', () => {
 
   it('detects a torn record by its checksum too (a whole length, garbage bytes)', async () => {
     const dir = fresh();
-    const spool = await Spool.open(opts(dir));
+    const spool = await openSpool(opts(dir));
     await appendAll(spool, ['ok']);
     await spool.close();
     const seg = join(dir, readdirSync(dir).find((n) => n.endsWith('.seg')) as string);
     const payload = Buffer.from('written later');
     const header = encodeRecordHeader(2, payload);
     appendFileSync(seg, Buffer.concat([header, Buffer.alloc(payload.length)]));
-    const reopened = await Spool.open(opts(dir));
+    const reopened = await openSpool(opts(dir));
     expect(reopened.stats.tornRecords).toBe(1);
     expect((await readAll(reopened)).map((r) => r.text)).toEqual(['ok']);
     await reopened.close();
@@ -171,7 +185,7 @@ describe('Spool', () => {
 
   it('rolls segments and deletes those wholly confirmed', async () => {
     const dir = fresh();
-    const spool = await Spool.open(opts(dir, { segmentBytes: 100 }));
+    const spool = await openSpool(opts(dir, { segmentBytes: 100 }));
     for (let i = 0; i < 10; i++) await appendAll(spool, [`record number ${i}`.padEnd(40, '.')]);
     expect(spool.stats.segments).toBeGreaterThan(3);
     const records = await readAll(spool);
@@ -183,13 +197,13 @@ describe('Spool', () => {
     const left = readdirSync(dir).filter((n) => n.endsWith('.seg'));
     expect(left.length).toBe(segments);
     expect(left.length).toBeLessThanOrEqual(2);
-    const reopened = await Spool.open(opts(dir, { segmentBytes: 100 }));
+    const reopened = await openSpool(opts(dir, { segmentBytes: 100 }));
     expect((await readAll(reopened)).map((r) => r.seq)).toEqual([9, 10]);
     await reopened.close();
   });
 
   it('is full at maxBytes and has room again once confirmed records are released', async () => {
-    const spool = await Spool.open(opts(fresh(), { maxBytes: 300, segmentBytes: 100 }));
+    const spool = await openSpool(opts(fresh(), { maxBytes: 300, segmentBytes: 100 }));
     for (let i = 0; i < 8; i++) await appendAll(spool, ['x'.repeat(40)]);
     expect(spool.full).toBe(true);
     expect(spool.stats.fullEvents).toBe(1);
@@ -207,7 +221,7 @@ describe('Spool', () => {
 
   it('skips a corrupt segment tail, counts its records as lost and goes on', async () => {
     const dir = fresh();
-    const spool = await Spool.open(opts(dir, { segmentBytes: 80 }));
+    const spool = await openSpool(opts(dir, { segmentBytes: 80 }));
     for (let i = 0; i < 6; i++) await appendAll(spool, [`rec ${i}`.padEnd(20, '.')]);
     await spool.close();
     const segs = readdirSync(dir)
@@ -218,7 +232,7 @@ describe('Spool', () => {
     const bytes = readFileSync(first);
     bytes.fill(0xee, 36 + 4, 36 + 8);
     writeFileSync(first, bytes);
-    const reopened = await Spool.open(opts(dir, { segmentBytes: 80 }));
+    const reopened = await openSpool(opts(dir, { segmentBytes: 80 }));
     const got = await readAll(reopened);
     expect(got.map((r) => r.text)).toEqual(
       ['rec 0', 'rec 2', 'rec 3', 'rec 4', 'rec 5'].map((t) => t.padEnd(20, '.')),
@@ -230,7 +244,7 @@ describe('Spool', () => {
   });
 
   it('with fsync: interval, acknowledges appends written to the kernel and syncs on a timer', async () => {
-    const spool = await Spool.open(opts(fresh(), { fsync: 'interval', fsyncIntervalMs: 10 }));
+    const spool = await openSpool(opts(fresh(), { fsync: 'interval', fsyncIntervalMs: 10 }));
     await appendAll(spool, ['fast']);
     expect(spool.stats.fsyncs).toBe(0);
     await new Promise((r) => setTimeout(r, 50));
@@ -241,15 +255,15 @@ describe('Spool', () => {
   it('refuses a spool another live process holds, takes over one whose process is gone', async () => {
     const dir = fresh();
     writeFileSync(join(dir, 'lock'), '1'); // pid 1 is alive
-    await expect(Spool.open(opts(dir))).rejects.toThrow(/in use by process 1/);
+    await expect(openSpool(opts(dir))).rejects.toThrow(/in use by process 1/);
     writeFileSync(join(dir, 'lock'), '999999999');
-    const spool = await Spool.open(opts(dir));
+    const spool = await openSpool(opts(dir));
     expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
     await spool.close();
   });
 
   it('reads on from the next segment when the one it finished is released before it moved on', async () => {
-    const spool = await Spool.open(opts(fresh(), { segmentBytes: 60 }));
+    const spool = await openSpool(opts(fresh(), { segmentBytes: 60 }));
     await appendAll(spool, ['first segment'.padEnd(30, '.')]);
     const [first] = await spool.read();
     expect(await spool.read()).toEqual([]); // caught up, standing at the end of segment 1
@@ -264,7 +278,7 @@ describe('Spool', () => {
     const warnings: string[] = [];
     const logger = { info: () => {}, warn: (_o: object, m: string) => warnings.push(m), error: () => {} };
     const dir = fresh();
-    const spool = await Spool.open(opts(dir, { checkpointDelayMs: 0, logger }));
+    const spool = await openSpool(opts(dir, { checkpointDelayMs: 0, logger }));
     await appendAll(
       spool,
       Array.from({ length: 200 }, (_, i) => `r${i}`),
@@ -275,14 +289,14 @@ describe('Spool', () => {
     }
     await spool.close();
     expect(warnings).toEqual([]);
-    const reopened = await Spool.open(opts(dir));
+    const reopened = await openSpool(opts(dir));
     expect(reopened.stats.replayed).toBe(0);
     await reopened.close();
   });
 
   it('keeps the previous watermark in the other checkpoint slot when a write is torn', async () => {
     const dir = fresh();
-    const spool = await Spool.open(opts(dir));
+    const spool = await openSpool(opts(dir));
     await appendAll(spool, ['a', 'b', 'c', 'd']);
     await readAll(spool);
     spool.confirm(1);
@@ -298,18 +312,18 @@ describe('Spool', () => {
     const newest = readCheckpoint(bytes)?.slot as 0 | 1;
     bytes.fill(0xff, CHECKPOINT_SLOT_OFFSETS[newest], CHECKPOINT_SLOT_OFFSETS[newest] + 6);
     writeFileSync(file, bytes);
-    const reopened = await Spool.open(opts(dir));
+    const reopened = await openSpool(opts(dir));
     expect((await readAll(reopened)).map((r) => r.text)).toEqual(['b', 'c', 'd']);
     await reopened.close();
   });
 
   it('reads a one-slot checkpoint as versions before wrote it', async () => {
     const dir = fresh();
-    const first = await Spool.open(opts(dir));
+    const first = await openSpool(opts(dir));
     await appendAll(first, ['a', 'b', 'c']);
     await first.close();
     writeFileSync(join(dir, 'checkpoint'), encodeCheckpoint(3)); // 12 bytes: a and b confirmed
-    const second = await Spool.open(opts(dir));
+    const second = await openSpool(opts(dir));
     expect((await readAll(second)).map((r) => r.text)).toEqual(['c']);
     await second.close();
   });
