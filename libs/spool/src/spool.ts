@@ -36,7 +36,7 @@
  * native module is needed.
  */
 import { constants as fsConstants } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setLongInterval, setLongTimeout, type Timer } from '@drover/timers';
 import {
@@ -635,10 +635,7 @@ async function recover(options: SpoolOptions, log: SpoolLogger): Promise<OpenedS
       await unlink(path); // released before the crash, not yet deleted
       continue;
     }
-    const fh = await open(path, 'r');
-    const size = (await fh.stat()).size;
-    await fh.close();
-    segments.push({ first, path, size, end });
+    segments.push({ first, path, size: (await stat(path)).size, end });
   }
   let torn = 0;
   let nextSeq = Math.max(watermark, segments[0]?.first ?? watermark);
@@ -664,8 +661,14 @@ async function recover(options: SpoolOptions, log: SpoolLogger): Promise<OpenedS
     }
     writer = await open(last.path, 'r+');
     if (at < data.length) {
-      await writer.truncate(at);
-      await writer.datasync();
+      try {
+        await writer.truncate(at);
+        await writer.datasync();
+      } catch (err) {
+        // Not left for the collector to close (an error since Node 26).
+        await writer.close();
+        throw new SpoolError(dir, `cannot cut the torn record off ${last.path}`, { cause: err });
+      }
     }
     last.size = at;
     nextSeq = seq;

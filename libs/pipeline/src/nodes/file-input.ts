@@ -133,7 +133,11 @@ export class FileInput implements InputNode {
       if (this.#stopped) return undefined;
       try {
         const fh = await open(this.#file, 'r');
-        const st = await fh.stat();
+        // Closed here if stat fails: a handle left to the collector is an error since Node 26.
+        const st = await fh.stat().catch(async (err: unknown) => {
+          await fh.close();
+          throw err;
+        });
         const saved = this.#saved;
         const start =
           saved !== undefined && saved.ino === st.ino && saved.offset <= st.size ? saved.offset : 0;

@@ -217,8 +217,11 @@ export class FileOutput implements OutputNode {
       await mkdir(dirname(this.#stateFile), { recursive: true });
       await writeFile(next, `${JSON.stringify({ writer: this.#writer, in_progress: list })}\n`);
       const fh = await open(next, 'r');
-      await fh.sync();
-      await fh.close();
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       await rename(next, this.#stateFile);
     });
     return this.#journal;
