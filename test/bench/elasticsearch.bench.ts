@@ -20,9 +20,8 @@
  * paired ratio less so.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readState, stateDir } from '@drover/dev-services';
@@ -235,7 +234,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const node = services.search?.nodes[0] as string;
   const recorded = (await readState(stateDir())).search;
   const enginePid = recorded?.endpoints.includes(node) === true ? recorded.pid : undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'drover-bench-es-'));
+  const dir = ctx.scratchDir('drover-bench-es-');
   const tag = `${Date.now().toString(36)}-${process.pid}`;
   const topic = `drover-bench-es-${tag}`;
   try {

@@ -3,6 +3,9 @@
  * Figures are medians over several runs measured in one process, so ratios between rows of one
  * run are meaningful; absolute numbers depend on the (shared, noisy) machine.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 export interface BenchRow {
@@ -20,6 +23,12 @@ export interface BenchContext {
   /** Runs `fn` `runs` times after `warmup` unmeasured runs; returns per-run milliseconds. */
   time(fn: () => void, opts?: { runs?: number; warmup?: number }): number[];
   log(message: string): void;
+  /**
+   * A fresh directory under the system's temp dir (`prefix` + random), for one bench's files:
+   * removed when the bench ends well, kept and named in the log when it fails (run.ts). A syslog
+   * run leaves ~150 MB of spools and logs behind otherwise.
+   */
+  scratchDir(prefix: string): string;
 }
 
 export interface BenchModule {
@@ -41,6 +50,17 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[index] as number;
 }
 
+/** The directories `scratchDir` made since the last `endScratch`. */
+const scratch: string[] = [];
+
+/** After a bench: its scratch directories removed (`ok`) or kept, and named, for a look at its logs. */
+export function endScratch(ok: boolean): void {
+  for (const dir of scratch.splice(0)) {
+    if (ok) rmSync(dir, { recursive: true, force: true });
+    else context.log(`kept for inspection: ${dir}`);
+  }
+}
+
 export const context: BenchContext = {
   time(fn, opts = {}) {
     const { runs = 7, warmup = 2 } = opts;
@@ -55,6 +75,11 @@ export const context: BenchContext = {
   },
   log(message) {
     process.stderr.write(`${message}\n`);
+  },
+  scratchDir(prefix) {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    scratch.push(dir);
+    return dir;
   },
 };
 

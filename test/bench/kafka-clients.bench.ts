@@ -23,8 +23,7 @@
  * rows need drover-batch).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -210,7 +209,7 @@ const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', '
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const { services, release } = await acquireServices(['kafka']);
   const brokers = services.kafka?.brokers ?? [];
-  const dir = mkdtempSync(join(tmpdir(), 'drover-bench-kafka-'));
+  const dir = ctx.scratchDir('drover-bench-kafka-');
   const stamp = `${Date.now().toString(36)}-${process.pid}`;
   const retention = { 'retention.bytes': String(256 * MB), 'segment.bytes': String(64 * MB) };
   try {

@@ -11,8 +11,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Admin } from '@platformatic/kafka';
@@ -122,7 +121,7 @@ settings:
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const { services, release } = await acquireServices(['kafka']);
   const brokers = services.kafka?.brokers ?? [];
-  const dir = mkdtempSync(join(tmpdir(), 'drover-bench-pass-'));
+  const dir = ctx.scratchDir('drover-bench-pass-');
   const stamp = `${Date.now().toString(36)}-${process.pid}`;
   const retention = { 'retention.bytes': String(512 * MB), 'segment.bytes': String(64 * MB) };
   const admin = new Admin({ clientId: 'drover-bench', bootstrapBrokers: [...brokers] });

@@ -14,7 +14,7 @@
  * DROVER_BENCH_PROCESSOR_EVENTS sets N (default 100,000).
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -242,7 +242,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   try {
     const brokers = services.services.kafka?.brokers ?? [];
     const url = services.services.postgres?.url ?? '';
-    const dir = mkdtempSync(join(tmpdir(), 'drover-bench-processor-'));
+    const dir = ctx.scratchDir('drover-bench-processor-');
     chmodSync(dir, 0o755); // psql's \copy runs as us, but keep the files readable
     const copy = await kafkaToPostgres(ctx, brokers, url, dir, 'copy');
     const insert = await kafkaToPostgres(ctx, brokers, url, dir, 'insert');

@@ -32,9 +32,8 @@
  * --cpu-prof-dir=/tmp/prof" (a profile per receiver, written when it exits) or "--trace-gc".
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePorts } from '@drover/dev-services';
@@ -569,7 +568,7 @@ async function measure(
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const { services, release } = await acquireServices(['kafka']);
   const brokers = services.kafka?.brokers ?? [];
-  const dir = mkdtempSync(join(tmpdir(), 'drover-bench-receiver-'));
+  const dir = ctx.scratchDir('drover-bench-receiver-');
   const topic = `drover-bench-receiver-${Date.now().toString(36)}-${process.pid}`;
   const receivers: Receiver[] = [];
   try {

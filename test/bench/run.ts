@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BenchModule, type BenchRow, context, formatTable } from './harness.js';
+import { type BenchModule, type BenchRow, context, endScratch, formatTable } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
@@ -24,7 +24,13 @@ const rows: (BenchRow & { bench: string })[] = [];
 for (const file of files) {
   const mod = (await import(pathToFileURL(join(here, file)).href)) as BenchModule;
   context.log(`bench ${mod.name} ...`);
-  for (const row of await mod.run(context)) rows.push({ bench: mod.name, ...row });
+  let ok = false;
+  try {
+    for (const row of await mod.run(context)) rows.push({ bench: mod.name, ...row });
+    ok = true;
+  } finally {
+    endScratch(ok);
+  }
 }
 
 const report = {

@@ -5,8 +5,7 @@
  * - time from a child's crash (SIGKILL) to its first restart, default backoff (1 s);
  * - time from a limit breach to the kill, cgroup path and watchdog path (500 ms interval).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ChannelView } from '@drover/cluster-state';
@@ -108,7 +107,7 @@ async function hundredChildren(etcd: string[], ctx: BenchContext): Promise<Bench
 
 /** A fresh child each time: a restart after a first crash waits the initial backoff (1 s). */
 async function crashToRestart(ctx: BenchContext): Promise<BenchRow[]> {
-  const cwd = mkdtempSync(join(tmpdir(), 'drover-bench-crash-'));
+  const cwd = ctx.scratchDir('drover-bench-crash-');
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
     const c = new SupervisedChild(
@@ -141,7 +140,7 @@ async function crashToRestart(ctx: BenchContext): Promise<BenchRow[]> {
 const BREACH = `setTimeout(() => { console.log(String(Date.now())); globalThis.held = Buffer.alloc(${256 * MB}, 1); setInterval(() => {}, 1000); }, 300);`;
 
 async function breachToKill(memory: MemoryEnforcer, label: string, ctx: BenchContext): Promise<number[]> {
-  const cwd = mkdtempSync(join(tmpdir(), 'drover-bench-breach-'));
+  const cwd = ctx.scratchDir('drover-bench-breach-');
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
     let breachAt = 0;

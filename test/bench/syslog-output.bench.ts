@@ -12,9 +12,8 @@
  * Runs interleaved, three each, medians. rsyslog writes each message to its file as it comes
  * (its ruleset in Direct mode, as the tests need): that is most of its cost, for the anchor too.
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { syslogOutputSettings } from '@drover/channel-model';
@@ -125,7 +124,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const line = syslogLines(11);
   const lines = Array.from({ length: LINES }, (_, i) => line(i));
   const [tcpPort = 0, relpPort = 0] = await freePorts(2);
-  const dir = mkdtempSync(join(tmpdir(), 'drover-bench-syslog-out-'));
+  const dir = ctx.scratchDir('drover-bench-syslog-out-');
   chmodSync(dir, 0o755);
   const tcp = await startRsyslogServer(join(dir, 'tcp'), { kind: 'tcp', port: tcpPort });
   const relp = await startRsyslogServer(join(dir, 'relp'), { kind: 'relp', port: relpPort });

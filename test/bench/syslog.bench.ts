@@ -21,9 +21,8 @@
  * DROVER_BENCH_SYSLOG_SPOOL=0 leaves out the spool-only rows (append and replay rates).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePorts } from '@drover/dev-services';
@@ -257,7 +256,7 @@ async function spoolRates(dir: string): Promise<BenchRow[]> {
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const { services, release } = await acquireServices(['kafka']);
   const brokers = services.kafka?.brokers ?? [];
-  const dir = mkdtempSync(join(tmpdir(), 'drover-bench-syslog-'));
+  const dir = ctx.scratchDir('drover-bench-syslog-');
   const id = `${Date.now().toString(36)}-${process.pid}`;
   const topics = ['tcp', 'tcpspool', 'relp', 'rsyslogtcp', 'rsyslogrelp'].map(
     (t) => `drover-bench-syslog-${t}-${id}`,
