@@ -37,6 +37,11 @@ describe('renderServerProperties', () => {
     expect(p.get('transaction.state.log.replication.factor')).toBe('1');
     expect(p.get('group.initial.rebalance.delay.ms')).toBe('0');
   });
+
+  it('bounds what old topics keep on disk: 1 GiB a partition, a day', () => {
+    expect(p.get('log.retention.bytes')).toBe(String(1024 ** 3));
+    expect(p.get('log.retention.hours')).toBe('24');
+  });
 });
 
 describe('renderServerProperties with security', () => {

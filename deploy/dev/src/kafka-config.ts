@@ -188,6 +188,10 @@ export function renderServerProperties({ dataDir, port, controllerPort, security
     // The cleaner allocates this on the heap up front (128 MiB by default).
     'log.cleaner.dedupe.buffer.size': 2097152,
     'log.segment.bytes': 16777216,
+    // Scratch data, bounded: a partition keeps at most 1 GiB, closed segments at most a day (a
+    // developer's broker had grown to 35 GB of old test and benchmark topics). Topics set their own.
+    'log.retention.bytes': 1073741824,
+    'log.retention.hours': 24,
     'delete.topic.enable': true,
     ...(security === undefined ? {} : securityProperties(security)),
   };
