@@ -665,7 +665,7 @@ async function recover(options: SpoolOptions, log: SpoolLogger): Promise<OpenedS
         await writer.truncate(at);
         await writer.datasync();
       } catch (err) {
-        // Not left for the collector to close (an error since Node 26).
+        // Not left for the collector to close (Node 24 warns, Node 26 throws).
         await writer.close();
         throw new SpoolError(dir, `cannot cut the torn record off ${last.path}`, { cause: err });
       }

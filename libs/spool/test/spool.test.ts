@@ -16,7 +16,8 @@ const fresh = () => mkdtempSync(join(tmpdir(), 'drover-spool-'));
 
 /**
  * Every spool a test opened, closed when it ends: a test leaves some open as a SIGKILL would, and
- * since Node 26 a FileHandle the collector finds open is an error (ERR_INVALID_STATE), not a warning.
+ * a FileHandle the collector finds open is a warning on Node 24 (DEP0137) and an error on Node 26
+ * (ERR_INVALID_STATE).
  */
 const opened: Spool[] = [];
 async function openSpool(options: SpoolOptions): Promise<Spool> {

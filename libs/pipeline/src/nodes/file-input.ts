@@ -133,7 +133,8 @@ export class FileInput implements InputNode {
       if (this.#stopped) return undefined;
       try {
         const fh = await open(this.#file, 'r');
-        // Closed here if stat fails: a handle left to the collector is an error since Node 26.
+        // Closed here if stat fails: a handle left to the collector is a warning on Node 24, an
+        // error on Node 26.
         const st = await fh.stat().catch(async (err: unknown) => {
           await fh.close();
           throw err;

@@ -106,7 +106,9 @@ export class ThreadedNode implements DeferredProcessingNode {
         else if ('failedToStart' in message) reject(new Error(message.failedToStart));
         else this.#results(thread, message.results);
       });
-      thread.worker.on('error', (err) => {
+      // A worker's uncaught exception can be any value, not only an Error.
+      thread.worker.on('error', (thrown: unknown) => {
+        const err = thrown instanceof Error ? thrown : new Error(String(thrown));
         reject(err);
         this.#died(thread, `worker thread failed: ${err.message}`);
       });
