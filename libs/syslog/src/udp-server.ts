@@ -1,6 +1,8 @@
 /**
  * A syslog server over UDP (RFC 5426): one datagram, one message. A trailing LF (with its CR)
- * or NUL is dropped, as senders add them; a message longer than `maxMessageBytes` is truncated.
+ * or NUL is dropped, as senders add them; a message longer than `maxMessageBytes` is truncated,
+ * counted (`truncated`) and logged with its peer (once per 10 s: a datagram has no connection to
+ * log it once for, and a device sending long messages sends many).
  *
  * UDP has no flow control: while the application holds reading (`hold()`), or refuses a
  * datagram, it is dropped and counted (`dropped`). The kernel's receive buffer (`recvBufferBytes`)
@@ -49,6 +51,7 @@ export async function startUdpServer(options: UdpServerOptions): Promise<UdpServ
   });
   let holds = 0;
   let lastDropWarn = 0;
+  let lastTruncatedWarn = 0;
   socket.on('message', (msg, rinfo) => {
     stats.datagrams++;
     stats.bytes += msg.length;
@@ -58,13 +61,29 @@ export async function startUdpServer(options: UdpServerOptions): Promise<UdpServ
       return;
     }
     const truncated = end > max;
-    if (truncated) stats.truncated++;
     const peer: SyslogPeer = {
       remoteHost: rinfo.address,
       remotePort: rinfo.port,
       localHost: address.address,
       localPort: address.port,
     };
+    if (truncated) {
+      stats.truncated++;
+      const now = Date.now();
+      if (now - lastTruncatedWarn > 10_000) {
+        lastTruncatedWarn = now;
+        log.warn(
+          {
+            listener: 'syslog udp',
+            peer: `${peer.remoteHost}:${peer.remotePort}`,
+            bytes: end,
+            maxMessageBytes: max,
+            truncated: stats.truncated,
+          },
+          'UDP message truncated to max_message_bytes (further ones within 10 s are only counted)',
+        );
+      }
+    }
     if (holds > 0 || !options.onMessage(msg.subarray(0, Math.min(end, max)), truncated, peer)) {
       stats.dropped++;
       const now = Date.now();

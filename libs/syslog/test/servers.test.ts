@@ -255,6 +255,46 @@ describe('UDP server (RFC 5426)', () => {
     await send('<13>after');
     await eventually(() => got.length === 2, 5000, 'after release');
   });
+
+  it('truncates a message past maxMessageBytes, counts it, and logs it with its peer once per 10 s', async () => {
+    const got: { text: string; truncated: boolean }[] = [];
+    const warnings: { obj: object; msg: string }[] = [];
+    const server = await startUdpServer({
+      host: '127.0.0.1',
+      port: 0,
+      maxMessageBytes: 16,
+      logger: {
+        info: () => {},
+        warn: (obj, msg) => warnings.push({ obj, msg }),
+      },
+      onMessage: (m, truncated) => {
+        got.push({ text: m.toString(), truncated });
+        return true;
+      },
+    });
+    closers.push(() => server.close());
+    const client = dgram.createSocket('udp4');
+    closers.push(() => {
+      client.close();
+    });
+    const send = (m: string) => new Promise<void>((r) => client.send(m, server.port, '127.0.0.1', () => r()));
+    await send('<13>0123456789abcdefghij');
+    await send('<13>second one, long too');
+    await send('<13>short');
+    await eventually(() => got.length === 3, 5000, 'three datagrams');
+    expect(got).toEqual([
+      { text: '<13>0123456789ab', truncated: true },
+      { text: '<13>second one, ', truncated: true },
+      { text: '<13>short', truncated: false },
+    ]);
+    expect(server.stats.truncated).toBe(2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.obj).toMatchObject({
+      peer: `127.0.0.1:${client.address().port}`,
+      bytes: 24,
+      maxMessageBytes: 16,
+    });
+  });
 });
 
 interface RelpHarness {
