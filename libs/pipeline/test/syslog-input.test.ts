@@ -220,6 +220,20 @@ describe('syslog_input (real sockets, real engine)', () => {
     expect(t.input.metrics()).toMatchObject({ messages: 1, retried: 1, headers_none: 1 });
   });
 
+  it('spool: a message emitted again after a failure is not counted again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drover-syslog-spool-'));
+    const t = await setup({ listeners: [listener('tcp')], spool: { dir } }, { mode: 'hold' });
+    const s = await connect(t.input.ports[0] ?? 0);
+    cleanups.push(() => s.destroy());
+    s.write('no header at all\n');
+    await eventually(() => t.out.pending.length === 1, 5000, 'held');
+    t.out.pending.shift()?.(new Error('broker down'));
+    await eventually(() => t.out.pending.length === 1, 5000, 'emitted again from the spool');
+    t.out.pending.shift()?.();
+    expect(t.out.received.map((d) => d.fields.log)).toEqual(['no header at all', 'no header at all']);
+    expect(t.input.metrics()).toMatchObject({ messages: 1, spool_redelivered: 1, headers_none: 1 });
+  });
+
   it('UDP: one datagram one event; dropped and counted while full', async () => {
     const t = await setup({ listeners: [listener('udp')] }, { maxPending: 1, mode: 'hold' });
     const client = dgram.createSocket('udp4');

@@ -2,7 +2,7 @@
  * Feeds the pipeline from an input's durable spool (libs/spool): reads the spooled records in
  * order, turns each into an event, emits it as a tracked event and confirms the record to the
  * spool once the outputs confirmed the event (which releases it). A failed event is emitted
- * again after a pause (1 s, doubling to 30 s while failures go on): the spool holds it until
+ * again after a pause (1 s, doubling to 5 s while failures go on): the spool holds it until
  * it is confirmed, so a broker outage only delays it. At most `max.spout.pending` events are in
  * flight, as for any input.
  */
@@ -10,8 +10,15 @@ import type { Spool, SpoolRecord } from '@drover/spool';
 import { setLongTimeout, type Timer } from '@drover/timers';
 import type { Fields, InputContext, NodeLogger } from '../types.js';
 
-/** A spooled record as an event: the stream it goes to and its fields. */
-export type RecordDecoder = (payload: Buffer) => { readonly stream: string; readonly fields: Fields };
+/**
+ * A spooled record as an event: the stream it goes to and its fields. `again`: this process
+ * emitted the record before and it failed (a redelivery), so what the decoder counts about a
+ * message (e.g. syslog_input's headers_none) must not count it twice.
+ */
+export type RecordDecoder = (
+  payload: Buffer,
+  again: boolean,
+) => { readonly stream: string; readonly fields: Fields };
 
 export interface FeederStats {
   /** Events emitted again after a failure. */
@@ -93,7 +100,7 @@ export class SpoolFeeder {
     const ctx = this.#ctx as InputContext;
     let event: ReturnType<RecordDecoder>;
     try {
-      event = this.#decode(record.payload);
+      event = this.#decode(record.payload, again);
     } catch (err) {
       this.stats.undecodable++;
       this.#log.error(

@@ -154,7 +154,12 @@ export class SyslogInput implements InputNode {
     this.#ctx = ctx;
     const s = this.#settings;
     if (s.spool !== undefined) {
-      this.#spool = await InputSpool.open(s.spool, ctx, (p) => this.#fromSpool(p), this.#component);
+      this.#spool = await InputSpool.open(
+        s.spool,
+        ctx,
+        (p, again) => this.#fromSpool(p, again),
+        this.#component,
+      );
     }
     try {
       for (const l of s.listeners) this.#servers.push(await this.#listen(l, ctx));
@@ -514,7 +519,8 @@ export class SyslogInput implements InputNode {
     return head;
   }
 
-  #fromSpool(payload: Buffer): { stream: string; fields: Fields } {
+  /** A spooled message as its event; one emitted `again` is not counted again (headers, parse errors). */
+  #fromSpool(payload: Buffer, again: boolean): { stream: string; fields: Fields } {
     const receivedAt = payload.readDoubleLE(0);
     const metaEnd = 10 + payload.readUInt16LE(8);
     let meta = this.#lastMeta;
@@ -529,11 +535,11 @@ export class SyslogInput implements InputNode {
       meta = { bytes, transport: parsed.transport, peer: parsed.peer };
       this.#lastMeta = meta;
     }
-    return this.#event(payload.toString('utf8', metaEnd), {
-      receivedAt,
-      transport: meta.transport,
-      peer: meta.peer,
-    });
+    return this.#event(
+      payload.toString('utf8', metaEnd),
+      { receivedAt, transport: meta.transport, peer: meta.peer },
+      !again,
+    );
   }
 
   #spoolError(err: Error, messages: number): void {
