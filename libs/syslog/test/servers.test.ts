@@ -228,6 +228,16 @@ describe('stream server (TLS)', () => {
   });
 });
 
+/** A UDP socket closed after the test, and `send` to 127.0.0.1:`port`. */
+function udpClient(port: number) {
+  const client = dgram.createSocket('udp4');
+  closers.push(() => {
+    client.close();
+  });
+  const send = (m: string) => new Promise<void>((r) => client.send(m, port, '127.0.0.1', () => r()));
+  return { client, send };
+}
+
 describe('UDP server (RFC 5426)', () => {
   it('takes one datagram as one message, trailer dropped; drops and counts while held', async () => {
     const got: string[] = [];
@@ -240,11 +250,7 @@ describe('UDP server (RFC 5426)', () => {
       },
     });
     closers.push(() => server.close());
-    const client = dgram.createSocket('udp4');
-    closers.push(() => {
-      client.close();
-    });
-    const send = (m: string) => new Promise<void>((r) => client.send(m, server.port, '127.0.0.1', () => r()));
+    const { send } = udpClient(server.port);
     await send('<13>Nov 21 05:31:56 vm myapp: udp\n');
     await eventually(() => got.length === 1, 5000, 'datagram');
     expect(got).toEqual(['<13>Nov 21 05:31:56 vm myapp: udp']);
@@ -273,11 +279,7 @@ describe('UDP server (RFC 5426)', () => {
       },
     });
     closers.push(() => server.close());
-    const client = dgram.createSocket('udp4');
-    closers.push(() => {
-      client.close();
-    });
-    const send = (m: string) => new Promise<void>((r) => client.send(m, server.port, '127.0.0.1', () => r()));
+    const { client, send } = udpClient(server.port);
     await send('<13>0123456789abcdefghij');
     await send('<13>second one, long too');
     await send('<13>short');
