@@ -385,6 +385,37 @@ describe('RELP server with the RELP client', () => {
     await client.close();
   });
 
+  it('counts and logs a refused session (syslog before open, an open without syslog) with the peer', async () => {
+    const warnings: { obj: object; msg: string }[] = [];
+    const server = await startRelpServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: { info: () => {}, warn: (obj, msg) => warnings.push({ obj, msg }) },
+      onMessage: (_m, _peer, done) => done.ack(),
+    });
+    closers.push(() => server.close(100));
+    for (const bytes of ['1 syslog 3 abc\n', '1 open 14 relp_version=0\n']) {
+      const s = await connect(server.port);
+      const answer: Buffer[] = [];
+      s.on('data', (d: Buffer) => answer.push(d));
+      const wasClosed = closed(s);
+      s.write(bytes);
+      await wasClosed;
+      expect(Buffer.concat(answer).toString()).toMatch(/^1 rsp \d+ 500 .*\n0 serverclose 0\n$/);
+    }
+    expect(server.stats.protocolErrors).toBe(2);
+    expect(warnings.map((w) => w.obj)).toEqual([
+      expect.objectContaining({
+        code: 'COMMAND_DISABLED',
+        peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      }),
+      expect.objectContaining({
+        code: 'INVALID_OFFER',
+        err: expect.stringContaining('open without commands=syslog'),
+      }),
+    ]);
+  });
+
   it('fuzz: garbage never crashes the server; the session ends with serverclose', async () => {
     const { server, got } = await relpServer('ack', { maxDataBytes: 1024 });
     await fc.assert(

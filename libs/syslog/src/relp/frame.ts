@@ -42,7 +42,9 @@ export type RelpErrorCode =
   | 'INVALID_TXNR'
   | 'INVALID_OFFER'
   | 'UNKNOWN_COMMAND'
-  | 'INVALID_RSP';
+  | 'INVALID_RSP'
+  /** A command not allowed in the session's state (librelp's RELP_RET_CMD_DISABLED): `syslog` before `open`, a second `open`. */
+  | 'COMMAND_DISABLED';
 
 /**
  * A RELP peer broke the protocol. `offset` is the byte offset in the connection's stream of the

@@ -134,12 +134,16 @@ describe('RelpServerSession (librelp server behaviour)', () => {
     const s = new RelpServerSession();
     const step = s.receive(frames(bytes)[0] as RelpFrame);
     expect(wire(step)).toBe(`${answer}0 serverclose 0\n`);
-    expect(step.close).toBeDefined();
+    expect(step.close?.error?.code).toBe('INVALID_OFFER');
   });
 
   it('answers syslog before open with 500 command disabled, then closes', () => {
     const step = new RelpServerSession().receive(frames('1 syslog 3 abc\n')[0] as RelpFrame);
     expect(wire(step)).toBe('1 rsp 20 500 command disabled\n0 serverclose 0\n');
+    expect(step.close?.error?.code).toBe('COMMAND_DISABLED');
+    expect(step.close?.error?.message).toBe(
+      'syslog before open: answered 500 command disabled (frame at byte 0, txnr 1)',
+    );
   });
 
   it('closes on a TXNR out of sequence, as librelp does', () => {

@@ -115,7 +115,13 @@ export class RelpServerSession {
         return this.#open(frame, offset);
       case 'syslog':
         if (this.#state !== 'open') {
-          return this.#refuse(frame.txnr, '500 command disabled', 'syslog before open');
+          return this.#refuse(
+            frame,
+            offset,
+            '500 command disabled',
+            'COMMAND_DISABLED',
+            'syslog before open',
+          );
         }
         return this.#syslog(frame);
       case 'close':
@@ -153,30 +159,42 @@ export class RelpServerSession {
 
   #open(frame: RelpFrame, offset: number): RelpServerStep {
     if (this.#state === 'open') {
-      return this.#refuse(frame.txnr, '500 protocol error: connection already open', 'second open');
+      return this.#refuse(
+        frame,
+        offset,
+        '500 protocol error: connection already open',
+        'COMMAND_DISABLED',
+        'second open',
+      );
     }
     let offers: Map<string, string[]>;
     try {
       offers = parseOffers(frame.data.toString('utf8'), offset, frame.txnr);
     } catch (err) {
       return this.#refuse(
-        frame.txnr,
+        frame,
+        offset,
         `500 error ${RELP_RET_INVALID_OFFER} on connect`,
+        'INVALID_OFFER',
         (err as Error).message,
       );
     }
     const version = offeredVersion(offers);
     if (version === undefined) {
       return this.#refuse(
-        frame.txnr,
+        frame,
+        offset,
         `500 error ${RELP_RET_INVALID_OFFER} on connect`,
+        'INVALID_OFFER',
         'open without a numeric relp_version',
       );
     }
     if (!(offers.get('commands') ?? []).includes('syslog')) {
       return this.#refuse(
-        frame.txnr,
+        frame,
+        offset,
         '500 required command not supported by client',
+        'INVALID_OFFER',
         'open without commands=syslog',
       );
     }
@@ -233,8 +251,18 @@ export class RelpServerSession {
     }
   }
 
-  /** A refusal librelp answers (`500 ...`), after the responses owed before it; then the session ends. */
-  #refuse(txnr: number, response: string, reason: string): RelpServerStep {
+  /**
+   * A refusal librelp answers (`500 ...`), after the responses owed before it; then the session
+   * ends, with the refusal as its error (`code`, the frame's `offset`) for the server to count and log.
+   */
+  #refuse(
+    frame: RelpFrame,
+    offset: number,
+    response: string,
+    code: RelpErrorCode,
+    reason: string,
+  ): RelpServerStep {
+    const txnr = frame.txnr;
     this.#queue.push({
       txnr,
       response: encodeRelpFrame(
@@ -249,12 +277,9 @@ export class RelpServerSession {
       this.#dropFront();
       send.push(p.response);
     }
-    const end = this.#end(reason);
-    return {
-      send: [...send, ...end.send],
-      messages: [],
-      ...(end.close === undefined ? {} : { close: end.close }),
-    };
+    const error = new RelpProtocolError(code, `${reason}: answered ${response}`, offset, txnr);
+    const end = this.#end(error.message);
+    return { send: [...send, ...end.send], messages: [], close: { reason: error.message, error } };
   }
 
   #protocolError(code: RelpErrorCode, message: string, offset: number, txnr: number): RelpServerStep {
