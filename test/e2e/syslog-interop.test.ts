@@ -5,8 +5,9 @@
  * omrelp) and syslog-ng from Debian (`syslog()` over TCP, `network()` over TLS with a client
  * certificate), each run sending 100,000 numbered lines read from a file. Over
  * RELP the receiver is killed with SIGKILL mid-stream and restarted: every number must be in
- * Kafka; and rsyslog configured as the README says, failing over to the second receiver of the
- * pair, loses nothing when the first is SIGKILLed and stays down. Over plain TCP the same kill
+ * Kafka. rsyslog failing over to the pair's second receiver, configured as the README says, is
+ * measured across a SIGKILL of the first: it loses the window omrelp had not had answered (one
+ * block, at most two windows), nothing else. Over plain TCP the same kill
  * loses what was in the connection (measured and reported), and lines written after the restart
  * must all arrive: rsyslog reconnects.
  */
@@ -308,6 +309,7 @@ describe('syslog receiver with real senders', () => {
       logFile: join(dir, 'receiver-standby.log'),
       env: RECEIVER_NODE_OPTIONS,
     });
+    let restarted = true;
     const taken = async () =>
       Number(/^punchline_node_messages\{[^}]*\} (\d+)$/m.exec(await standby.metrics())?.[1] ?? 0);
     try {
@@ -326,9 +328,11 @@ describe('syslog receiver with real senders', () => {
       );
       await eventually(() => numbers(run).distinct.size >= TOTAL * 0.3, 120_000, 'a third through');
       await receiver?.proc.kill('SIGKILL');
+      restarted = false;
       await eventually(async () => (await taken()) > 0, 60_000, 'messages at the second receiver');
       // The runner restarts the first; what is written after that goes to it again.
       await startReceiver();
+      restarted = true;
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const after: string[] = [];
       for (let i = TOTAL; i < TOTAL + AFTER_RESTART; i++) after.push(`${run} ${i}`);
@@ -360,6 +364,8 @@ describe('syslog receiver with real senders', () => {
       expect(missing.every((n) => n < TOTAL)).toBe(true);
     } finally {
       await stopPunchline(standby.proc);
+      // The tests after this one need the first receiver.
+      if (!restarted) await startReceiver();
     }
   }, 600_000);
 
