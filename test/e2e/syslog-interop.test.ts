@@ -104,6 +104,23 @@ function numbers(run: string): { distinct: Set<number>; messages: number } {
   return { distinct, messages };
 }
 
+/**
+ * Appends AFTER_RESTART more numbered lines to `run`'s file (TOTAL on), once a killed receiver is
+ * back; resolves when the last of them is in Kafka and the receiver's spool has drained (everything
+ * it took is through it into Kafka).
+ */
+async function writeAfterRestart(run: string, file: string): Promise<void> {
+  const after: string[] = [];
+  for (let i = TOTAL; i < TOTAL + AFTER_RESTART; i++) after.push(`${run} ${i}`);
+  appendFileSync(file, `${after.join('\n')}\n`);
+  await eventually(
+    () => numbers(run).distinct.has(TOTAL + AFTER_RESTART - 1),
+    180_000,
+    `the last number of ${run}, sent after the restart`,
+  );
+  await eventually(async () => (await spoolRecords()) === 0, 60_000, 'the spool drained');
+}
+
 /** A file of TOTAL numbered lines for imfile. */
 function numberedFile(run: string): string {
   const file = join(dir, `${run}.txt`);
@@ -334,15 +351,7 @@ describe('syslog receiver with real senders', () => {
       await startReceiver();
       restarted = true;
       await new Promise((resolve) => setTimeout(resolve, 3000));
-      const after: string[] = [];
-      for (let i = TOTAL; i < TOTAL + AFTER_RESTART; i++) after.push(`${run} ${i}`);
-      appendFileSync(file, `${after.join('\n')}\n`);
-      await eventually(
-        () => numbers(run).distinct.has(TOTAL + AFTER_RESTART - 1),
-        180_000,
-        `the last number of ${run}, sent after the restart`,
-      );
-      await eventually(async () => (await spoolRecords()) === 0, 60_000, 'the spool drained');
+      await writeAfterRestart(run, file);
       await r.stop();
       const { distinct, messages } = numbers(run);
       const missing = Array.from({ length: TOTAL + AFTER_RESTART }, (_, i) => i).filter(
@@ -380,16 +389,7 @@ describe('syslog receiver with real senders', () => {
     // the receiver died is gone, and that can be the whole tail of the file (rsyslog then has
     // nothing left to send). A second batch, written once the receiver is back, shows that rsyslog
     // reconnects: only the first message it writes into the dead connection can be lost with it.
-    const after: string[] = [];
-    for (let i = TOTAL; i < TOTAL + AFTER_RESTART; i++) after.push(`${run} ${i}`);
-    appendFileSync(file, `${after.join('\n')}\n`);
-    await eventually(
-      () => numbers(run).distinct.has(TOTAL + AFTER_RESTART - 1),
-      120_000,
-      `the last number of ${run}, sent after the restart`,
-    );
-    // Everything the receiver took is through its spool into Kafka.
-    await eventually(async () => (await spoolRecords()) === 0, 60_000, 'the spool drained');
+    await writeAfterRestart(run, file);
     const { distinct, messages } = numbers(run);
     await r.stop();
     const before = [...distinct].filter((n) => n < TOTAL).length;
