@@ -3,10 +3,8 @@
  * Figures are medians over several runs measured in one process, so ratios between rows of one
  * run are meaningful; absolute numbers depend on the (shared, noisy) machine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { endScratchDir, makeScratchDir } from '../support/scratch-dir.js';
 
 export interface BenchRow {
   /** What was measured, e.g. "place 10000 instances / 1000 runners from scratch". */
@@ -55,10 +53,7 @@ const scratch: string[] = [];
 
 /** After a bench: its scratch directories removed (`ok`) or kept, and named, for a look at its logs. */
 export function endScratch(ok: boolean): void {
-  for (const dir of scratch.splice(0)) {
-    if (ok) rmSync(dir, { recursive: true, force: true });
-    else context.log(`kept for inspection: ${dir}`);
-  }
+  for (const dir of scratch.splice(0)) endScratchDir(dir, !ok);
 }
 
 export const context: BenchContext = {
@@ -77,7 +72,7 @@ export const context: BenchContext = {
     process.stderr.write(`${message}\n`);
   },
   scratchDir(prefix) {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
+    const dir = makeScratchDir(prefix);
     scratch.push(dir);
     return dir;
   },

@@ -7,13 +7,11 @@
  * the services' logs in it say why). Before this, one `npm test` left about 1 GB in /tmp (the
  * processor e2e alone 450 MB), and a shared machine's disk filled up.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeEach } from 'vitest';
+import { endScratchDir, makeScratchDir } from './scratch-dir.js';
 
 export function scratchDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = makeScratchDir(prefix);
   let started = false;
   let failed = false;
   beforeEach(({ onTestFailed }) => {
@@ -22,16 +20,6 @@ export function scratchDir(prefix: string): string {
       failed = true;
     });
   });
-  afterAll(() => {
-    if (failed || !started) {
-      process.stderr.write(`scratch directory kept for its logs: ${dir}\n`);
-      return;
-    }
-    try {
-      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-    } catch (err) {
-      process.stderr.write(`scratch directory ${dir} not removed: ${(err as Error).message}\n`);
-    }
-  });
+  afterAll(() => endScratchDir(dir, failed || !started));
   return dir;
 }
